@@ -1,0 +1,66 @@
+//! The kinds of scan provider casiscan knows.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Result};
+
+/// A scan provider type; serialised with Casibase's provider type names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ProviderKind {
+    /// The real `nmap` port scanner.
+    #[default]
+    Nmap,
+    /// Installed packages and missing (security) updates from local caches.
+    OsPatch,
+}
+
+impl ProviderKind {
+    /// Every provider kind.
+    pub const ALL: [ProviderKind; 2] = [ProviderKind::Nmap, ProviderKind::OsPatch];
+
+    /// Casibase's name for the provider type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Nmap => "Nmap",
+            ProviderKind::OsPatch => "OS Patch",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = Error;
+
+    /// Accepts Casibase's names and the lower-case spellings `nmap`, `os-patch`, `ospatch`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+            "nmap" => Ok(ProviderKind::Nmap),
+            "os-patch" | "ospatch" => Ok(ProviderKind::OsPatch),
+            _ => Err(Error::invalid(
+                format!("provider `{}`", s.escape_debug()),
+                "unknown provider; expected \"Nmap\" or \"OS Patch\"",
+            )),
+        }
+    }
+}
+
+impl Serialize for ProviderKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}

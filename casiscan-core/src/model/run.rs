@@ -1,0 +1,41 @@
+//! ScanRun: one execution of a scan, kept as history.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ScanState;
+
+/// The record of one execution of a scan; runs are appended, never overwritten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanRun {
+    /// Owner of the scan.
+    pub owner: String,
+    /// Name of the scan.
+    pub scan: String,
+    /// Sequence number of the run within the scan, from 1; assigned by the store.
+    #[serde(default)]
+    pub seq: u64,
+    /// Which claim of the scan this was.
+    pub attempt: u32,
+    /// The runner that executed it.
+    pub runner: String,
+    /// The target actually scanned.
+    pub target: String,
+    /// The provider's arguments.
+    pub command: String,
+    /// How the run ended (Completed, Failed or Canceled).
+    pub state: ScanState,
+    /// When the run started.
+    pub started_time: Option<DateTime<Utc>>,
+    /// When the run finished.
+    pub finished_time: Option<DateTime<Utc>>,
+    /// Why the run failed.
+    pub error_text: String,
+    /// The tool's own text output.
+    pub raw_result: String,
+    /// Structured result as JSON text.
+    pub result: String,
+    /// One-line summary.
+    pub result_summary: String,
+}

@@ -1,0 +1,235 @@
+//! The Scan record: a target, a provider, its state and its results.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ProviderKind, RecordId, ScanState};
+use crate::error::Result;
+
+/// How a scan names what it scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum TargetMode {
+    /// The target field is typed by hand.
+    #[default]
+    #[serde(rename = "Manual Input")]
+    ManualInput,
+    /// The target comes from the named asset.
+    #[serde(rename = "Asset")]
+    Asset,
+}
+
+impl TargetMode {
+    /// Casibase's spelling of the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetMode::ManualInput => "Manual Input",
+            TargetMode::Asset => "Asset",
+        }
+    }
+}
+
+/// Live progress of a running scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Progress {
+    /// Percent done, 0–100, when the tool reports it.
+    pub percent: Option<f64>,
+    /// What the tool is doing now (e.g. "SYN Stealth Scan").
+    pub phase: String,
+}
+
+/// Default per-run timeout: one hour.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 3600;
+
+fn default_timeout() -> u64 {
+    DEFAULT_TIMEOUT_SECONDS
+}
+
+/// A scan of one target by one provider, with Casibase's JSON shape plus casiscan's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scan {
+    /// Owning organisation or account.
+    pub owner: String,
+    /// Name, unique within the owner.
+    pub name: String,
+    /// When the record was created.
+    pub created_time: DateTime<Utc>,
+    /// When the record last changed.
+    pub updated_time: DateTime<Utc>,
+    /// Human-readable name.
+    #[serde(default)]
+    pub display_name: String,
+    /// Whether the target is typed or comes from an asset.
+    #[serde(default)]
+    pub target_mode: TargetMode,
+    /// The typed target (Manual Input mode).
+    #[serde(default)]
+    pub target: String,
+    /// The asset name within the owner (Asset mode).
+    #[serde(default)]
+    pub asset: String,
+    /// Which provider runs the scan.
+    #[serde(default)]
+    pub provider: ProviderKind,
+    /// Provider arguments (nmap options, or an OS patch verb).
+    #[serde(default)]
+    pub command: String,
+    /// Where the scan is in its life.
+    #[serde(default)]
+    pub state: ScanState,
+    /// The runner that claimed or ran the scan.
+    #[serde(default)]
+    pub runner: String,
+    /// Why the scan failed or cannot be claimed.
+    #[serde(default)]
+    pub error_text: String,
+    /// The tool's own text output.
+    #[serde(default)]
+    pub raw_result: String,
+    /// Structured result as JSON text (Casibase stores a string).
+    #[serde(default)]
+    pub result: String,
+    /// One-line summary, e.g. "11 ports found".
+    #[serde(default)]
+    pub result_summary: String,
+    /// When the current or last run started.
+    #[serde(default)]
+    pub started_time: Option<DateTime<Utc>>,
+    /// When the last run finished.
+    #[serde(default)]
+    pub finished_time: Option<DateTime<Utc>>,
+    /// Live progress while running.
+    #[serde(default)]
+    pub progress: Progress,
+    /// Until when the claiming runner's lease holds.
+    #[serde(default)]
+    pub lease_until: Option<DateTime<Utc>>,
+    /// How many times the scan has been claimed since it was last started.
+    #[serde(default)]
+    pub attempt: u32,
+    /// Per-run timeout in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// Secret token of the claiming runner's lease; never serialised.
+    #[serde(skip)]
+    pub lease_token: Option<String>,
+}
+
+impl Scan {
+    /// A new scan in state Created, timestamps set to now.
+    pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
+        let now = Utc::now();
+        Scan {
+            owner: owner.into(),
+            name: name.into(),
+            created_time: now,
+            updated_time: now,
+            display_name: String::new(),
+            target_mode: TargetMode::ManualInput,
+            target: String::new(),
+            asset: String::new(),
+            provider: ProviderKind::Nmap,
+            command: String::new(),
+            state: ScanState::Created,
+            runner: String::new(),
+            error_text: String::new(),
+            raw_result: String::new(),
+            result: String::new(),
+            result_summary: String::new(),
+            started_time: None,
+            finished_time: None,
+            progress: Progress::default(),
+            lease_until: None,
+            attempt: 0,
+            timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
+            lease_token: None,
+        }
+    }
+
+    /// The validated `owner/name` id of this scan.
+    pub fn id(&self) -> Result<RecordId> {
+        RecordId::new(self.owner.clone(), self.name.clone())
+    }
+
+    /// Resets results, runner, error, progress, timing and lease; keeps the configuration.
+    pub fn reset_results(&mut self) {
+        self.runner.clear();
+        self.error_text.clear();
+        self.raw_result.clear();
+        self.result.clear();
+        self.result_summary.clear();
+        self.started_time = None;
+        self.finished_time = None;
+        self.progress = Progress::default();
+        self.lease_until = None;
+        self.lease_token = None;
+        self.attempt = 0;
+    }
+
+    /// Copies the user-editable configuration of `other` into `self`.
+    pub fn apply_config(&mut self, other: &Scan) {
+        self.display_name.clone_from(&other.display_name);
+        self.target_mode = other.target_mode;
+        self.target.clone_from(&other.target);
+        self.asset.clone_from(&other.asset);
+        self.provider = other.provider;
+        self.command.clone_from(&other.command);
+        self.timeout_seconds = other.timeout_seconds;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_uses_casibase_names_and_values() {
+        let mut scan = Scan::new("admin", "scan_1");
+        scan.target = "127.0.0.1".into();
+        let v = serde_json::to_value(&scan).unwrap();
+        for key in [
+            "owner",
+            "name",
+            "createdTime",
+            "updatedTime",
+            "displayName",
+            "targetMode",
+            "target",
+            "asset",
+            "provider",
+            "command",
+            "state",
+            "runner",
+            "errorText",
+            "rawResult",
+            "result",
+            "resultSummary",
+            "startedTime",
+            "finishedTime",
+            "progress",
+            "leaseUntil",
+            "attempt",
+            "timeoutSeconds",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(v["targetMode"], "Manual Input");
+        assert_eq!(v["state"], "Created");
+        assert_eq!(v["provider"], "Nmap");
+        assert!(v.get("leaseToken").is_none());
+    }
+
+    #[test]
+    fn reads_a_casibase_scan() {
+        let json = r#"{"owner":"admin","name":"scan_x","createdTime":"2025-01-02T03:04:05+08:00",
+            "updatedTime":"2025-01-02T03:04:05+08:00","displayName":"New Scan","targetMode":"Asset",
+            "target":"","asset":"vm1","provider":"OS Patch","command":"available","state":"Completed",
+            "runner":"h","errorText":"","rawResult":"","result":"","resultSummary":""}"#;
+        let scan: Scan = serde_json::from_str(json).unwrap();
+        assert_eq!(scan.target_mode, TargetMode::Asset);
+        assert_eq!(scan.provider, ProviderKind::OsPatch);
+        assert_eq!(scan.state, ScanState::Completed);
+        assert_eq!(scan.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+    }
+}

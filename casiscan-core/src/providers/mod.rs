@@ -1,0 +1,121 @@
+//! Scan providers behind one async trait: nmap and OS patch.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Result;
+use crate::model::{Progress, ProviderKind};
+
+/// Where a provider must run relative to its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locality {
+    /// Any runner where the tool is available (nmap scans over the network).
+    AnyRunner,
+    /// Only the runner that is the target itself (OS patch reads local caches).
+    OnTarget,
+}
+
+/// What a provider is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The resolved, validated target as typed (IP, CIDR, range, hostname).
+    pub target: String,
+    /// Provider arguments (nmap options, or an OS patch verb).
+    pub command: String,
+    /// Wall-clock limit for the run.
+    pub timeout: Duration,
+}
+
+/// Channels through which a running provider reports progress and learns of cancellation.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// Latest progress; the runner's heartbeat publishes it.
+    pub progress: Arc<watch::Sender<Progress>>,
+    /// Latest partial raw output; the runner's heartbeat publishes it.
+    pub partial_raw: Arc<watch::Sender<String>>,
+    /// Canceled when the user cancels the scan or the runner shuts down.
+    pub cancel: CancellationToken,
+}
+
+impl RunContext {
+    /// A context nobody listens to, with a fresh cancellation token.
+    pub fn detached() -> Self {
+        RunContext {
+            progress: Arc::new(watch::channel(Progress::default()).0),
+            partial_raw: Arc::new(watch::channel(String::new()).0),
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+/// What a finished provider run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderOutput {
+    /// The tool's own text output (Casibase's `rawResult`).
+    pub raw_text: String,
+    /// Structured result (Casibase's `result`, stored as JSON text).
+    pub result: serde_json::Value,
+    /// One line, e.g. "11 ports found".
+    pub summary: String,
+}
+
+/// A scan provider: runs one kind of scan against one target.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Which provider this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// Where it must run.
+    fn locality(&self) -> Locality;
+
+    /// Whether the tool it needs is present on this machine.
+    async fn available(&self) -> bool;
+
+    /// Checks a command without running anything; the same check `run` makes.
+    fn validate_command(&self, command: &str) -> Result<()>;
+
+    /// Runs the scan; honours `request.timeout` and `ctx.cancel`, killing any child process group.
+    async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput>;
+}
+
+/// The providers available to a client or runner, one per kind.
+#[derive(Clone, Default)]
+pub struct Providers {
+    entries: Vec<Arc<dyn Provider>>,
+}
+
+impl Providers {
+    /// An empty set.
+    pub fn new() -> Self {
+        Providers::default()
+    }
+
+    /// Adds (or replaces) the provider of its kind.
+    pub fn with(mut self, provider: Arc<dyn Provider>) -> Self {
+        self.entries.retain(|p| p.kind() != provider.kind());
+        self.entries.push(provider);
+        self
+    }
+
+    /// The provider of `kind`, if configured.
+    pub fn get(&self, kind: ProviderKind) -> Option<Arc<dyn Provider>> {
+        self.entries.iter().find(|p| p.kind() == kind).cloned()
+    }
+
+    /// Every configured provider.
+    pub fn all(&self) -> &[Arc<dyn Provider>] {
+        &self.entries
+    }
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|p| p.kind()))
+            .finish()
+    }
+}
