@@ -8,8 +8,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod error;
 pub mod model;
 pub mod providers;
+pub mod store;
 
 pub use error::{Error, ErrorKind, Result};

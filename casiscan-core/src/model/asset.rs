@@ -151,7 +151,7 @@ pub struct Asset {
 impl Asset {
     /// A new Virtual Machine asset with timestamps set to now.
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
-        let now = Utc::now();
+        let now = crate::clock::now();
         Asset {
             owner: owner.into(),
             name: name.into(),

@@ -119,7 +119,7 @@ pub struct Scan {
 impl Scan {
     /// A new scan in state Created, timestamps set to now.
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
-        let now = Utc::now();
+        let now = crate::clock::now();
         Scan {
             owner: owner.into(),
             name: name.into(),

@@ -156,9 +156,12 @@ fn is_hostname(s: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
-    // An all-numeric dotted name is a malformed address, not a hostname.
-    let all_numeric = s.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit()));
-    labels_ok && !all_numeric
+    // The last label must hold a letter (RFC 3696 §2): `10.0.0.300-301` is a bad range, not a name.
+    let last_has_letter = s
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| l.bytes().any(|b| b.is_ascii_alphabetic()));
+    labels_ok && last_has_letter
 }
 
 #[cfg(test)]

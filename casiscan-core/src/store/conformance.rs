@@ -1,0 +1,571 @@
+//! The Store conformance suite: one set of checks every backend must pass.
+//!
+//! Run it with [`run_all`], giving a function that makes a fresh, empty store.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::{Page, ScanField, ScanQuery, SortOrder, StateChange, Store};
+use crate::clock;
+use crate::error::ErrorKind;
+use crate::model::{Asset, Progress, RecordId, Scan, ScanRun, ScanState};
+
+type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+macro_rules! checks {
+    ($($name:ident),* $(,)?) => {
+        /// Every check, by name.
+        pub const CHECKS: &[(&str, Check)] = &[$((stringify!($name), |s| Box::pin($name(s)))),*];
+    };
+}
+
+checks!(
+    scan_round_trips,
+    duplicate_scan_is_a_conflict,
+    missing_records_are_not_found,
+    update_changes_config_only,
+    update_is_refused_while_active,
+    update_refuses_a_rename,
+    delete_respects_running_and_force,
+    list_paginates_with_total,
+    list_filters_by_substring,
+    list_sorts_both_ways,
+    list_by_asset_and_owner,
+    list_rejects_page_zero,
+    lifecycle_start_claim_heartbeat_complete,
+    wrong_token_is_a_conflict,
+    forbidden_transition_changes_nothing,
+    concurrent_claims_have_one_winner,
+    expired_leases_requeue_then_fail,
+    pending_scans_oldest_first,
+    cancel_and_clear,
+    assets_crud,
+    runs_append_in_order,
+);
+
+/// Runs every check on a fresh store from `make`; panics listing the checks that failed.
+pub async fn run_all<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    let mut failed = Vec::new();
+    for (name, check) in CHECKS {
+        let store = make().await;
+        if tokio::spawn(check(store)).await.is_err() {
+            failed.push(*name);
+        }
+    }
+    assert!(failed.is_empty(), "conformance checks failed: {failed:?}");
+}
+
+fn id(owner: &str, name: &str) -> RecordId {
+    RecordId::new(owner, name).expect("valid id")
+}
+
+fn scan(owner: &str, name: &str) -> Scan {
+    let mut s = Scan::new(owner, name);
+    s.display_name = format!("Scan {name}");
+    s.target = "127.0.0.1".into();
+    s.command = "-sT -p 22".into();
+    s
+}
+
+fn claim(token: &str) -> StateChange {
+    StateChange::Claim {
+        runner: format!("runner-{token}"),
+        token: token.into(),
+        lease_until: clock::now() + Duration::seconds(60),
+    }
+}
+
+async fn add(store: &Arc<dyn Store>, s: &Scan) {
+    store.add_scan(s).await.expect("add_scan");
+}
+
+async fn running(store: &Arc<dyn Store>, name: &str, token: &str) -> RecordId {
+    let s = scan("o", name);
+    add(store, &s).await;
+    let i = id("o", name);
+    store.apply(&i, &StateChange::Start).await.expect("start");
+    store.apply(&i, &claim(token)).await.expect("claim");
+    i
+}
+
+fn names(page: &Page<Scan>) -> Vec<&str> {
+    page.items.iter().map(|s| s.name.as_str()).collect()
+}
+
+async fn scan_round_trips(store: Arc<dyn Store>) {
+    let mut s = scan("admin", "s1");
+    s.progress = Progress {
+        percent: Some(12.5),
+        phase: "ping".into(),
+    };
+    s.result = r#"{"hosts":[]}"#.into();
+    s.timeout_seconds = 42;
+    add(&store, &s).await;
+    assert_eq!(store.get_scan(&id("admin", "s1")).await.expect("get"), s);
+}
+
+async fn duplicate_scan_is_a_conflict(store: Arc<dyn Store>) {
+    let s = scan("admin", "s1");
+    add(&store, &s).await;
+    let mut other = s.clone();
+    other.target = "10.0.0.1".into();
+    let err = store.add_scan(&other).await.expect_err("duplicate");
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(
+        store
+            .get_scan(&id("admin", "s1"))
+            .await
+            .expect("get")
+            .target,
+        "127.0.0.1"
+    );
+}
+
+async fn missing_records_are_not_found(store: Arc<dyn Store>) {
+    let missing = id("admin", "nope");
+    assert_eq!(
+        store.get_scan(&missing).await.expect_err("scan").kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        store.get_asset(&missing).await.expect_err("asset").kind(),
+        ErrorKind::NotFound
+    );
+    let err = store
+        .apply(&missing, &StateChange::Start)
+        .await
+        .expect_err("apply");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let err = store
+        .delete_scan(&missing, false)
+        .await
+        .expect_err("delete");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+async fn update_changes_config_only(store: Arc<dyn Store>) {
+    let s = scan("o", "s");
+    add(&store, &s).await;
+    let mut body = s.clone();
+    body.target = "::1".into();
+    body.command = "-sV".into();
+    body.state = ScanState::Completed;
+    body.result = "forged".into();
+    let updated = store
+        .update_scan(&id("o", "s"), &body)
+        .await
+        .expect("update");
+    assert_eq!(updated.target, "::1");
+    assert_eq!(updated.command, "-sV");
+    assert_eq!(updated.state, ScanState::Created);
+    assert_eq!(updated.result, "");
+    assert_eq!(store.get_scan(&id("o", "s")).await.expect("get"), updated);
+}
+
+async fn update_is_refused_while_active(store: Arc<dyn Store>) {
+    let i = id("o", "s");
+    add(&store, &scan("o", "s")).await;
+    store.apply(&i, &StateChange::Start).await.expect("start");
+    for _ in 0..2 {
+        let before = store.get_scan(&i).await.expect("get");
+        let mut body = before.clone();
+        body.target = "10.9.9.9".into();
+        let err = store.update_scan(&i, &body).await.expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        assert_eq!(store.get_scan(&i).await.expect("get"), before);
+        store.apply(&i, &claim("t")).await.ok();
+    }
+}
+
+async fn update_refuses_a_rename(store: Arc<dyn Store>) {
+    add(&store, &scan("o", "s")).await;
+    let body = scan("o", "other");
+    let err = store
+        .update_scan(&id("o", "s"), &body)
+        .await
+        .expect_err("rename");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+async fn delete_respects_running_and_force(store: Arc<dyn Store>) {
+    let i = running(&store, "r", "t").await;
+    let err = store.delete_scan(&i, false).await.expect_err("running");
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(store.get_scan(&i).await.is_ok());
+    store.delete_scan(&i, true).await.expect("forced");
+    assert_eq!(
+        store.get_scan(&i).await.expect_err("gone").kind(),
+        ErrorKind::NotFound
+    );
+    add(&store, &scan("o", "c")).await;
+    store
+        .delete_scan(&id("o", "c"), false)
+        .await
+        .expect("created");
+}
+
+async fn list_paginates_with_total(store: Arc<dyn Store>) {
+    for n in 0..7 {
+        let mut s = scan("o", &format!("s{n}"));
+        s.created_time = clock::now() + Duration::seconds(n);
+        add(&store, &s).await;
+    }
+    let q = |p, size| ScanQuery {
+        owner: Some("o".into()),
+        page: Some(p),
+        page_size: Some(size),
+        ..ScanQuery::default()
+    };
+    let first = store.list_scans(&q(1, 3)).await.expect("page 1");
+    assert_eq!((names(&first), first.total), (vec!["s6", "s5", "s4"], 7));
+    let last = store.list_scans(&q(3, 3)).await.expect("page 3");
+    assert_eq!((names(&last), last.total), (vec!["s0"], 7));
+    let beyond = store.list_scans(&q(9, 3)).await.expect("page 9");
+    assert_eq!((beyond.items.len(), beyond.total), (0, 7));
+    let all = store.list_scans(&ScanQuery::default()).await.expect("all");
+    assert_eq!(all.items.len(), 7);
+}
+
+async fn list_filters_by_substring(store: Arc<dyn Store>) {
+    for (name, target) in [
+        ("a", "web-01.example"),
+        ("b", "WEB-02.example"),
+        ("c", "db.example"),
+    ] {
+        let mut s = scan("o", name);
+        s.target = target.into();
+        add(&store, &s).await;
+    }
+    let mut s = scan("o", "pct");
+    s.display_name = "100% done_x".into();
+    add(&store, &s).await;
+    let q = |field, value: &str| ScanQuery {
+        filter: Some((field, value.to_string())),
+        sort_order: SortOrder::Ascend,
+        sort_field: Some(ScanField::Name),
+        ..ScanQuery::default()
+    };
+    let hits = store
+        .list_scans(&q(ScanField::Target, "web"))
+        .await
+        .expect("web");
+    assert_eq!((names(&hits), hits.total), (vec!["a", "b"], 2));
+    let pct = store
+        .list_scans(&q(ScanField::DisplayName, "0% d"))
+        .await
+        .expect("pct");
+    assert_eq!(names(&pct), vec!["pct"]);
+    let underscore = store
+        .list_scans(&q(ScanField::DisplayName, "o_e"))
+        .await
+        .expect("_");
+    assert!(underscore.items.is_empty(), "`_` must be literal");
+    let state = store
+        .list_scans(&q(ScanField::State, "creat"))
+        .await
+        .expect("state");
+    assert_eq!(state.total, 4);
+}
+
+async fn list_sorts_both_ways(store: Arc<dyn Store>) {
+    for name in ["b", "c", "a"] {
+        add(&store, &scan("o", name)).await;
+    }
+    let q = |order| ScanQuery {
+        sort_field: Some(ScanField::Name),
+        sort_order: order,
+        ..ScanQuery::default()
+    };
+    let asc = store.list_scans(&q(SortOrder::Ascend)).await.expect("asc");
+    assert_eq!(names(&asc), vec!["a", "b", "c"]);
+    let desc = store
+        .list_scans(&q(SortOrder::Descend))
+        .await
+        .expect("desc");
+    assert_eq!(names(&desc), vec!["c", "b", "a"]);
+}
+
+async fn list_by_asset_and_owner(store: Arc<dyn Store>) {
+    for (owner, name, asset) in [
+        ("o", "1", "vm"),
+        ("o", "2", "vm"),
+        ("o", "3", ""),
+        ("p", "4", "vm"),
+    ] {
+        let mut s = scan(owner, name);
+        s.asset = asset.into();
+        add(&store, &s).await;
+    }
+    let by_asset = ScanQuery {
+        owner: Some("o".into()),
+        asset: Some("vm".into()),
+        page: Some(1),
+        page_size: Some(1),
+        ..ScanQuery::default()
+    };
+    let page = store.list_scans(&by_asset).await.expect("asset");
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items.len(), 2, "an asset query is not paginated");
+    let owner_p = ScanQuery {
+        owner: Some("p".into()),
+        ..ScanQuery::default()
+    };
+    assert_eq!(
+        names(&store.list_scans(&owner_p).await.expect("owner")),
+        vec!["4"]
+    );
+}
+
+async fn list_rejects_page_zero(store: Arc<dyn Store>) {
+    let q = ScanQuery {
+        page: Some(0),
+        page_size: Some(10),
+        ..ScanQuery::default()
+    };
+    assert_eq!(
+        store.list_scans(&q).await.expect_err("p=0").kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+async fn lifecycle_start_claim_heartbeat_complete(store: Arc<dyn Store>) {
+    let i = running(&store, "s", "tok").await;
+    let claimed = store.get_scan(&i).await.expect("get");
+    assert_eq!(claimed.state, ScanState::Running);
+    assert_eq!(
+        (claimed.runner.as_str(), claimed.attempt),
+        ("runner-tok", 1)
+    );
+    assert!(claimed.started_time.is_some() && claimed.lease_until.is_some());
+    let beat = StateChange::Heartbeat {
+        token: "tok".into(),
+        lease_until: clock::now() + Duration::seconds(120),
+        progress: Progress {
+            percent: Some(50.0),
+            phase: "Connect Scan".into(),
+        },
+        partial_raw: Some("partial".into()),
+    };
+    let after = store.apply(&i, &beat).await.expect("heartbeat");
+    assert_eq!(after.progress.percent, Some(50.0));
+    assert_eq!(after.raw_result, "partial");
+    let done = StateChange::Complete {
+        token: "tok".into(),
+        raw_result: "raw".into(),
+        result: "{}".into(),
+        summary: "1 ports found".into(),
+    };
+    store.apply(&i, &done).await.expect("complete");
+    let s = store.get_scan(&i).await.expect("get");
+    assert_eq!(s.state, ScanState::Completed);
+    assert_eq!(
+        (s.raw_result.as_str(), s.result_summary.as_str()),
+        ("raw", "1 ports found")
+    );
+    assert!(s.finished_time.is_some() && s.lease_until.is_none() && s.lease_token.is_none());
+    let restarted = store.apply(&i, &StateChange::Start).await.expect("restart");
+    assert_eq!(restarted.state, ScanState::Pending);
+    assert_eq!((restarted.result.as_str(), restarted.attempt), ("", 0));
+    assert_eq!(restarted.command, "-sT -p 22");
+}
+
+async fn wrong_token_is_a_conflict(store: Arc<dyn Store>) {
+    let i = running(&store, "s", "mine").await;
+    let before = store.get_scan(&i).await.expect("get");
+    let fail = StateChange::Fail {
+        token: "theirs".into(),
+        error: "boom".into(),
+        raw_result: String::new(),
+    };
+    assert_eq!(
+        store.apply(&i, &fail).await.expect_err("token").kind(),
+        ErrorKind::Conflict
+    );
+    assert_eq!(store.get_scan(&i).await.expect("get"), before);
+}
+
+async fn forbidden_transition_changes_nothing(store: Arc<dyn Store>) {
+    let i = id("o", "s");
+    add(&store, &scan("o", "s")).await;
+    let before = store.get_scan(&i).await.expect("get");
+    for change in [claim("t"), StateChange::Cancel] {
+        let err = store.apply(&i, &change).await.expect_err("forbidden");
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        assert!(err.to_string().contains("Created"), "{err}");
+    }
+    assert_eq!(store.get_scan(&i).await.expect("get"), before);
+}
+
+async fn concurrent_claims_have_one_winner(store: Arc<dyn Store>) {
+    let i = id("o", "race");
+    add(&store, &scan("o", "race")).await;
+    store.apply(&i, &StateChange::Start).await.expect("start");
+    let tasks: Vec<_> = (0..32)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let i = i.clone();
+            tokio::spawn(async move { store.apply(&i, &claim(&format!("t{n}"))).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for (n, task) in tasks.into_iter().enumerate() {
+        match task.await.expect("join") {
+            Ok(_) => winners.push(n),
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Conflict),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    let s = store.get_scan(&i).await.expect("get");
+    assert_eq!(s.runner, format!("runner-t{}", winners[0]));
+    assert_eq!(s.attempt, 1);
+}
+
+async fn expired_leases_requeue_then_fail(store: Arc<dyn Store>) {
+    let i = running(&store, "s", "t1").await;
+    let later = clock::now() + Duration::seconds(3600);
+    let early = StateChange::Expire {
+        now: clock::now(),
+        max_attempts: 2,
+    };
+    assert_eq!(
+        store.apply(&i, &early).await.expect_err("live").kind(),
+        ErrorKind::Conflict
+    );
+    assert!(
+        store
+            .expired_leases(clock::now())
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    assert_eq!(
+        store.expired_leases(later).await.expect("one"),
+        vec![i.clone()]
+    );
+    let expire = StateChange::Expire {
+        now: later,
+        max_attempts: 2,
+    };
+    let requeued = store.apply(&i, &expire).await.expect("requeue");
+    assert_eq!((requeued.state, requeued.attempt), (ScanState::Pending, 1));
+    assert!(requeued.runner.is_empty());
+    store.apply(&i, &claim("t2")).await.expect("reclaim");
+    let failed = store.apply(&i, &expire).await.expect("abandon");
+    assert_eq!(failed.state, ScanState::Failed);
+    assert_eq!(failed.error_text, super::RUNNER_LOST);
+}
+
+async fn pending_scans_oldest_first(store: Arc<dyn Store>) {
+    for name in ["first", "second", "third"] {
+        add(&store, &scan("o", name)).await;
+        store
+            .apply(&id("o", name), &StateChange::Start)
+            .await
+            .expect("start");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    add(&store, &scan("o", "idle")).await;
+    let pending = store.pending_scans(2).await.expect("pending");
+    let got: Vec<&str> = pending.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(got, vec!["first", "second"]);
+}
+
+async fn cancel_and_clear(store: Arc<dyn Store>) {
+    let r = running(&store, "r", "t").await;
+    let canceled = store
+        .apply(&r, &StateChange::Cancel)
+        .await
+        .expect("cancel running");
+    assert_eq!(canceled.state, ScanState::Canceled);
+    assert!(canceled.lease_token.is_none());
+    let cleared = store.apply(&r, &StateChange::Clear).await.expect("clear");
+    assert_eq!(cleared.state, ScanState::Created);
+    assert!(cleared.runner.is_empty() && cleared.started_time.is_none());
+    assert_eq!(cleared.target, "127.0.0.1");
+    let err = store
+        .apply(&r, &StateChange::Cancel)
+        .await
+        .expect_err("cancel created");
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+}
+
+async fn assets_crud(store: Arc<dyn Store>) {
+    let mut a = Asset::new("o", "vm1");
+    a.display_name = "web-01".into();
+    a.properties.public_ip = "203.0.113.7".into();
+    a.properties.ip_addresses = vec!["10.0.0.7".into()];
+    store.add_asset(&a).await.expect("add");
+    assert_eq!(
+        store.add_asset(&a).await.expect_err("dup").kind(),
+        ErrorKind::Conflict
+    );
+    let i = id("o", "vm1");
+    assert_eq!(store.get_asset(&i).await.expect("get"), a);
+    let mut changed = a.clone();
+    changed.properties.private_ip = "10.0.0.7".into();
+    let updated = store.update_asset(&i, &changed).await.expect("update");
+    assert_eq!(store.get_asset(&i).await.expect("get"), updated);
+    let mut b = Asset::new("o", "vm2");
+    b.created_time = a.created_time + Duration::seconds(5);
+    store.add_asset(&b).await.expect("add b");
+    store.add_asset(&Asset::new("p", "x")).await.expect("add p");
+    let listed: Vec<String> = store
+        .list_assets(Some("o"))
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(listed, vec!["vm2", "vm1"]);
+    assert_eq!(store.list_assets(None).await.expect("all").len(), 3);
+    store.delete_asset(&i).await.expect("delete");
+    assert_eq!(
+        store.delete_asset(&i).await.expect_err("again").kind(),
+        ErrorKind::NotFound
+    );
+}
+
+async fn runs_append_in_order(store: Arc<dyn Store>) {
+    add(&store, &scan("o", "s")).await;
+    let i = id("o", "s");
+    for attempt in 1..=3 {
+        let run = ScanRun {
+            owner: "o".into(),
+            scan: "s".into(),
+            seq: 0,
+            attempt,
+            runner: "r".into(),
+            target: "127.0.0.1".into(),
+            command: "-sT".into(),
+            state: ScanState::Completed,
+            started_time: Some(clock::now()),
+            finished_time: Some(clock::now()),
+            error_text: String::new(),
+            raw_result: format!("run {attempt}"),
+            result: "{}".into(),
+            result_summary: String::new(),
+        };
+        assert_eq!(
+            store.append_run(&run).await.expect("append").seq,
+            u64::from(attempt)
+        );
+    }
+    let runs = store.list_runs(&i).await.expect("list");
+    let raws: Vec<&str> = runs.iter().map(|r| r.raw_result.as_str()).collect();
+    assert_eq!(raws, vec!["run 1", "run 2", "run 3"]);
+    let orphan = ScanRun {
+        scan: "missing".into(),
+        ..runs[0].clone()
+    };
+    assert_eq!(
+        store.append_run(&orphan).await.expect_err("orphan").kind(),
+        ErrorKind::NotFound
+    );
+}

@@ -1,0 +1,234 @@
+//! In-memory store for tests and embedding without persistence.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+
+#[derive(Default)]
+struct Tables {
+    scans: BTreeMap<RecordId, Scan>,
+    assets: BTreeMap<RecordId, Asset>,
+    runs: BTreeMap<RecordId, Vec<ScanRun>>,
+}
+
+/// A store that keeps everything in process memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Tables) -> Result<T>) -> Result<T> {
+        // A poisoned lock only means another thread panicked mid-call; the maps stay consistent
+        // because every mutation below is a single insert/remove.
+        let mut guard = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+}
+
+fn scan_missing(id: &RecordId) -> Error {
+    Error::not_found(format!("scan {id}"))
+}
+
+fn asset_missing(id: &RecordId) -> Error {
+    Error::not_found(format!("asset {id}"))
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn add_scan(&self, scan: &Scan) -> Result<()> {
+        let id = scan.id()?;
+        self.with(|t| {
+            if t.scans.contains_key(&id) {
+                return Err(Error::conflict(format!("scan {id} already exists")));
+            }
+            t.scans.insert(id, scan.clone());
+            Ok(())
+        })
+    }
+
+    async fn get_scan(&self, id: &RecordId) -> Result<Scan> {
+        self.with(|t| t.scans.get(id).cloned().ok_or_else(|| scan_missing(id)))
+    }
+
+    async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan> {
+        super::check_same_id(id, &config.id()?, "scan")?;
+        self.with(|t| {
+            let scan = t.scans.get_mut(id).ok_or_else(|| scan_missing(id))?;
+            if scan.state.is_active() {
+                return Err(Error::conflict(format!(
+                    "scan {id} is {}: its configuration cannot change until it finishes or is canceled",
+                    scan.state
+                )));
+            }
+            scan.apply_config(config);
+            scan.updated_time = clock::now();
+            Ok(scan.clone())
+        })
+    }
+
+    async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
+        self.with(|t| {
+            let scan = t.scans.get(id).ok_or_else(|| scan_missing(id))?;
+            if scan.state == ScanState::Running && !force {
+                return Err(Error::conflict(format!(
+                    "scan {id} is Running: cancel it first or delete with force"
+                )));
+            }
+            t.scans.remove(id);
+            t.runs.remove(id);
+            Ok(())
+        })
+    }
+
+    async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        let window = query.window()?;
+        let (field, order) = query.effective_sort();
+        self.with(|t| {
+            let mut items: Vec<Scan> = t
+                .scans
+                .values()
+                .filter(|s| query.matches(s))
+                .cloned()
+                .collect();
+            items.sort_by(|a, b| {
+                let ord = field
+                    .text_of(a)
+                    .cmp(&field.text_of(b))
+                    .then_with(|| (&a.owner, &a.name).cmp(&(&b.owner, &b.name)));
+                match order {
+                    SortOrder::Ascend => ord,
+                    SortOrder::Descend => ord.reverse(),
+                }
+            });
+            let total = items.len() as u64;
+            if let Some((offset, limit)) = window {
+                items = items
+                    .into_iter()
+                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                    .collect();
+            }
+            Ok(Page { items, total })
+        })
+    }
+
+    async fn apply(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
+        self.with(|t| {
+            let scan = t.scans.get_mut(id).ok_or_else(|| scan_missing(id))?;
+            let mut next = scan.clone();
+            apply_change(&mut next, change, clock::now())?;
+            *scan = next.clone();
+            Ok(next)
+        })
+    }
+
+    async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
+        self.with(|t| {
+            let mut pending: Vec<Scan> = t
+                .scans
+                .values()
+                .filter(|s| s.state == ScanState::Pending)
+                .cloned()
+                .collect();
+            pending.sort_by(|a, b| {
+                (a.updated_time, &a.owner, &a.name).cmp(&(b.updated_time, &b.owner, &b.name))
+            });
+            pending.truncate(limit as usize);
+            Ok(pending)
+        })
+    }
+
+    async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>> {
+        self.with(|t| {
+            Ok(t.scans
+                .iter()
+                .filter(|(_, s)| {
+                    s.state == ScanState::Running && s.lease_until.is_some_and(|u| u < now)
+                })
+                .map(|(id, _)| id.clone())
+                .collect())
+        })
+    }
+
+    async fn add_asset(&self, asset: &Asset) -> Result<()> {
+        let id = asset.id()?;
+        self.with(|t| {
+            if t.assets.contains_key(&id) {
+                return Err(Error::conflict(format!("asset {id} already exists")));
+            }
+            t.assets.insert(id, asset.clone());
+            Ok(())
+        })
+    }
+
+    async fn get_asset(&self, id: &RecordId) -> Result<Asset> {
+        self.with(|t| t.assets.get(id).cloned().ok_or_else(|| asset_missing(id)))
+    }
+
+    async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset> {
+        super::check_same_id(id, &asset.id()?, "asset")?;
+        self.with(|t| {
+            let stored = t.assets.get_mut(id).ok_or_else(|| asset_missing(id))?;
+            let mut next = asset.clone();
+            next.created_time = stored.created_time;
+            next.updated_time = clock::now();
+            *stored = next.clone();
+            Ok(next)
+        })
+    }
+
+    async fn delete_asset(&self, id: &RecordId) -> Result<()> {
+        self.with(|t| {
+            t.assets
+                .remove(id)
+                .map(|_| ())
+                .ok_or_else(|| asset_missing(id))
+        })
+    }
+
+    async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
+        self.with(|t| {
+            let mut items: Vec<Asset> = t
+                .assets
+                .values()
+                .filter(|a| owner.is_none_or(|o| a.owner == o))
+                .cloned()
+                .collect();
+            items.sort_by(|a, b| {
+                (b.created_time, &b.owner, &b.name).cmp(&(a.created_time, &a.owner, &a.name))
+            });
+            Ok(items)
+        })
+    }
+
+    async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
+        let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
+        self.with(|t| {
+            if !t.scans.contains_key(&id) {
+                return Err(scan_missing(&id));
+            }
+            let runs = t.runs.entry(id).or_default();
+            let mut stored = run.clone();
+            stored.seq = runs.len() as u64 + 1;
+            runs.push(stored.clone());
+            Ok(stored)
+        })
+    }
+
+    async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
+        self.with(|t| Ok(t.runs.get(scan).cloned().unwrap_or_default()))
+    }
+}

@@ -1,0 +1,81 @@
+//! Storage behind one async trait: in-memory and SQLite (the embedded default).
+
+mod change;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+mod memory;
+mod query;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use change::{RUNNER_LOST, StateChange, apply_change};
+pub use memory::MemoryStore;
+pub use query::{Page, ScanField, ScanQuery, SortOrder};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+use crate::error::Result;
+use crate::model::{Asset, RecordId, Scan, ScanRun};
+
+/// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Inserts a new scan; `Conflict` if the id exists.
+    async fn add_scan(&self, scan: &Scan) -> Result<()>;
+
+    /// The scan with this id; `NotFound` if absent.
+    async fn get_scan(&self, id: &RecordId) -> Result<Scan>;
+
+    /// Replaces the configuration of a scan that is not Pending or Running; returns the result.
+    async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan>;
+
+    /// Deletes a scan; a Running one only when `force` (the caller cancels its process).
+    async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()>;
+
+    /// Lists scans with Casibase's query semantics.
+    async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>>;
+
+    /// Applies a state change atomically (compare-and-set on state and lease token).
+    async fn apply(&self, id: &RecordId, change: &StateChange) -> Result<Scan>;
+
+    /// Pending scans, oldest queued first, at most `limit`.
+    async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>>;
+
+    /// Ids of Running scans whose lease ended before `now`.
+    async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>>;
+
+    /// Inserts a new asset; `Conflict` if the id exists.
+    async fn add_asset(&self, asset: &Asset) -> Result<()>;
+
+    /// The asset with this id; `NotFound` if absent.
+    async fn get_asset(&self, id: &RecordId) -> Result<Asset>;
+
+    /// Replaces an asset (same id); returns the stored asset.
+    async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset>;
+
+    /// Deletes an asset; `NotFound` if absent.
+    async fn delete_asset(&self, id: &RecordId) -> Result<()>;
+
+    /// Assets of `owner` (every owner if `None`), newest first.
+    async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>>;
+
+    /// Appends a run to a scan's history, assigning its sequence number.
+    async fn append_run(&self, run: &ScanRun) -> Result<ScanRun>;
+
+    /// A scan's runs, oldest first.
+    async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>>;
+}
+
+/// Refuses a body whose id differs from the addressed record (renames are not supported).
+pub(crate) fn check_same_id(id: &RecordId, body: &RecordId, what: &str) -> Result<()> {
+    if id == body {
+        return Ok(());
+    }
+    Err(crate::Error::invalid(
+        format!("{what} {id}"),
+        format!("the body names {what} {body}; renaming is not supported"),
+    ))
+}

@@ -1,0 +1,235 @@
+//! List queries with Casibase's semantics: page, filter, sort, asset.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::Scan;
+
+/// The scan columns a list may filter or sort on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScanField {
+    /// `owner`
+    Owner,
+    /// `name`
+    Name,
+    /// `createdTime`
+    CreatedTime,
+    /// `updatedTime`
+    UpdatedTime,
+    /// `displayName`
+    DisplayName,
+    /// `targetMode`
+    TargetMode,
+    /// `target`
+    Target,
+    /// `asset`
+    Asset,
+    /// `provider`
+    Provider,
+    /// `command`
+    Command,
+    /// `state`
+    State,
+    /// `runner`
+    Runner,
+    /// `errorText`
+    ErrorText,
+    /// `resultSummary`
+    ResultSummary,
+}
+
+impl ScanField {
+    /// Every whitelisted field.
+    pub const ALL: [ScanField; 14] = [
+        ScanField::Owner,
+        ScanField::Name,
+        ScanField::CreatedTime,
+        ScanField::UpdatedTime,
+        ScanField::DisplayName,
+        ScanField::TargetMode,
+        ScanField::Target,
+        ScanField::Asset,
+        ScanField::Provider,
+        ScanField::Command,
+        ScanField::State,
+        ScanField::Runner,
+        ScanField::ErrorText,
+        ScanField::ResultSummary,
+    ];
+
+    /// The JSON (camelCase) name.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            ScanField::Owner => "owner",
+            ScanField::Name => "name",
+            ScanField::CreatedTime => "createdTime",
+            ScanField::UpdatedTime => "updatedTime",
+            ScanField::DisplayName => "displayName",
+            ScanField::TargetMode => "targetMode",
+            ScanField::Target => "target",
+            ScanField::Asset => "asset",
+            ScanField::Provider => "provider",
+            ScanField::Command => "command",
+            ScanField::State => "state",
+            ScanField::Runner => "runner",
+            ScanField::ErrorText => "errorText",
+            ScanField::ResultSummary => "resultSummary",
+        }
+    }
+
+    /// The SQL column name (snake_case).
+    pub fn column(self) -> &'static str {
+        match self {
+            ScanField::Owner => "owner",
+            ScanField::Name => "name",
+            ScanField::CreatedTime => "created_time",
+            ScanField::UpdatedTime => "updated_time",
+            ScanField::DisplayName => "display_name",
+            ScanField::TargetMode => "target_mode",
+            ScanField::Target => "target",
+            ScanField::Asset => "asset",
+            ScanField::Provider => "provider",
+            ScanField::Command => "command",
+            ScanField::State => "state",
+            ScanField::Runner => "runner",
+            ScanField::ErrorText => "error_text",
+            ScanField::ResultSummary => "result_summary",
+        }
+    }
+
+    /// The field's value as the stores keep it in their text column.
+    pub fn text_of(self, scan: &Scan) -> String {
+        match self {
+            ScanField::Owner => scan.owner.clone(),
+            ScanField::Name => scan.name.clone(),
+            ScanField::CreatedTime => crate::clock::to_text(&scan.created_time),
+            ScanField::UpdatedTime => crate::clock::to_text(&scan.updated_time),
+            ScanField::DisplayName => scan.display_name.clone(),
+            ScanField::TargetMode => scan.target_mode.as_str().to_string(),
+            ScanField::Target => scan.target.clone(),
+            ScanField::Asset => scan.asset.clone(),
+            ScanField::Provider => scan.provider.as_str().to_string(),
+            ScanField::Command => scan.command.clone(),
+            ScanField::State => scan.state.as_str().to_string(),
+            ScanField::Runner => scan.runner.clone(),
+            ScanField::ErrorText => scan.error_text.clone(),
+            ScanField::ResultSummary => scan.result_summary.clone(),
+        }
+    }
+}
+
+impl FromStr for ScanField {
+    type Err = Error;
+
+    /// Accepts the camelCase JSON name or the snake_case column name.
+    fn from_str(s: &str) -> Result<Self> {
+        ScanField::ALL
+            .into_iter()
+            .find(|f| f.json_name() == s || f.column() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("field `{}`", s.escape_debug()),
+                    "not a field that scans can be filtered or sorted on",
+                )
+            })
+    }
+}
+
+/// Sort direction; Casibase treats anything but "ascend" as descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum SortOrder {
+    /// Smallest first.
+    #[serde(rename = "ascend")]
+    Ascend,
+    /// Largest first (the default).
+    #[default]
+    #[serde(rename = "descend")]
+    Descend,
+}
+
+impl SortOrder {
+    /// Casibase's rule: "ascend" is ascending, anything else descending.
+    pub fn from_casibase(s: &str) -> Self {
+        if s == "ascend" {
+            SortOrder::Ascend
+        } else {
+            SortOrder::Descend
+        }
+    }
+}
+
+/// A list query over scans.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScanQuery {
+    /// Only this owner's scans; `None` lists every owner.
+    pub owner: Option<String>,
+    /// 1-based page; without both `page` and `page_size` everything is returned.
+    pub page: Option<u32>,
+    /// Items per page.
+    pub page_size: Option<u32>,
+    /// Substring filter (case-insensitive for ASCII) on one whitelisted field.
+    pub filter: Option<(ScanField, String)>,
+    /// Sort column (default `createdTime`).
+    pub sort_field: Option<ScanField>,
+    /// Sort direction.
+    pub sort_order: SortOrder,
+    /// Only scans of this asset: sorted newest first, not paginated.
+    pub asset: Option<String>,
+}
+
+impl ScanQuery {
+    /// The sort column and direction in effect.
+    pub fn effective_sort(&self) -> (ScanField, SortOrder) {
+        if self.asset.is_some() {
+            return (ScanField::CreatedTime, SortOrder::Descend);
+        }
+        (
+            self.sort_field.unwrap_or(ScanField::CreatedTime),
+            self.sort_order,
+        )
+    }
+
+    /// `(offset, limit)` when the query is paginated.
+    pub fn window(&self) -> Result<Option<(u64, u64)>> {
+        if self.asset.is_some() {
+            return Ok(None);
+        }
+        match (self.page, self.page_size) {
+            (Some(p), Some(size)) => {
+                if p == 0 || size == 0 {
+                    return Err(Error::invalid("page", "`p` and `pageSize` start at 1"));
+                }
+                Ok(Some((u64::from(p - 1) * u64::from(size), u64::from(size))))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// True when `scan` passes the owner, asset and field filters.
+    pub fn matches(&self, scan: &Scan) -> bool {
+        if self.owner.as_ref().is_some_and(|o| *o != scan.owner) {
+            return false;
+        }
+        if self.asset.as_ref().is_some_and(|a| *a != scan.asset) {
+            return false;
+        }
+        match &self.filter {
+            Some((field, value)) => field
+                .text_of(scan)
+                .to_ascii_lowercase()
+                .contains(&value.to_ascii_lowercase()),
+            None => true,
+        }
+    }
+}
+
+/// One page of results and the total number of matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// How many items match the query in all.
+    pub total: u64,
+}

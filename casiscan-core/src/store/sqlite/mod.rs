@@ -1,0 +1,558 @@
+//! SQLite store: one file (or `:memory:`), WAL, schema migrations.
+
+mod rows;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use rows::{SCAN_COLUMN_COUNT, SCAN_COLUMNS, as_params, scan_from_row, scan_values};
+
+/// How long a writer waits for another process's lock before reporting "locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The embedded default store: a SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    label: Arc<str>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.label)
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path: PathBuf = path.as_ref().to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+            .await
+            .map_err(|e| Error::storage("the open task failed", e))?
+    }
+
+    fn open_blocking(path: &Path) -> Result<Self> {
+        let label: Arc<str> = path.display().to_string().into();
+        let fail = |what: &str, e: rusqlite::Error| describe(&label, what, e);
+        let mut conn = if path.as_os_str() == ":memory:" {
+            Connection::open_in_memory().map_err(|e| fail("open", e))?
+        } else {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            Connection::open_with_flags(path, flags).map_err(|e| fail("open", e))?
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| fail("configure", e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| fail("configure", e))?;
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| fail("enable WAL on", e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| fail("configure", e))?;
+        schema::migrate(&mut conn)
+            .map_err(|e| fail("migrate", e))?
+            .map_err(|m| Error::Storage {
+                message: format!("{label}: {m}"),
+                source: None,
+            })?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            label,
+        })
+    }
+
+    /// Runs `f` on the connection on a blocking thread, mapping SQLite errors.
+    async fn run<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = Arc::clone(&self.conn);
+        let label = Arc::clone(&self.label);
+        tokio::task::spawn_blocking(move || {
+            // Poisoning means a panic mid-call; SQLite rolled back the open transaction.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard).map_err(|e| relabel(e, &label, what))
+        })
+        .await
+        .map_err(|e| Error::storage(format!("{} task failed", self.label), e))?
+    }
+}
+
+/// Turns a rusqlite error into a storage error that names the file and explains common cases.
+fn describe(label: &str, what: &str, e: rusqlite::Error) -> Error {
+    let detail = match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => "the file is not a SQLite database".to_string(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            "the database is locked by another process".to_string()
+        }
+        Some(rusqlite::ErrorCode::ReadOnly) => "the database is read-only".to_string(),
+        Some(rusqlite::ErrorCode::CannotOpen) => "the file cannot be opened".to_string(),
+        _ => e.to_string(),
+    };
+    Error::storage(format!("cannot {what} {label}: {detail}"), e)
+}
+
+fn relabel(e: Error, label: &str, what: &str) -> Error {
+    match e {
+        Error::Storage {
+            message,
+            source: Some(source),
+        } if message.is_empty() => match source.downcast::<rusqlite::Error>() {
+            Ok(sql) => describe(label, what, *sql),
+            Err(other) => Error::Storage {
+                message: format!("cannot {what} {label}"),
+                source: Some(other),
+            },
+        },
+        other => other,
+    }
+}
+
+/// Wraps a rusqlite error for [`relabel`] to describe.
+fn sql(e: rusqlite::Error) -> Error {
+    Error::Storage {
+        message: String::new(),
+        source: Some(Box::new(e)),
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+}
+
+fn json_error(what: &str, e: serde_json::Error) -> Error {
+    Error::storage(format!("stored {what} is not valid JSON"), e)
+}
+
+fn read_scan(conn: &Connection, id: &RecordId) -> Result<Scan> {
+    conn.query_row(
+        &format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = ?1 AND name = ?2"),
+        params![id.owner, id.name],
+        scan_from_row,
+    )
+    .optional()
+    .map_err(sql)?
+    .ok_or_else(|| Error::not_found(format!("scan {id}")))
+}
+
+/// Writes `next` over the row only if it still has `prev`'s state and lease token.
+fn compare_and_set(conn: &Connection, prev: &Scan, next: &Scan) -> Result<()> {
+    let sets: Vec<String> = SCAN_COLUMNS
+        .split(", ")
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
+    let n = SCAN_COLUMN_COUNT;
+    let statement = format!(
+        "UPDATE scans SET {} WHERE owner = ?{} AND name = ?{} AND state = ?{} AND lease_token IS ?{}",
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4
+    );
+    let mut values = scan_values(next);
+    values.push(prev.owner.clone().into());
+    values.push(prev.name.clone().into());
+    values.push(prev.state.as_str().to_string().into());
+    values.push(
+        prev.lease_token
+            .clone()
+            .map_or(rusqlite::types::Value::Null, Into::into),
+    );
+    let changed = conn
+        .execute(&statement, as_params(&values).as_slice())
+        .map_err(sql)?;
+    if changed != 1 {
+        return Err(Error::conflict(format!(
+            "scan {}/{} changed while it was being written",
+            prev.owner, prev.name
+        )));
+    }
+    Ok(())
+}
+
+fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('%');
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The WHERE clause and its values for a list query.
+fn list_filter(query: &ScanQuery) -> (String, Vec<rusqlite::types::Value>) {
+    let mut clauses = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(owner) = &query.owner {
+        values.push(owner.clone().into());
+        clauses.push(format!("owner = ?{}", values.len()));
+    }
+    if let Some(asset) = &query.asset {
+        values.push(asset.clone().into());
+        clauses.push(format!("asset = ?{}", values.len()));
+    }
+    if let Some((field, value)) = &query.filter {
+        values.push(escape_like(value).into());
+        clauses.push(format!(
+            "{} LIKE ?{} ESCAPE '\\'",
+            field.column(),
+            values.len()
+        ));
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (clause, values)
+}
+
+fn list_scans_blocking(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
+    let window = query.window()?;
+    let (field, order) = query.effective_sort();
+    let dir = match order {
+        SortOrder::Ascend => "ASC",
+        SortOrder::Descend => "DESC",
+    };
+    let (clause, values) = list_filter(query);
+    let total: i64 = conn
+        .query_row(
+            &format!("SELECT COUNT(*) FROM scans {clause}"),
+            as_params(&values).as_slice(),
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    let limit = window.map_or(String::new(), |(offset, limit)| {
+        format!(" LIMIT {limit} OFFSET {offset}")
+    });
+    let statement = format!(
+        "SELECT {SCAN_COLUMNS} FROM scans {clause} ORDER BY {col} {dir}, owner {dir}, name {dir}{limit}",
+        col = field.column()
+    );
+    let mut stmt = conn.prepare(&statement).map_err(sql)?;
+    let items = stmt
+        .query_map(as_params(&values).as_slice(), scan_from_row)
+        .map_err(sql)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(sql)?;
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn add_scan(&self, scan: &Scan) -> Result<()> {
+        let id = scan.id()?;
+        let values = scan_values(scan);
+        self.run("add a scan to", move |conn| {
+            let placeholders: Vec<String> =
+                (1..=SCAN_COLUMN_COUNT).map(|i| format!("?{i}")).collect();
+            let statement = format!(
+                "INSERT INTO scans ({SCAN_COLUMNS}) VALUES ({})",
+                placeholders.join(", ")
+            );
+            match conn.execute(&statement, as_params(&values).as_slice()) {
+                Ok(_) => Ok(()),
+                Err(e) if is_unique_violation(&e) => {
+                    Err(Error::conflict(format!("scan {id} already exists")))
+                }
+                Err(e) => Err(sql(e)),
+            }
+        })
+        .await
+    }
+
+    async fn get_scan(&self, id: &RecordId) -> Result<Scan> {
+        let id = id.clone();
+        self.run("read a scan from", move |conn| read_scan(conn, &id))
+            .await
+    }
+
+    async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan> {
+        check_same_id(id, &config.id()?, "scan")?;
+        let id = id.clone();
+        let config = config.clone();
+        self.run("update a scan in", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let prev = read_scan(&tx, &id)?;
+            if prev.state.is_active() {
+                return Err(Error::conflict(format!(
+                    "scan {id} is {}: its configuration cannot change until it finishes or is canceled",
+                    prev.state
+                )));
+            }
+            let mut next = prev.clone();
+            next.apply_config(&config);
+            next.updated_time = clock::now();
+            compare_and_set(&tx, &prev, &next)?;
+            tx.commit().map_err(sql)?;
+            Ok(next)
+        })
+        .await
+    }
+
+    async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
+        let id = id.clone();
+        self.run("delete a scan from", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let prev = read_scan(&tx, &id)?;
+            if prev.state == ScanState::Running && !force {
+                return Err(Error::conflict(format!(
+                    "scan {id} is Running: cancel it first or delete with force"
+                )));
+            }
+            tx.execute(
+                "DELETE FROM scans WHERE owner = ?1 AND name = ?2",
+                params![id.owner, id.name],
+            )
+            .map_err(sql)?;
+            tx.execute(
+                "DELETE FROM scan_runs WHERE owner = ?1 AND scan = ?2",
+                params![id.owner, id.name],
+            )
+            .map_err(sql)?;
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+
+    async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        let query = query.clone();
+        self.run("list scans in", move |conn| {
+            list_scans_blocking(conn, &query)
+        })
+        .await
+    }
+
+    async fn apply(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
+        let id = id.clone();
+        let change = change.clone();
+        self.run("change a scan's state in", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let prev = read_scan(&tx, &id)?;
+            let mut next = prev.clone();
+            apply_change(&mut next, &change, clock::now())?;
+            compare_and_set(&tx, &prev, &next)?;
+            tx.commit().map_err(sql)?;
+            Ok(next)
+        })
+        .await
+    }
+
+    async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
+        self.run("list pending scans in", move |conn| {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
+                     ORDER BY updated_time, owner, name LIMIT ?1"
+                ))
+                .map_err(sql)?;
+            stmt.query_map([limit], scan_from_row)
+                .map_err(sql)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(sql)
+        })
+        .await
+    }
+
+    async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>> {
+        let now = clock::to_text(&now);
+        self.run("list expired leases in", move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT owner, name FROM scans WHERE state = 'Running' \
+                     AND lease_until IS NOT NULL AND lease_until < ?1",
+                )
+                .map_err(sql)?;
+            stmt.query_map([now], |r| {
+                Ok(RecordId {
+                    owner: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })
+            .map_err(sql)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql)
+        })
+        .await
+    }
+
+    async fn add_asset(&self, asset: &Asset) -> Result<()> {
+        let id = asset.id()?;
+        let body = serde_json::to_string(asset).map_err(|e| json_error("asset", e))?;
+        let created = clock::to_text(&asset.created_time);
+        self.run("add an asset to", move |conn| {
+            match conn.execute(
+                "INSERT INTO assets (owner, name, created_time, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id.owner, id.name, created, body],
+            ) {
+                Ok(_) => Ok(()),
+                Err(e) if is_unique_violation(&e) => {
+                    Err(Error::conflict(format!("asset {id} already exists")))
+                }
+                Err(e) => Err(sql(e)),
+            }
+        })
+        .await
+    }
+
+    async fn get_asset(&self, id: &RecordId) -> Result<Asset> {
+        let id = id.clone();
+        self.run("read an asset from", move |conn| read_asset(conn, &id))
+            .await
+    }
+
+    async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset> {
+        check_same_id(id, &asset.id()?, "asset")?;
+        let id = id.clone();
+        let asset = asset.clone();
+        self.run("update an asset in", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let prev = read_asset(&tx, &id)?;
+            let mut next = asset;
+            next.created_time = prev.created_time;
+            next.updated_time = clock::now();
+            let body = serde_json::to_string(&next).map_err(|e| json_error("asset", e))?;
+            tx.execute(
+                "UPDATE assets SET body = ?3 WHERE owner = ?1 AND name = ?2",
+                params![id.owner, id.name, body],
+            )
+            .map_err(sql)?;
+            tx.commit().map_err(sql)?;
+            Ok(next)
+        })
+        .await
+    }
+
+    async fn delete_asset(&self, id: &RecordId) -> Result<()> {
+        let id = id.clone();
+        self.run("delete an asset from", move |conn| {
+            let n = conn
+                .execute(
+                    "DELETE FROM assets WHERE owner = ?1 AND name = ?2",
+                    params![id.owner, id.name],
+                )
+                .map_err(sql)?;
+            if n == 0 {
+                return Err(Error::not_found(format!("asset {id}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
+        let owner = owner.map(str::to_string);
+        self.run("list assets in", move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT body FROM assets WHERE ?1 IS NULL OR owner = ?1 \
+                     ORDER BY created_time DESC, owner DESC, name DESC",
+                )
+                .map_err(sql)?;
+            let bodies = stmt
+                .query_map([owner], |r| r.get::<_, String>(0))
+                .map_err(sql)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(sql)?;
+            bodies
+                .iter()
+                .map(|b| serde_json::from_str(b).map_err(|e| json_error("asset", e)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
+        let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
+        let run = run.clone();
+        self.run("append a run to", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            read_scan(&tx, &id)?;
+            let last: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(seq), 0) FROM scan_runs WHERE owner = ?1 AND scan = ?2",
+                    params![id.owner, id.name],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            let mut stored = run;
+            stored.seq = u64::try_from(last).unwrap_or(0) + 1;
+            let body = serde_json::to_string(&stored).map_err(|e| json_error("run", e))?;
+            tx.execute(
+                "INSERT INTO scan_runs (owner, scan, seq, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id.owner, id.name, last + 1, body],
+            )
+            .map_err(sql)?;
+            tx.commit().map_err(sql)?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
+        let id = scan.clone();
+        self.run("list runs in", move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT body FROM scan_runs WHERE owner = ?1 AND scan = ?2 ORDER BY seq")
+                .map_err(sql)?;
+            let bodies = stmt
+                .query_map(params![id.owner, id.name], |r| r.get::<_, String>(0))
+                .map_err(sql)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(sql)?;
+            bodies
+                .iter()
+                .map(|b| serde_json::from_str(b).map_err(|e| json_error("run", e)))
+                .collect()
+        })
+        .await
+    }
+}
+
+fn read_asset(conn: &Connection, id: &RecordId) -> Result<Asset> {
+    let body: String = conn
+        .query_row(
+            "SELECT body FROM assets WHERE owner = ?1 AND name = ?2",
+            params![id.owner, id.name],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql)?
+        .ok_or_else(|| Error::not_found(format!("asset {id}")))?;
+    serde_json::from_str(&body).map_err(|e| json_error("asset", e))
+}

@@ -1,0 +1,127 @@
+//! Mapping between scan rows and [`Scan`] values.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Row, ToSql};
+
+use crate::clock;
+use crate::model::Scan;
+
+/// Column list in the order [`scan_values`] and [`scan_from_row`] use.
+pub const SCAN_COLUMNS: &str = "owner, name, created_time, updated_time, display_name, \
+    target_mode, target, asset, provider, command, state, runner, error_text, raw_result, \
+    result, result_summary, started_time, finished_time, progress, lease_until, lease_token, \
+    attempt, timeout_seconds";
+
+/// Number of columns in [`SCAN_COLUMNS`].
+pub const SCAN_COLUMN_COUNT: usize = 23;
+
+fn time_value(t: Option<&DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| Value::Text(clock::to_text(t)))
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+/// The scan's values for an INSERT or a full-row UPDATE, in [`SCAN_COLUMNS`] order.
+pub fn scan_values(scan: &Scan) -> Vec<Value> {
+    vec![
+        text(&scan.owner),
+        text(&scan.name),
+        time_value(Some(&scan.created_time)),
+        time_value(Some(&scan.updated_time)),
+        text(&scan.display_name),
+        text(scan.target_mode.as_str()),
+        text(&scan.target),
+        text(&scan.asset),
+        text(scan.provider.as_str()),
+        text(&scan.command),
+        text(scan.state.as_str()),
+        text(&scan.runner),
+        text(&scan.error_text),
+        text(&scan.raw_result),
+        text(&scan.result),
+        text(&scan.result_summary),
+        time_value(scan.started_time.as_ref()),
+        time_value(scan.finished_time.as_ref()),
+        Value::Text(serde_json::to_string(&scan.progress).unwrap_or_else(|_| "{}".into())),
+        time_value(scan.lease_until.as_ref()),
+        scan.lease_token.clone().map_or(Value::Null, Value::Text),
+        Value::Integer(i64::from(scan.attempt)),
+        Value::Integer(i64::try_from(scan.timeout_seconds).unwrap_or(i64::MAX)),
+    ]
+}
+
+/// Borrowed parameters for rusqlite from owned values.
+pub fn as_params(values: &[Value]) -> Vec<&dyn ToSql> {
+    values.iter().map(|v| v as &dyn ToSql).collect()
+}
+
+fn bad_column(idx: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        idx,
+        rusqlite::types::Type::Text,
+        Box::new(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            message,
+        )),
+    )
+}
+
+fn time_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let Some(s) = row.get::<_, Option<String>>(idx)? else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(&s)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(|e| bad_column(idx, format!("bad timestamp `{s}`: {e}")))
+}
+
+fn required_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    time_at(row, idx)?.ok_or_else(|| bad_column(idx, "missing timestamp".into()))
+}
+
+fn parsed<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.get(idx)?;
+    s.parse()
+        .map_err(|e: T::Err| bad_column(idx, e.to_string()))
+}
+
+fn target_mode(row: &Row<'_>, idx: usize) -> rusqlite::Result<crate::model::TargetMode> {
+    let s: String = row.get(idx)?;
+    serde_json::from_value(serde_json::Value::String(s)).map_err(|e| bad_column(idx, e.to_string()))
+}
+
+/// Reads a scan from a row selected with [`SCAN_COLUMNS`].
+pub fn scan_from_row(row: &Row<'_>) -> rusqlite::Result<Scan> {
+    let progress: String = row.get(18)?;
+    Ok(Scan {
+        owner: row.get(0)?,
+        name: row.get(1)?,
+        created_time: required_time(row, 2)?,
+        updated_time: required_time(row, 3)?,
+        display_name: row.get(4)?,
+        target_mode: target_mode(row, 5)?,
+        target: row.get(6)?,
+        asset: row.get(7)?,
+        provider: parsed(row, 8)?,
+        command: row.get(9)?,
+        state: parsed(row, 10)?,
+        runner: row.get(11)?,
+        error_text: row.get(12)?,
+        raw_result: row.get(13)?,
+        result: row.get(14)?,
+        result_summary: row.get(15)?,
+        started_time: time_at(row, 16)?,
+        finished_time: time_at(row, 17)?,
+        progress: serde_json::from_str(&progress).map_err(|e| bad_column(18, e.to_string()))?,
+        lease_until: time_at(row, 19)?,
+        lease_token: row.get(20)?,
+        attempt: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(0),
+        timeout_seconds: u64::try_from(row.get::<_, i64>(22)?).unwrap_or(0),
+    })
+}

@@ -1,0 +1,81 @@
+//! SQLite schema migrations, tracked in a version table.
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// Migrations in order; the version is the number applied so far.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE scans (
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_time TEXT NOT NULL,
+    updated_time TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    target_mode TEXT NOT NULL,
+    target TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    command TEXT NOT NULL,
+    state TEXT NOT NULL,
+    runner TEXT NOT NULL,
+    error_text TEXT NOT NULL,
+    raw_result TEXT NOT NULL,
+    result TEXT NOT NULL,
+    result_summary TEXT NOT NULL,
+    started_time TEXT,
+    finished_time TEXT,
+    progress TEXT NOT NULL,
+    lease_until TEXT,
+    lease_token TEXT,
+    attempt INTEGER NOT NULL,
+    timeout_seconds INTEGER NOT NULL,
+    PRIMARY KEY (owner, name)
+);
+CREATE INDEX scans_by_state ON scans (state, updated_time);
+CREATE INDEX scans_by_created ON scans (created_time);
+CREATE INDEX scans_by_asset ON scans (owner, asset);
+CREATE TABLE assets (
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_time TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (owner, name)
+);
+CREATE TABLE scan_runs (
+    owner TEXT NOT NULL,
+    scan TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (owner, scan, seq)
+);
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`SCHEMA_VERSION`]; refuses a newer database.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: i64 = tx
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Ok(Err(format!(
+            "the database has schema version {current}, newer than this casiscan ({SCHEMA_VERSION})"
+        )));
+    }
+    for sql in MIGRATIONS
+        .iter()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute("DELETE FROM schema_version", [])?;
+    tx.execute(
+        "INSERT INTO schema_version (version) VALUES (?1)",
+        [SCHEMA_VERSION],
+    )?;
+    tx.commit()?;
+    Ok(Ok(()))
+}
