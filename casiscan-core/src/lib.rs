@@ -12,6 +12,10 @@ pub mod clock;
 pub mod error;
 pub mod model;
 pub mod providers;
+pub mod runner;
 pub mod store;
 
+mod client;
+
+pub use client::{Client, Database};
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,267 @@
+//! Client: the one async entry point for scans, assets, runs and on-demand scans.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState, TargetMode};
+use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
+use crate::runner::{self, LeasePolicy};
+use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};
+
+/// Where a client keeps its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// Nothing persisted (tests, one-off use).
+    Memory,
+    /// A SQLite file (or `:memory:`).
+    Sqlite(std::path::PathBuf),
+}
+
+impl std::str::FromStr for Database {
+    type Err = Error;
+
+    /// `memory:`, `sqlite:PATH`, `sqlite::memory:` or a plain file path.
+    fn from_str(s: &str) -> Result<Self> {
+        if s.is_empty() {
+            return Err(Error::invalid("database", "the database location is empty"));
+        }
+        if s == "memory:" {
+            return Ok(Database::Memory);
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Err(Error::invalid(
+                "database",
+                "this build has no PostgreSQL support (feature `postgres`)",
+            ));
+        }
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"));
+        Ok(Database::Sqlite(path.unwrap_or(s).into()))
+    }
+}
+
+/// The async entry point: records in a [`Store`], scans run by [`Providers`].
+#[derive(Clone)]
+pub struct Client {
+    store: Arc<dyn Store>,
+    providers: Providers,
+    runner_name: String,
+    lease: LeasePolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("providers", &self.providers)
+            .field("runner_name", &self.runner_name)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client over `store` with `providers`, running as this machine's hostname.
+    pub fn new(store: Arc<dyn Store>, providers: Providers) -> Self {
+        Client {
+            store,
+            providers,
+            runner_name: runner::local_hostname(),
+            lease: LeasePolicy::default(),
+        }
+    }
+
+    /// Opens a client on `db` (see [`Database`]) with `providers`.
+    pub async fn open(db: &str, providers: Providers) -> Result<Self> {
+        let store: Arc<dyn Store> = match db.parse::<Database>()? {
+            Database::Memory => Arc::new(MemoryStore::new()),
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(path) => Arc::new(crate::store::SqliteStore::open(path).await?),
+            #[cfg(not(feature = "sqlite"))]
+            Database::Sqlite(_) => {
+                return Err(Error::invalid(
+                    "database",
+                    "this build has no SQLite support",
+                ));
+            }
+        };
+        Ok(Client::new(store, providers))
+    }
+
+    /// Uses `name` as the runner name recorded on scans this client runs.
+    pub fn with_runner_name(mut self, name: impl Into<String>) -> Self {
+        self.runner_name = name.into();
+        self
+    }
+
+    /// Uses `policy` for leases of scans this client runs.
+    pub fn with_lease_policy(mut self, policy: LeasePolicy) -> Self {
+        self.lease = policy;
+        self
+    }
+
+    /// The store behind this client.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The providers this client can run.
+    pub fn providers(&self) -> &Providers {
+        &self.providers
+    }
+
+    /// Validates and adds a new scan in state Created; returns it as stored.
+    pub async fn add_scan(&self, scan: &Scan) -> Result<Scan> {
+        let mut scan = scan.clone();
+        scan.id()?;
+        self.validate_config(&scan)?;
+        scan.state = ScanState::Created;
+        scan.reset_results();
+        self.store.add_scan(&scan).await?;
+        Ok(scan)
+    }
+
+    /// The scan with id `owner/name`.
+    pub async fn get_scan(&self, id: &str) -> Result<Scan> {
+        self.store.get_scan(&id.parse()?).await
+    }
+
+    /// Lists scans with Casibase's query semantics.
+    pub async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        self.store.list_scans(query).await
+    }
+
+    /// Replaces the configuration of a scan that is not Pending or Running.
+    pub async fn update_scan(&self, id: &str, config: &Scan) -> Result<Scan> {
+        self.validate_config(config)?;
+        self.store.update_scan(&id.parse()?, config).await
+    }
+
+    /// Deletes a scan; a Running scan only with `force`, which cancels it first.
+    pub async fn delete_scan(&self, id: &str, force: bool) -> Result<()> {
+        let id: RecordId = id.parse()?;
+        if force {
+            match self.store.apply(&id, &StateChange::Cancel).await {
+                Ok(_) => {}
+                Err(e) if e.kind() == crate::ErrorKind::Conflict => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.store.delete_scan(&id, force).await
+    }
+
+    /// Queues a scan for a runner (clears results, keeps config).
+    pub async fn start_scan(&self, id: &str) -> Result<Scan> {
+        let id: RecordId = id.parse()?;
+        let scan = self.store.get_scan(&id).await?;
+        self.validate_config(&scan)?;
+        self.store.apply(&id, &StateChange::Start).await
+    }
+
+    /// Cancels a Pending or Running scan; its runner kills the process group.
+    pub async fn cancel_scan(&self, id: &str) -> Result<Scan> {
+        self.store.apply(&id.parse()?, &StateChange::Cancel).await
+    }
+
+    /// Resets a finished scan to Created: results, runner, error and progress cleared.
+    pub async fn clear_scan(&self, id: &str) -> Result<Scan> {
+        self.store.apply(&id.parse()?, &StateChange::Clear).await
+    }
+
+    /// The runs of a scan, oldest first.
+    pub async fn list_runs(&self, id: &str) -> Result<Vec<ScanRun>> {
+        self.store.list_runs(&id.parse()?).await
+    }
+
+    /// Starts a scan and runs it in this process as this client's runner; returns the result.
+    ///
+    /// `ctx` receives live progress; canceling it stops the run.
+    pub async fn run_scan(&self, id: &str, ctx: RunContext) -> Result<Scan> {
+        let record: RecordId = id.parse()?;
+        self.start_scan(id).await?;
+        let token = uuid::Uuid::new_v4().to_string();
+        let claim = StateChange::Claim {
+            runner: self.runner_name.clone(),
+            token: token.clone(),
+            lease_until: self.lease.lease_until(),
+        };
+        let claimed = self.store.apply(&record, &claim).await?;
+        runner::execute_claimed(
+            Arc::clone(&self.store),
+            &self.providers,
+            claimed,
+            token,
+            self.lease,
+            ctx,
+        )
+        .await
+    }
+
+    /// Runs a scan on demand, here and now, and returns its output without storing a record.
+    pub async fn run_now(&self, scan: &Scan, ctx: RunContext) -> Result<ProviderOutput> {
+        self.validate_config(scan)?;
+        let target = runner::resolve_target(self.store.as_ref(), scan).await?;
+        let provider = self.providers.get(scan.provider).ok_or_else(|| {
+            Error::provider(
+                scan.provider.as_str(),
+                "this provider is not available here",
+            )
+        })?;
+        let request = RunRequest {
+            target: target.as_arg(),
+            command: scan.command.clone(),
+            timeout: Duration::from_secs(scan.timeout_seconds.max(1)),
+        };
+        provider.run(request, ctx).await
+    }
+
+    /// Validates and adds an asset.
+    pub async fn add_asset(&self, asset: &Asset) -> Result<Asset> {
+        asset.id()?;
+        self.store.add_asset(asset).await?;
+        Ok(asset.clone())
+    }
+
+    /// The asset with id `owner/name`.
+    pub async fn get_asset(&self, id: &str) -> Result<Asset> {
+        self.store.get_asset(&id.parse()?).await
+    }
+
+    /// Replaces an asset.
+    pub async fn update_asset(&self, id: &str, asset: &Asset) -> Result<Asset> {
+        self.store.update_asset(&id.parse()?, asset).await
+    }
+
+    /// Deletes an asset.
+    pub async fn delete_asset(&self, id: &str) -> Result<()> {
+        self.store.delete_asset(&id.parse()?).await
+    }
+
+    /// Assets of `owner`, or of every owner.
+    pub async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
+        self.store.list_assets(owner).await
+    }
+
+    /// Checks target, asset and command of a scan configuration.
+    fn validate_config(&self, scan: &Scan) -> Result<()> {
+        match scan.target_mode {
+            TargetMode::ManualInput => {
+                scan.target.parse::<crate::model::Target>()?;
+            }
+            TargetMode::Asset if scan.asset.is_empty() => {
+                return Err(Error::invalid(
+                    format!("scan {}/{}", scan.owner, scan.name),
+                    "Asset mode needs an asset name",
+                ));
+            }
+            TargetMode::Asset => {}
+        }
+        if scan.timeout_seconds == 0 {
+            return Err(Error::invalid("timeoutSeconds", "must be at least 1"));
+        }
+        if let Some(provider) = self.providers.get(scan.provider) {
+            provider.validate_command(&scan.command)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,194 @@
+//! Executes one claimed scan: runs its provider, renews the lease, records the outcome.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState, Target, TargetMode};
+use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
+use crate::store::{StateChange, Store};
+use chrono::Utc;
+
+/// How long a claim lasts without a heartbeat.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+/// Lease settings for executing a claimed scan.
+#[derive(Debug, Clone, Copy)]
+pub struct LeasePolicy {
+    /// How long each claim or heartbeat extends the lease.
+    pub lease: Duration,
+    /// How often the heartbeat runs (a third of the lease by default).
+    pub heartbeat: Duration,
+}
+
+impl Default for LeasePolicy {
+    fn default() -> Self {
+        LeasePolicy {
+            lease: DEFAULT_LEASE,
+            heartbeat: DEFAULT_LEASE / 3,
+        }
+    }
+}
+
+impl LeasePolicy {
+    /// The lease end for a claim or heartbeat made now.
+    pub fn lease_until(&self) -> chrono::DateTime<Utc> {
+        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(30));
+        clock::now() + lease
+    }
+}
+
+/// Resolves the target of a scan: Asset mode reads the asset, Manual mode validates the text.
+pub async fn resolve_target(store: &dyn Store, scan: &Scan) -> Result<Target> {
+    match scan.target_mode {
+        TargetMode::ManualInput => scan.target.parse(),
+        TargetMode::Asset => asset_of(store, scan).await?.scan_target(),
+    }
+}
+
+async fn asset_of(store: &dyn Store, scan: &Scan) -> Result<Asset> {
+    if scan.asset.is_empty() {
+        return Err(Error::invalid(
+            format!("scan {}/{}", scan.owner, scan.name),
+            "Asset mode needs an asset name",
+        ));
+    }
+    store
+        .get_asset(&RecordId::new(scan.owner.clone(), scan.asset.clone())?)
+        .await
+}
+
+/// Runs a scan claimed with `token`, then completes or fails it and appends a run.
+///
+/// `ctx` receives progress; canceling it kills the provider's process (the scan then fails).
+pub async fn execute_claimed(
+    store: Arc<dyn Store>,
+    providers: &Providers,
+    scan: Scan,
+    token: String,
+    policy: LeasePolicy,
+    ctx: RunContext,
+) -> Result<Scan> {
+    let id = scan.id()?;
+    let cancel = ctx.cancel.clone();
+    let heartbeat = tokio::spawn(heartbeat_loop(
+        Arc::clone(&store),
+        id.clone(),
+        token.clone(),
+        policy,
+        ctx.clone(),
+    ));
+    let target = resolve_target(store.as_ref(), &scan).await;
+    let outcome = match target {
+        Ok(target) => run_provider(providers, &scan, &target, ctx.clone()).await,
+        Err(e) => Err(e),
+    };
+    heartbeat.abort();
+    let partial = ctx.partial_raw.borrow().clone();
+    let change = finishing_change(&token, outcome, partial);
+    match store.apply(&id, &change).await {
+        Ok(done) => {
+            append_run(store.as_ref(), &done, &scan).await?;
+            Ok(done)
+        }
+        // Canceled or deleted meanwhile: the user's decision stands.
+        Err(e) if cancel.is_cancelled() || e.kind() == ErrorKind::NotFound => {
+            store.get_scan(&id).await.or(Err(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn run_provider(
+    providers: &Providers,
+    scan: &Scan,
+    target: &Target,
+    ctx: RunContext,
+) -> Result<ProviderOutput> {
+    let provider = providers.get(scan.provider).ok_or_else(|| {
+        Error::provider(
+            scan.provider.as_str(),
+            "this provider is not available on this runner",
+        )
+    })?;
+    let request = RunRequest {
+        target: target.as_arg(),
+        command: scan.command.clone(),
+        timeout: Duration::from_secs(scan.timeout_seconds.max(1)),
+    };
+    provider.run(request, ctx).await
+}
+
+fn finishing_change(token: &str, outcome: Result<ProviderOutput>, partial: String) -> StateChange {
+    match outcome {
+        Ok(out) => StateChange::Complete {
+            token: token.to_string(),
+            raw_result: out.raw_text,
+            result: out.result.to_string(),
+            summary: out.summary,
+        },
+        Err(e) => StateChange::Fail {
+            token: token.to_string(),
+            error: format!("Error: {e}"),
+            raw_result: partial,
+        },
+    }
+}
+
+/// Renews the lease and publishes progress; cancels the run if the scan was canceled or taken.
+async fn heartbeat_loop(
+    store: Arc<dyn Store>,
+    id: RecordId,
+    token: String,
+    policy: LeasePolicy,
+    ctx: RunContext,
+) {
+    let mut tick = tokio::time::interval(policy.heartbeat);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = ctx.cancel.cancelled() => return,
+        }
+        let change = StateChange::Heartbeat {
+            token: token.clone(),
+            lease_until: policy.lease_until(),
+            progress: ctx.progress.borrow().clone(),
+            partial_raw: Some(ctx.partial_raw.borrow().clone()),
+        };
+        match store.apply(&id, &change).await {
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::NotFound) => {
+                ctx.cancel.cancel();
+                return;
+            }
+            // A transient storage error: keep running, the next beat retries.
+            Err(_) => {}
+        }
+    }
+}
+
+async fn append_run(store: &dyn Store, done: &Scan, claimed: &Scan) -> Result<ScanRun> {
+    let run = ScanRun {
+        owner: done.owner.clone(),
+        scan: done.name.clone(),
+        seq: 0,
+        attempt: done.attempt,
+        runner: done.runner.clone(),
+        target: claimed.target.clone(),
+        command: claimed.command.clone(),
+        state: done.state,
+        started_time: done.started_time,
+        finished_time: done.finished_time,
+        error_text: done.error_text.clone(),
+        raw_result: done.raw_result.clone(),
+        result: done.result.clone(),
+        result_summary: done.result_summary.clone(),
+    };
+    debug_assert!(matches!(
+        run.state,
+        ScanState::Completed | ScanState::Failed
+    ));
+    store.append_run(&run).await
+}
