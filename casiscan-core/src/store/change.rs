@@ -99,19 +99,19 @@ pub fn apply_change(scan: &mut Scan, change: &StateChange, now: DateTime<Utc>) -
     let id = format!("{}/{}", scan.owner, scan.name);
     let to = next_state(scan.state, change.transition(scan))
         .map_err(|e| Error::conflict(format!("scan {id}: {}", strip_conflict(&e))))?;
-    if let Some(token) = change.token() {
-        if scan.lease_token.as_deref() != Some(token) {
-            return Err(Error::conflict(format!(
-                "scan {id}: the lease is held by another runner or has expired"
-            )));
-        }
+    if let Some(token) = change.token()
+        && scan.lease_token.as_deref() != Some(token)
+    {
+        return Err(Error::conflict(format!(
+            "scan {id}: the lease is held by another runner or has expired"
+        )));
     }
-    if let StateChange::Expire { now: at, .. } = change {
-        if scan.lease_until.is_some_and(|until| until >= *at) {
-            return Err(Error::conflict(format!(
-                "scan {id}: its lease has not expired"
-            )));
-        }
+    if let StateChange::Expire { now: at, .. } = change
+        && scan.lease_until.is_some_and(|until| until >= *at)
+    {
+        return Err(Error::conflict(format!(
+            "scan {id}: its lease has not expired"
+        )));
     }
     rewrite(scan, change, now);
     scan.state = to;
