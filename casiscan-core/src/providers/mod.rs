@@ -119,3 +119,8 @@ impl std::fmt::Debug for Providers {
             .finish()
     }
 }
+
+/// Every provider built into casiscan, ready to run on this machine.
+pub fn defaults() -> Providers {
+    Providers::new()
+}

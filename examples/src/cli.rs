@@ -1,0 +1,83 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand};
+
+/// Manage security scans: nmap and OS patch, stored in SQLite.
+#[derive(Debug, Parser)]
+#[command(name = "casiscan", version, about)]
+pub struct Cli {
+    /// Database: a SQLite file path, `sqlite:PATH`, or `memory:`.
+    #[arg(
+        long,
+        global = true,
+        default_value = "casiscan.db",
+        env = "CASISCAN_DB"
+    )]
+    pub db: String,
+    /// Owner (organisation) of the scans.
+    #[arg(long, global = true, default_value = "admin")]
+    pub owner: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add a scan of TARGET, run it here, store the run and print the result.
+    Scan {
+        /// IP, CIDR, nmap range or hostname.
+        target: String,
+        /// Provider: "Nmap" or "OS Patch".
+        #[arg(long, default_value = "Nmap")]
+        provider: String,
+        /// Provider arguments (nmap options, or an OS patch verb).
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        command: String,
+        /// Scan name (default: scan_<random>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Timeout in seconds.
+        #[arg(long, default_value_t = 3600)]
+        timeout: u64,
+        /// Print the whole Scan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List scans.
+    List {
+        /// 1-based page (needs --page-size).
+        #[arg(long)]
+        page: Option<u32>,
+        /// Items per page.
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one scan as JSON.
+    Show {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+    },
+    /// Show a scan's run history as JSON.
+    Runs {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+    },
+    /// Reset a scan's results; keep its configuration.
+    Clear {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+    },
+    /// Delete a scan.
+    Delete {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+        /// Delete even while Running (cancels it).
+        #[arg(long)]
+        force: bool,
+    },
+}

@@ -1,0 +1,136 @@
+//! What each subcommand does, through the core Client.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use casiscan_core::model::{Progress, Scan, ScanState};
+use casiscan_core::providers::{self, RunContext};
+use casiscan_core::store::ScanQuery;
+use casiscan_core::{Client, Error, Result};
+
+use crate::cli::{Cli, Command};
+use crate::render;
+
+/// Runs the chosen subcommand.
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let client = Client::open(&cli.db, providers::defaults()).await?;
+    let id = |raw: &str| qualify(&cli.owner, raw);
+    match cli.command {
+        Command::Scan {
+            target,
+            provider,
+            command,
+            name,
+            timeout,
+            json,
+        } => {
+            let mut scan = Scan::new(cli.owner.clone(), name.unwrap_or_else(random_name));
+            scan.display_name = format!("{provider} scan of {target}");
+            scan.target = target;
+            scan.provider = provider.parse()?;
+            scan.command = command;
+            scan.timeout_seconds = timeout;
+            scan_here(&client, scan, json).await
+        }
+        Command::List {
+            page,
+            page_size,
+            json,
+        } => {
+            let query = ScanQuery {
+                owner: Some(cli.owner.clone()),
+                page,
+                page_size,
+                ..ScanQuery::default()
+            };
+            let listed = client.list_scans(&query).await?;
+            if json {
+                println!("{}", render::json(&listed));
+            } else {
+                print!("{}", render::table(&listed));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id: raw } => {
+            println!("{}", render::json(&client.get_scan(&id(&raw)).await?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs { id: raw } => {
+            println!("{}", render::json(&client.list_runs(&id(&raw)).await?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clear { id: raw } => {
+            let scan = client.clear_scan(&id(&raw)).await?;
+            println!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Delete { id: raw, force } => {
+            client.delete_scan(&id(&raw), force).await?;
+            println!("{} deleted", id(&raw));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `owner/name` as given, or `name` under the default owner.
+fn qualify(owner: &str, raw: &str) -> String {
+    if raw.contains('/') {
+        raw.to_string()
+    } else {
+        format!("{owner}/{raw}")
+    }
+}
+
+fn random_name() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("scan_{}", &id[..8])
+}
+
+/// Adds the scan, runs it in this process with live progress, prints the outcome.
+async fn scan_here(client: &Client, scan: Scan, json: bool) -> Result<ExitCode> {
+    if client.providers().get(scan.provider).is_none() {
+        return Err(Error::provider(
+            scan.provider.as_str(),
+            "this provider is not built into this casiscan",
+        ));
+    }
+    let added = client.add_scan(&scan).await?;
+    let id = format!("{}/{}", added.owner, added.name);
+    let ctx = RunContext::detached();
+    let progress = tokio::spawn(show_progress(ctx.progress.subscribe()));
+    let interrupt = {
+        let client = client.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupted: canceling {id}");
+                client.cancel_scan(&id).await.ok();
+            }
+        })
+    };
+    let done = client.run_scan(&id, ctx).await;
+    progress.abort();
+    interrupt.abort();
+    let done = done?;
+    if json {
+        println!("{}", render::json(&done));
+    } else {
+        print!("{}", render::outcome(&done));
+    }
+    Ok(if done.state == ScanState::Completed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(10)
+    })
+}
+
+/// Prints a one-line progress bar on stderr while a terminal is attached.
+async fn show_progress(mut rx: tokio::sync::watch::Receiver<Progress>) {
+    let tty = std::io::stderr().is_terminal();
+    while rx.changed().await.is_ok() {
+        let p = rx.borrow_and_update().clone();
+        if tty {
+            eprint!("\r{}", render::progress_bar(&p));
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `casiscan`: add, run, list and manage scans from the command line.
+
+mod cli;
+mod commands;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("casiscan: {e}");
+            ExitCode::from(exit_code(e.kind()))
+        }
+    }
+}
+
+/// Distinct exit codes per error kind, so scripts can tell them apart.
+fn exit_code(kind: casiscan_core::ErrorKind) -> u8 {
+    use casiscan_core::ErrorKind as K;
+    match kind {
+        K::InvalidInput => 2,
+        K::NotFound => 3,
+        K::Conflict => 4,
+        K::Parse => 5,
+        K::Provider => 6,
+        K::Storage => 7,
+        K::Auth => 8,
+        K::Canceled => 9,
+        _ => 1,
+    }
+}

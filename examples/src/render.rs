@@ -1,0 +1,66 @@
+//! Text and JSON output of the command-line program.
+
+use std::fmt::Write;
+
+use casiscan_core::model::{Progress, Scan};
+use casiscan_core::store::Page;
+use serde::Serialize;
+
+/// Pretty JSON; serialising our own types cannot fail, but say so if it does.
+pub fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// A fixed-width table of scans with the total.
+pub fn table(page: &Page<Scan>) -> String {
+    let mut out = format!(
+        "{:<32} {:<10} {:<9} {:<24} {}\n",
+        "ID", "STATE", "PROVIDER", "TARGET", "SUMMARY"
+    );
+    for s in &page.items {
+        let target = if s.target.is_empty() {
+            &s.asset
+        } else {
+            &s.target
+        };
+        let _ = writeln!(
+            out,
+            "{:<32} {:<10} {:<9} {:<24} {}",
+            format!("{}/{}", s.owner, s.name),
+            s.state.as_str(),
+            s.provider.as_str(),
+            target,
+            s.result_summary
+        );
+    }
+    let _ = writeln!(out, "{} scan(s)", page.total);
+    out
+}
+
+/// A human-readable report of a finished scan.
+pub fn outcome(scan: &Scan) -> String {
+    let mut out = format!(
+        "scan {}/{}: {} on {} ({})\n",
+        scan.owner, scan.name, scan.state, scan.runner, scan.result_summary
+    );
+    if !scan.error_text.is_empty() {
+        let _ = writeln!(out, "{}", scan.error_text);
+    }
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&scan.result) {
+        let _ = writeln!(out, "{}", json(&value));
+    }
+    out
+}
+
+/// `[#####.....]  50% phase`.
+pub fn progress_bar(p: &Progress) -> String {
+    let pct = p.percent.unwrap_or(0.0).clamp(0.0, 100.0);
+    let filled = (pct / 5.0).round() as usize;
+    format!(
+        "[{}{}] {:>5.1}% {:<30}",
+        "#".repeat(filled),
+        ".".repeat(20 - filled.min(20)),
+        pct,
+        p.phase
+    )
+}

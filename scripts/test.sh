@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test of casiscan: lint, Rust tests (real nmap, SQLite, PostgreSQL), bindings, benches build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+bash scripts/install-deps.sh test
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --all-features -q -- -D warnings
+echo "== cargo test"
+cargo test --workspace --all-features
+echo "== benches compile"
+cargo bench -p casiscan-benches --no-run -q
+echo "== all tests passed"
