@@ -47,6 +47,8 @@ CREATE TABLE scan_runs (
     body TEXT NOT NULL,
     PRIMARY KEY (owner, scan, seq)
 );
+"#, r#"
+CREATE INDEX scans_by_owner_created ON scans (owner, created_time, name);
 "#];
 
 /// The schema version this build writes.
