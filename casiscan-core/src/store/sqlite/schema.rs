@@ -3,7 +3,8 @@
 use rusqlite::{Connection, OptionalExtension};
 
 /// Migrations in order; the version is the number applied so far.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE scans (
     owner TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -47,9 +48,11 @@ CREATE TABLE scan_runs (
     body TEXT NOT NULL,
     PRIMARY KEY (owner, scan, seq)
 );
-"#, r#"
+"#,
+    r#"
 CREATE INDEX scans_by_owner_created ON scans (owner, created_time, name);
-"#];
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
