@@ -4,6 +4,22 @@
 //! - [`store`]: the [`store::Store`] trait with in-memory and SQLite backends.
 //! - [`providers`]: the [`providers::Provider`] trait and its implementations.
 //! - [`Client`]: the one async entry point the command line and the bindings call.
+//!
+//! ```
+//! use casiscan_core::{Client, ErrorKind, model::{Scan, ScanState}, providers::Providers};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let client = Client::open("memory:", Providers::new()).await?;
+//! let mut scan = Scan::new("admin", "web");
+//! scan.target = "127.0.0.1".into();
+//! client.add_scan(&scan).await?;
+//! assert_eq!(client.start_scan("admin/web").await?.state, ScanState::Pending);
+//! assert_eq!(client.clear_scan("admin/web").await.unwrap_err().kind(), ErrorKind::Conflict);
+//! scan.target = "-oN /etc/passwd".into();
+//! assert_eq!(client.add_scan(&scan).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+//! # Ok::<(), casiscan_core::Error>(())
+//! # }).unwrap();
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use casiscan_core::model::{Progress, Scan, ScanState};
+use casiscan_core::model::{Progress, Scan, ScanState, Target};
 use casiscan_core::providers::{self, RunContext};
 use casiscan_core::store::ScanQuery;
 use casiscan_core::{Client, Error, Result};
@@ -88,6 +88,7 @@ fn random_name() -> String {
 
 /// Adds the scan, runs it in this process with live progress, prints the outcome.
 async fn scan_here(client: &Client, scan: Scan, json: bool) -> Result<ExitCode> {
+    scan.target.parse::<Target>()?;
     if client.providers().get(scan.provider).is_none() {
         return Err(Error::provider(
             scan.provider.as_str(),
