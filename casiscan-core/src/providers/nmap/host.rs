@@ -1,0 +1,294 @@
+//! `<host>` and everything inside it.
+
+use std::io::BufRead;
+
+use quick_xml::events::BytesStart;
+
+use super::model::{
+    AddrType, Address, ExtraPorts, ExtraReasons, Hop, Host, Hostname, Os, OsClass, OsMatch, Port,
+    PortState, PortUsed, Sequence, Service, Status, TcpSequence, Times, Trace, Uptime,
+};
+use super::script::script;
+use super::source::{Source, Step};
+use super::walk::{close, each_child, text};
+
+/// Reads a `<host>` (or `<hosthint>`) element whose start tag was just read.
+pub fn host<R: BufRead>(src: &mut Source<R>, start: &BytesStart<'_>, empty: bool) -> Step<Host> {
+    let mut h = Host {
+        starttime: src.num(start, b"starttime"),
+        endtime: src.num(start, b"endtime"),
+        timedout: src.attr(start, b"timedout").map(|v| v == "true"),
+        comment: src.attr(start, b"comment"),
+        ..Host::default()
+    };
+    each_child(src, empty, |src, e, empty| {
+        match e.local_name().into_inner() {
+            b"status" => h.status = Some(status(src, &e)),
+            b"address" => h.addresses.push(address(src, &e)),
+            b"hostnames" => return hostnames(src, empty, &mut h.hostnames),
+            b"smurf" => h.smurfs.extend(src.num::<u64>(&e, b"responses")),
+            b"ports" => return ports(src, empty, &mut h),
+            b"os" => {
+                let mut os = Os::default();
+                os_children(src, empty, &mut os)?;
+                h.os = Some(os);
+                return Ok(());
+            }
+            b"distance" => h.distance = src.num(&e, b"value"),
+            b"uptime" => {
+                h.uptime = Some(Uptime {
+                    seconds: src.num(&e, b"seconds"),
+                    lastboot: src.attr(&e, b"lastboot"),
+                })
+            }
+            b"tcpsequence" => {
+                h.tcpsequence = Some(TcpSequence {
+                    index: src.num(&e, b"index"),
+                    difficulty: src.attr(&e, b"difficulty"),
+                    values: src.attr(&e, b"values"),
+                    class: src.attr(&e, b"class"),
+                })
+            }
+            b"ipidsequence" => h.ipidsequence = Some(sequence(src, &e)),
+            b"tcptssequence" => h.tcptssequence = Some(sequence(src, &e)),
+            b"hostscript" => {
+                return each_child(src, empty, |src, s, empty| {
+                    if s.local_name().into_inner() == b"script" {
+                        h.hostscripts.push(script(src, &s, empty)?);
+                        Ok(())
+                    } else {
+                        close(src, empty)
+                    }
+                });
+            }
+            b"trace" => {
+                let mut t = Trace {
+                    proto: src.attr(&e, b"proto"),
+                    port: src.num(&e, b"port"),
+                    hops: Vec::new(),
+                };
+                each_child(src, empty, |src, hop, empty| {
+                    if hop.local_name().into_inner() == b"hop" {
+                        t.hops.push(Hop {
+                            ttl: src.num(&hop, b"ttl"),
+                            rtt: src.num(&hop, b"rtt"),
+                            ipaddr: src.attr(&hop, b"ipaddr"),
+                            host: src.attr(&hop, b"host"),
+                        });
+                    }
+                    close(src, empty)
+                })?;
+                h.trace = Some(t);
+                return Ok(());
+            }
+            b"times" => {
+                h.times = Some(Times {
+                    srtt: src.num(&e, b"srtt"),
+                    rttvar: src.num(&e, b"rttvar"),
+                    to: src.num(&e, b"to"),
+                })
+            }
+            _ => {}
+        }
+        close(src, empty)
+    })?;
+    Ok(h)
+}
+
+fn status<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Status {
+    Status {
+        state: src.attr(e, b"state"),
+        reason: src.attr(e, b"reason"),
+        reason_ttl: src.num(e, b"reason_ttl"),
+    }
+}
+
+fn address<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Address {
+    let addrtype = match src.attr(e, b"addrtype").as_deref() {
+        Some("ipv6") => AddrType::Ipv6,
+        Some("mac") => AddrType::Mac,
+        _ => AddrType::Ipv4,
+    };
+    Address {
+        addr: src.attr(e, b"addr").unwrap_or_default(),
+        addrtype,
+        vendor: src.attr(e, b"vendor"),
+    }
+}
+
+fn sequence<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Sequence {
+    Sequence {
+        class: src.attr(e, b"class"),
+        values: src.attr(e, b"values"),
+    }
+}
+
+fn hostnames<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Hostname>) -> Step<()> {
+    each_child(src, empty, |src, e, empty| {
+        if e.local_name().into_inner() == b"hostname" {
+            out.push(Hostname {
+                name: src.attr(&e, b"name"),
+                name_type: src.attr(&e, b"type"),
+            });
+        }
+        close(src, empty)
+    })
+}
+
+fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()> {
+    each_child(src, empty, |src, e, empty| {
+        match e.local_name().into_inner() {
+            b"extraports" => {
+                let mut x = ExtraPorts {
+                    state: src.attr(&e, b"state"),
+                    count: src.num(&e, b"count"),
+                    extrareasons: Vec::new(),
+                };
+                each_child(src, empty, |src, r, empty| {
+                    if r.local_name().into_inner() == b"extrareasons" {
+                        x.extrareasons.push(ExtraReasons {
+                            reason: src.attr(&r, b"reason"),
+                            count: src.num(&r, b"count"),
+                            proto: src.attr(&r, b"proto"),
+                            ports: src.attr(&r, b"ports"),
+                        });
+                    }
+                    close(src, empty)
+                })?;
+                h.extraports.push(x);
+                Ok(())
+            }
+            b"port" => {
+                let p = port(src, &e, empty)?;
+                h.ports.push(p);
+                Ok(())
+            }
+            _ => close(src, empty),
+        }
+    })
+}
+
+fn port<R: BufRead>(src: &mut Source<R>, start: &BytesStart<'_>, empty: bool) -> Step<Port> {
+    let mut p = Port {
+        protocol: src.attr(start, b"protocol"),
+        portid: src.num(start, b"portid"),
+        ..Port::default()
+    };
+    each_child(src, empty, |src, e, empty| {
+        match e.local_name().into_inner() {
+            b"state" => {
+                p.state = Some(PortState {
+                    state: src.attr(&e, b"state"),
+                    reason: src.attr(&e, b"reason"),
+                    reason_ttl: src.num(&e, b"reason_ttl"),
+                    reason_ip: src.attr(&e, b"reason_ip"),
+                })
+            }
+            b"owner" => p.owner = src.attr(&e, b"name"),
+            b"service" => {
+                let mut s = service(src, &e);
+                each_child(src, empty, |src, c, empty| {
+                    if c.local_name().into_inner() == b"cpe" {
+                        s.cpes.push(text(src, empty)?);
+                        Ok(())
+                    } else {
+                        close(src, empty)
+                    }
+                })?;
+                p.service = Some(s);
+                return Ok(());
+            }
+            b"script" => {
+                p.scripts.push(script(src, &e, empty)?);
+                return Ok(());
+            }
+            _ => {}
+        }
+        close(src, empty)
+    })?;
+    Ok(p)
+}
+
+fn service<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Service {
+    Service {
+        name: src.attr(e, b"name"),
+        conf: src.num(e, b"conf"),
+        method: src.attr(e, b"method"),
+        version: src.attr(e, b"version"),
+        product: src.attr(e, b"product"),
+        extrainfo: src.attr(e, b"extrainfo"),
+        tunnel: src.attr(e, b"tunnel"),
+        proto: src.attr(e, b"proto"),
+        rpcnum: src.attr(e, b"rpcnum"),
+        lowver: src.attr(e, b"lowver"),
+        highver: src.attr(e, b"highver"),
+        hostname: src.attr(e, b"hostname"),
+        ostype: src.attr(e, b"ostype"),
+        devicetype: src.attr(e, b"devicetype"),
+        servicefp: src.attr(e, b"servicefp"),
+        cpes: Vec::new(),
+    }
+}
+
+fn os_children<R: BufRead>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Step<()> {
+    each_child(src, empty, |src, e, empty| {
+        match e.local_name().into_inner() {
+            b"portused" => {
+                os.portused.push(PortUsed {
+                    state: src.attr(&e, b"state"),
+                    proto: src.attr(&e, b"proto"),
+                    portid: src.num(&e, b"portid"),
+                });
+                close(src, empty)
+            }
+            b"osmatch" => {
+                let mut m = OsMatch {
+                    name: src.attr(&e, b"name"),
+                    accuracy: src.num(&e, b"accuracy"),
+                    line: src.num(&e, b"line"),
+                    osclasses: Vec::new(),
+                };
+                each_child(src, empty, |src, c, empty| {
+                    if c.local_name().into_inner() == b"osclass" {
+                        m.osclasses.push(osclass(src, &c, empty)?);
+                        Ok(())
+                    } else {
+                        close(src, empty)
+                    }
+                })?;
+                os.osmatches.push(m);
+                Ok(())
+            }
+            b"osclass" => {
+                let c = osclass(src, &e, empty)?;
+                os.osclasses.push(c);
+                Ok(())
+            }
+            b"osfingerprint" => {
+                os.osfingerprints.extend(src.attr(&e, b"fingerprint"));
+                close(src, empty)
+            }
+            _ => close(src, empty),
+        }
+    })
+}
+
+fn osclass<R: BufRead>(src: &mut Source<R>, e: &BytesStart<'_>, empty: bool) -> Step<OsClass> {
+    let mut c = OsClass {
+        vendor: src.attr(e, b"vendor"),
+        osgen: src.attr(e, b"osgen"),
+        device_type: src.attr(e, b"type"),
+        accuracy: src.num(e, b"accuracy"),
+        osfamily: src.attr(e, b"osfamily"),
+        cpes: Vec::new(),
+    };
+    each_child(src, empty, |src, x, empty| {
+        if x.local_name().into_inner() == b"cpe" {
+            c.cpes.push(text(src, empty)?);
+            Ok(())
+        } else {
+            close(src, empty)
+        }
+    })?;
+    Ok(c)
+}

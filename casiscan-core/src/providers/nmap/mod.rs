@@ -1,0 +1,28 @@
+//! The nmap provider: a complete streaming parser of nmap's XML and safe execution of `nmap`.
+
+mod host;
+mod model;
+mod reader;
+mod script;
+mod source;
+mod text;
+mod walk;
+
+pub use model::*;
+pub use reader::{HostReader, parse};
+
+/// Parses an nmap XML file from disk with the streaming reader (memory bounded by one host).
+pub fn parse_file(path: &std::path::Path) -> crate::Result<NmapRun> {
+    let file = std::fs::File::open(path).map_err(|source| crate::Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut reader = HostReader::new(std::io::BufReader::with_capacity(1 << 16, file))?;
+    let mut hosts = Vec::new();
+    while let Some(h) = reader.next_host()? {
+        hosts.push(h);
+    }
+    let mut run = reader.finish()?;
+    run.hosts = hosts;
+    Ok(run)
+}

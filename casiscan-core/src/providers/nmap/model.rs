@@ -1,0 +1,481 @@
+//! The typed nmap run: every element and attribute of nmap.dtd, names in snake_case.
+
+use serde::{Deserialize, Serialize};
+
+/// One nmap run (`<nmaprun>`), with `incomplete` set when the file was cut short.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NmapRun {
+    /// The scanner name (`nmap`).
+    pub scanner: Option<String>,
+    /// The command line nmap ran with.
+    pub args: Option<String>,
+    /// Start time, Unix seconds.
+    pub start: Option<i64>,
+    /// Start time as text.
+    pub startstr: Option<String>,
+    /// nmap's version.
+    pub version: Option<String>,
+    /// Zenmap profile name.
+    pub profile_name: Option<String>,
+    /// XML output format version.
+    pub xmloutputversion: Option<String>,
+    /// Every `<scaninfo>` in order.
+    pub scaninfos: Vec<ScanInfo>,
+    /// Verbosity level.
+    pub verbose: Option<i64>,
+    /// Debugging level.
+    pub debugging: Option<i64>,
+    /// Target specifications nmap reported on.
+    pub targets: Vec<TargetSpec>,
+    /// `<taskbegin>`, `<taskprogress>` and `<taskend>` in order.
+    pub tasks: Vec<TaskEvent>,
+    /// Pre-scan NSE script results.
+    pub prescripts: Vec<Script>,
+    /// Scanned hosts.
+    pub hosts: Vec<Host>,
+    /// Host hints (hosts found before their scan).
+    pub hosthints: Vec<Host>,
+    /// Post-scan NSE script results.
+    pub postscripts: Vec<Script>,
+    /// `<output>` blocks (e.g. interactive output).
+    pub outputs: Vec<Output>,
+    /// Final statistics.
+    pub runstats: Option<RunStats>,
+    /// True when the file ended before `</nmaprun>` (an interrupted scan).
+    pub incomplete: bool,
+}
+
+/// `<scaninfo>`: one scan type over one protocol.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScanInfo {
+    /// Scan type (`syn`, `connect`, `udp`, …).
+    #[serde(rename = "type")]
+    pub scan_type: Option<String>,
+    /// TCP flags of a custom scan.
+    pub scanflags: Option<String>,
+    /// Protocol (`tcp`, `udp`, `sctp`, `ip`).
+    pub protocol: Option<String>,
+    /// Number of services scanned.
+    pub numservices: Option<u64>,
+    /// Port list scanned.
+    pub services: Option<String>,
+}
+
+/// `<target>`: a target specification and why it was or was not scanned.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TargetSpec {
+    /// The specification as given.
+    pub specification: Option<String>,
+    /// `skipped` when skipped.
+    pub status: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// Which task event an element is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskEventKind {
+    /// `<taskbegin>`
+    Begin,
+    /// `<taskprogress>`
+    Progress,
+    /// `<taskend>`
+    End,
+}
+
+/// `<taskbegin>`, `<taskprogress>` or `<taskend>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEvent {
+    /// Which element.
+    pub kind: TaskEventKind,
+    /// Task name (e.g. "SYN Stealth Scan").
+    pub task: Option<String>,
+    /// Unix seconds.
+    pub time: Option<i64>,
+    /// Percent done (progress only).
+    pub percent: Option<f64>,
+    /// Seconds remaining (progress only).
+    pub remaining: Option<i64>,
+    /// Estimated completion, Unix seconds (progress only).
+    pub etc: Option<i64>,
+    /// Extra information (begin/end).
+    pub extrainfo: Option<String>,
+}
+
+/// `<host>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Host {
+    /// Scan start, Unix seconds.
+    pub starttime: Option<i64>,
+    /// Scan end, Unix seconds.
+    pub endtime: Option<i64>,
+    /// `true` when the host timed out.
+    pub timedout: Option<bool>,
+    /// A comment.
+    pub comment: Option<String>,
+    /// Up or down, and why.
+    pub status: Option<Status>,
+    /// IPv4, IPv6 and MAC addresses.
+    pub addresses: Vec<Address>,
+    /// Names of the host.
+    pub hostnames: Vec<Hostname>,
+    /// Smurf responses.
+    pub smurfs: Vec<u64>,
+    /// Summaries of ports not listed one by one.
+    pub extraports: Vec<ExtraPorts>,
+    /// Ports listed one by one.
+    pub ports: Vec<Port>,
+    /// OS detection.
+    pub os: Option<Os>,
+    /// Network distance in hops.
+    pub distance: Option<u32>,
+    /// Uptime guess.
+    pub uptime: Option<Uptime>,
+    /// TCP sequence prediction.
+    pub tcpsequence: Option<TcpSequence>,
+    /// IP ID sequence class.
+    pub ipidsequence: Option<Sequence>,
+    /// TCP timestamp sequence class.
+    pub tcptssequence: Option<Sequence>,
+    /// Host-level NSE script results.
+    pub hostscripts: Vec<Script>,
+    /// Traceroute.
+    pub trace: Option<Trace>,
+    /// Round-trip timing, microseconds.
+    pub times: Option<Times>,
+}
+
+/// `<status>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Status {
+    /// `up`, `down`, `unknown`, `skipped`.
+    pub state: Option<String>,
+    /// Why (e.g. `syn-ack`, `localhost-response`).
+    pub reason: Option<String>,
+    /// TTL of the reason packet.
+    pub reason_ttl: Option<u32>,
+}
+
+/// Address family of an `<address>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddrType {
+    /// IPv4 (the DTD's default).
+    Ipv4,
+    /// IPv6.
+    Ipv6,
+    /// MAC.
+    Mac,
+}
+
+/// `<address>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    /// The address text.
+    pub addr: String,
+    /// Its family.
+    pub addrtype: AddrType,
+    /// MAC vendor.
+    pub vendor: Option<String>,
+}
+
+/// `<hostname>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Hostname {
+    /// The name.
+    pub name: Option<String>,
+    /// `user` (as given) or `PTR` (reverse DNS).
+    #[serde(rename = "type")]
+    pub name_type: Option<String>,
+}
+
+/// `<extraports>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ExtraPorts {
+    /// Their common state.
+    pub state: Option<String>,
+    /// How many.
+    pub count: Option<u64>,
+    /// Reasons with counts.
+    pub extrareasons: Vec<ExtraReasons>,
+}
+
+/// `<extrareasons>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ExtraReasons {
+    /// The reason.
+    pub reason: Option<String>,
+    /// How many ports.
+    pub count: Option<u64>,
+    /// Protocol.
+    pub proto: Option<String>,
+    /// Port list.
+    pub ports: Option<String>,
+}
+
+/// `<port>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Port {
+    /// `tcp`, `udp`, `sctp`, `ip`.
+    pub protocol: Option<String>,
+    /// Port number (protocol number for `ip`).
+    pub portid: Option<u32>,
+    /// State and reason.
+    pub state: Option<PortState>,
+    /// Owning user (ident).
+    pub owner: Option<String>,
+    /// Service detection.
+    pub service: Option<Service>,
+    /// NSE script results.
+    pub scripts: Vec<Script>,
+}
+
+/// `<state>` of a port.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PortState {
+    /// `open`, `closed`, `filtered`, `open|filtered`, `closed|filtered`, `unfiltered`.
+    pub state: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+    /// TTL of the reason packet.
+    pub reason_ttl: Option<u32>,
+    /// Source of the reason packet.
+    pub reason_ip: Option<String>,
+}
+
+/// `<service>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Service {
+    /// Service name.
+    pub name: Option<String>,
+    /// Confidence 0–10.
+    pub conf: Option<u8>,
+    /// `table` or `probed`.
+    pub method: Option<String>,
+    /// Version.
+    pub version: Option<String>,
+    /// Product.
+    pub product: Option<String>,
+    /// Extra information.
+    pub extrainfo: Option<String>,
+    /// `ssl` when tunnelled.
+    pub tunnel: Option<String>,
+    /// `rpc` when RPC.
+    pub proto: Option<String>,
+    /// RPC program number.
+    pub rpcnum: Option<String>,
+    /// Lowest RPC version.
+    pub lowver: Option<String>,
+    /// Highest RPC version.
+    pub highver: Option<String>,
+    /// Host name from the banner.
+    pub hostname: Option<String>,
+    /// OS type from the banner.
+    pub ostype: Option<String>,
+    /// Device type.
+    pub devicetype: Option<String>,
+    /// Service fingerprint.
+    pub servicefp: Option<String>,
+    /// CPE names.
+    pub cpes: Vec<String>,
+}
+
+/// `<script>`: id, its own output text, and its structured tables and elems in order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Script {
+    /// Script id.
+    pub id: Option<String>,
+    /// The script's output text.
+    pub output: Option<String>,
+    /// Structured output, in document order.
+    pub items: Vec<ScriptItem>,
+}
+
+/// One `<elem>` or `<table>` of NSE structured output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScriptItem {
+    /// `<elem key="…">value</elem>`.
+    Elem {
+        /// Key, if any.
+        key: Option<String>,
+        /// Text value.
+        value: String,
+    },
+    /// `<table key="…">…</table>`.
+    Table {
+        /// Key, if any.
+        key: Option<String>,
+        /// Children in order.
+        items: Vec<ScriptItem>,
+    },
+}
+
+/// `<os>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Os {
+    /// Ports used for detection.
+    pub portused: Vec<PortUsed>,
+    /// OS matches, best first.
+    pub osmatches: Vec<OsMatch>,
+    /// OS classes directly under `<os>` (xmloutputversion ≤ 1.03).
+    pub osclasses: Vec<OsClass>,
+    /// Fingerprints.
+    pub osfingerprints: Vec<String>,
+}
+
+/// `<portused>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PortUsed {
+    /// Port state.
+    pub state: Option<String>,
+    /// Protocol.
+    pub proto: Option<String>,
+    /// Port number.
+    pub portid: Option<u32>,
+}
+
+/// `<osmatch>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OsMatch {
+    /// OS name.
+    pub name: Option<String>,
+    /// Accuracy percent.
+    pub accuracy: Option<u8>,
+    /// Line in nmap-os-db.
+    pub line: Option<u64>,
+    /// Classes of this match.
+    pub osclasses: Vec<OsClass>,
+}
+
+/// `<osclass>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OsClass {
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Generation.
+    pub osgen: Option<String>,
+    /// Device type.
+    #[serde(rename = "type")]
+    pub device_type: Option<String>,
+    /// Accuracy percent.
+    pub accuracy: Option<u8>,
+    /// Family.
+    pub osfamily: Option<String>,
+    /// CPE names.
+    pub cpes: Vec<String>,
+}
+
+/// `<uptime>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Uptime {
+    /// Seconds up.
+    pub seconds: Option<u64>,
+    /// Last boot as text.
+    pub lastboot: Option<String>,
+}
+
+/// `<tcpsequence>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TcpSequence {
+    /// Difficulty index.
+    pub index: Option<u64>,
+    /// Difficulty text.
+    pub difficulty: Option<String>,
+    /// Observed values.
+    pub values: Option<String>,
+    /// Class (nmap < 4 only).
+    pub class: Option<String>,
+}
+
+/// `<ipidsequence>` / `<tcptssequence>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Sequence {
+    /// Class.
+    pub class: Option<String>,
+    /// Observed values.
+    pub values: Option<String>,
+}
+
+/// `<trace>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Trace {
+    /// Protocol used.
+    pub proto: Option<String>,
+    /// Port used.
+    pub port: Option<u32>,
+    /// Hops in order.
+    pub hops: Vec<Hop>,
+}
+
+/// `<hop>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Hop {
+    /// TTL.
+    pub ttl: Option<u32>,
+    /// Round-trip time, ms.
+    pub rtt: Option<f64>,
+    /// Address.
+    pub ipaddr: Option<String>,
+    /// Name.
+    pub host: Option<String>,
+}
+
+/// `<times>`, microseconds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Times {
+    /// Smoothed RTT.
+    pub srtt: Option<i64>,
+    /// RTT variance.
+    pub rttvar: Option<i64>,
+    /// Timeout.
+    pub to: Option<i64>,
+}
+
+/// `<output>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Output {
+    /// Output type (`interactive`).
+    #[serde(rename = "type")]
+    pub output_type: Option<String>,
+    /// The text.
+    pub text: String,
+}
+
+/// `<runstats>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunStats {
+    /// `<finished>`.
+    pub finished: Option<Finished>,
+    /// `<hosts>` counts.
+    pub hosts: Option<HostCounts>,
+}
+
+/// `<finished>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Finished {
+    /// Unix seconds.
+    pub time: Option<i64>,
+    /// As text.
+    pub timestr: Option<String>,
+    /// Elapsed seconds.
+    pub elapsed: Option<f64>,
+    /// Summary line.
+    pub summary: Option<String>,
+    /// `success` or `error`.
+    pub exit: Option<String>,
+    /// Error message.
+    pub errormsg: Option<String>,
+}
+
+/// `<hosts>` in runstats.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HostCounts {
+    /// Hosts up.
+    pub up: Option<u64>,
+    /// Hosts down.
+    pub down: Option<u64>,
+    /// Hosts in all.
+    pub total: Option<u64>,
+}

@@ -1,0 +1,269 @@
+//! Streaming reader of nmap XML: the run header first, then hosts one at a time, then runstats.
+
+use std::io::BufRead;
+
+use quick_xml::events::BytesStart;
+
+use super::host::host;
+use super::model::{
+    Finished, Host, HostCounts, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent,
+    TaskEventKind,
+};
+use super::script::script;
+use super::source::{Ev, Source, Step, Stop};
+use super::walk::{close, each_child, text};
+use crate::error::{Error, Result};
+
+/// Reads hosts one at a time with memory bounded by the largest host, not the file.
+pub struct HostReader<R> {
+    src: Source<R>,
+    run: NmapRun,
+    done: bool,
+}
+
+impl<R: BufRead> HostReader<R> {
+    /// Starts reading: checks the root is `<nmaprun>` and reads its attributes.
+    pub fn new(input: R) -> Result<Self> {
+        let mut src = Source::new(input);
+        let root = loop {
+            match src.next() {
+                Ok(Ev::Start(e)) => break e,
+                Ok(Ev::Empty(e)) if e.local_name().into_inner() == b"nmaprun" => {
+                    return Err(Error::parse("the <nmaprun> element is empty"));
+                }
+                Ok(Ev::Empty(_)) | Ok(Ev::End) => {
+                    return Err(Error::parse(
+                        "not nmap XML: the root element is not <nmaprun>",
+                    ));
+                }
+                Ok(Ev::Text(_)) | Ok(Ev::Ref(_)) => continue,
+                Ok(Ev::Eof) | Err(Stop::Truncated) => {
+                    return Err(Error::parse("not nmap XML: no <nmaprun> element"));
+                }
+                Err(Stop::Fail(e)) => return Err(e),
+            }
+        };
+        if root.local_name().into_inner() != b"nmaprun" {
+            return Err(Error::parse(
+                "not nmap XML: the root element is not <nmaprun>",
+            ));
+        }
+        let run = NmapRun {
+            scanner: src.attr(&root, b"scanner"),
+            args: src.attr(&root, b"args"),
+            start: src.num(&root, b"start"),
+            startstr: src.attr(&root, b"startstr"),
+            version: src.attr(&root, b"version"),
+            profile_name: src.attr(&root, b"profile_name"),
+            xmloutputversion: src.attr(&root, b"xmloutputversion"),
+            ..NmapRun::default()
+        };
+        Ok(HostReader {
+            src,
+            run,
+            done: false,
+        })
+    }
+
+    /// What was read outside hosts so far (header now; runstats too once hosts are exhausted).
+    pub fn run(&self) -> &NmapRun {
+        &self.run
+    }
+
+    /// The next host, or `None` at the end (then [`HostReader::run`] holds the trailer).
+    pub fn next_host(&mut self) -> Result<Option<Host>> {
+        while !self.done {
+            match self.step() {
+                Ok(Some(h)) => return Ok(Some(h)),
+                Ok(None) => {}
+                Err(Stop::Truncated) => {
+                    self.run.incomplete = true;
+                    self.done = true;
+                }
+                Err(Stop::Fail(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads the rest (skipping unread hosts) and returns the run without its hosts.
+    pub fn finish(mut self) -> Result<NmapRun> {
+        while self.next_host()?.is_some() {}
+        Ok(self.run)
+    }
+
+    /// Byte offset of the last error, for exact positions when the input is in memory.
+    pub(crate) fn error_offset(&self) -> u64 {
+        self.src.error_offset()
+    }
+
+    /// Handles one top-level element; returns a host when it read one.
+    fn step(&mut self) -> Step<Option<Host>> {
+        let (e, empty) = match self.src.next()? {
+            Ev::Start(e) => (e, false),
+            Ev::Empty(e) => (e, true),
+            Ev::End => {
+                self.done = true;
+                return Ok(None);
+            }
+            Ev::Eof => return Err(Stop::Truncated),
+            Ev::Text(_) | Ev::Ref(_) => return Ok(None),
+        };
+        let src = &mut self.src;
+        let run = &mut self.run;
+        match e.local_name().into_inner() {
+            b"host" => return host(src, &e, empty).map(Some),
+            b"hosthint" => run.hosthints.push(host(src, &e, empty)?),
+            b"scaninfo" => {
+                run.scaninfos.push(scaninfo(src, &e));
+                close(src, empty)?;
+            }
+            b"verbose" => {
+                run.verbose = src.num(&e, b"level");
+                close(src, empty)?;
+            }
+            b"debugging" => {
+                run.debugging = src.num(&e, b"level");
+                close(src, empty)?;
+            }
+            b"target" => {
+                run.targets.push(TargetSpec {
+                    specification: src.attr(&e, b"specification"),
+                    status: src.attr(&e, b"status"),
+                    reason: src.attr(&e, b"reason"),
+                });
+                close(src, empty)?;
+            }
+            b"taskbegin" | b"taskprogress" | b"taskend" => {
+                run.tasks.push(task_event(src, &e));
+                close(src, empty)?;
+            }
+            b"prescript" => scripts(src, empty, &mut run.prescripts)?,
+            b"postscript" => scripts(src, empty, &mut run.postscripts)?,
+            b"output" => {
+                let output_type = src.attr(&e, b"type");
+                let text = text(src, empty)?;
+                run.outputs.push(Output { output_type, text });
+            }
+            b"runstats" => run.runstats = Some(runstats(src, empty)?),
+            _ => close(src, empty)?,
+        }
+        Ok(None)
+    }
+}
+
+impl<R: BufRead> Iterator for HostReader<R> {
+    type Item = Result<Host>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_host().transpose()
+    }
+}
+
+fn scaninfo<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> ScanInfo {
+    ScanInfo {
+        scan_type: src.attr(e, b"type"),
+        scanflags: src.attr(e, b"scanflags"),
+        protocol: src.attr(e, b"protocol"),
+        numservices: src.num(e, b"numservices"),
+        services: src.attr(e, b"services"),
+    }
+}
+
+/// Reads a `<taskbegin>`, `<taskprogress>` or `<taskend>` tag.
+pub fn task_event<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> TaskEvent {
+    let kind = match e.local_name().into_inner() {
+        b"taskbegin" => TaskEventKind::Begin,
+        b"taskend" => TaskEventKind::End,
+        _ => TaskEventKind::Progress,
+    };
+    TaskEvent {
+        kind,
+        task: src.attr(e, b"task"),
+        time: src.num(e, b"time"),
+        percent: src.num(e, b"percent"),
+        remaining: src.num(e, b"remaining"),
+        etc: src.num(e, b"etc"),
+        extrainfo: src.attr(e, b"extrainfo"),
+    }
+}
+
+fn scripts<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Script>) -> Step<()> {
+    each_child(src, empty, |src, s, empty| {
+        if s.local_name().into_inner() == b"script" {
+            out.push(script(src, &s, empty)?);
+            Ok(())
+        } else {
+            close(src, empty)
+        }
+    })
+}
+
+fn runstats<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<RunStats> {
+    let mut stats = RunStats::default();
+    each_child(src, empty, |src, e, empty| {
+        match e.local_name().into_inner() {
+            b"finished" => {
+                stats.finished = Some(Finished {
+                    time: src.num(&e, b"time"),
+                    timestr: src.attr(&e, b"timestr"),
+                    elapsed: src.num(&e, b"elapsed"),
+                    summary: src.attr(&e, b"summary"),
+                    exit: src.attr(&e, b"exit"),
+                    errormsg: src.attr(&e, b"errormsg"),
+                })
+            }
+            b"hosts" => {
+                stats.hosts = Some(HostCounts {
+                    up: src.num(&e, b"up"),
+                    down: src.num(&e, b"down"),
+                    total: src.num(&e, b"total"),
+                })
+            }
+            _ => {}
+        }
+        close(src, empty)
+    })?;
+    Ok(stats)
+}
+
+/// Parses a whole nmap XML document held in memory.
+pub fn parse(data: &[u8]) -> Result<NmapRun> {
+    let mut reader = HostReader::new(data).map_err(|e| exact(e, data, 0))?;
+    let mut hosts = Vec::new();
+    loop {
+        match reader.next_host() {
+            Ok(Some(h)) => hosts.push(h),
+            Ok(None) => break,
+            Err(e) => {
+                let offset = reader.error_offset();
+                return Err(exact(e, data, offset));
+            }
+        }
+    }
+    let mut run = reader.finish()?;
+    run.hosts = hosts;
+    Ok(run)
+}
+
+/// Replaces an approximate position with the exact line and column in `data`.
+fn exact(e: Error, data: &[u8], offset: u64) -> Error {
+    match e {
+        Error::Parse {
+            message,
+            line: Some(_),
+            ..
+        } => {
+            let (line, column) = super::text::line_col(data, usize::try_from(offset).unwrap_or(0));
+            Error::Parse {
+                message,
+                line: Some(line),
+                column: Some(column),
+            }
+        }
+        other => other,
+    }
+}

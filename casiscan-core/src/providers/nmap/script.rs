@@ -1,0 +1,71 @@
+//! NSE script results: `<script>` with its output and ordered `<table>`/`<elem>` items.
+
+use std::io::BufRead;
+
+use quick_xml::events::BytesStart;
+
+use super::model::{Script, ScriptItem};
+use super::source::{Ev, Source, Step, Stop};
+use super::text;
+
+/// Reads a `<script>` element: attributes, then tables, elems and any text in order.
+pub fn script<R: BufRead>(
+    src: &mut Source<R>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Step<Script> {
+    let mut script = Script {
+        id: src.attr(start, b"id"),
+        output: src.attr(start, b"output"),
+        items: Vec::new(),
+    };
+    if !empty {
+        script.items = items(src)?;
+    }
+    Ok(script)
+}
+
+/// Reads children until the enclosing element ends, keeping order, keys and nesting.
+fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
+    let mut out = Vec::new();
+    loop {
+        let (start, empty) = match src.next()? {
+            Ev::Start(e) => (e, false),
+            Ev::Empty(e) => (e, true),
+            Ev::End => return Ok(out),
+            Ev::Eof => return Err(Stop::Truncated),
+            Ev::Text(_) | Ev::Ref(_) => continue,
+        };
+        let key = src.attr(&start, b"key");
+        match start.local_name().into_inner() {
+            b"elem" => {
+                let value = if empty {
+                    String::new()
+                } else {
+                    elem_text(src)?
+                };
+                out.push(ScriptItem::Elem { key, value });
+            }
+            b"table" => {
+                let items = if empty { Vec::new() } else { items(src)? };
+                out.push(ScriptItem::Table { key, items });
+            }
+            _ if empty => {}
+            _ => src.skip_element()?,
+        }
+    }
+}
+
+fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<String> {
+    let mut bytes = Vec::new();
+    loop {
+        match src.next()? {
+            Ev::Text(t) => bytes.extend_from_slice(&src.decode(&t).into_bytes()),
+            Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
+            Ev::Start(_) => src.skip_element()?,
+            Ev::Empty(_) => {}
+            Ev::End => return Ok(text::utf8_or_latin1(bytes)),
+            Ev::Eof => return Err(Stop::Truncated),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The XML event source: quick-xml over a byte reader, with limits and owned events.
+
+use std::io::BufRead;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::text;
+use crate::error::Error;
+
+/// Largest single XML event (one tag with its attributes, or one text run) accepted.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Deepest element nesting accepted (NSE tables nest; nothing legitimate nests this deep).
+pub const MAX_DEPTH: usize = 128;
+
+/// A byte reader that counts what quick-xml consumed and refuses oversized events.
+pub struct Counted<R> {
+    inner: R,
+    consumed: u64,
+    newlines: u64,
+    last_newline: u64,
+    event_bytes: usize,
+    at_eof: bool,
+}
+
+impl<R: BufRead> Counted<R> {
+    fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            consumed: 0,
+            newlines: 0,
+            last_newline: 0,
+            event_bytes: 0,
+            at_eof: false,
+        }
+    }
+}
+
+impl<R: BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.event_bytes > MAX_EVENT_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("an XML tag or text run is larger than {MAX_EVENT_BYTES} bytes"),
+            ));
+        }
+        let buf = self.inner.fill_buf()?;
+        self.at_eof = buf.is_empty();
+        Ok(buf)
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let used = &buf[..amt.min(buf.len())];
+            for (i, _) in used.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+                self.newlines += 1;
+                self.last_newline = self.consumed + i as u64;
+            }
+        }
+        self.consumed += amt as u64;
+        self.event_bytes += amt;
+        self.inner.consume(amt);
+    }
+}
+
+/// An owned XML event, simplified for the nmap parser.
+pub enum Ev {
+    /// An opening tag.
+    Start(BytesStart<'static>),
+    /// A self-closing tag.
+    Empty(BytesStart<'static>),
+    /// A closing tag.
+    End,
+    /// Character data (decoded later by the consumer).
+    Text(Vec<u8>),
+    /// A general reference in text (`&name;`), by name.
+    Ref(Vec<u8>),
+    /// End of input.
+    Eof,
+}
+
+/// Why reading stopped early.
+pub enum Stop {
+    /// The input ended (or broke off) before the document was complete.
+    Truncated,
+    /// A real error.
+    Fail(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Fail(e)
+    }
+}
+
+/// Result of reading nmap XML: a value, or why it stopped.
+pub type Step<T> = std::result::Result<T, Stop>;
+
+/// Pulls owned events from quick-xml, tracking depth and the file's encoding.
+pub struct Source<R> {
+    reader: Reader<Counted<R>>,
+    buf: Vec<u8>,
+    depth: usize,
+    latin1: bool,
+}
+
+impl<R: BufRead> Source<R> {
+    /// Wraps a byte reader.
+    pub fn new(input: R) -> Self {
+        let mut reader = Reader::from_reader(Counted::new(input));
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Source {
+            reader,
+            buf: Vec::with_capacity(4096),
+            depth: 0,
+            latin1: false,
+        }
+    }
+
+    /// Decodes raw bytes per the file's declared encoding.
+    pub fn decode(&self, raw: &[u8]) -> String {
+        text::decode(raw, self.latin1)
+    }
+
+    /// Decodes an attribute of `start`, if present.
+    pub fn attr(&self, start: &BytesStart<'_>, key: &[u8]) -> Option<String> {
+        start
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .map(|a| self.decode(&a.value))
+    }
+
+    /// Parses a numeric attribute; absent or malformed values are `None`, never 0.
+    pub fn num<T: std::str::FromStr>(&self, start: &BytesStart<'_>, key: &[u8]) -> Option<T> {
+        self.attr(start, key).and_then(|v| v.trim().parse().ok())
+    }
+
+    /// The next event that matters (declarations, comments, PIs and DOCTYPE are skipped).
+    pub fn next(&mut self) -> Step<Ev> {
+        loop {
+            self.buf.clear();
+            self.reader.get_mut().event_bytes = 0;
+            let event = match self.reader.read_event_into(&mut self.buf) {
+                Ok(e) => e,
+                Err(e) => return Err(self.failure(e.to_string())),
+            };
+            let ev = match event {
+                Event::Start(s) => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(Stop::Fail(self.error_here(format!(
+                            "elements nest deeper than {MAX_DEPTH} levels"
+                        ))));
+                    }
+                    Ev::Start(s.into_owned())
+                }
+                Event::Empty(s) => Ev::Empty(s.into_owned()),
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    Ev::End
+                }
+                Event::Text(t) => Ev::Text(t.as_ref().to_vec()),
+                Event::CData(c) => Ev::Text(c.into_inner().into_owned()),
+                Event::GeneralRef(r) => Ev::Ref(r.as_ref().to_vec()),
+                Event::Decl(d) => {
+                    if let Some(Ok(enc)) = d.encoding() {
+                        let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
+                        self.latin1 = matches!(enc.as_str(), "iso-8859-1" | "latin1" | "latin-1");
+                    }
+                    continue;
+                }
+                Event::Eof => Ev::Eof,
+                Event::Comment(_) | Event::PI(_) | Event::DocType(_) => continue,
+            };
+            return Ok(ev);
+        }
+    }
+
+    /// Reads text content up to the element's end tag (nested tags are skipped).
+    pub fn text_until_end(&mut self) -> Step<String> {
+        let mut bytes = Vec::new();
+        let mut nested = 0usize;
+        loop {
+            match self.next()? {
+                Ev::Text(t) => self.push_text(&mut bytes, &t),
+                Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
+                Ev::Start(_) => nested += 1,
+                Ev::Empty(_) => {}
+                Ev::End if nested == 0 => break,
+                Ev::End => nested -= 1,
+                Ev::Eof => return Err(Stop::Truncated),
+            }
+        }
+        Ok(text::utf8_or_latin1(bytes))
+    }
+
+    /// Appends character data, converting a Latin-1 file's high bytes to UTF-8.
+    fn push_text(&self, out: &mut Vec<u8>, raw: &[u8]) {
+        if self.latin1 {
+            for &b in raw {
+                let mut tmp = [0u8; 4];
+                out.extend_from_slice(char::from(b).encode_utf8(&mut tmp).as_bytes());
+            }
+        } else {
+            out.extend_from_slice(raw);
+        }
+    }
+
+    /// Skips the rest of the element whose start tag was just read.
+    pub fn skip_element(&mut self) -> Step<()> {
+        let mut nested = 0usize;
+        loop {
+            match self.next()? {
+                Ev::Start(_) => nested += 1,
+                Ev::End if nested == 0 => return Ok(()),
+                Ev::End => nested -= 1,
+                Ev::Eof => return Err(Stop::Truncated),
+                _ => {}
+            }
+        }
+    }
+
+    fn failure(&self, message: String) -> Stop {
+        if self.reader.get_ref().at_eof {
+            return Stop::Truncated;
+        }
+        Stop::Fail(self.error_here(message))
+    }
+
+    /// Byte offset of the last error.
+    pub fn error_offset(&self) -> u64 {
+        self.reader.error_position()
+    }
+
+    /// A parse error at the current position (line and column from the counted input).
+    pub fn error_here(&self, message: String) -> Error {
+        let counted = self.reader.get_ref();
+        let pos = self.reader.error_position();
+        let column = if counted.newlines == 0 {
+            pos + 1
+        } else {
+            pos.saturating_sub(counted.last_newline)
+        };
+        Error::Parse {
+            message: format!("malformed nmap XML: {message}"),
+            line: Some(counted.newlines + 1),
+            column: Some(column.max(1)),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Helpers to walk child elements of the current element.
+
+use std::io::BufRead;
+
+use quick_xml::events::BytesStart;
+
+use super::source::{Ev, Source, Step, Stop};
+
+/// Calls `f` for each child element until the current element ends; `f` must consume the child.
+pub fn each_child<R, F>(src: &mut Source<R>, empty: bool, mut f: F) -> Step<()>
+where
+    R: BufRead,
+    F: FnMut(&mut Source<R>, BytesStart<'static>, bool) -> Step<()>,
+{
+    if empty {
+        return Ok(());
+    }
+    loop {
+        match src.next()? {
+            Ev::Start(e) => f(src, e, false)?,
+            Ev::Empty(e) => f(src, e, true)?,
+            Ev::End => return Ok(()),
+            Ev::Eof => return Err(Stop::Truncated),
+            Ev::Text(_) | Ev::Ref(_) => {}
+        }
+    }
+}
+
+/// Consumes the rest of a child element whose attributes were already read.
+pub fn close<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<()> {
+    if empty { Ok(()) } else { src.skip_element() }
+}
+
+/// Text content of a child element (empty for a self-closing one).
+pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<String> {
+    if empty {
+        Ok(String::new())
+    } else {
+        src.text_until_end()
+    }
+}
