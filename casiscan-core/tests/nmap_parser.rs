@@ -1,0 +1,254 @@
+//! The nmap parser on hard inputs: generated files (truncated, control characters, rare states)
+//! and the peers' known defects.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use casiscan_core::ErrorKind;
+use casiscan_core::providers::nmap::{self, HostReader, ScriptItem};
+
+fn generate(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/gen_nmap_xml.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    out
+}
+
+fn count(data: &[u8], needle: &str) -> usize {
+    String::from_utf8_lossy(data).matches(needle).count()
+}
+
+#[test]
+fn truncated_scan_keeps_every_complete_host() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = generate(
+        dir.path(),
+        "cut.xml",
+        &["--hosts", "300", "--seed", "7", "--truncate"],
+    );
+    let data = std::fs::read(&path).expect("read");
+    let run = nmap::parse(&data).expect("a truncated file still parses");
+    assert!(run.incomplete);
+    assert!(run.runstats.is_none());
+    assert_eq!(run.hosts.len(), count(&data, "</host>"));
+    assert!(
+        run.hosts.len() > 10 && run.hosts.len() < 300,
+        "{}",
+        run.hosts.len()
+    );
+    let streamed = nmap::parse_file(&path).expect("stream");
+    assert_eq!(streamed.hosts.len(), run.hosts.len());
+    assert!(streamed.incomplete);
+}
+
+#[test]
+fn control_character_references_are_tolerated() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = generate(
+        dir.path(),
+        "cc.xml",
+        &["--hosts", "200", "--seed", "3", "--control-chars"],
+    );
+    let data = std::fs::read(&path).expect("read");
+    assert!(
+        count(&data, "&#x1b;") + count(&data, "&#x1;") > 0,
+        "the generator made none"
+    );
+    let run = nmap::parse(&data).expect("nmap 7.94 output parses");
+    assert!(!run.incomplete);
+    assert_eq!(run.hosts.len(), count(&data, "</host>"));
+    let json = serde_json::to_string(&run).expect("json");
+    assert!(
+        json.contains("\\u001b") || json.contains("\\u0001"),
+        "control chars kept"
+    );
+}
+
+#[test]
+fn rare_port_states_are_kept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = generate(
+        dir.path(),
+        "rare.xml",
+        &["--hosts", "200", "--seed", "5", "--rare-states"],
+    );
+    let run = nmap::parse_file(&path).expect("parse");
+    let states: Vec<&str> = run
+        .hosts
+        .iter()
+        .flat_map(|h| &h.ports)
+        .filter_map(|p| p.state.as_ref()?.state.as_deref())
+        .collect();
+    assert!(states.contains(&"closed|filtered"));
+    assert!(states.contains(&"unfiltered"));
+    assert!(states.contains(&"open|filtered"));
+}
+
+#[test]
+fn generator_covers_smurf_owner_target_and_rpc_fields() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = generate(dir.path(), "all.xml", &["--hosts", "400", "--seed", "11"]);
+    let data = std::fs::read(&path).expect("read");
+    let run = nmap::parse(&data).expect("parse");
+    assert_eq!(run.targets.len(), count(&data, "<target "));
+    let smurfs: usize = run.hosts.iter().map(|h| h.smurfs.len()).sum();
+    assert_eq!(smurfs, count(&data, "<smurf "));
+    let owners = run
+        .hosts
+        .iter()
+        .flat_map(|h| &h.ports)
+        .filter(|p| p.owner.is_some())
+        .count();
+    assert_eq!(owners, count(&data, "<owner "));
+    let rpc = run
+        .hosts
+        .iter()
+        .flat_map(|h| &h.ports)
+        .filter_map(|p| p.service.as_ref())
+        .filter(|s| s.rpcnum.is_some() && s.lowver.is_some() && s.highver.is_some())
+        .count();
+    assert_eq!(rpc, count(&data, "rpcnum="));
+    assert!(
+        run.scaninfos.iter().any(|s| s.scanflags.is_some())
+            || !String::from_utf8_lossy(&data).contains("scanflags=")
+    );
+}
+
+const DEFECTS: &str = r#"<?xml version="1.0"?>
+<!DOCTYPE nmaprun [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<nmaprun scanner="nmap" args="nmap -sS -sU 10.0.0.1" start="1700000000" version="7.94" xmloutputversion="1.05">
+<scaninfo type="syn" protocol="tcp" numservices="2" services="22,80"/>
+<scaninfo type="udp" protocol="udp" numservices="1" services="53"/>
+<verbose level="0"/><debugging level="0"/>
+<host><status state="up" reason="echo-reply" reason_ttl="0"/>
+<address addr="10.0.0.1" addrtype="ipv4"/>
+<address addr="fe80::1" addrtype="ipv6"/>
+<hostnames><hostname name="web-&#xc3;&#x9c;.example" type="PTR"/></hostnames>
+<ports><port protocol="tcp" portid="80"><state state="open" reason="syn-ack" reason_ttl="64"/>
+<service name="http" product="&#xc3;&#x9c;bersicht &#xe2;&#x80;&#x93; Intranet" method="probed" conf="10"><cpe>cpe:/a:x:y</cpe><cpe>cpe:/a:x:z</cpe></service>
+<script id="http-title" output="&#xc3;&#x9c;bersicht &amp;xxe; &#x1b;[0m">
+<elem key="title">&#xc3;&#x9c;bersicht</elem>
+<table key="b"><elem>1</elem><elem key="k">2 &lt; 3</elem></table>
+<elem key="a">last</elem>
+<table><table key="deep"><elem>x</elem></table></table>
+</script></port>
+<port protocol="udp" portid="53"><state state="open|filtered" reason="no-response" reason_ttl="0"/></port>
+</ports>
+<os><osmatch name="Linux 5.X" accuracy="100" line="1"><osclass vendor="Linux" osfamily="Linux" accuracy="100" type="general purpose"><cpe>cpe:/o:linux:linux_kernel:5</cpe></osclass><osclass vendor="Linux" osfamily="Linux" accuracy="91"/></osmatch></os>
+<times srtt="100" rttvar="50" to="100000"/>
+</host>
+<host><status state="down" reason="no-response"/><address addr="10.0.0.2"/></host>
+<runstats><finished time="1700000010" elapsed="10.00" summary="done" exit="success"/><hosts up="1" down="1" total="2"/></runstats>
+</nmaprun>
+"#;
+
+#[test]
+fn peer_defects_are_fixed() {
+    let run = nmap::parse(DEFECTS.as_bytes()).expect("parse");
+    assert_eq!(run.scaninfos.len(), 2, "every scaninfo is kept");
+    assert_eq!(run.scaninfos[1].scan_type.as_deref(), Some("udp"));
+    let h = &run.hosts[0];
+    assert_eq!(h.hostnames[0].name.as_deref(), Some("web-Ü.example"));
+    let svc = h.ports[0].service.as_ref().expect("service");
+    assert_eq!(svc.product.as_deref(), Some("Übersicht – Intranet"));
+    assert_eq!(svc.cpes, vec!["cpe:/a:x:y", "cpe:/a:x:z"]);
+    let script = &h.ports[0].scripts[0];
+    assert_eq!(
+        script.output.as_deref(),
+        Some("Übersicht &xxe; \u{1b}[0m"),
+        "no entity resolved"
+    );
+    let keys: Vec<Option<&str>> = script
+        .items
+        .iter()
+        .map(|i| match i {
+            ScriptItem::Elem { key, .. } | ScriptItem::Table { key, .. } => key.as_deref(),
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec![Some("title"), Some("b"), Some("a"), None],
+        "order and keys kept"
+    );
+    match &script.items[1] {
+        ScriptItem::Table { items, .. } => assert_eq!(
+            items[1],
+            ScriptItem::Elem {
+                key: Some("k".into()),
+                value: "2 < 3".into()
+            }
+        ),
+        other => panic!("expected a table, got {other:?}"),
+    }
+    assert_eq!(
+        h.ports[1].state.as_ref().and_then(|s| s.state.as_deref()),
+        Some("open|filtered")
+    );
+    let os = h.os.as_ref().expect("os");
+    assert_eq!(os.osmatches[0].accuracy, Some(100));
+    assert_eq!(os.osmatches[0].osclasses[1].accuracy, Some(91));
+    let down = &run.hosts[1];
+    let status = down.status.as_ref().expect("status");
+    assert_eq!(status.reason_ttl, None, "absent is None, never 0");
+    assert!(down.times.is_none() && down.distance.is_none());
+    assert_eq!(
+        down.addresses[0].addrtype,
+        nmap::AddrType::Ipv4,
+        "the DTD default"
+    );
+    assert!(!run.incomplete);
+}
+
+#[test]
+fn malformed_xml_reports_line_and_column() {
+    let bad = "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\">\n<host><status state=\"up\"/>\n</hots>\n</nmaprun>";
+    let err = nmap::parse(bad.as_bytes()).expect_err("mismatched tag");
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    match err {
+        casiscan_core::Error::Parse { line, column, .. } => {
+            assert_eq!(line, Some(4), "{column:?}");
+            assert!(column.is_some());
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn hostile_nesting_is_refused_without_exhausting_the_stack() {
+    let mut doc = String::from("<nmaprun><host><ports><port><script id=\"x\">");
+    for _ in 0..100_000 {
+        doc.push_str("<table>");
+    }
+    let err = nmap::parse(doc.as_bytes()).expect_err("too deep");
+    assert!(err.to_string().contains("nest"), "{err}");
+}
+
+#[test]
+fn garbage_and_empty_input_are_parse_errors() {
+    for bad in ["", "not xml at all", "<html><body/></html>", "<nmaprun/>"] {
+        let err = nmap::parse(bad.as_bytes()).expect_err(bad);
+        assert_eq!(err.kind(), ErrorKind::Parse, "{bad}");
+    }
+}
+
+#[test]
+fn streaming_reader_yields_header_hosts_then_runstats() {
+    let mut reader = HostReader::new(DEFECTS.as_bytes()).expect("header");
+    assert_eq!(reader.run().version.as_deref(), Some("7.94"));
+    assert!(reader.run().runstats.is_none());
+    let hosts: Vec<_> = reader.by_ref().collect::<Result<_, _>>().expect("hosts");
+    assert_eq!(hosts.len(), 2);
+    let trailer = reader.finish().expect("finish");
+    assert_eq!(
+        trailer.runstats.and_then(|r| r.hosts).and_then(|h| h.total),
+        Some(2)
+    );
+    assert!(trailer.hosts.is_empty());
+}
