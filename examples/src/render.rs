@@ -46,7 +46,11 @@ pub fn outcome(scan: &Scan) -> String {
     if !scan.error_text.is_empty() {
         let _ = writeln!(out, "{}", scan.error_text);
     }
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&scan.result) {
+    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&scan.result) {
+        // The full nmap model is in `--json` and `show`; the text view keeps Casibase's keys.
+        if let Some(map) = value.as_object_mut() {
+            map.remove("nmap");
+        }
         let _ = writeln!(out, "{}", json(&value));
     }
     out

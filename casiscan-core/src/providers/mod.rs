@@ -124,5 +124,5 @@ impl std::fmt::Debug for Providers {
 
 /// Every provider built into casiscan, ready to run on this machine.
 pub fn defaults() -> Providers {
-    Providers::new()
+    Providers::new().with(Arc::new(nmap::NmapProvider::new()))
 }

@@ -1,0 +1,171 @@
+//! Casibase's nmap result shape and summary strings, filled from the typed run.
+
+use serde::Serialize;
+
+use super::model::{AddrType, Host, NmapRun, Port};
+
+/// Casibase's `NmapScanResult`, plus the full typed run under `nmap`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CasibaseResult<'a> {
+    /// `nmaprun@startstr`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<&'a str>,
+    /// `runstats/finished@timestr`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<&'a str>,
+    /// One entry per host.
+    pub hosts: Vec<CasibaseHost<'a>>,
+    /// `runstats/finished@summary`, else "N host(s) scanned".
+    pub summary: String,
+    /// The complete run.
+    pub nmap: &'a NmapRun,
+}
+
+/// Casibase's `NmapHost`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CasibaseHost<'a> {
+    /// First IPv4 or IPv6 address.
+    pub ip: &'a str,
+    /// `up` / `down`.
+    pub status: &'a str,
+    /// First hostname.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<&'a str>,
+    /// Listed ports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<CasibasePort<'a>>,
+    /// Best OS match, else the service-reported OS type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<&'a str>,
+    /// MAC address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_addr: Option<&'a str>,
+    /// MAC vendor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<&'a str>,
+    /// Smoothed RTT as `"0.00013s"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<String>,
+}
+
+/// Casibase's `NmapPort`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CasibasePort<'a> {
+    /// `"22/tcp"`.
+    pub port: String,
+    /// Port state, e.g. `open|filtered`.
+    pub state: &'a str,
+    /// Service name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<&'a str>,
+    /// `product version (extrainfo)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// Builds Casibase's result from a run.
+pub fn casibase_result(run: &NmapRun) -> CasibaseResult<'_> {
+    let finished = run.runstats.as_ref().and_then(|r| r.finished.as_ref());
+    let summary = finished
+        .and_then(|f| f.summary.clone())
+        .unwrap_or_else(|| format!("{} host(s) scanned", run.hosts.len()));
+    CasibaseResult {
+        start_time: run.startstr.as_deref(),
+        end_time: finished.and_then(|f| f.timestr.as_deref()),
+        hosts: run.hosts.iter().map(casibase_host).collect(),
+        summary,
+        nmap: run,
+    }
+}
+
+fn casibase_host(h: &Host) -> CasibaseHost<'_> {
+    let ip = h
+        .addresses
+        .iter()
+        .find(|a| a.addrtype != AddrType::Mac)
+        .map_or("", |a| a.addr.as_str());
+    let mac = h.addresses.iter().find(|a| a.addrtype == AddrType::Mac);
+    let os =
+        h.os.as_ref()
+            .and_then(|o| o.osmatches.first())
+            .and_then(|m| m.name.as_deref())
+            .or_else(|| {
+                h.ports
+                    .iter()
+                    .find_map(|p| p.service.as_ref()?.ostype.as_deref())
+            });
+    CasibaseHost {
+        ip,
+        status: h
+            .status
+            .as_ref()
+            .and_then(|s| s.state.as_deref())
+            .unwrap_or("unknown"),
+        hostname: h.hostnames.first().and_then(|n| n.name.as_deref()),
+        ports: h.ports.iter().map(casibase_port).collect(),
+        os,
+        mac_addr: mac.map(|a| a.addr.as_str()),
+        vendor: mac.and_then(|a| a.vendor.as_deref()),
+        latency: h
+            .times
+            .as_ref()
+            .and_then(|t| t.srtt)
+            .map(|us| format!("{}s", us as f64 / 1_000_000.0)),
+    }
+}
+
+fn casibase_port(p: &Port) -> CasibasePort<'_> {
+    let svc = p.service.as_ref();
+    let version = svc.and_then(|s| {
+        let mut parts: Vec<String> = [&s.product, &s.version]
+            .into_iter()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .collect();
+        if let Some(extra) = s.extrainfo.as_deref().filter(|e| !e.is_empty()) {
+            parts.push(format!("({extra})"));
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
+    CasibasePort {
+        port: format!(
+            "{}/{}",
+            p.portid.map_or_else(String::new, |n| n.to_string()),
+            p.protocol.as_deref().unwrap_or("tcp")
+        ),
+        state: p
+            .state
+            .as_ref()
+            .and_then(|s| s.state.as_deref())
+            .unwrap_or("unknown"),
+        service: svc.and_then(|s| s.name.as_deref()),
+        version,
+    }
+}
+
+/// Casibase's summary: "N ports found" (open ports), "N hosts up", "N hosts scanned", "Scan completed".
+pub fn summary(run: &NmapRun) -> String {
+    let open = run
+        .hosts
+        .iter()
+        .flat_map(|h| &h.ports)
+        .filter(|p| p.state.as_ref().and_then(|s| s.state.as_deref()) == Some("open"))
+        .count();
+    let up = run
+        .hosts
+        .iter()
+        .filter(|h| h.status.as_ref().and_then(|s| s.state.as_deref()) == Some("up"))
+        .count();
+    if open > 0 {
+        format!("{open} ports found")
+    } else if up > 0 {
+        format!("{up} hosts up")
+    } else if !run.hosts.is_empty() {
+        format!("{} hosts scanned", run.hosts.len())
+    } else {
+        "Scan completed".to_string()
+    }
+}

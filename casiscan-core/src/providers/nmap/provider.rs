@@ -1,0 +1,86 @@
+//! `NmapProvider`: the Provider trait over the real nmap.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use super::args::{build_argv, validate};
+use super::casibase::{casibase_result, summary};
+use super::reader::parse;
+use super::run::{find_nmap, run_nmap};
+use crate::error::{Error, Result};
+use crate::model::{ProviderKind, Target};
+use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
+
+/// Runs the real `nmap` found on PATH (or at a configured path).
+#[derive(Debug, Clone, Default)]
+pub struct NmapProvider {
+    binary: Option<PathBuf>,
+}
+
+impl NmapProvider {
+    /// Uses `nmap` from PATH.
+    pub fn new() -> Self {
+        NmapProvider::default()
+    }
+
+    /// Uses the nmap binary at `path`.
+    pub fn with_binary(path: impl Into<PathBuf>) -> Self {
+        NmapProvider {
+            binary: Some(path.into()),
+        }
+    }
+
+    fn binary(&self) -> Result<PathBuf> {
+        self.binary
+            .clone()
+            .or_else(find_nmap)
+            .ok_or_else(|| Error::provider("Nmap", "nmap is not installed or not on PATH"))
+    }
+}
+
+#[async_trait]
+impl Provider for NmapProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Nmap
+    }
+
+    fn locality(&self) -> Locality {
+        Locality::AnyRunner
+    }
+
+    async fn available(&self) -> bool {
+        self.binary().is_ok_and(|b| b.exists())
+    }
+
+    fn validate_command(&self, command: &str) -> Result<()> {
+        validate(command)
+    }
+
+    async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput> {
+        let target: Target = request.target.parse()?;
+        let argv = build_argv(&request.command, &target.as_arg())?;
+        let binary = self.binary()?;
+        let out = run_nmap(&binary, &argv, request.timeout, &ctx).await?;
+        let run = parse(&out.xml)?;
+        if let Some(msg) = run
+            .runstats
+            .as_ref()
+            .and_then(|r| r.finished.as_ref())
+            .filter(|f| f.exit.as_deref() == Some("error"))
+            .and_then(|f| f.errormsg.clone())
+        {
+            return Err(Error::provider(
+                "Nmap",
+                format!("nmap reported an error: {msg}"),
+            ));
+        }
+        let result = serde_json::to_value(casibase_result(&run))
+            .map_err(|e| Error::provider("Nmap", format!("cannot encode the result: {e}")))?;
+        Ok(ProviderOutput {
+            raw_text: out.normal,
+            summary: summary(&run),
+            result,
+        })
+    }
+}
