@@ -1,0 +1,314 @@
+//! The nmap provider against the real `nmap`, scanning only loopback ports this test opened
+//! (or a network namespace it creates).
+
+use std::io::Write;
+use std::net::{TcpListener, UdpSocket};
+use std::time::{Duration, Instant};
+
+use casiscan_core::ErrorKind;
+use casiscan_core::providers::nmap::NmapProvider;
+use casiscan_core::providers::{Provider, ProviderOutput, RunContext, RunRequest};
+
+/// A TCP listener on `addr` that writes `banner` to every connection, until dropped.
+fn listen(addr: &str, banner: &'static [u8]) -> u16 {
+    let listener = TcpListener::bind(addr).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.write_all(banner);
+        }
+    });
+    port
+}
+
+fn request(target: &str, command: String, timeout: Duration) -> RunRequest {
+    RunRequest {
+        target: target.into(),
+        command,
+        timeout,
+    }
+}
+
+async fn scan(target: &str, command: String) -> ProviderOutput {
+    NmapProvider::new()
+        .run(
+            request(target, command, Duration::from_secs(120)),
+            RunContext::detached(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("scan of {target} failed: {e}"))
+}
+
+fn ports(out: &ProviderOutput) -> Vec<(String, String)> {
+    out.result["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|h| h["ports"].as_array().cloned().unwrap_or_default())
+        .map(|p| {
+            (
+                p["port"].as_str().unwrap_or("").to_string(),
+                p["state"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn connect_scan_finds_the_open_port() {
+    let port = listen("127.0.0.1:0", b"");
+    let out = scan("127.0.0.1", format!("-sT -p {port}")).await;
+    assert_eq!(
+        ports(&out),
+        vec![(format!("{port}/tcp"), "open".to_string())]
+    );
+    assert_eq!(out.summary, "1 ports found");
+    assert_eq!(out.result["hosts"][0]["ip"], "127.0.0.1");
+    assert!(
+        out.raw_text.contains(&format!("{port}/tcp")),
+        "normal output kept: {}",
+        out.raw_text
+    );
+    assert_eq!(out.result["nmap"]["hosts"][0]["ports"][0]["portid"], port);
+}
+
+#[tokio::test]
+async fn version_detection_reads_the_banner() {
+    let port = listen("127.0.0.1:0", b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+    let out = scan("127.0.0.1", format!("-sT -sV -p {port} %s")).await;
+    let svc = &out.result["nmap"]["hosts"][0]["ports"][0]["service"];
+    assert_eq!(svc["name"], "ssh", "{svc}");
+    assert_eq!(svc["product"], "OpenSSH");
+    let version = out.result["hosts"][0]["ports"][0]["version"]
+        .as_str()
+        .unwrap_or("");
+    assert!(version.starts_with("OpenSSH 9.2p1"), "{version}");
+}
+
+#[tokio::test]
+async fn udp_scan_reports_the_udp_port() {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let port = socket.local_addr().expect("addr").port();
+    let out = scan("127.0.0.1", format!("-sU -p {port} --max-retries 1")).await;
+    let got = ports(&out);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, format!("{port}/udp"));
+    assert!(
+        got[0].1.contains("open"),
+        "a bound UDP socket is open or open|filtered: {got:?}"
+    );
+}
+
+#[tokio::test]
+async fn ipv6_loopback_is_scanned() {
+    let port = listen("[::1]:0", b"");
+    let out = scan("::1", format!("-6 -sT -p {port}")).await;
+    assert_eq!(out.result["hosts"][0]["ip"], "::1");
+    assert_eq!(
+        ports(&out),
+        vec![(format!("{port}/tcp"), "open".to_string())]
+    );
+    assert_eq!(
+        out.result["nmap"]["hosts"][0]["addresses"][0]["addrtype"],
+        "ipv6"
+    );
+}
+
+/// A network namespace with a veth pair and nothing at 10.99.0.2, removed on drop.
+struct Namespace(String);
+
+impl Namespace {
+    fn create() -> Option<Namespace> {
+        let name = format!("cs{}", std::process::id());
+        let ip = |args: &[&str]| {
+            std::process::Command::new("ip")
+                .args(args)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ip(&["netns", "add", &name]) {
+            return None;
+        }
+        let ns = Namespace(name.clone());
+        let ok = ip(&["-n", &name, "link", "set", "lo", "up"])
+            && ip(&[
+                "-n", &name, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
+            ])
+            && ip(&["-n", &name, "addr", "add", "10.99.0.1/24", "dev", "v0"])
+            && ip(&["-n", &name, "link", "set", "v0", "up"])
+            && ip(&["-n", &name, "link", "set", "v1", "up"]);
+        ok.then_some(ns)
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_down_host_is_reported_down() {
+    let ns = Namespace::create().expect("this test needs `ip netns` (root, iproute2)");
+    let dir = tempfile::tempdir().expect("tmp");
+    let wrapper = dir.path().join("nmap");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec ip netns exec {} nmap \"$@\"\n", ns.0),
+    )
+    .expect("write");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .status()
+        .expect("chmod");
+    let out = NmapProvider::with_binary(&wrapper)
+        .run(
+            request(
+                "10.99.0.2",
+                "-sn -n -v --max-retries 1".into(),
+                Duration::from_secs(60),
+            ),
+            RunContext::detached(),
+        )
+        .await
+        .expect("scan");
+    assert_eq!(out.result["hosts"][0]["status"], "down", "{}", out.result);
+    assert_eq!(out.summary, "1 hosts scanned");
+    assert_eq!(out.result["nmap"]["runstats"]["hosts"]["down"], 1);
+}
+
+fn nmap_running_with(marker: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .expect("proc")
+        .flatten()
+        .any(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(marker))
+                .unwrap_or(false)
+        })
+}
+
+/// A scan of two opened ports slowed to take many seconds.
+fn slow_command(marker_ms: u32) -> String {
+    let a = listen("127.0.0.1:0", b"");
+    let b = listen("127.0.0.1:0", b"");
+    format!("-sT -Pn -p {a},{b} --scan-delay {marker_ms}ms --max-retries 0")
+}
+
+#[tokio::test]
+async fn cancel_kills_the_process_group() {
+    let marker = 4111;
+    let ctx = RunContext::detached();
+    let cancel = ctx.cancel.clone();
+    let task = tokio::spawn(async move {
+        NmapProvider::new()
+            .run(
+                request("127.0.0.1", slow_command(marker), Duration::from_secs(120)),
+                ctx,
+            )
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        nmap_running_with(&format!("{marker}ms")),
+        "nmap should be running"
+    );
+    let started = Instant::now();
+    cancel.cancel();
+    let err = task.await.expect("join").expect_err("canceled");
+    assert_eq!(err.kind(), ErrorKind::Canceled);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !nmap_running_with(&format!("{marker}ms")),
+        "nmap must be gone"
+    );
+}
+
+#[tokio::test]
+async fn timeout_kills_and_reports() {
+    let marker = 4222;
+    let started = Instant::now();
+    let err = NmapProvider::new()
+        .run(
+            request("127.0.0.1", slow_command(marker), Duration::from_secs(1)),
+            RunContext::detached(),
+        )
+        .await
+        .expect_err("times out");
+    assert_eq!(err.kind(), ErrorKind::Provider);
+    assert!(err.to_string().contains("timed out after 1 s"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!nmap_running_with(&format!("{marker}ms")));
+}
+
+#[tokio::test]
+async fn missing_nmap_is_a_clear_provider_error() {
+    let err = NmapProvider::with_binary("/nonexistent/bin/nmap")
+        .run(
+            request("127.0.0.1", "-sT -p 1".into(), Duration::from_secs(5)),
+            RunContext::detached(),
+        )
+        .await
+        .expect_err("missing");
+    assert_eq!(err.kind(), ErrorKind::Provider);
+    assert!(err.to_string().contains("not installed"), "{err}");
+    assert!(
+        !NmapProvider::with_binary("/nonexistent/bin/nmap")
+            .available()
+            .await
+    );
+}
+
+#[tokio::test]
+async fn hostile_commands_never_start_nmap() {
+    let marker = "/tmp/casiscan-must-not-exist";
+    for cmd in [
+        format!("-oN {marker}"),
+        format!("-iL {marker}"),
+        format!("--script {marker}.nse"),
+    ] {
+        let err = NmapProvider::new()
+            .run(
+                request("127.0.0.1", cmd.clone(), Duration::from_secs(5)),
+                RunContext::detached(),
+            )
+            .await
+            .expect_err(&cmd);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{cmd}");
+    }
+    assert!(!std::path::Path::new(marker).exists());
+    let err = NmapProvider::new()
+        .run(
+            request("-oN /tmp/x", String::new(), Duration::from_secs(5)),
+            RunContext::detached(),
+        )
+        .await
+        .expect_err("target");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn progress_is_published_while_scanning() {
+    let ctx = RunContext::detached();
+    let mut rx = ctx.progress.subscribe();
+    let task = tokio::spawn(async move {
+        NmapProvider::new()
+            .run(
+                request("127.0.0.1", slow_command(1500), Duration::from_secs(60)),
+                ctx,
+            )
+            .await
+    });
+    tokio::time::timeout(Duration::from_secs(20), rx.changed())
+        .await
+        .expect("progress within 20 s")
+        .expect("sender alive");
+    assert!(!rx.borrow().phase.is_empty());
+    task.await.expect("join").expect("scan completes");
+}
