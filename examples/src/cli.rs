@@ -72,6 +72,11 @@ pub enum Command {
         /// `owner/name`, or a name of --owner.
         id: String,
     },
+    /// Parse an nmap XML file and print the full typed model as JSON.
+    ParseNmap {
+        /// The `-oX` file.
+        file: std::path::PathBuf,
+    },
     /// Delete a scan.
     Delete {
         /// `owner/name`, or a name of --owner.

@@ -13,6 +13,11 @@ use crate::render;
 
 /// Runs the chosen subcommand.
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    if let Command::ParseNmap { file } = &cli.command {
+        let run = casiscan_core::providers::nmap::parse_file(file)?;
+        println!("{}", render::json(&run));
+        return Ok(ExitCode::SUCCESS);
+    }
     let client = Client::open(&cli.db, providers::defaults()).await?;
     let id = |raw: &str| qualify(&cli.owner, raw);
     match cli.command {
@@ -64,6 +69,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             println!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
             Ok(ExitCode::SUCCESS)
         }
+        Command::ParseNmap { .. } => Ok(ExitCode::SUCCESS),
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;
             println!("{} deleted", id(&raw));

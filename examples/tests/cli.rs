@@ -86,3 +86,79 @@ fn a_file_that_is_not_a_database_is_reported_and_kept() {
         "precious notes\n".repeat(100)
     );
 }
+
+#[test]
+fn parse_nmap_prints_the_model_and_reports_bad_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let good = dir.path().join("scan.xml");
+    std::fs::write(
+        &good,
+        "<nmaprun scanner=\"nmap\" version=\"7.94\"><host><status state=\"up\"/>\
+         <address addr=\"10.0.0.1\" addrtype=\"ipv4\"/></host></nmaprun>",
+    )
+    .expect("write");
+    let out = casiscan(&db, &["parse-nmap", good.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["hosts"][0]["addresses"][0]["addr"], "10.0.0.1");
+    assert_eq!(v["incomplete"], false);
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<nmaprun>\n<host></hots>\n").expect("write");
+    let out = casiscan(&db, &["parse-nmap", bad.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    let out = casiscan(&db, &["parse-nmap", "/nonexistent.xml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent.xml"));
+    assert!(!db.exists(), "parse-nmap opens no database");
+}
+
+#[test]
+fn scan_stores_the_run_and_the_other_commands_manage_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("c.db");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let command = format!("-sT -p {port}");
+    let out = casiscan(
+        &db,
+        &[
+            "scan",
+            "127.0.0.1",
+            "--command",
+            &command,
+            "--name",
+            "web",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let scan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(scan["state"], "Completed");
+    assert_eq!(scan["resultSummary"], "1 ports found");
+    let result: serde_json::Value =
+        serde_json::from_str(scan["result"].as_str().expect("result text")).expect("result json");
+    assert_eq!(
+        result["hosts"][0]["ports"][0]["port"],
+        format!("{port}/tcp")
+    );
+    let shown: serde_json::Value =
+        serde_json::from_slice(&casiscan(&db, &["show", "web"]).stdout).expect("show");
+    assert_eq!(shown["result"], scan["result"], "stored in SQLite");
+    let runs: serde_json::Value =
+        serde_json::from_slice(&casiscan(&db, &["runs", "admin/web"]).stdout).expect("runs");
+    assert_eq!(runs.as_array().map(Vec::len), Some(1));
+    assert!(stdout(&casiscan(&db, &["list"])).contains("admin/web"));
+    assert!(casiscan(&db, &["clear", "web"]).status.success());
+    let cleared: serde_json::Value =
+        serde_json::from_slice(&casiscan(&db, &["show", "web"]).stdout).expect("show");
+    assert_eq!(
+        (cleared["state"].as_str(), cleared["result"].as_str()),
+        (Some("Created"), Some(""))
+    );
+    assert_eq!(cleared["command"], command.as_str(), "configuration kept");
+    assert!(casiscan(&db, &["delete", "web"]).status.success());
+    assert_eq!(casiscan(&db, &["show", "web"]).status.code(), Some(3));
+    drop(listener);
+}
