@@ -88,6 +88,7 @@ pub async fn execute_claimed(
     let partial = ctx.partial_raw.borrow().clone();
     let change = finishing_change(&token, outcome, partial);
     match store.apply(&id, &change).await {
+        Ok(done) if done.state.is_active() => Ok(done),
         Ok(done) => {
             append_run(store.as_ref(), &done, &scan).await?;
             Ok(done)
@@ -122,6 +123,11 @@ async fn run_provider(
 
 fn finishing_change(token: &str, outcome: Result<ProviderOutput>, partial: String) -> StateChange {
     match outcome {
+        // Stopped by this runner (shutdown) or by a user cancel: give the scan back; a user's
+        // cancel has already moved it to Canceled, so the release then loses and changes nothing.
+        Err(Error::Canceled(_)) => StateChange::Release {
+            token: token.to_string(),
+        },
         Ok(out) => StateChange::Complete {
             token: token.to_string(),
             raw_result: out.raw_text,

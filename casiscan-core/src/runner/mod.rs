@@ -1,7 +1,11 @@
-//! Runners: identity and the execution of claimed scans.
+//! Runners: identity, matching, the claim loop, and the execution of claimed scans.
 
 mod execute;
 mod identity;
+mod matching;
+mod worker;
 
 pub use execute::{DEFAULT_LEASE, LeasePolicy, execute_claimed, resolve_target};
-pub use identity::local_hostname;
+pub use identity::{RunnerIdentity, interface_ips, local_hostname};
+pub use matching::may_claim;
+pub use worker::{Worker, WorkerConfig};

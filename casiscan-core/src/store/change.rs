@@ -60,6 +60,11 @@ pub enum StateChange {
         /// Claims allowed before the scan fails with [`RUNNER_LOST`].
         max_attempts: u32,
     },
+    /// The claiming runner gives the scan back to the queue (e.g. on shutdown).
+    Release {
+        /// The lease token from the claim.
+        token: String,
+    },
     /// Cancel a Pending or Running scan.
     Cancel,
     /// Reset results, runner, error and progress; keep the configuration.
@@ -79,6 +84,7 @@ impl StateChange {
                 Transition::Requeue
             }
             StateChange::Expire { .. } => Transition::Abandon,
+            StateChange::Release { .. } => Transition::Requeue,
             StateChange::Cancel => Transition::Cancel,
             StateChange::Clear => Transition::Clear,
         }
@@ -88,7 +94,8 @@ impl StateChange {
         match self {
             StateChange::Heartbeat { token, .. }
             | StateChange::Complete { token, .. }
-            | StateChange::Fail { token, .. } => Some(token),
+            | StateChange::Fail { token, .. }
+            | StateChange::Release { token } => Some(token),
             _ => None,
         }
     }
@@ -177,12 +184,10 @@ fn rewrite(scan: &mut Scan, change: &StateChange, now: DateTime<Utc>) {
                 scan.error_text = RUNNER_LOST.to_string();
                 finish(scan, now);
             } else {
-                scan.runner.clear();
-                scan.lease_token = None;
-                scan.lease_until = None;
-                scan.progress = Progress::default();
+                requeue(scan);
             }
         }
+        StateChange::Release { .. } => requeue(scan),
         StateChange::Cancel => {
             if scan.state == ScanState::Running {
                 scan.finished_time = Some(now);
@@ -198,4 +203,11 @@ fn finish(scan: &mut Scan, now: DateTime<Utc>) {
     scan.finished_time = Some(now);
     scan.lease_token = None;
     scan.lease_until = None;
+}
+
+fn requeue(scan: &mut Scan) {
+    scan.runner.clear();
+    scan.lease_token = None;
+    scan.lease_until = None;
+    scan.progress = Progress::default();
 }

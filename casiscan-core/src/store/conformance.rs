@@ -11,7 +11,8 @@ use chrono::Duration;
 use super::{Page, ScanField, ScanQuery, SortOrder, StateChange, Store};
 use crate::clock;
 use crate::error::ErrorKind;
-use crate::model::{Asset, Progress, RecordId, Scan, ScanRun, ScanState};
+use crate::model::{Asset, Progress, ProviderKind, RecordId, Scan, ScanRun, ScanState};
+use crate::runner::RunnerIdentity;
 
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -44,6 +45,9 @@ checks!(
     cancel_and_clear,
     assets_crud,
     runs_append_in_order,
+    release_returns_the_scan_to_the_queue,
+    pending_notes_touch_only_pending_scans,
+    live_runners_are_listed,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.
@@ -568,4 +572,75 @@ async fn runs_append_in_order(store: Arc<dyn Store>) {
         store.append_run(&orphan).await.expect_err("orphan").kind(),
         ErrorKind::NotFound
     );
+}
+
+async fn release_returns_the_scan_to_the_queue(store: Arc<dyn Store>) {
+    let i = running(&store, "s", "t").await;
+    let wrong = StateChange::Release { token: "x".into() };
+    assert_eq!(
+        store.apply(&i, &wrong).await.expect_err("token").kind(),
+        ErrorKind::Conflict
+    );
+    let released = store
+        .apply(&i, &StateChange::Release { token: "t".into() })
+        .await
+        .expect("release");
+    assert_eq!(released.state, ScanState::Pending);
+    assert!(released.runner.is_empty() && released.lease_token.is_none());
+    assert_eq!(store.pending_scans(10).await.expect("pending").len(), 1);
+}
+
+async fn pending_notes_touch_only_pending_scans(store: Arc<dyn Store>) {
+    add(&store, &scan("o", "idle")).await;
+    add(&store, &scan("o", "queued")).await;
+    store
+        .apply(&id("o", "queued"), &StateChange::Start)
+        .await
+        .expect("start");
+    for name in ["idle", "queued"] {
+        store
+            .note_pending(
+                &id("o", name),
+                "no runner with IP 203.0.113.7 has been seen",
+            )
+            .await
+            .expect("note");
+    }
+    assert_eq!(
+        store
+            .get_scan(&id("o", "idle"))
+            .await
+            .expect("get")
+            .error_text,
+        ""
+    );
+    let queued = store.get_scan(&id("o", "queued")).await.expect("get");
+    assert_eq!(
+        queued.error_text,
+        "no runner with IP 203.0.113.7 has been seen"
+    );
+    let claimed = store
+        .apply(&id("o", "queued"), &claim("t"))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.error_text, "", "a claim clears the reason");
+}
+
+async fn live_runners_are_listed(store: Arc<dyn Store>) {
+    let runner = RunnerIdentity {
+        name: "r1".into(),
+        hostname: "web-01".into(),
+        ips: vec!["10.0.0.7".parse().expect("ip")],
+        public_ips: vec!["203.0.113.7".parse().expect("ip")],
+        providers: vec![ProviderKind::Nmap],
+    };
+    let before = clock::now() - Duration::seconds(1);
+    store.register_runner(&runner).await.expect("register");
+    store.register_runner(&runner).await.expect("again");
+    assert_eq!(
+        store.live_runners(before).await.expect("live"),
+        vec![runner]
+    );
+    let later = clock::now() + Duration::seconds(60);
+    assert!(store.live_runners(later).await.expect("none").is_empty());
 }

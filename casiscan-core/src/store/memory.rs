@@ -10,12 +10,14 @@ use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use crate::runner::RunnerIdentity;
 
 #[derive(Default)]
 struct Tables {
     scans: BTreeMap<RecordId, Scan>,
     assets: BTreeMap<RecordId, Asset>,
     runs: BTreeMap<RecordId, Vec<ScanRun>>,
+    runners: BTreeMap<String, (RunnerIdentity, DateTime<Utc>)>,
 }
 
 /// A store that keeps everything in process memory.
@@ -159,6 +161,37 @@ impl Store for MemoryStore {
                     s.state == ScanState::Running && s.lease_until.is_some_and(|u| u < now)
                 })
                 .map(|(id, _)| id.clone())
+                .collect())
+        })
+    }
+
+    async fn note_pending(&self, id: &RecordId, reason: &str) -> Result<()> {
+        self.with(|t| {
+            if let Some(scan) = t
+                .scans
+                .get_mut(id)
+                .filter(|s| s.state == ScanState::Pending)
+            {
+                scan.error_text = reason.to_string();
+            }
+            Ok(())
+        })
+    }
+
+    async fn register_runner(&self, runner: &RunnerIdentity) -> Result<()> {
+        self.with(|t| {
+            t.runners
+                .insert(runner.name.clone(), (runner.clone(), clock::now()));
+            Ok(())
+        })
+    }
+
+    async fn live_runners(&self, since: DateTime<Utc>) -> Result<Vec<RunnerIdentity>> {
+        self.with(|t| {
+            Ok(t.runners
+                .values()
+                .filter(|(_, seen)| *seen >= since)
+                .map(|(r, _)| r.clone())
                 .collect())
         })
     }

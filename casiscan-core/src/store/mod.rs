@@ -19,6 +19,7 @@ pub use sqlite::SqliteStore;
 
 use crate::error::Result;
 use crate::model::{Asset, RecordId, Scan, ScanRun};
+use crate::runner::RunnerIdentity;
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
 #[async_trait]
@@ -46,6 +47,15 @@ pub trait Store: Send + Sync {
 
     /// Ids of Running scans whose lease ended before `now`.
     async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>>;
+
+    /// Records a reason on a Pending scan that no live runner can take (no-op otherwise).
+    async fn note_pending(&self, id: &RecordId, reason: &str) -> Result<()>;
+
+    /// Records that a runner is alive now.
+    async fn register_runner(&self, runner: &RunnerIdentity) -> Result<()>;
+
+    /// Runners seen at or after `since`.
+    async fn live_runners(&self, since: DateTime<Utc>) -> Result<Vec<RunnerIdentity>>;
 
     /// Inserts a new asset; `Conflict` if the id exists.
     async fn add_asset(&self, asset: &Asset) -> Result<()>;

@@ -15,6 +15,7 @@ use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use crate::runner::RunnerIdentity;
 use rows::{SCAN_COLUMN_COUNT, SCAN_COLUMNS, as_params, scan_from_row, scan_values};
 
 /// How long a writer waits for another process's lock before reporting "locked".
@@ -403,6 +404,55 @@ impl Store for SqliteStore {
             .map_err(sql)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql)
+        })
+        .await
+    }
+
+    async fn note_pending(&self, id: &RecordId, reason: &str) -> Result<()> {
+        let id = id.clone();
+        let reason = reason.to_string();
+        self.run("note a pending scan in", move |conn| {
+            conn.execute(
+                "UPDATE scans SET error_text = ?3 WHERE owner = ?1 AND name = ?2 AND state = 'Pending'",
+                params![id.owner, id.name, reason],
+            )
+            .map(|_| ())
+            .map_err(sql)
+        })
+        .await
+    }
+
+    async fn register_runner(&self, runner: &RunnerIdentity) -> Result<()> {
+        let body = serde_json::to_string(runner).map_err(|e| json_error("runner", e))?;
+        let name = runner.name.clone();
+        let seen = clock::to_text(&clock::now());
+        self.run("register a runner in", move |conn| {
+            conn.execute(
+                "INSERT INTO runners (name, seen_time, body) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (name) DO UPDATE SET seen_time = ?2, body = ?3",
+                params![name, seen, body],
+            )
+            .map(|_| ())
+            .map_err(sql)
+        })
+        .await
+    }
+
+    async fn live_runners(&self, since: DateTime<Utc>) -> Result<Vec<RunnerIdentity>> {
+        let since = clock::to_text(&since);
+        self.run("list runners in", move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT body FROM runners WHERE seen_time >= ?1 ORDER BY name")
+                .map_err(sql)?;
+            let bodies = stmt
+                .query_map([since], |r| r.get::<_, String>(0))
+                .map_err(sql)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(sql)?;
+            bodies
+                .iter()
+                .map(|b| serde_json::from_str(b).map_err(|e| json_error("runner", e)))
+                .collect()
         })
         .await
     }

@@ -52,6 +52,13 @@ CREATE TABLE scan_runs (
     r#"
 CREATE INDEX scans_by_owner_created ON scans (owner, created_time, name);
 "#,
+    r#"
+CREATE TABLE runners (
+    name TEXT PRIMARY KEY,
+    seen_time TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
