@@ -72,6 +72,8 @@ pub enum Command {
         /// `owner/name`, or a name of --owner.
         id: String,
     },
+    /// Run a runner: claim and execute the scans meant for this machine.
+    Worker(crate::cmd_worker::WorkerArgs),
     /// Parse an nmap XML file and print the full typed model as JSON.
     ParseNmap {
         /// The `-oX` file.

@@ -70,6 +70,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ParseNmap { .. } => Ok(ExitCode::SUCCESS),
+        Command::Worker(args) => crate::cmd_worker::run(&client, args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;
             println!("{} deleted", id(&raw));

@@ -1,0 +1,84 @@
+//! `casiscan worker`: a runner claiming scans from a shared database.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use casiscan_core::runner::{LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
+use casiscan_core::{Client, Error, Result};
+use tokio_util::sync::CancellationToken;
+
+/// Options of the worker subcommand.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Runner name (default: the hostname).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Hostname to match OS patch targets against (default: this machine's).
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Public (NAT) IP of this machine; repeat for several.
+    #[arg(long = "public-ip")]
+    pub public_ips: Vec<String>,
+    /// Interface IPs to claim as this machine's, replacing the detected ones; repeat for several.
+    #[arg(long = "ip")]
+    pub ips: Vec<String>,
+    /// Scans run at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Lease length in seconds (heartbeats every third of it).
+    #[arg(long, default_value_t = 30)]
+    pub lease_seconds: u64,
+    /// Claims of one start before a scan whose runner died fails with "runner lost".
+    #[arg(long, default_value_t = 3)]
+    pub max_attempts: u32,
+}
+
+fn parse_ips(values: &[String]) -> Result<Vec<std::net::IpAddr>> {
+    values
+        .iter()
+        .map(|v| {
+            v.parse()
+                .map_err(|_| Error::invalid(format!("IP `{v}`"), "not an IP address"))
+        })
+        .collect()
+}
+
+/// Runs the worker until Ctrl-C or SIGTERM, then releases what it holds.
+pub async fn run(client: &Client, args: WorkerArgs) -> Result<ExitCode> {
+    let mut identity = RunnerIdentity::detect(client.providers()).await;
+    if let Some(h) = args.hostname {
+        identity.hostname = h;
+    }
+    identity.name = args.name.unwrap_or_else(|| identity.hostname.clone());
+    identity.public_ips = parse_ips(&args.public_ips)?;
+    if !args.ips.is_empty() {
+        identity.ips = parse_ips(&args.ips)?;
+    }
+    let lease = Duration::from_secs(args.lease_seconds.max(1));
+    let mut config = WorkerConfig::new(identity);
+    config.concurrency = args.concurrency.max(1);
+    config.max_attempts = args.max_attempts.max(1);
+    config.lease = LeasePolicy {
+        lease,
+        heartbeat: lease / 3,
+    };
+    eprintln!(
+        "casiscan worker {} ({}) ready: providers {:?}",
+        config.identity.name, config.identity.hostname, config.identity.providers
+    );
+    let shutdown = CancellationToken::new();
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => None } } => {}
+        }
+        signal.cancel();
+    });
+    Worker::new(client.store().clone(), client.providers().clone(), config)
+        .run(shutdown)
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
