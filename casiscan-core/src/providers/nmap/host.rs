@@ -2,18 +2,16 @@
 
 use std::io::BufRead;
 
-use quick_xml::events::BytesStart;
-
 use super::model::{
     AddrType, Address, ExtraPorts, ExtraReasons, Hop, Host, Hostname, Os, OsClass, OsMatch, Port,
     PortState, PortUsed, Sequence, Service, Status, TcpSequence, Times, Trace, Uptime,
 };
 use super::script::script;
-use super::source::{Source, Step};
+use super::source::{Source, Step, Tag};
 use super::walk::{close, each_child, text};
 
 /// Reads a `<host>` (or `<hosthint>`) element whose start tag was just read.
-pub fn host<R: BufRead>(src: &mut Source<R>, start: &BytesStart<'_>, empty: bool) -> Step<Host> {
+pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Host> {
     let mut h = Host {
         starttime: src.num(start, b"starttime"),
         endtime: src.num(start, b"endtime"),
@@ -95,7 +93,7 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &BytesStart<'_>, empty: bool
     Ok(h)
 }
 
-fn status<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Status {
+fn status<R: BufRead>(src: &Source<R>, e: &Tag) -> Status {
     Status {
         state: src.attr(e, b"state"),
         reason: src.attr(e, b"reason"),
@@ -103,7 +101,7 @@ fn status<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Status {
     }
 }
 
-fn address<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Address {
+fn address<R: BufRead>(src: &Source<R>, e: &Tag) -> Address {
     let addrtype = match src.attr(e, b"addrtype").as_deref() {
         Some("ipv6") => AddrType::Ipv6,
         Some("mac") => AddrType::Mac,
@@ -116,7 +114,7 @@ fn address<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Address {
     }
 }
 
-fn sequence<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Sequence {
+fn sequence<R: BufRead>(src: &Source<R>, e: &Tag) -> Sequence {
     Sequence {
         class: src.attr(e, b"class"),
         values: src.attr(e, b"values"),
@@ -168,7 +166,7 @@ fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()>
     })
 }
 
-fn port<R: BufRead>(src: &mut Source<R>, start: &BytesStart<'_>, empty: bool) -> Step<Port> {
+fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port> {
     let mut p = Port {
         protocol: src.attr(start, b"protocol"),
         portid: src.num(start, b"portid"),
@@ -209,7 +207,7 @@ fn port<R: BufRead>(src: &mut Source<R>, start: &BytesStart<'_>, empty: bool) ->
     Ok(p)
 }
 
-fn service<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> Service {
+fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
     Service {
         name: src.attr(e, b"name"),
         conf: src.num(e, b"conf"),
@@ -273,7 +271,7 @@ fn os_children<R: BufRead>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Ste
     })
 }
 
-fn osclass<R: BufRead>(src: &mut Source<R>, e: &BytesStart<'_>, empty: bool) -> Step<OsClass> {
+fn osclass<R: BufRead>(src: &mut Source<R>, e: &Tag, empty: bool) -> Step<OsClass> {
     let mut c = OsClass {
         vendor: src.attr(e, b"vendor"),
         osgen: src.attr(e, b"osgen"),

@@ -2,15 +2,13 @@
 
 use std::io::BufRead;
 
-use quick_xml::events::BytesStart;
-
 use super::host::host;
 use super::model::{
     Finished, Host, HostCounts, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent,
     TaskEventKind,
 };
 use super::script::script;
-use super::source::{Ev, Source, Step, Stop};
+use super::source::{Ev, Source, Step, Stop, Tag};
 use super::walk::{close, each_child, text};
 use crate::error::{Error, Result};
 
@@ -36,7 +34,7 @@ impl<R: BufRead> HostReader<R> {
                         "not nmap XML: the root element is not <nmaprun>",
                     ));
                 }
-                Ok(Ev::Text(_)) | Ok(Ev::Ref(_)) => continue,
+                Ok(Ev::Text) | Ok(Ev::Ref(_)) => continue,
                 Ok(Ev::Eof) | Err(Stop::Truncated) => {
                     return Err(Error::parse("not nmap XML: no <nmaprun> element"));
                 }
@@ -110,7 +108,7 @@ impl<R: BufRead> HostReader<R> {
                 return Ok(None);
             }
             Ev::Eof => return Err(Stop::Truncated),
-            Ev::Text(_) | Ev::Ref(_) => return Ok(None),
+            Ev::Text | Ev::Ref(_) => return Ok(None),
         };
         let src = &mut self.src;
         let run = &mut self.run;
@@ -163,7 +161,7 @@ impl<R: BufRead> Iterator for HostReader<R> {
     }
 }
 
-fn scaninfo<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> ScanInfo {
+fn scaninfo<R: BufRead>(src: &Source<R>, e: &Tag) -> ScanInfo {
     ScanInfo {
         scan_type: src.attr(e, b"type"),
         scanflags: src.attr(e, b"scanflags"),
@@ -174,7 +172,7 @@ fn scaninfo<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> ScanInfo {
 }
 
 /// Reads a `<taskbegin>`, `<taskprogress>` or `<taskend>` tag.
-pub fn task_event<R: BufRead>(src: &Source<R>, e: &BytesStart<'_>) -> TaskEvent {
+pub fn task_event<R: BufRead>(src: &Source<R>, e: &Tag) -> TaskEvent {
     let kind = match e.local_name().into_inner() {
         b"taskbegin" => TaskEventKind::Begin,
         b"taskend" => TaskEventKind::End,

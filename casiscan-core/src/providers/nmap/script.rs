@@ -2,18 +2,12 @@
 
 use std::io::BufRead;
 
-use quick_xml::events::BytesStart;
-
 use super::model::{Script, ScriptItem};
-use super::source::{Ev, Source, Step, Stop};
+use super::source::{Ev, Source, Step, Stop, Tag};
 use super::text;
 
 /// Reads a `<script>` element: attributes, then tables, elems and any text in order.
-pub fn script<R: BufRead>(
-    src: &mut Source<R>,
-    start: &BytesStart<'_>,
-    empty: bool,
-) -> Step<Script> {
+pub fn script<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Script> {
     let mut script = Script {
         id: src.attr(start, b"id"),
         output: src.attr(start, b"output"),
@@ -34,7 +28,7 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
             Ev::Empty(e) => (e, true),
             Ev::End => return Ok(out),
             Ev::Eof => return Err(Stop::Truncated),
-            Ev::Text(_) | Ev::Ref(_) => continue,
+            Ev::Text | Ev::Ref(_) => continue,
         };
         let key = src.attr(&start, b"key");
         match start.local_name().into_inner() {
@@ -60,7 +54,7 @@ fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<String> {
     let mut bytes = Vec::new();
     loop {
         match src.next()? {
-            Ev::Text(t) => bytes.extend_from_slice(&src.decode(&t).into_bytes()),
+            Ev::Text => bytes.extend_from_slice(src.decode(src.text()).as_bytes()),
             Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
             Ev::Start(_) => src.skip_element()?,
             Ev::Empty(_) => {}

@@ -74,16 +74,56 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
+/// A start tag with its attributes located once (offsets into the tag's bytes).
+pub struct Tag {
+    start: BytesStart<'static>,
+    attrs: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+impl Tag {
+    fn new(start: BytesStart<'static>) -> Self {
+        let base = start.as_ref().as_ptr() as usize;
+        let within = |s: &[u8]| {
+            let from = (s.as_ptr() as usize).wrapping_sub(base);
+            from..from + s.len()
+        };
+        let attrs = start
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .filter_map(|a| match &a.value {
+                std::borrow::Cow::Borrowed(v) => Some((within(a.key.as_ref()), within(v))),
+                std::borrow::Cow::Owned(_) => None,
+            })
+            .collect();
+        Tag { start, attrs }
+    }
+
+    /// The element's local name.
+    pub fn local_name(&self) -> quick_xml::name::LocalName<'_> {
+        self.start.local_name()
+    }
+
+    /// The raw (still escaped) value of attribute `key`.
+    fn raw(&self, key: &[u8]) -> Option<&[u8]> {
+        let bytes: &[u8] = self.start.as_ref();
+        self.attrs
+            .iter()
+            .find(|(k, _)| bytes.get(k.clone()) == Some(key))
+            .and_then(|(_, v)| bytes.get(v.clone()))
+    }
+}
+
 /// An owned XML event, simplified for the nmap parser.
 pub enum Ev {
     /// An opening tag.
-    Start(BytesStart<'static>),
+    Start(Tag),
     /// A self-closing tag.
-    Empty(BytesStart<'static>),
+    Empty(Tag),
     /// A closing tag.
     End,
-    /// Character data (decoded later by the consumer).
-    Text(Vec<u8>),
+    /// Character data; its bytes are in [`Source::text`] until the next event.
+    Text,
     /// A general reference in text (`&name;`), by name.
     Ref(Vec<u8>),
     /// End of input.
@@ -113,6 +153,7 @@ pub struct Source<R> {
     buf: Vec<u8>,
     depth: usize,
     latin1: bool,
+    text: Vec<u8>,
 }
 
 impl<R: BufRead> Source<R> {
@@ -128,7 +169,13 @@ impl<R: BufRead> Source<R> {
             buf: Vec::with_capacity(4096),
             depth: 0,
             latin1: false,
+            text: Vec::new(),
         }
+    }
+
+    /// Raw bytes of the last [`Ev::Text`] event.
+    pub fn text(&self) -> &[u8] {
+        &self.text
     }
 
     /// Decodes raw bytes per the file's declared encoding.
@@ -137,18 +184,17 @@ impl<R: BufRead> Source<R> {
     }
 
     /// Decodes an attribute of `start`, if present.
-    pub fn attr(&self, start: &BytesStart<'_>, key: &[u8]) -> Option<String> {
-        start
-            .attributes()
-            .with_checks(false)
-            .flatten()
-            .find(|a| a.key.as_ref() == key)
-            .map(|a| self.decode(&a.value))
+    pub fn attr(&self, tag: &Tag, key: &[u8]) -> Option<String> {
+        tag.raw(key).map(|v| self.decode(v))
     }
 
     /// Parses a numeric attribute; absent or malformed values are `None`, never 0.
-    pub fn num<T: std::str::FromStr>(&self, start: &BytesStart<'_>, key: &[u8]) -> Option<T> {
-        self.attr(start, key).and_then(|v| v.trim().parse().ok())
+    pub fn num<T: std::str::FromStr>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
+        let raw = tag.raw(key)?;
+        match std::str::from_utf8(raw) {
+            Ok(text) if !text.contains('&') => text.trim().parse().ok(),
+            _ => self.decode(raw).trim().parse().ok(),
+        }
     }
 
     /// The next event that matters (declarations, comments, PIs and DOCTYPE are skipped).
@@ -168,15 +214,23 @@ impl<R: BufRead> Source<R> {
                             "elements nest deeper than {MAX_DEPTH} levels"
                         ))));
                     }
-                    Ev::Start(s.into_owned())
+                    Ev::Start(Tag::new(s.into_owned()))
                 }
-                Event::Empty(s) => Ev::Empty(s.into_owned()),
+                Event::Empty(s) => Ev::Empty(Tag::new(s.into_owned())),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     Ev::End
                 }
-                Event::Text(t) => Ev::Text(t.as_ref().to_vec()),
-                Event::CData(c) => Ev::Text(c.into_inner().into_owned()),
+                Event::Text(t) => {
+                    self.text.clear();
+                    self.text.extend_from_slice(t.as_ref());
+                    Ev::Text
+                }
+                Event::CData(c) => {
+                    self.text.clear();
+                    self.text.extend_from_slice(&c.into_inner());
+                    Ev::Text
+                }
                 Event::GeneralRef(r) => Ev::Ref(r.as_ref().to_vec()),
                 Event::Decl(d) => {
                     if let Some(Ok(enc)) = d.encoding() {
@@ -198,7 +252,11 @@ impl<R: BufRead> Source<R> {
         let mut nested = 0usize;
         loop {
             match self.next()? {
-                Ev::Text(t) => self.push_text(&mut bytes, &t),
+                Ev::Text => {
+                    let raw = std::mem::take(&mut self.text);
+                    self.push_text(&mut bytes, &raw);
+                    self.text = raw;
+                }
                 Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
                 Ev::Start(_) => nested += 1,
                 Ev::Empty(_) => {}

@@ -2,15 +2,13 @@
 
 use std::io::BufRead;
 
-use quick_xml::events::BytesStart;
-
-use super::source::{Ev, Source, Step, Stop};
+use super::source::{Ev, Source, Step, Stop, Tag};
 
 /// Calls `f` for each child element until the current element ends; `f` must consume the child.
 pub fn each_child<R, F>(src: &mut Source<R>, empty: bool, mut f: F) -> Step<()>
 where
     R: BufRead,
-    F: FnMut(&mut Source<R>, BytesStart<'static>, bool) -> Step<()>,
+    F: FnMut(&mut Source<R>, Tag, bool) -> Step<()>,
 {
     if empty {
         return Ok(());
@@ -21,7 +19,7 @@ where
             Ev::Empty(e) => f(src, e, true)?,
             Ev::End => return Ok(()),
             Ev::Eof => return Err(Stop::Truncated),
-            Ev::Text(_) | Ev::Ref(_) => {}
+            Ev::Text | Ev::Ref(_) => {}
         }
     }
 }
