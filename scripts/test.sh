@@ -9,6 +9,11 @@ echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --all-features -q -- -D warnings
+echo "== PostgreSQL for the tests"
+pg=$(bash scripts/pg-start.sh)
+export CASISCAN_TEST_PG_URL=$(echo "$pg" | sed -n 1p)
+pgdir=$(echo "$pg" | sed -n 2p)
+trap 'bash scripts/pg-stop.sh "$pgdir"' EXIT
 echo "== cargo test"
 cargo test --workspace --all-features
 echo "== benches compile"

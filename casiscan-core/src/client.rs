@@ -16,12 +16,14 @@ pub enum Database {
     Memory,
     /// A SQLite file (or `:memory:`).
     Sqlite(std::path::PathBuf),
+    /// A PostgreSQL server URL (feature `postgres`).
+    Postgres(String),
 }
 
 impl std::str::FromStr for Database {
     type Err = Error;
 
-    /// `memory:`, `sqlite:PATH`, `sqlite::memory:` or a plain file path.
+    /// `memory:`, `sqlite:PATH`, `sqlite::memory:`, `postgres://…` or a plain file path.
     fn from_str(s: &str) -> Result<Self> {
         if s.is_empty() {
             return Err(Error::invalid("database", "the database location is empty"));
@@ -30,10 +32,7 @@ impl std::str::FromStr for Database {
             return Ok(Database::Memory);
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Err(Error::invalid(
-                "database",
-                "this build has no PostgreSQL support (feature `postgres`)",
-            ));
+            return Ok(Database::Postgres(s.to_string()));
         }
         let path = s
             .strip_prefix("sqlite://")
@@ -82,6 +81,15 @@ impl Client {
                 return Err(Error::invalid(
                     "database",
                     "this build has no SQLite support",
+                ));
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(url) => Arc::new(crate::store::PostgresStore::open(&url).await?),
+            #[cfg(not(feature = "postgres"))]
+            Database::Postgres(_) => {
+                return Err(Error::invalid(
+                    "database",
+                    "this build has no PostgreSQL support (feature `postgres`)",
                 ));
             }
         };

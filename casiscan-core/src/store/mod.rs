@@ -4,6 +4,8 @@ mod change;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod query;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -13,6 +15,8 @@ use chrono::{DateTime, Utc};
 
 pub use change::{RUNNER_LOST, StateChange, apply_change};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use query::{Page, ScanField, ScanQuery, SortOrder};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;

@@ -1,0 +1,592 @@
+//! PostgreSQL store for many runners on many machines (feature `postgres`).
+
+mod rows;
+mod schema;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, MutexGuard};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Config, GenericClient, NoTls};
+
+use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use crate::runner::RunnerIdentity;
+use rows::{Param, SCAN_COLUMN_COUNT, SCAN_COLUMNS, refs, scan_from_row, scan_params};
+
+/// Connections each store keeps open.
+const POOL_SIZE: usize = 4;
+
+/// A store on a PostgreSQL server, shared by every runner of a fleet.
+pub struct PostgresStore {
+    clients: Vec<Mutex<Client>>,
+    next: AtomicUsize,
+    label: String,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("server", &self.label)
+            .finish()
+    }
+}
+
+fn pg(what: &str, e: tokio_postgres::Error) -> Error {
+    Error::storage(format!("PostgreSQL: cannot {what}: {e}"), e)
+}
+
+fn is_unique(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+fn json_error(what: &str, e: serde_json::Error) -> Error {
+    Error::storage(format!("stored {what} is not valid JSON"), e)
+}
+
+/// `postgres://host:port/db` without credentials, for messages.
+fn label_of(config: &Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map_or("?".to_string(), |h| match h {
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        });
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{host}:{port}/{}",
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) and migrates the schema.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_in_schema(url, None).await
+    }
+
+    /// Like [`PostgresStore::open`], inside schema `schema` (created if needed); for isolation.
+    pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Self> {
+        let mut config: Config = url
+            .parse()
+            .map_err(|e| Error::invalid("database URL", format!("not a PostgreSQL URL: {e}")))?;
+        let label = label_of(&config);
+        if let Some(schema) = schema {
+            if !schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(Error::invalid("schema", "letters, digits and `_` only"));
+            }
+            let boot = connect(&config, &label).await?;
+            boot.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await
+                .map_err(|e| pg("create the schema", e))?;
+            config.options(format!("-c search_path={schema}"));
+        }
+        let mut clients = Vec::with_capacity(POOL_SIZE);
+        for _ in 0..POOL_SIZE {
+            clients.push(Mutex::new(connect(&config, &label).await?));
+        }
+        let store = PostgresStore {
+            clients,
+            next: AtomicUsize::new(0),
+            label,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> MutexGuard<'_, Client> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
+        self.clients[n].lock().await
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(|e| pg("migrate", e))?;
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(7207240001); \
+             CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+        )
+        .await
+        .map_err(|e| pg("migrate", e))?;
+        let current: i64 = tx
+            .query_opt("SELECT version FROM schema_version", &[])
+            .await
+            .map_err(|e| pg("migrate", e))?
+            .map_or(0, |r| r.get(0));
+        let latest = schema::MIGRATIONS.len() as i64;
+        if current > latest {
+            return Err(Error::Storage {
+                message: format!(
+                    "{}: schema version {current} is newer than this casiscan ({latest})",
+                    self.label
+                ),
+                source: None,
+            });
+        }
+        for sql in schema::pending(current) {
+            tx.batch_execute(sql).await.map_err(|e| pg("migrate", e))?;
+        }
+        tx.execute("DELETE FROM schema_version", &[])
+            .await
+            .map_err(|e| pg("migrate", e))?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&latest],
+        )
+        .await
+        .map_err(|e| pg("migrate", e))?;
+        tx.commit().await.map_err(|e| pg("migrate", e))
+    }
+}
+
+async fn connect(config: &Config, label: &str) -> Result<Client> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| Error::storage(format!("cannot connect to {label}: {e}"), e))?;
+    tokio::spawn(async move {
+        // The connection ends when the client is dropped; errors surface on the next query.
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+async fn read_scan<C: GenericClient>(c: &C, id: &RecordId, lock: &str) -> Result<Option<Scan>> {
+    let row = c
+        .query_opt(
+            &format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = $1 AND name = $2 {lock}"),
+            &[&id.owner, &id.name],
+        )
+        .await
+        .map_err(|e| pg("read a scan", e))?;
+    row.as_ref().map(scan_from_row).transpose()
+}
+
+fn missing(id: &RecordId) -> Error {
+    Error::not_found(format!("scan {id}"))
+}
+
+/// Writes `next` over the row if it still has `prev`'s state and lease token.
+async fn compare_and_set<C: GenericClient>(c: &C, prev: &Scan, next: &Scan) -> Result<()> {
+    let n = SCAN_COLUMN_COUNT;
+    let sets: Vec<String> = SCAN_COLUMNS
+        .split(", ")
+        .enumerate()
+        .map(|(i, col)| format!("{col} = ${}", i + 1))
+        .collect();
+    let statement = format!(
+        "UPDATE scans SET {} WHERE owner = ${} AND name = ${} AND state = ${} AND lease_token IS NOT DISTINCT FROM ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4
+    );
+    let mut params = scan_params(next);
+    params.push(Box::new(prev.owner.clone()));
+    params.push(Box::new(prev.name.clone()));
+    params.push(Box::new(prev.state.as_str().to_string()));
+    params.push(Box::new(prev.lease_token.clone()));
+    let changed = c
+        .execute(&statement, &refs(&params))
+        .await
+        .map_err(|e| pg("write a scan", e))?;
+    if changed != 1 {
+        return Err(Error::conflict(format!(
+            "scan {}/{} changed while it was being written",
+            prev.owner, prev.name
+        )));
+    }
+    Ok(())
+}
+
+fn escape_like(value: &str) -> String {
+    let mut out = String::from("%");
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn list_filter(query: &ScanQuery) -> (String, Vec<Param>) {
+    let mut clauses = Vec::new();
+    let mut params: Vec<Param> = Vec::new();
+    if let Some(owner) = &query.owner {
+        params.push(Box::new(owner.clone()));
+        clauses.push(format!("owner = ${}", params.len()));
+    }
+    if let Some(asset) = &query.asset {
+        params.push(Box::new(asset.clone()));
+        clauses.push(format!("asset = ${}", params.len()));
+    }
+    if let Some((field, value)) = &query.filter {
+        params.push(Box::new(escape_like(value)));
+        clauses.push(format!(
+            "{} ILIKE ${} ESCAPE '\\'",
+            field.column(),
+            params.len()
+        ));
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (clause, params)
+}
+
+async fn bodies<T: serde::de::DeserializeOwned>(
+    c: &Client,
+    what: &str,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<T>> {
+    let rows = c.query(sql, params).await.map_err(|e| pg(what, e))?;
+    rows.iter()
+        .map(|r| serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| json_error(what, e)))
+        .collect()
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn add_scan(&self, scan: &Scan) -> Result<()> {
+        let id = scan.id()?;
+        let params = scan_params(scan);
+        let placeholders: Vec<String> = (1..=SCAN_COLUMN_COUNT).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO scans ({SCAN_COLUMNS}) VALUES ({})",
+            placeholders.join(", ")
+        );
+        match self.client().await.execute(&sql, &refs(&params)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique(&e) => Err(Error::conflict(format!("scan {id} already exists"))),
+            Err(e) => Err(pg("add a scan", e)),
+        }
+    }
+
+    async fn get_scan(&self, id: &RecordId) -> Result<Scan> {
+        read_scan(&*self.client().await, id, "")
+            .await?
+            .ok_or_else(|| missing(id))
+    }
+
+    async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan> {
+        check_same_id(id, &config.id()?, "scan")?;
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(|e| pg("update a scan", e))?;
+        let prev = read_scan(&tx, id, "FOR UPDATE")
+            .await?
+            .ok_or_else(|| missing(id))?;
+        if prev.state.is_active() {
+            return Err(Error::conflict(format!(
+                "scan {id} is {}: its configuration cannot change until it finishes or is canceled",
+                prev.state
+            )));
+        }
+        let mut next = prev.clone();
+        next.apply_config(config);
+        next.updated_time = clock::now();
+        compare_and_set(&tx, &prev, &next).await?;
+        tx.commit().await.map_err(|e| pg("update a scan", e))?;
+        Ok(next)
+    }
+
+    async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(|e| pg("delete a scan", e))?;
+        let prev = read_scan(&tx, id, "FOR UPDATE")
+            .await?
+            .ok_or_else(|| missing(id))?;
+        if prev.state == ScanState::Running && !force {
+            return Err(Error::conflict(format!(
+                "scan {id} is Running: cancel it first or delete with force"
+            )));
+        }
+        for sql in [
+            "DELETE FROM scans WHERE owner = $1 AND name = $2",
+            "DELETE FROM scan_runs WHERE owner = $1 AND scan = $2",
+        ] {
+            tx.execute(sql, &[&id.owner, &id.name])
+                .await
+                .map_err(|e| pg("delete a scan", e))?;
+        }
+        tx.commit().await.map_err(|e| pg("delete a scan", e))
+    }
+
+    async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        let window = query.window()?;
+        let (field, order) = query.effective_sort();
+        let dir = match order {
+            SortOrder::Ascend => "ASC",
+            SortOrder::Descend => "DESC",
+        };
+        let (clause, params) = list_filter(query);
+        let c = self.client().await;
+        let total: i64 = c
+            .query_one(
+                &format!("SELECT COUNT(*) FROM scans {clause}"),
+                &refs(&params),
+            )
+            .await
+            .map_err(|e| pg("count scans", e))?
+            .get(0);
+        let limit = window.map_or(String::new(), |(offset, limit)| {
+            format!(" LIMIT {limit} OFFSET {offset}")
+        });
+        let sql = format!(
+            "SELECT {SCAN_COLUMNS} FROM scans {clause} ORDER BY {col} COLLATE \"C\" {dir}, \
+             owner COLLATE \"C\" {dir}, name COLLATE \"C\" {dir}{limit}",
+            col = field.column()
+        );
+        let rows = c
+            .query(&sql, &refs(&params))
+            .await
+            .map_err(|e| pg("list scans", e))?;
+        Ok(Page {
+            items: rows.iter().map(scan_from_row).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn apply(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
+        let claim = matches!(change, StateChange::Claim { .. });
+        let lock = if claim {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            "FOR UPDATE"
+        };
+        let mut c = self.client().await;
+        let tx = c
+            .transaction()
+            .await
+            .map_err(|e| pg("change a scan's state", e))?;
+        let Some(prev) = read_scan(&tx, id, lock).await? else {
+            drop(tx);
+            return match read_scan(&*c, id, "").await? {
+                Some(_) => Err(Error::conflict(format!(
+                    "scan {id} is being claimed by another runner"
+                ))),
+                None => Err(missing(id)),
+            };
+        };
+        let mut next = prev.clone();
+        apply_change(&mut next, change, clock::now())?;
+        compare_and_set(&tx, &prev, &next).await?;
+        tx.commit()
+            .await
+            .map_err(|e| pg("change a scan's state", e))?;
+        Ok(next)
+    }
+
+    async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
+        let rows = self
+            .client()
+            .await
+            .query(
+                &format!(
+                    "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
+                     ORDER BY updated_time COLLATE \"C\", owner COLLATE \"C\", name COLLATE \"C\" LIMIT $1"
+                ),
+                &[&i64::from(limit)],
+            )
+            .await
+            .map_err(|e| pg("list pending scans", e))?;
+        rows.iter().map(scan_from_row).collect()
+    }
+
+    async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>> {
+        let rows = self
+            .client()
+            .await
+            .query(
+                "SELECT owner, name FROM scans WHERE state = 'Running' \
+                 AND lease_until IS NOT NULL AND lease_until COLLATE \"C\" < $1",
+                &[&clock::to_text(&now)],
+            )
+            .await
+            .map_err(|e| pg("list expired leases", e))?;
+        Ok(rows
+            .iter()
+            .map(|r| RecordId {
+                owner: r.get(0),
+                name: r.get(1),
+            })
+            .collect())
+    }
+
+    async fn note_pending(&self, id: &RecordId, reason: &str) -> Result<()> {
+        self.client()
+            .await
+            .execute(
+                "UPDATE scans SET error_text = $3 WHERE owner = $1 AND name = $2 AND state = 'Pending'",
+                &[&id.owner, &id.name, &reason],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| pg("note a pending scan", e))
+    }
+
+    async fn register_runner(&self, runner: &RunnerIdentity) -> Result<()> {
+        let body = serde_json::to_string(runner).map_err(|e| json_error("runner", e))?;
+        self.client()
+            .await
+            .execute(
+                "INSERT INTO runners (name, seen_time, body) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET seen_time = $2, body = $3",
+                &[&runner.name, &clock::to_text(&clock::now()), &body],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| pg("register a runner", e))
+    }
+
+    async fn live_runners(&self, since: DateTime<Utc>) -> Result<Vec<RunnerIdentity>> {
+        let c = self.client().await;
+        bodies(
+            &c,
+            "list runners",
+            "SELECT body FROM runners WHERE seen_time COLLATE \"C\" >= $1 ORDER BY name",
+            &[&clock::to_text(&since)],
+        )
+        .await
+    }
+
+    async fn add_asset(&self, asset: &Asset) -> Result<()> {
+        let id = asset.id()?;
+        let body = serde_json::to_string(asset).map_err(|e| json_error("asset", e))?;
+        match self
+            .client()
+            .await
+            .execute(
+                "INSERT INTO assets (owner, name, created_time, body) VALUES ($1, $2, $3, $4)",
+                &[
+                    &id.owner,
+                    &id.name,
+                    &clock::to_text(&asset.created_time),
+                    &body,
+                ],
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique(&e) => Err(Error::conflict(format!("asset {id} already exists"))),
+            Err(e) => Err(pg("add an asset", e)),
+        }
+    }
+
+    async fn get_asset(&self, id: &RecordId) -> Result<Asset> {
+        let c = self.client().await;
+        let found: Vec<Asset> = bodies(
+            &c,
+            "read an asset",
+            "SELECT body FROM assets WHERE owner = $1 AND name = $2",
+            &[&id.owner, &id.name],
+        )
+        .await?;
+        found
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(format!("asset {id}")))
+    }
+
+    async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset> {
+        check_same_id(id, &asset.id()?, "asset")?;
+        let prev = self.get_asset(id).await?;
+        let mut next = asset.clone();
+        next.created_time = prev.created_time;
+        next.updated_time = clock::now();
+        let body = serde_json::to_string(&next).map_err(|e| json_error("asset", e))?;
+        let n = self
+            .client()
+            .await
+            .execute(
+                "UPDATE assets SET body = $3 WHERE owner = $1 AND name = $2",
+                &[&id.owner, &id.name, &body],
+            )
+            .await
+            .map_err(|e| pg("update an asset", e))?;
+        if n == 0 {
+            return Err(Error::not_found(format!("asset {id}")));
+        }
+        Ok(next)
+    }
+
+    async fn delete_asset(&self, id: &RecordId) -> Result<()> {
+        let n = self
+            .client()
+            .await
+            .execute(
+                "DELETE FROM assets WHERE owner = $1 AND name = $2",
+                &[&id.owner, &id.name],
+            )
+            .await
+            .map_err(|e| pg("delete an asset", e))?;
+        if n == 0 {
+            return Err(Error::not_found(format!("asset {id}")));
+        }
+        Ok(())
+    }
+
+    async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
+        let c = self.client().await;
+        bodies(
+            &c,
+            "list assets",
+            "SELECT body FROM assets WHERE $1::TEXT IS NULL OR owner = $1 \
+             ORDER BY created_time COLLATE \"C\" DESC, owner COLLATE \"C\" DESC, name COLLATE \"C\" DESC",
+            &[&owner],
+        )
+        .await
+    }
+
+    async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
+        let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
+        let mut c = self.client().await;
+        let tx = c.transaction().await.map_err(|e| pg("append a run", e))?;
+        read_scan(&tx, &id, "FOR UPDATE")
+            .await?
+            .ok_or_else(|| missing(&id))?;
+        let last: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(seq), 0) FROM scan_runs WHERE owner = $1 AND scan = $2",
+                &[&id.owner, &id.name],
+            )
+            .await
+            .map_err(|e| pg("append a run", e))?
+            .get(0);
+        let mut stored = run.clone();
+        stored.seq = u64::try_from(last).unwrap_or(0) + 1;
+        let body = serde_json::to_string(&stored).map_err(|e| json_error("run", e))?;
+        tx.execute(
+            "INSERT INTO scan_runs (owner, scan, seq, body) VALUES ($1, $2, $3, $4)",
+            &[&id.owner, &id.name, &(last + 1), &body],
+        )
+        .await
+        .map_err(|e| pg("append a run", e))?;
+        tx.commit().await.map_err(|e| pg("append a run", e))?;
+        Ok(stored)
+    }
+
+    async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
+        let c = self.client().await;
+        bodies(
+            &c,
+            "list runs",
+            "SELECT body FROM scan_runs WHERE owner = $1 AND scan = $2 ORDER BY seq",
+            &[&scan.owner, &scan.name],
+        )
+        .await
+    }
+}
