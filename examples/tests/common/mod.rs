@@ -68,9 +68,9 @@ pub async fn fleet(db: &str) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let mut workers = Workers(vec![
-        worker(&db, "w1", 2),
-        worker(&db, "w2", 2),
-        worker(&db, "w3", 2),
+        worker(db, "w1", 2),
+        worker(db, "w2", 2),
+        worker(db, "w3", 2),
     ]);
 
     for n in 0..40 {
