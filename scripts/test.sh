@@ -11,6 +11,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --all-features -q -- -D warnings
 echo "== cargo test"
 cargo test --workspace --all-features
+bash scripts/test-python.sh
 echo "== benches compile"
 cargo bench -p casiscan-benches --no-run -q
 echo "== all tests passed"
