@@ -102,6 +102,8 @@ pub fn init_kinds(py: Python<'_>) -> PyResult<()> {
     for kind in ALL_KINDS {
         class_of(py, kind).setattr("kind", kind.as_str())?;
     }
+    ParseError::type_object(py).setattr("line", py.None())?;
+    ParseError::type_object(py).setattr("column", py.None())?;
     Ok(())
 }
 
@@ -121,9 +123,21 @@ impl From<PyCasiscanError> for PyErr {
     }
 }
 
-/// Converts a core error into an instance of its Python class carrying the Rust message.
+/// Converts a core error into an instance of its Python class carrying the Rust message;
+/// a parse error also carries `.line` and `.column` (1-based, or `None`).
 pub fn to_py_err(e: Error) -> PyErr {
-    let kind = e.kind();
     let message = e.to_string();
-    Python::attach(|py| PyErr::from_type(class_of(py, kind), message))
+    Python::attach(|py| {
+        let err = PyErr::from_type(class_of(py, e.kind()), message);
+        if let Error::Parse { line, column, .. } = &e {
+            let value = err.value(py);
+            if let Err(set) = value
+                .setattr("line", *line)
+                .and_then(|()| value.setattr("column", *column))
+            {
+                return set;
+            }
+        }
+        err
+    })
 }

@@ -47,6 +47,8 @@ class ConflictError(CasiscanError):
 
 class ParseError(CasiscanError):
     kind: ClassVar[str | None]
+    line: int | None
+    column: int | None
 
 class ProviderError(CasiscanError):
     kind: ClassVar[str | None]
