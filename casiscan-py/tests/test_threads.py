@@ -39,3 +39,22 @@ def test_eight_threads_share_one_client_without_deadlock(client: casiscan.Client
     page = client.list_scans("admin")
     assert page.total == THREADS * PER_THREAD
     assert {s.state for s in page.items} == {casiscan.ScanState.CANCELED}
+
+
+def test_a_forked_child_gets_a_clear_error_instead_of_a_hang(client: casiscan.Client) -> None:
+    import os
+
+    client.add_scan(loopback_scan("before-fork"))
+    pid = os.fork()
+    if pid == 0:  # child: the runtime's worker threads did not survive the fork
+        code = 3
+        try:
+            client.get_scan("admin/before-fork")
+        except RuntimeError as e:
+            code = 0 if "forked" in str(e) else 4
+        except BaseException:
+            code = 5
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert client.get_scan("admin/before-fork").id == "admin/before-fork"
