@@ -85,8 +85,7 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 
 /// `value` serialised with its serde (Rust JSON) shape, as Python objects.
 pub fn to_dict<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_value(value).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    value_to_py(py, &json)
+    crate::pyser::to_py(py, value)
 }
 
 /// `value` serialised as JSON text, exactly as the Rust API writes it.

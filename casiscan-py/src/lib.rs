@@ -9,6 +9,7 @@ mod convert;
 mod enums;
 mod errors;
 mod output;
+mod pyser;
 mod runtime;
 mod scan;
 
