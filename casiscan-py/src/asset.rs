@@ -4,14 +4,14 @@ use casiscan_core::Error;
 use casiscan_core::model::{Asset, AssetProperties};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::convert::{py_to_value, to_dict, to_json};
+use crate::convert::{from_json, from_py, to_dict, to_json};
 use crate::errors::to_py_err;
 
 /// Reads asset properties from a Python dict through the core's serde rules.
 fn properties_from_py(obj: &Bound<'_, PyAny>) -> PyResult<AssetProperties> {
-    serde_json::from_value(py_to_value(obj)?)
-        .map_err(|e| to_py_err(Error::invalid("asset properties", e.to_string())))
+    from_py("asset properties", obj)
 }
 
 /// An asset (Casibase's asset record): type, addresses and free-form properties.
@@ -66,6 +66,20 @@ impl PyAsset {
             inner.properties = properties_from_py(p)?;
         }
         Ok(PyAsset { inner })
+    }
+
+    /// Reads an asset from its JSON (Casibase field names), as `to_json()` writes it.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        from_json::<Asset>("asset", text)
+            .map(PyAsset::from)
+            .map_err(to_py_err)
+    }
+
+    /// Reads an asset from a dict shaped like `to_dict()`.
+    #[staticmethod]
+    fn from_dict(data: &Bound<'_, PyDict>) -> PyResult<Self> {
+        from_py::<Asset>("asset", data.as_any()).map(PyAsset::from)
     }
 
     /// `owner/name`.

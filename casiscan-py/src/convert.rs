@@ -92,3 +92,31 @@ pub fn to_dict<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<
 pub fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
 }
+
+/// Reads `T` from JSON text with its serde rules; a syntax error is a core parse error with
+/// its line and column, a shape error an invalid-input error naming `what`.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> casiscan_core::Result<T> {
+    serde_json::from_str(text).map_err(|e| json_error(what, &e))
+}
+
+/// Reads `T` from Python objects (as `json.loads` gives them) with its serde rules.
+pub fn from_py<T: serde::de::DeserializeOwned>(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
+    let value = py_to_value(obj)?;
+    serde_json::from_value(value).map_err(|e| crate::errors::to_py_err(json_error(what, &e)))
+}
+
+/// The core error for a serde_json failure.
+fn json_error(what: &str, e: &serde_json::Error) -> casiscan_core::Error {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => casiscan_core::Error::Parse {
+            message: format!("{what} JSON: {e}"),
+            line: Some(e.line() as u64),
+            column: Some(e.column() as u64),
+        },
+        Category::Data => casiscan_core::Error::invalid(what, e.to_string()),
+    }
+}

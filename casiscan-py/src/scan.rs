@@ -4,10 +4,11 @@ use casiscan_core::model::{Progress, Scan, ScanRun};
 use casiscan_core::store::Page;
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList};
 
-use crate::convert::{to_dict, to_json};
+use crate::convert::{from_json, from_py, to_dict, to_json};
 use crate::enums::{PyProviderKind, PyScanState, PyTargetMode};
+use crate::errors::to_py_err;
 
 /// A scan: its configuration (settable) and its state and results (read-only).
 #[pyclass(name = "Scan", module = "casiscan")]
@@ -56,6 +57,20 @@ impl PyScan {
             inner.timeout_seconds = t;
         }
         PyScan { inner }
+    }
+
+    /// Reads a scan from its JSON (Casibase field names), as `to_json()` writes it.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        from_json::<Scan>("scan", text)
+            .map(PyScan::from)
+            .map_err(to_py_err)
+    }
+
+    /// Reads a scan from a dict shaped like `to_dict()`.
+    #[staticmethod]
+    fn from_dict(data: &Bound<'_, PyDict>) -> PyResult<Self> {
+        from_py::<Scan>("scan", data.as_any()).map(PyScan::from)
     }
 
     /// `owner/name`.

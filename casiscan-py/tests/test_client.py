@@ -136,3 +136,24 @@ def test_a_scan_of_an_asset_resolves_through_the_store(client: casiscan.Client) 
     added = client.add_scan(scan)
     assert added.target_mode == casiscan.TargetMode.ASSET
     assert [s.id for s in client.list_scans(asset="vm1").items] == ["admin/by-asset"]
+
+
+def test_records_round_trip_through_their_json_and_dicts(client: casiscan.Client) -> None:
+    scan = client.add_scan(loopback_scan("s1"))
+    assert casiscan.Scan.from_json(scan.to_json()).to_dict() == scan.to_dict()
+    assert casiscan.Scan.from_dict(scan.to_dict()).to_json() == scan.to_json()
+    asset = client.add_asset(casiscan.Asset("admin", "vm1", properties={"osName": "Debian"}))
+    assert casiscan.Asset.from_json(asset.to_json()).to_dict() == asset.to_dict()
+    assert casiscan.Asset.from_dict(asset.to_dict()).properties == {"osName": "Debian"}
+
+
+def test_a_casibase_scan_is_read_with_its_names() -> None:
+    scan = casiscan.Scan.from_json(
+        '{"owner":"admin","name":"scan_x","createdTime":"2025-01-02T03:04:05+08:00",'
+        '"updatedTime":"2025-01-02T03:04:05+08:00","targetMode":"Asset","asset":"vm1",'
+        '"provider":"OS Patch","command":"available","state":"Completed"}'
+    )
+    assert scan.provider == casiscan.ProviderKind.OS_PATCH
+    assert scan.target_mode == casiscan.TargetMode.ASSET
+    assert scan.state == casiscan.ScanState.COMPLETED
+    assert scan.created_time == datetime.datetime(2025, 1, 1, 19, 4, 5, tzinfo=datetime.timezone.utc)

@@ -97,3 +97,20 @@ def test_strings_that_are_not_utf8_raise_unicode_errors(client: casiscan.Client)
 def test_bad_asset_properties_are_invalid_input() -> None:
     with pytest.raises(casiscan.InvalidInputError):
         casiscan.Asset("admin", "a", properties={"publicIp": 5})
+
+
+def test_malformed_json_is_a_parse_error_with_its_position() -> None:
+    with pytest.raises(casiscan.ParseError) as err:
+        casiscan.Scan.from_json('{"owner": "admin",\n  "name": }')
+    assert err.value.kind == "parse"
+    assert err.value.line == 2
+    assert err.value.column is not None
+    assert "scan JSON" in str(err.value)
+
+
+def test_json_of_the_wrong_shape_is_invalid_input() -> None:
+    with pytest.raises(casiscan.InvalidInputError) as err:
+        casiscan.Scan.from_json('{"owner": "admin", "name": "s", "provider": "Nessus"}')
+    assert "Nessus" in str(err.value)
+    with pytest.raises(casiscan.InvalidInputError):
+        casiscan.Scan.from_dict({"owner": "admin"})
