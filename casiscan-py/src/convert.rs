@@ -120,3 +120,30 @@ fn json_error(what: &str, e: &serde_json::Error) -> casiscan_core::Error {
         Category::Data => casiscan_core::Error::invalid(what, e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use casiscan_core::ErrorKind;
+
+    #[test]
+    fn json_syntax_errors_are_parse_errors_with_a_position() {
+        let err = from_json::<casiscan_core::model::Scan>("scan", "{\n  \"owner\": }").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse);
+        assert!(matches!(
+            err,
+            casiscan_core::Error::Parse {
+                line: Some(2),
+                column: Some(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_invalid_input() {
+        let err = from_json::<casiscan_core::model::Scan>("scan", r#"{"owner": 1}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().starts_with("invalid scan: "), "{err}");
+    }
+}
