@@ -16,6 +16,7 @@ pgdir=$(echo "$pg" | sed -n 2p)
 trap 'bash scripts/pg-stop.sh "$pgdir"' EXIT
 echo "== cargo test"
 cargo test --workspace --all-features
+bash scripts/test-python.sh
 echo "== benches compile"
 cargo bench -p casiscan-benches --no-run -q
 echo "== all tests passed"

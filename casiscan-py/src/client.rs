@@ -1,0 +1,381 @@
+//! `casiscan.Client`: the core client, with blocking methods (interpreter released while Rust
+//! works) and awaitable `*_async` twins on the shared runtime.
+
+use std::sync::Arc;
+
+use casiscan_core::providers::{self, RunContext};
+use casiscan_core::store::{ScanField, ScanQuery, SortOrder};
+use casiscan_core::{Client, Result};
+use pyo3::prelude::*;
+
+use crate::asset::PyAsset;
+use crate::errors::to_py_err;
+use crate::output::PyRunOutput;
+use crate::runtime::{awaitable, block_on};
+use crate::scan::{PyScan, PyScanPage, PyScanRun};
+
+/// A casiscan client on one database (`"casiscan.db"`, `"sqlite:PATH"`, `"memory:"`, ...).
+#[pyclass(name = "Client", module = "casiscan", frozen, subclass)]
+#[derive(Debug)]
+pub struct PyClient {
+    inner: Arc<Client>,
+}
+
+/// Builds the core list query from the Python keyword arguments.
+fn scan_query(
+    owner: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+    filter: Option<(String, String)>,
+    sort_field: Option<String>,
+    sort_order: &str,
+    asset: Option<String>,
+) -> Result<ScanQuery> {
+    let filter = match filter {
+        Some((field, value)) => Some((field.parse::<ScanField>()?, value)),
+        None => None,
+    };
+    let sort_field = sort_field.map(|f| f.parse::<ScanField>()).transpose()?;
+    Ok(ScanQuery {
+        owner,
+        page,
+        page_size,
+        filter,
+        sort_field,
+        sort_order: SortOrder::from_casibase(sort_order),
+        asset,
+    })
+}
+
+fn run_list(runs: Vec<casiscan_core::model::ScanRun>) -> Vec<PyScanRun> {
+    runs.into_iter().map(PyScanRun::from).collect()
+}
+
+fn asset_list(assets: Vec<casiscan_core::model::Asset>) -> Vec<PyAsset> {
+    assets.into_iter().map(PyAsset::from).collect()
+}
+
+#[pymethods]
+impl PyClient {
+    /// Opens `db` with the providers built into casiscan.
+    #[new]
+    #[pyo3(signature = (db = "casiscan.db", *, runner_name = None))]
+    fn new(py: Python<'_>, db: &str, runner_name: Option<String>) -> PyResult<Self> {
+        let db = db.to_owned();
+        let client = block_on(
+            py,
+            async move { Client::open(&db, providers::defaults()).await },
+        )?;
+        let client = match runner_name {
+            Some(name) => client.with_runner_name(name),
+            None => client,
+        };
+        Ok(PyClient {
+            inner: Arc::new(client),
+        })
+    }
+
+    /// Validates and adds a scan in state Created; returns it as stored.
+    fn add_scan(&self, py: Python<'_>, scan: PyRef<'_, PyScan>) -> PyResult<PyScan> {
+        let (c, s) = (self.inner.clone(), scan.inner.clone());
+        block_on(py, async move { c.add_scan(&s).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `add_scan`.
+    fn add_scan_async<'py>(
+        &self,
+        py: Python<'py>,
+        scan: PyRef<'_, PyScan>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, s) = (self.inner.clone(), scan.inner.clone());
+        awaitable(py, async move { c.add_scan(&s).await }, PyScan::from)
+    }
+
+    /// The scan with id `owner/name`.
+    fn get_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.get_scan(&id).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `get_scan`.
+    fn get_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.get_scan(&id).await }, PyScan::from)
+    }
+
+    /// Lists scans (Casibase semantics): optional owner, 1-based page, filter and sort.
+    #[pyo3(signature = (owner = None, *, page = None, page_size = None, filter = None,
+        sort_field = None, sort_order = "descend", asset = None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the keyword arguments of the Python method"
+    )]
+    fn list_scans(
+        &self,
+        py: Python<'_>,
+        owner: Option<String>,
+        page: Option<u32>,
+        page_size: Option<u32>,
+        filter: Option<(String, String)>,
+        sort_field: Option<String>,
+        sort_order: &str,
+        asset: Option<String>,
+    ) -> PyResult<PyScanPage> {
+        let q = scan_query(
+            owner, page, page_size, filter, sort_field, sort_order, asset,
+        )
+        .map_err(to_py_err)?;
+        let c = self.inner.clone();
+        block_on(py, async move { c.list_scans(&q).await }).map(PyScanPage::from)
+    }
+
+    /// Awaitable twin of `list_scans`.
+    #[pyo3(signature = (owner = None, *, page = None, page_size = None, filter = None,
+        sort_field = None, sort_order = "descend", asset = None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the keyword arguments of the Python method"
+    )]
+    fn list_scans_async<'py>(
+        &self,
+        py: Python<'py>,
+        owner: Option<String>,
+        page: Option<u32>,
+        page_size: Option<u32>,
+        filter: Option<(String, String)>,
+        sort_field: Option<String>,
+        sort_order: &str,
+        asset: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let q = scan_query(
+            owner, page, page_size, filter, sort_field, sort_order, asset,
+        )
+        .map_err(to_py_err)?;
+        let c = self.inner.clone();
+        awaitable(py, async move { c.list_scans(&q).await }, PyScanPage::from)
+    }
+
+    /// Replaces the configuration of a scan that is not Pending or Running.
+    fn update_scan(&self, py: Python<'_>, id: String, scan: PyRef<'_, PyScan>) -> PyResult<PyScan> {
+        let (c, s) = (self.inner.clone(), scan.inner.clone());
+        block_on(py, async move { c.update_scan(&id, &s).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `update_scan`.
+    fn update_scan_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        scan: PyRef<'_, PyScan>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, s) = (self.inner.clone(), scan.inner.clone());
+        awaitable(
+            py,
+            async move { c.update_scan(&id, &s).await },
+            PyScan::from,
+        )
+    }
+
+    /// Deletes a scan; a Running scan only with `force=True`, which cancels it first.
+    #[pyo3(signature = (id, *, force = false))]
+    fn delete_scan(&self, py: Python<'_>, id: String, force: bool) -> PyResult<()> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.delete_scan(&id, force).await })
+    }
+
+    /// Awaitable twin of `delete_scan`.
+    #[pyo3(signature = (id, *, force = false))]
+    fn delete_scan_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.delete_scan(&id, force).await }, |()| ())
+    }
+
+    /// Queues a scan for a runner (state Pending).
+    fn start_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.start_scan(&id).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `start_scan`.
+    fn start_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.start_scan(&id).await }, PyScan::from)
+    }
+
+    /// Cancels a Pending or Running scan.
+    fn cancel_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.cancel_scan(&id).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `cancel_scan`.
+    fn cancel_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.cancel_scan(&id).await }, PyScan::from)
+    }
+
+    /// Resets a finished scan to Created, clearing its results.
+    fn clear_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.clear_scan(&id).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `clear_scan`.
+    fn clear_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.clear_scan(&id).await }, PyScan::from)
+    }
+
+    /// Starts a stored scan and runs it in this process; returns the finished scan.
+    fn run_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(
+            py,
+            async move { c.run_scan(&id, RunContext::detached()).await },
+        )
+        .map(PyScan::from)
+    }
+
+    /// Awaitable twin of `run_scan`.
+    fn run_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(
+            py,
+            async move { c.run_scan(&id, RunContext::detached()).await },
+            PyScan::from,
+        )
+    }
+
+    /// Runs a scan configuration here and now without storing a record.
+    fn run_now(&self, py: Python<'_>, scan: PyRef<'_, PyScan>) -> PyResult<PyRunOutput> {
+        let (c, s) = (self.inner.clone(), scan.inner.clone());
+        block_on(
+            py,
+            async move { c.run_now(&s, RunContext::detached()).await },
+        )
+        .map(PyRunOutput::from)
+    }
+
+    /// Awaitable twin of `run_now`.
+    fn run_now_async<'py>(
+        &self,
+        py: Python<'py>,
+        scan: PyRef<'_, PyScan>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, s) = (self.inner.clone(), scan.inner.clone());
+        awaitable(
+            py,
+            async move { c.run_now(&s, RunContext::detached()).await },
+            PyRunOutput::from,
+        )
+    }
+
+    /// The recorded runs of a scan, oldest first.
+    fn list_runs(&self, py: Python<'_>, id: String) -> PyResult<Vec<PyScanRun>> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.list_runs(&id).await }).map(run_list)
+    }
+
+    /// Awaitable twin of `list_runs`.
+    fn list_runs_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.list_runs(&id).await }, run_list)
+    }
+
+    /// Validates and adds an asset.
+    fn add_asset(&self, py: Python<'_>, asset: PyRef<'_, PyAsset>) -> PyResult<PyAsset> {
+        let (c, a) = (self.inner.clone(), asset.inner.clone());
+        block_on(py, async move { c.add_asset(&a).await }).map(PyAsset::from)
+    }
+
+    /// Awaitable twin of `add_asset`.
+    fn add_asset_async<'py>(
+        &self,
+        py: Python<'py>,
+        asset: PyRef<'_, PyAsset>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, a) = (self.inner.clone(), asset.inner.clone());
+        awaitable(py, async move { c.add_asset(&a).await }, PyAsset::from)
+    }
+
+    /// The asset with id `owner/name`.
+    fn get_asset(&self, py: Python<'_>, id: String) -> PyResult<PyAsset> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.get_asset(&id).await }).map(PyAsset::from)
+    }
+
+    /// Awaitable twin of `get_asset`.
+    fn get_asset_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.get_asset(&id).await }, PyAsset::from)
+    }
+
+    /// Assets of `owner`, or of every owner.
+    #[pyo3(signature = (owner = None))]
+    fn list_assets(&self, py: Python<'_>, owner: Option<String>) -> PyResult<Vec<PyAsset>> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.list_assets(owner.as_deref()).await }).map(asset_list)
+    }
+
+    /// Awaitable twin of `list_assets`.
+    #[pyo3(signature = (owner = None))]
+    fn list_assets_async<'py>(
+        &self,
+        py: Python<'py>,
+        owner: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(
+            py,
+            async move { c.list_assets(owner.as_deref()).await },
+            asset_list,
+        )
+    }
+
+    /// Replaces an asset.
+    fn update_asset(
+        &self,
+        py: Python<'_>,
+        id: String,
+        asset: PyRef<'_, PyAsset>,
+    ) -> PyResult<PyAsset> {
+        let (c, a) = (self.inner.clone(), asset.inner.clone());
+        block_on(py, async move { c.update_asset(&id, &a).await }).map(PyAsset::from)
+    }
+
+    /// Awaitable twin of `update_asset`.
+    fn update_asset_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        asset: PyRef<'_, PyAsset>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, a) = (self.inner.clone(), asset.inner.clone());
+        awaitable(
+            py,
+            async move { c.update_asset(&id, &a).await },
+            PyAsset::from,
+        )
+    }
+
+    /// Deletes an asset.
+    fn delete_asset(&self, py: Python<'_>, id: String) -> PyResult<()> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.delete_asset(&id).await })
+    }
+
+    /// Awaitable twin of `delete_asset`.
+    fn delete_asset_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.delete_asset(&id).await }, |()| ())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+}

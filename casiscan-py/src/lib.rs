@@ -1,0 +1,51 @@
+//! casiscan-py: the `casiscan._casiscan` native module. It converts types, errors and
+//! ownership and calls `casiscan-core`; every rule lives in the core.
+
+#![deny(unsafe_code)]
+
+mod asset;
+mod client;
+mod convert;
+mod enums;
+mod errors;
+mod output;
+mod pyser;
+mod runtime;
+mod scan;
+
+use pyo3::prelude::*;
+
+/// The native module; the public API is re-exported by the `casiscan` package.
+#[pymodule]
+mod _casiscan {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::asset::PyAsset;
+    #[pymodule_export]
+    use crate::client::PyClient;
+    #[pymodule_export]
+    use crate::enums::{PyProviderKind, PyScanState, PyTargetMode};
+    #[pymodule_export]
+    use crate::errors::{
+        AuthError, CanceledError, CasiscanError, CasiscanIOError, ConflictError, InvalidInputError,
+        NotFoundError, ParseError, ProviderError, StorageError,
+    };
+    #[pymodule_export]
+    use crate::output::PyRunOutput;
+    #[pymodule_export]
+    use crate::scan::{PyScan, PyScanPage, PyScanRun};
+
+    #[allow(
+        non_upper_case_globals,
+        reason = "Python's name for a module's version"
+    )]
+    #[pymodule_export]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        crate::errors::init_kinds(m.py())?;
+        crate::runtime::register_with_asyncio()
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Python package: builds the abi3 wheel, installs it into a fresh virtual environment, runs
+# pytest, mypy (strict) over the package, tests and quickstart, stubtest, and the quickstart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+venv=$target/py-venv
+wheels=$target/py-wheels
+
+echo "== python: fresh venv in $venv"
+rm -rf "$venv" "$wheels"
+python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy
+
+echo "== python: build and install the wheel"
+(cd casiscan-py && "$venv/bin/maturin" build --release -q -o "$wheels" -i "$venv/bin/python")
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/casiscan-*.whl
+
+echo "== python: pytest"
+status=0
+(cd casiscan-py && "$venv/bin/python" -m pytest -q -p no:cacheprovider) || status=$?
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: failing" >&2
+    exit 1
+elif [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
+
+echo "== python: stubtest and mypy"
+(cd "$target" && "$venv/bin/python" -m mypy.stubtest casiscan._casiscan)
+(cd casiscan-py && "$venv/bin/python" -m mypy --cache-dir "$target/py-mypy-cache" \
+    python/casiscan tests "$root/examples/python/quickstart.py")
+
+echo "== python: quickstart"
+"$venv/bin/python" examples/python/quickstart.py
