@@ -60,6 +60,14 @@ fn compress(data: &str, how: Pack) -> (Vec<u8>, &'static str) {
     }
 }
 
+/// Release file prefix, Release text, offered packages, compression.
+type Repo = (
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str, &'static str)>,
+    Pack,
+);
+
 /// A root with dpkg status and four sources: stable (gz), stable-security (xz),
 /// backports NotAutomatic+ButAutomaticUpgrades (zst), experimental NotAutomatic (lz4).
 fn tree(root: &Path) {
@@ -78,7 +86,7 @@ fn tree(root: &Path) {
     ]
     .concat();
     std::fs::write(dpkg.join("status"), status).expect("status");
-    let repos: [(&str, String, Vec<(&str, &str, &str)>, Pack); 4] = [
+    let repos: [Repo; 5] = [
         (
             "ex.org_debian_dists_stable",
             release("stable", "Debian", ""),
@@ -134,7 +142,7 @@ fn default_policy_point_release_and_security_range() {
     tree(dir.path());
     let r = debian_report(dir.path()).expect("report");
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-    assert_eq!(r.sources.len(), 4, "every compression was read");
+    assert_eq!(r.sources.len(), 5, "every compression was read");
     let foo = update(&r, "foo").expect("foo");
     assert_eq!(
         foo.candidate_version, "1.0-3",
@@ -243,7 +251,7 @@ fn a_corrupt_list_is_a_warning_naming_the_file() {
         "{:?}",
         r.warnings
     );
-    assert_eq!(r.sources.len(), 3);
+    assert_eq!(r.sources.len(), 4);
 }
 
 #[test]
