@@ -120,6 +120,12 @@ fn tree(root: &Path) {
             vec![("baz", "amd64", "5.0")],
             Pack::Lz4,
         ),
+        (
+            "ex.org_debian_dists_stable-updates",
+            release("stable-updates", "Debian", ""),
+            vec![("other", "amd64", "1.0")],
+            Pack::Plain,
+        ),
     ];
     for (prefix, rel, pkgs, how) in repos {
         std::fs::write(lists.join(format!("{prefix}_Release")), rel).expect("release");
