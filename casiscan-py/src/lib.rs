@@ -8,6 +8,8 @@ mod client;
 mod convert;
 mod enums;
 mod errors;
+mod nmap;
+mod nmap_leaf;
 mod output;
 mod pyser;
 mod runtime;
@@ -31,6 +33,10 @@ mod _casiscan {
         AuthError, CanceledError, CasiscanError, CasiscanIOError, ConflictError, InvalidInputError,
         NotFoundError, ParseError, ProviderError, StorageError,
     };
+    #[pymodule_export]
+    use crate::nmap::{PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap};
+    #[pymodule_export]
+    use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
     #[pymodule_export]
     use crate::output::PyRunOutput;
     #[pymodule_export]

@@ -9,6 +9,16 @@ from __future__ import annotations
 from casiscan import _casiscan
 from casiscan._casiscan import (
     Asset,
+    NmapAddress,
+    NmapHost,
+    NmapHostIterator,
+    NmapHostname,
+    NmapHostStatus,
+    NmapPort,
+    NmapPortState,
+    NmapRun,
+    NmapScript,
+    NmapService,
     ProviderKind,
     RunOutput,
     Scan,
@@ -17,6 +27,8 @@ from casiscan._casiscan import (
     ScanState,
     TargetMode,
     __version__,
+    iter_nmap_hosts,
+    parse_nmap,
 )
 from casiscan.exceptions import (
     AuthError,
@@ -40,6 +52,16 @@ __all__ = [
     "Client",
     "ConflictError",
     "InvalidInputError",
+    "NmapAddress",
+    "NmapHost",
+    "NmapHostIterator",
+    "NmapHostStatus",
+    "NmapHostname",
+    "NmapPort",
+    "NmapPortState",
+    "NmapRun",
+    "NmapScript",
+    "NmapService",
     "NotFoundError",
     "ParseError",
     "ProviderError",
@@ -52,6 +74,8 @@ __all__ = [
     "StorageError",
     "TargetMode",
     "__version__",
+    "iter_nmap_hosts",
+    "parse_nmap",
 ]
 
 
