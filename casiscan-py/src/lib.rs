@@ -14,6 +14,7 @@ mod output;
 mod pyser;
 mod runtime;
 mod scan;
+mod worker;
 
 use pyo3::prelude::*;
 
@@ -41,6 +42,8 @@ mod _casiscan {
     use crate::output::PyRunOutput;
     #[pymodule_export]
     use crate::scan::{PyScan, PyScanPage, PyScanRun};
+    #[pymodule_export]
+    use crate::worker::PyWorker;
 
     #[allow(
         non_upper_case_globals,
