@@ -17,6 +17,18 @@ echo "== python: build and install the wheel"
 (cd casiscan-py && "$venv/bin/maturin" build --release -q -o "$wheels" -i "$venv/bin/python")
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/casiscan-*.whl
 
+echo "== python: build the CLI (tests compare to_dict() with its parse-nmap JSON)"
+cargo build -q -p casiscan-examples
+export CASISCAN_BIN=$target/debug/casiscan
+
+if [ -z "${CASISCAN_TEST_PG_URL:-}" ] && [ -d /usr/lib/postgresql ] && [ "$(id -u)" = 0 ]; then
+    echo "== python: PostgreSQL for the tests"
+    pg=$(bash scripts/pg-start.sh)
+    export CASISCAN_TEST_PG_URL=$(echo "$pg" | sed -n 1p)
+    pgdir=$(echo "$pg" | sed -n 2p)
+    trap 'bash scripts/pg-stop.sh "$pgdir"' EXIT
+fi
+
 echo "== python: pytest"
 status=0
 (cd casiscan-py && "$venv/bin/python" -m pytest -q -p no:cacheprovider) || status=$?

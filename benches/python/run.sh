@@ -20,7 +20,9 @@ rm -rf "$work/wheels"
 (cd casiscan-py && "$venv/bin/maturin" build --release -q -o "$work/wheels" -i "$venv/bin/python")
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$work"/wheels/casiscan-*.whl
 
-echo "== Rust parse of the same file"
-cargo run --release -q -p casiscan-py --example nmap_parse_time -- "$xml" 5
+echo "== Rust parse of the same file (benches/bin/nmap_parse_once.rs)"
+cargo build --release -q -p casiscan-benches --bin nmap-parse-once
+"$target/release/nmap-parse-once" parse "$xml" 5
+"$target/release/nmap-parse-once" stream "$xml" 5
 echo "== Python peers"
 "$venv/bin/python" benches/python/bench_nmap_parse.py "$xml" --repeat 3 --markdown

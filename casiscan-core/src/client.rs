@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState, TargetMode};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
-use crate::runner::{self, LeasePolicy};
+use crate::runner::{self, LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
 use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};
 
 /// Where a client keeps its records.
@@ -248,6 +248,18 @@ impl Client {
     /// Assets of `owner`, or of every owner.
     pub async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
         self.store.list_assets(owner).await
+    }
+
+    /// This machine's runner identity for this client's providers, named as this client's runner.
+    pub async fn runner_identity(&self) -> RunnerIdentity {
+        let mut identity = RunnerIdentity::detect(&self.providers).await;
+        identity.name.clone_from(&self.runner_name);
+        identity
+    }
+
+    /// A worker (claim loop) over this client's store, running this client's providers.
+    pub fn worker(&self, config: WorkerConfig) -> Worker {
+        Worker::new(Arc::clone(&self.store), self.providers.clone(), config)
     }
 
     /// Checks target, asset and command of a scan configuration.

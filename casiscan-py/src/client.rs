@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use casiscan_core::providers::{self, RunContext};
+use casiscan_core::runner::WorkerConfig;
 use casiscan_core::store::{ScanField, ScanQuery, SortOrder};
 use casiscan_core::{Client, Result};
 use pyo3::prelude::*;
@@ -13,6 +14,7 @@ use crate::errors::to_py_err;
 use crate::output::PyRunOutput;
 use crate::runtime::{awaitable, block_on};
 use crate::scan::{PyScan, PyScanPage, PyScanRun};
+use crate::worker::PyWorker;
 
 /// A casiscan client on one database (`"casiscan.db"`, `"sqlite:PATH"`, `"memory:"`, ...).
 #[pyclass(name = "Client", module = "casiscan", frozen, subclass)]
@@ -373,6 +375,30 @@ impl PyClient {
     fn delete_asset_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
         awaitable(py, async move { c.delete_asset(&id).await }, |()| ())
+    }
+
+    /// Starts a worker in the background: it claims Pending scans this machine may run, at
+    /// most `concurrency` at once, until `Worker.stop()`.
+    #[pyo3(signature = (*, concurrency = 4))]
+    fn start_worker(&self, concurrency: usize) -> PyResult<PyWorker> {
+        let c = self.inner.clone();
+        PyWorker::spawn(move |shutdown| async move {
+            let mut config = WorkerConfig::new(c.runner_identity().await);
+            config.concurrency = concurrency;
+            c.worker(config).run(shutdown).await
+        })
+    }
+
+    /// Runs a worker for `seconds` (interpreter released), then stops it and waits for it.
+    #[pyo3(signature = (seconds, *, concurrency = 4))]
+    fn run_worker(&self, py: Python<'_>, seconds: f64, concurrency: usize) -> PyResult<()> {
+        let worker = self.start_worker(concurrency)?;
+        let rt = crate::runtime::runtime()?;
+        let pause = std::time::Duration::try_from_secs_f64(seconds)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("seconds: {e}")))?;
+        py.detach(|| rt.block_on(async move { tokio::time::sleep(pause).await }));
+        worker.stop();
+        worker.wait(py, None).map(|_| ())
     }
 
     fn __repr__(&self) -> String {

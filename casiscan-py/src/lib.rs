@@ -8,10 +8,13 @@ mod client;
 mod convert;
 mod enums;
 mod errors;
+mod nmap;
+mod nmap_leaf;
 mod output;
 mod pyser;
 mod runtime;
 mod scan;
+mod worker;
 
 use pyo3::prelude::*;
 
@@ -32,9 +35,15 @@ mod _casiscan {
         NotFoundError, ParseError, ProviderError, StorageError,
     };
     #[pymodule_export]
+    use crate::nmap::{PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap};
+    #[pymodule_export]
+    use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
+    #[pymodule_export]
     use crate::output::PyRunOutput;
     #[pymodule_export]
     use crate::scan::{PyScan, PyScanPage, PyScanRun};
+    #[pymodule_export]
+    use crate::worker::PyWorker;
 
     #[allow(
         non_upper_case_globals,

@@ -68,10 +68,6 @@ def test_unopenable_database_is_a_storage_error(tmp_path: object) -> None:
     assert err.value.kind == "storage"
 
 
-def test_postgres_url_without_support_is_invalid_input() -> None:
-    with pytest.raises(casiscan.CasiscanError):
-        casiscan.Client("postgres://user@127.0.0.1:1/db")
-
 
 def test_wrong_types_raise_type_error(client: casiscan.Client) -> None:
     with pytest.raises(TypeError):

@@ -13,7 +13,25 @@ from pathlib import Path
 import casiscan
 
 
+NMAP_XML = """<?xml version="1.0"?>
+<nmaprun scanner="nmap" args="nmap -sV -p 22 127.0.0.1" start="1700000000" version="7.93">
+<host><status state="up" reason="localhost-response" reason_ttl="0"/>
+<address addr="127.0.0.1" addrtype="ipv4"/>
+<ports><port protocol="tcp" portid="22"><state state="open" reason="syn-ack" reason_ttl="64"/>
+<service name="ssh" product="OpenSSH" version="9.2p1" method="probed" conf="10"/></port></ports>
+</host>
+<runstats><finished time="1700000001" elapsed="0.5" exit="success"/>
+<hosts up="1" down="0" total="1"/></runstats>
+</nmaprun>"""
+
+
 def main(db: str) -> None:
+    run = casiscan.parse_nmap(NMAP_XML)  # bytes, str or a pathlib.Path
+    port = run.hosts[0].ports[0]
+    service = port.service
+    assert service is not None
+    print(f"nmap: {port.portid}/{port.protocol} {service.name} {service.product} {service.version}")
+
     client = casiscan.Client(db)
 
     client.add_asset(casiscan.Asset("admin", "web-1", properties={"publicIp": "127.0.0.1"}))

@@ -6,9 +6,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from casiscan import _casiscan
 from casiscan._casiscan import (
     Asset,
+    NmapAddress,
+    NmapHost,
+    NmapHostIterator,
+    NmapHostname,
+    NmapHostStatus,
+    NmapPort,
+    NmapPortState,
+    NmapRun,
+    NmapScript,
+    NmapService,
     ProviderKind,
     RunOutput,
     Scan,
@@ -16,7 +28,10 @@ from casiscan._casiscan import (
     ScanRun,
     ScanState,
     TargetMode,
+    Worker,
     __version__,
+    iter_nmap_hosts,
+    parse_nmap,
 )
 from casiscan.exceptions import (
     AuthError,
@@ -40,6 +55,16 @@ __all__ = [
     "Client",
     "ConflictError",
     "InvalidInputError",
+    "NmapAddress",
+    "NmapHost",
+    "NmapHostIterator",
+    "NmapHostStatus",
+    "NmapHostname",
+    "NmapPort",
+    "NmapPortState",
+    "NmapRun",
+    "NmapScript",
+    "NmapService",
     "NotFoundError",
     "ParseError",
     "ProviderError",
@@ -51,7 +76,10 @@ __all__ = [
     "ScanState",
     "StorageError",
     "TargetMode",
+    "Worker",
     "__version__",
+    "iter_nmap_hosts",
+    "parse_nmap",
 ]
 
 
@@ -139,3 +167,12 @@ class Client(_casiscan.Client):
     async def adelete_asset(self, id: str) -> None:
         """Coroutine twin of `delete_asset`."""
         await self.delete_asset_async(id)
+
+    async def arun_worker(self, seconds: float, *, concurrency: int = 4) -> None:
+        """Coroutine twin of `run_worker`: the worker runs on the Rust runtime meanwhile."""
+        worker = self.start_worker(concurrency=concurrency)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            worker.stop()
+            await asyncio.to_thread(worker.wait)

@@ -1,0 +1,149 @@
+"""nmap XML: real public fixtures, typed attribute access, streaming, and equality with the
+Rust JSON of the same file (the `casiscan parse-nmap` command of the same build)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+import casiscan
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHARED = pathlib.Path(os.environ.get("CASISCAN_SHARED", ROOT.parent / "shared"))
+FIXTURES = SHARED / "fixtures" / "nmap" / "public"
+GENERATOR = SHARED / "bench" / "gen_nmap_xml.py"
+CLI = pathlib.Path(
+    os.environ.get(
+        "CASISCAN_BIN",
+        pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "casiscan",
+    )
+)
+FILES = sorted(FIXTURES.rglob("*.xml"))
+BANNER = FIXTURES / "python-libnmap" / "1_os_banner_scripts.xml"
+# python-libnmap's XXE probes: their root is not <nmaprun>, so they must be refused.
+NOT_NMAP = {"defused_et_included.xml", "defused_et_local_includer.xml"}
+
+
+def test_the_public_fixtures_are_there() -> None:
+    assert len(FILES) >= 60, f"expected the shared nmap fixtures under {FIXTURES}"
+
+
+def rust_json(path: pathlib.Path) -> object:
+    assert CLI.exists(), f"build the CLI first (cargo build -p casiscan-examples): {CLI}"
+    out = subprocess.run(
+        [str(CLI), "parse-nmap", str(path)], capture_output=True, check=True, timeout=60
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_parses_and_to_dict_equals_the_rust_json(path: pathlib.Path) -> None:
+    if path.name in NOT_NMAP:
+        with pytest.raises(casiscan.ParseError, match="not nmap XML"):
+            casiscan.parse_nmap(path)
+        return
+    run = casiscan.parse_nmap(path)
+    assert run.to_dict() == rust_json(path)
+    assert run.to_dict() == json.loads(run.to_json())
+
+    # An independent count of what the document holds (start tags of <host> and <port>).
+    text = path.read_bytes()
+    hosts = len(re.findall(rb"<host[\s>]", text))
+    ports = len(re.findall(rb"<port[\s>]", text))
+    if not run.incomplete:
+        assert len(run.hosts) == hosts
+        assert sum(len(h.ports) for h in run.hosts) == ports
+
+
+def test_bytes_str_and_path_give_the_same_run() -> None:
+    by_path = casiscan.parse_nmap(BANNER)
+    assert casiscan.parse_nmap(BANNER.read_bytes()).to_json() == by_path.to_json()
+    assert casiscan.parse_nmap(BANNER.read_text(encoding="utf-8")).to_json() == by_path.to_json()
+
+
+def test_typed_attributes_reach_the_service() -> None:
+    run = casiscan.parse_nmap(BANNER)
+    assert run.scanner == "nmap"
+    assert run.incomplete is False
+    host = run.hosts[0]
+    assert host.status is not None and host.status.state == "up"
+    assert host.addresses[0].addrtype == "ipv4"
+    port = host.ports[0]
+    assert (port.portid, port.protocol) == (22, "tcp")
+    assert port.state is not None and port.state.state == "open"
+    assert port.service is not None
+    assert port.service.name == "ssh"
+    assert port.service.product == "OpenSSH"
+    assert port.to_dict() == host.to_dict()["ports"][0]
+    assert port.service.to_dict() == host.to_dict()["ports"][0]["service"]
+    assert host.os is None or isinstance(host.os, dict)
+    runstats = run.runstats
+    assert runstats is not None and runstats["hosts"]["up"] == 1
+
+
+def test_streaming_yields_the_same_hosts_then_the_trailer() -> None:
+    path = FIXTURES / "python-libnmap" / "2_hosts.xml"
+    whole = casiscan.parse_nmap(path)
+    it = casiscan.iter_nmap_hosts(path)
+    streamed = [h.to_dict() for h in it]
+    assert streamed == [h.to_dict() for h in whole.hosts]
+    assert it.run.runstats == whole.runstats
+    assert it.run.scanner == "nmap"
+    assert list(it) == []
+
+
+def test_an_interrupted_scan_keeps_complete_hosts_and_is_flagged(tmp_path: pathlib.Path) -> None:
+    cut = tmp_path / "cut.xml"
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--hosts", "40", "--seed", "3", "--truncate", "-o", str(cut)],
+        check=True,
+        capture_output=True,
+    )
+    run = casiscan.parse_nmap(cut)
+    assert run.incomplete is True
+    assert 0 < len(run.hosts) < 40
+    assert run.runstats is None
+    it = casiscan.iter_nmap_hosts(cut)
+    assert len(list(it)) == len(run.hosts)
+    assert it.run.incomplete is True
+
+
+def test_malformed_xml_is_a_parse_error_with_its_position() -> None:
+    with pytest.raises(casiscan.ParseError) as err:
+        casiscan.parse_nmap('<nmaprun scanner="nmap">\n<host>\n</nmaprun>')
+    assert err.value.kind == "parse"
+    assert (err.value.line, err.value.column) == (3, 1)
+    assert "expected `</host>`" in str(err.value)
+    with pytest.raises(casiscan.ParseError, match="no <nmaprun> element"):
+        casiscan.parse_nmap(b"not xml at all")
+
+
+def test_missing_file_is_an_io_error() -> None:
+    with pytest.raises(casiscan.CasiscanIOError, match="No such file"):
+        casiscan.parse_nmap(pathlib.Path("/nonexistent/scan.xml"))
+    with pytest.raises(casiscan.CasiscanIOError):
+        casiscan.iter_nmap_hosts("/nonexistent/scan.xml")
+
+
+def test_wrong_types_and_unencodable_text() -> None:
+    with pytest.raises(TypeError):
+        casiscan.parse_nmap(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        casiscan.iter_nmap_hosts(42)  # type: ignore[arg-type]
+    with pytest.raises(UnicodeEncodeError):
+        casiscan.parse_nmap('<nmaprun scanner="\udcff"/>')
+
+
+def test_non_utf8_bytes_are_decoded_not_rejected() -> None:
+    # nmap writes non-ASCII bytes one by one; the core keeps them rather than failing the file.
+    run = casiscan.parse_nmap(
+        b'<nmaprun scanner="nmap"><host><address addr="10.0.0.1" addrtype="ipv4"/>'
+        b'<hostnames><hostname name="caf\xe9" type="PTR"/></hostnames></host></nmaprun>'
+    )
+    assert run.hosts[0].hostnames[0].name == "caf\u00e9"
