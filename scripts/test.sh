@@ -14,6 +14,8 @@ pg=$(bash scripts/pg-start.sh)
 export CASISCAN_TEST_PG_URL=$(echo "$pg" | sed -n 1p)
 pgdir=$(echo "$pg" | sed -n 2p)
 trap 'bash scripts/pg-stop.sh "$pgdir"' EXIT
+echo "== libcasiscan for the C tests"
+cargo build -p casiscan-capi
 echo "== cargo test"
 cargo test --workspace --all-features
 bash scripts/test-python.sh

@@ -19,7 +19,11 @@ fn crate_dir() -> &'static Path {
 
 fn compile(source: &Path, out: &Path, extra: &[&str]) {
     let lib = target_dir().join("libcasiscan.a");
-    assert!(lib.exists(), "{} was not built", lib.display());
+    assert!(
+        lib.exists(),
+        "{} was not built: run `cargo build -p casiscan-capi` first (scripts/test.sh does)",
+        lib.display()
+    );
     let status = Command::new("gcc")
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
         .args(extra)

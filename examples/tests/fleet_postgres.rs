@@ -2,12 +2,11 @@
 
 mod common;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_fleet_runs_each_scan_once_and_survives_a_killed_worker() {
+/// A fresh database on the test server, as a URL.
+fn fresh_database(tag: &str) -> String {
     let url = std::env::var("CASISCAN_TEST_PG_URL")
         .expect("CASISCAN_TEST_PG_URL is not set: run scripts/test.sh or scripts/pg-start.sh");
-    // A fresh database per run keeps reruns independent.
-    let db = format!("fleet_{}", std::process::id());
+    let db = format!("{tag}_{}", std::process::id());
     let status = std::process::Command::new("psql")
         .arg(&url)
         .args(["-qc", &format!("CREATE DATABASE {db}")])
@@ -15,5 +14,15 @@ async fn postgres_fleet_runs_each_scan_once_and_survives_a_killed_worker() {
         .expect("psql");
     assert!(status.success());
     let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    common::fleet(&format!("{base}/{db}")).await;
+    format!("{base}/{db}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_soak_with_random_worker_kills_strands_nothing() {
+    common::soak(&fresh_database("soak"), std::time::Duration::from_secs(30)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_fleet_runs_each_scan_once_and_survives_a_killed_worker() {
+    common::fleet(&fresh_database("fleet")).await;
 }
