@@ -220,7 +220,7 @@ pub async fn soak(db: &str, duration: Duration) {
     let mut kills = 0;
     while started.elapsed() < duration {
         for _ in 0..5 {
-            let delay = if seed % 3 == 0 {
+            let delay = if seed.is_multiple_of(3) {
                 "--scan-delay 400ms "
             } else {
                 ""
