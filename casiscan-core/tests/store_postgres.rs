@@ -43,3 +43,56 @@ async fn unreachable_server_is_a_storage_error_naming_it() {
         .expect_err("bad url");
     assert_eq!(err.kind(), casiscan_core::ErrorKind::InvalidInput);
 }
+
+/// With a 30 s poll interval, only LISTEN/NOTIFY can make the worker claim a new scan quickly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_wakes_an_idle_worker_at_once() {
+    use casiscan_core::Client;
+    use casiscan_core::model::{ProviderKind, Scan, ScanState};
+    use casiscan_core::providers::{Providers, ospatch::OsPatchProvider};
+    use casiscan_core::runner::{RunnerIdentity, Worker, WorkerConfig};
+
+    let schema = format!("notify_{}", std::process::id());
+    let store: Arc<dyn Store> = Arc::new(
+        PostgresStore::open_in_schema(&url(), Some(&schema))
+            .await
+            .expect("open"),
+    );
+    let providers = Providers::new().with(Arc::new(OsPatchProvider::default()));
+    let identity = RunnerIdentity {
+        name: "idle".into(),
+        hostname: "idle.example".into(),
+        ips: Vec::new(),
+        public_ips: Vec::new(),
+        providers: vec![ProviderKind::OsPatch],
+    };
+    let mut config = WorkerConfig::new(identity);
+    config.poll = std::time::Duration::from_secs(30);
+    let worker = Worker::new(Arc::clone(&store), providers.clone(), config);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = {
+        let stop = stop.clone();
+        tokio::spawn(async move { worker.run(stop).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let client = Client::new(Arc::clone(&store), providers);
+    let mut scan = Scan::new("o", "wake");
+    scan.provider = ProviderKind::OsPatch;
+    scan.target = "127.0.0.1".into();
+    client.add_scan(&scan).await.expect("add");
+    let queued = std::time::Instant::now();
+    client.start_scan("o/wake").await.expect("start");
+    loop {
+        let s = client.get_scan("o/wake").await.expect("get");
+        if s.state != ScanState::Pending {
+            break;
+        }
+        assert!(
+            queued.elapsed() < std::time::Duration::from_secs(5),
+            "not claimed: NOTIFY did not wake the worker"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.cancel();
+    running.await.expect("join").expect("worker");
+}

@@ -77,7 +77,7 @@ impl Worker {
             let free = self.config.concurrency.saturating_sub(tasks.len());
             self.tick(free, &mut tasks, &stop_running).await?;
             tokio::select! {
-                () = tokio::time::sleep(self.config.poll) => {}
+                () = self.store.wait_for_work(self.config.poll) => {}
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 () = shutdown.cancelled() => {}
             }

@@ -81,6 +81,13 @@ pub trait Store: Send + Sync {
 
     /// A scan's runs, oldest first.
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>>;
+
+    /// Waits until work may be available (a scan was queued) or `timeout` passes.
+    ///
+    /// The default just sleeps (polling); PostgreSQL wakes waiters with LISTEN/NOTIFY.
+    async fn wait_for_work(&self, timeout: std::time::Duration) {
+        tokio::time::sleep(timeout).await;
+    }
 }
 
 /// Refuses a body whose id differs from the addressed record (renames are not supported).

@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tokio::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, MutexGuard, Notify};
+use tokio_postgres::AsyncMessage;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, GenericClient, NoTls};
 
@@ -24,6 +27,8 @@ const POOL_SIZE: usize = 4;
 /// A store on a PostgreSQL server, shared by every runner of a fleet.
 pub struct PostgresStore {
     clients: Vec<Mutex<Client>>,
+    work: Arc<Notify>,
+    _listener: Client,
     next: AtomicUsize,
     label: String,
 }
@@ -93,8 +98,12 @@ impl PostgresStore {
         for _ in 0..POOL_SIZE {
             clients.push(Mutex::new(connect(&config, &label).await?));
         }
+        let work = Arc::new(Notify::new());
+        let listener = listen(&config, &label, Arc::clone(&work)).await?;
         let store = PostgresStore {
             clients,
+            work,
+            _listener: listener,
             next: AtomicUsize::new(0),
             label,
         };
@@ -145,6 +154,34 @@ impl PostgresStore {
         .map_err(|e| pg("migrate", e))?;
         tx.commit().await.map_err(|e| pg("migrate", e))
     }
+}
+
+/// Channel on which queued scans are announced.
+const WORK_CHANNEL: &str = "casiscan_work";
+
+/// A connection that LISTENs for queued scans and wakes `work`'s waiters.
+async fn listen(config: &Config, label: &str, work: Arc<Notify>) -> Result<Client> {
+    let (client, mut connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| Error::storage(format!("cannot connect to {label}: {e}"), e))?;
+    tokio::spawn(async move {
+        while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            match message {
+                Ok(AsyncMessage::Notification(_)) => {
+                    work.notify_one();
+                    work.notify_waiters();
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    client
+        .batch_execute(&format!("LISTEN {WORK_CHANNEL}"))
+        .await
+        .map_err(|e| pg("listen for queued scans", e))?;
+    Ok(client)
 }
 
 async fn connect(config: &Config, label: &str) -> Result<Client> {
@@ -384,6 +421,15 @@ impl Store for PostgresStore {
         let mut next = prev.clone();
         apply_change(&mut next, change, clock::now())?;
         compare_and_set(&tx, &prev, &next).await?;
+        if next.state == ScanState::Pending {
+            // Delivered at commit: waiting runners wake now instead of at their next poll.
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&WORK_CHANNEL, &id.to_string()],
+            )
+            .await
+            .map_err(|e| pg("announce a queued scan", e))?;
+        }
         tx.commit()
             .await
             .map_err(|e| pg("change a scan's state", e))?;
@@ -577,6 +623,10 @@ impl Store for PostgresStore {
         .map_err(|e| pg("append a run", e))?;
         tx.commit().await.map_err(|e| pg("append a run", e))?;
         Ok(stored)
+    }
+
+    async fn wait_for_work(&self, timeout: std::time::Duration) {
+        let _ = tokio::time::timeout(timeout, self.work.notified()).await;
     }
 
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
