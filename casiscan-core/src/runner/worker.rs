@@ -110,7 +110,8 @@ impl Worker {
         let horizon = chrono::Duration::from_std(self.config.lease.lease * 3).unwrap_or_default();
         let live = self.store.live_runners(now - horizon).await?;
         let mut left = free;
-        for scan in self.store.pending_scans(256).await? {
+        let window = u32::try_from(free * 4).unwrap_or(u32::MAX).max(16);
+        for scan in self.store.pending_scans(window).await? {
             if left == 0 {
                 break;
             }
