@@ -35,7 +35,9 @@ mod _casiscan {
         NotFoundError, ParseError, ProviderError, StorageError,
     };
     #[pymodule_export]
-    use crate::nmap::{PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap};
+    use crate::nmap::{
+        PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap, parse_nmap_async,
+    };
     #[pymodule_export]
     use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
     #[pymodule_export]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from casiscan import _casiscan
 from casiscan._casiscan import (
@@ -78,9 +79,15 @@ __all__ = [
     "TargetMode",
     "Worker",
     "__version__",
+    "aparse_nmap",
     "iter_nmap_hosts",
     "parse_nmap",
 ]
+
+
+async def aparse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:
+    """Coroutine twin of `parse_nmap`: parses on the Rust runtime, the event loop keeps running."""
+    return await _casiscan.parse_nmap_async(data)
 
 
 class Client(_casiscan.Client):

@@ -41,6 +41,7 @@ __all__ = [
     "__version__",
     "iter_nmap_hosts",
     "parse_nmap",
+    "parse_nmap_async",
 ]
 
 __version__: str
@@ -335,6 +336,9 @@ class Worker:
 
 def parse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:
     """Parses nmap XML from bytes, a str holding the XML, or a path (os.PathLike)."""
+
+def parse_nmap_async(data: bytes | str | os.PathLike[str]) -> Awaitable[NmapRun]:
+    """Awaitable twin of `parse_nmap` (the XML is parsed on the runtime's blocking pool)."""
 
 def iter_nmap_hosts(path: str | os.PathLike[str]) -> NmapHostIterator:
     """Streams the hosts of an nmap XML file one at a time, in constant memory."""
