@@ -74,6 +74,8 @@ pub enum Command {
     },
     /// Run a runner: claim and execute the scans meant for this machine.
     Worker(crate::cmd_worker::WorkerArgs),
+    /// Report installed packages and missing (security) updates from the local package caches.
+    Ospatch(crate::cmd_ospatch::OsPatchArgs),
     /// Parse an nmap XML file and print the full typed model as JSON.
     ParseNmap {
         /// The `-oX` file.

@@ -18,6 +18,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         println!("{}", render::json(&run));
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Ospatch(args) = cli.command {
+        return crate::cmd_ospatch::run(args);
+    }
     let client = Client::open(&cli.db, providers::defaults()).await?;
     let id = |raw: &str| qualify(&cli.owner, raw);
     match cli.command {
@@ -69,7 +72,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             println!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
             Ok(ExitCode::SUCCESS)
         }
-        Command::ParseNmap { .. } => Ok(ExitCode::SUCCESS),
+        Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
         Command::Worker(args) => crate::cmd_worker::run(&client, args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;

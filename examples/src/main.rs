@@ -1,6 +1,7 @@
 //! `casiscan`: add, run, list and manage scans from the command line.
 
 mod cli;
+mod cmd_ospatch;
 mod cmd_worker;
 mod commands;
 mod render;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod nmap;
+pub mod ospatch;
 
 use async_trait::async_trait;
 use tokio::sync::watch;
@@ -124,5 +125,7 @@ impl std::fmt::Debug for Providers {
 
 /// Every provider built into casiscan, ready to run on this machine.
 pub fn defaults() -> Providers {
-    Providers::new().with(Arc::new(nmap::NmapProvider::new()))
+    Providers::new()
+        .with(Arc::new(nmap::NmapProvider::new()))
+        .with(Arc::new(ospatch::OsPatchProvider::default()))
 }

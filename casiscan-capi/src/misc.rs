@@ -1,0 +1,68 @@
+//! Version, strings, last error and the OS patch report.
+
+use std::ffi::{CString, c_char};
+use std::path::Path;
+
+use crate::boundary::{Failure, copy_last_error, ffi_boundary, owned_string, str_arg, write_out};
+use crate::status::casiscan_status;
+
+/// The library version as a static NUL-terminated string (never freed).
+#[unsafe(no_mangle)]
+pub extern "C" fn casiscan_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Frees a string returned by casiscan. NULL is a no-op.
+///
+/// # Safety
+/// `s` must be NULL or a string returned by casiscan, not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_string_free(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    // SAFETY: `s` came from CString::into_raw in this library and is freed once (caller contract).
+    drop(unsafe { CString::from_raw(s) });
+}
+
+/// Copies this thread's last error message into `buf` (at most `len - 1` bytes plus a NUL).
+///
+/// `*written` receives the full message length (without NUL): if it is `>= len` the copy was
+/// truncated. With `buf == NULL` and `len == 0` only the length is reported. The message of a
+/// successful call is empty.
+///
+/// # Safety
+/// `buf` must be NULL or valid for `len` bytes; `written` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_last_error_message(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> casiscan_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { copy_last_error(buf, len, written) }
+}
+
+/// Writes the OS patch report (Debian/Ubuntu) of the tree under `root` ("/" for this machine) as JSON.
+///
+/// # Safety
+/// `root` must be a NUL-terminated string; `out_json` must be writable; free the result with
+/// `casiscan_string_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_os_patch_report_json(
+    root: *const c_char,
+    out_json: *mut *mut c_char,
+) -> casiscan_status {
+    ffi_boundary(|| {
+        // SAFETY: caller contract on `root`.
+        let root = unsafe { str_arg(root, "root") }?;
+        if out_json.is_null() {
+            return Err(crate::boundary::null("out_json"));
+        }
+        let report = casiscan_core::providers::ospatch::debian_report(Path::new(root))?;
+        let json = serde_json::to_string(&report)
+            .map_err(|e| Failure(casiscan_status::Parse, e.to_string()))?;
+        // SAFETY: checked non-NULL above; caller contract.
+        unsafe { write_out(out_json, owned_string(json)?, "out_json") }
+    })
+}

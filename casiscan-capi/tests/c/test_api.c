@@ -1,0 +1,203 @@
+/* Tests of the casiscan C API: success, NULL arguments, error statuses and messages, _free(NULL).
+ * Usage: test_api SCRATCH_DIR   (prints "N passed, N failed"; exit 1 on any failure). */
+#include "casiscan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (cond) {                                                              \
+            passed++;                                                            \
+        } else {                                                                 \
+            failed++;                                                            \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
+        }                                                                        \
+    } while (0)
+
+static char last[512];
+
+static const char *last_error(void) {
+    size_t written = 0;
+    if (casiscan_last_error_message(last, sizeof last, &written) != CASISCAN_STATUS_OK) {
+        return "<no message>";
+    }
+    return last;
+}
+
+static const char XML[] =
+    "<nmaprun scanner=\"nmap\" version=\"7.94\"><host><status state=\"up\"/>"
+    "<address addr=\"10.0.0.1\" addrtype=\"ipv4\"/><ports>"
+    "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/><service name=\"ssh\"/></port>"
+    "</ports></host></nmaprun>";
+
+static void test_version_and_errors(void) {
+    const char *v = casiscan_version();
+    CHECK(v != NULL && strlen(v) > 0);
+    casiscan_string_free(NULL);
+    casiscan_client_free(NULL);
+    casiscan_nmap_run_free(NULL);
+
+    casiscan_nmap_run *run = NULL;
+    CHECK(casiscan_nmap_parse(NULL, 3, &run) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(strstr(last_error(), "data") != NULL);
+    size_t full = 0;
+    char tiny[5];
+    CHECK(casiscan_last_error_message(tiny, sizeof tiny, &full) == CASISCAN_STATUS_OK);
+    CHECK(full > 4 && strlen(tiny) == 4); /* truncated, NUL-terminated */
+    CHECK(casiscan_last_error_message(NULL, 0, &full) == CASISCAN_STATUS_OK && full > 0);
+    CHECK(casiscan_last_error_message(NULL, 10, &full) == CASISCAN_STATUS_NULL_ARGUMENT);
+}
+
+static void test_nmap(const char *dir) {
+    casiscan_nmap_run *run = NULL;
+    CHECK(casiscan_nmap_parse((const uint8_t *)XML, strlen(XML), NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    const char *bad = "<nmaprun>\n<host></hots>";
+    CHECK(casiscan_nmap_parse((const uint8_t *)bad, strlen(bad), &run) == CASISCAN_STATUS_PARSE);
+    CHECK(run == NULL); /* outputs only on success */
+    CHECK(strstr(last_error(), "line 2") != NULL);
+    CHECK(casiscan_nmap_parse((const uint8_t *)XML, strlen(XML), &run) == CASISCAN_STATUS_OK);
+    CHECK(run != NULL);
+
+    size_t hosts = 0, ports = 0;
+    bool incomplete = true;
+    CHECK(casiscan_nmap_run_host_count(run, &hosts) == CASISCAN_STATUS_OK && hosts == 1);
+    CHECK(casiscan_nmap_run_host_count(NULL, &hosts) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_host_count(run, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_incomplete(run, &incomplete) == CASISCAN_STATUS_OK && !incomplete);
+    CHECK(casiscan_nmap_run_incomplete(run, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    char *addr = NULL;
+    CHECK(casiscan_nmap_run_host_address(run, 0, &addr) == CASISCAN_STATUS_OK && strcmp(addr, "10.0.0.1") == 0);
+    casiscan_string_free(addr);
+    addr = NULL;
+    CHECK(casiscan_nmap_run_host_address(run, 5, &addr) == CASISCAN_STATUS_NOT_FOUND && addr == NULL);
+    CHECK(strstr(last_error(), "no host 5") != NULL);
+    CHECK(casiscan_nmap_run_host_address(run, 0, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_port_count(run, 0, &ports) == CASISCAN_STATUS_OK && ports == 1);
+    CHECK(casiscan_nmap_run_port_count(run, 3, &ports) == CASISCAN_STATUS_NOT_FOUND);
+    uint32_t number = 0;
+    char *state = NULL, *service = NULL;
+    CHECK(casiscan_nmap_run_port(run, 0, 0, &number, &state, &service) == CASISCAN_STATUS_OK);
+    CHECK(number == 22 && strcmp(state, "open") == 0 && strcmp(service, "ssh") == 0);
+    casiscan_string_free(state);
+    casiscan_string_free(service);
+    CHECK(casiscan_nmap_run_port(run, 0, 9, &number, &state, &service) == CASISCAN_STATUS_NOT_FOUND);
+    CHECK(casiscan_nmap_run_port(run, 0, 0, NULL, &state, &service) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_port(run, 0, 0, &number, NULL, &service) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_port(run, 0, 0, &number, &state, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    char *json = NULL;
+    CHECK(casiscan_nmap_run_to_json(run, &json) == CASISCAN_STATUS_OK && strstr(json, "\"portid\":22") != NULL);
+    casiscan_string_free(json);
+    CHECK(casiscan_nmap_run_to_json(run, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    casiscan_nmap_run_free(run);
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scan.xml", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(XML, f);
+        fclose(f);
+    }
+    run = NULL;
+    CHECK(casiscan_nmap_parse_file(path, &run) == CASISCAN_STATUS_OK && run != NULL);
+    casiscan_nmap_run_free(run);
+    run = NULL;
+    CHECK(casiscan_nmap_parse_file("/nonexistent/scan.xml", &run) == CASISCAN_STATUS_IO && run == NULL);
+    CHECK(strstr(last_error(), "/nonexistent/scan.xml") != NULL);
+    CHECK(casiscan_nmap_parse_file(NULL, &run) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_parse_file(path, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_parse_file("\xff\xfe", &run) == CASISCAN_STATUS_INVALID_UTF8);
+}
+
+static void test_client(const char *dir) {
+    char db[1024];
+    snprintf(db, sizeof db, "%s/capi.db", dir);
+    casiscan_client *client = NULL;
+    CHECK(casiscan_client_new(NULL, &client) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_new(db, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_new("postgres://[bad", &client) == CASISCAN_STATUS_INVALID_INPUT && client == NULL);
+    CHECK(casiscan_client_new(db, &client) == CASISCAN_STATUS_OK && client != NULL);
+
+    const char *scan = "{\"owner\":\"admin\",\"name\":\"web\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                       "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"127.0.0.1\",\"command\":\"-sT -p 22\"}";
+    char *out = NULL;
+    CHECK(casiscan_client_add_scan(client, scan, &out) == CASISCAN_STATUS_OK && strstr(out, "\"state\":\"Created\"") != NULL);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_add_scan(client, scan, &out) == CASISCAN_STATUS_CONFLICT && out == NULL);
+    CHECK(strstr(last_error(), "already exists") != NULL);
+    CHECK(casiscan_client_add_scan(client, "{not json", &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(casiscan_client_add_scan(NULL, scan, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_add_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_add_scan(client, scan, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    const char *hostile = "{\"owner\":\"admin\",\"name\":\"evil\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                          "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"-oN /etc/passwd\"}";
+    CHECK(casiscan_client_add_scan(client, hostile, &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(strstr(last_error(), "invalid target") != NULL);
+
+    CHECK(casiscan_client_get_scan(client, "admin/web", &out) == CASISCAN_STATUS_OK && strstr(out, "127.0.0.1") != NULL);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_get_scan(client, "admin/none", &out) == CASISCAN_STATUS_NOT_FOUND);
+    CHECK(strstr(last_error(), "not found") != NULL);
+    CHECK(casiscan_client_get_scan(client, "a/b/c", &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(casiscan_client_get_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+
+    casiscan_scan_state st = CASISCAN_SCAN_STATE_FAILED;
+    CHECK(casiscan_client_scan_state(client, "admin/web", &st) == CASISCAN_STATUS_OK && st == CASISCAN_SCAN_STATE_CREATED);
+    CHECK(casiscan_client_scan_state(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+
+    CHECK(casiscan_client_list_scans(client, "admin", 1, 10, &out) == CASISCAN_STATUS_OK && strstr(out, "\"total\":1") != NULL);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_list_scans(client, NULL, 0, 0, &out) == CASISCAN_STATUS_OK);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_list_scans(client, "admin", 0, 10, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+
+    const char *edit = "{\"owner\":\"admin\",\"name\":\"web\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                       "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"::1\",\"command\":\"-sT -p 80\"}";
+    CHECK(casiscan_client_update_scan(client, "admin/web", edit, &out) == CASISCAN_STATUS_OK && strstr(out, "::1") != NULL);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_update_scan(client, "admin/web", NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+
+    CHECK(casiscan_client_start_scan(client, "admin/web", &out) == CASISCAN_STATUS_OK && strstr(out, "Pending") != NULL);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_update_scan(client, "admin/web", edit, &out) == CASISCAN_STATUS_CONFLICT);
+    CHECK(casiscan_client_clear_scan(client, "admin/web", &out) == CASISCAN_STATUS_CONFLICT);
+    CHECK(strstr(last_error(), "Pending") != NULL);
+    CHECK(casiscan_client_cancel_scan(client, "admin/web", &out) == CASISCAN_STATUS_OK && strstr(out, "Canceled") != NULL);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_clear_scan(client, "admin/web", &out) == CASISCAN_STATUS_OK && strstr(out, "Created") != NULL);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_start_scan(NULL, "admin/web", &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_cancel_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_clear_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+
+    CHECK(casiscan_client_delete_scan(client, "admin/web", false) == CASISCAN_STATUS_OK);
+    CHECK(casiscan_client_delete_scan(client, "admin/web", false) == CASISCAN_STATUS_NOT_FOUND);
+    CHECK(casiscan_client_delete_scan(NULL, "admin/web", false) == CASISCAN_STATUS_NULL_ARGUMENT);
+    casiscan_client_free(client);
+}
+
+static void test_os_patch(void) {
+    char *json = NULL;
+    CHECK(casiscan_os_patch_report_json("/nonexistent-root", &json) == CASISCAN_STATUS_IO && json == NULL);
+    CHECK(strstr(last_error(), "dpkg/status") != NULL);
+    CHECK(casiscan_os_patch_report_json(NULL, &json) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_os_patch_report_json("/", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_os_patch_report_json("/", &json) == CASISCAN_STATUS_OK && strstr(json, "\"installed\"") != NULL);
+    casiscan_string_free(json);
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "/tmp";
+    test_version_and_errors();
+    test_nmap(dir);
+    test_client(dir);
+    test_os_patch();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

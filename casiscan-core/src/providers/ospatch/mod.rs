@@ -1,0 +1,18 @@
+//! The OS patch provider: installed packages, available and security updates from local caches.
+//!
+//! Debian/Ubuntu (dpkg + apt lists) is implemented; RPM and Windows are not yet.
+
+mod apt_lists;
+mod deb822;
+mod debversion;
+mod decompress;
+mod dpkg_status;
+mod policy;
+mod provider;
+mod report;
+
+pub use apt_lists::Source;
+pub use debversion::compare as compare_debian_versions;
+pub use dpkg_status::InstalledPackage;
+pub use provider::{OsPatchProvider, PatchRow, Verb, rows, summary};
+pub use report::{OsPatchReport, Reboot, Summary, Update, debian_report};

@@ -1,0 +1,338 @@
+//! The OS patch report for Debian/Ubuntu: installed set, updates with apt's candidate,
+//! security updates by the version-range rule, reboot state and recommendations.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::apt_lists::{Offer, Source, read_lists};
+use super::debversion::compare;
+use super::dpkg_status::{InstalledPackage, native_arch, parse_status};
+use super::policy::{candidate, default_release, prioritise, read_pins};
+use crate::error::{Error, Result};
+
+/// One available update.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Update {
+    /// Package name.
+    pub name: String,
+    /// Installed version's architecture.
+    pub arch: String,
+    /// Installed version.
+    pub installed_version: String,
+    /// apt's candidate.
+    pub candidate_version: String,
+    /// Suites offering the candidate.
+    pub suites: Vec<String>,
+    /// Priority of the candidate.
+    pub candidate_priority: i32,
+    /// Some security-archive version lies in (installed, candidate].
+    pub is_security: bool,
+    /// The candidate itself is in a security archive.
+    pub candidate_in_security_archive: bool,
+    /// The lowest security version in that range.
+    pub security_version: Option<String>,
+    /// Advisory ids (none are available offline on Debian/Ubuntu).
+    pub advisories: Vec<String>,
+    /// CVE ids (none are available offline on Debian/Ubuntu).
+    pub cve_ids: Vec<String>,
+    /// Held with `apt-mark hold`: apt-get upgrade keeps it back.
+    pub held: bool,
+    /// Ubuntu phased-update percentage of the candidate.
+    pub phased_percentage: Option<u32>,
+    /// Download size of the candidate in bytes.
+    pub download_size: Option<u64>,
+}
+
+/// Whether a reboot is needed; `required: null` means unknown, never a guess.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reboot {
+    /// True, false or unknown.
+    pub required: Option<bool>,
+    /// Why.
+    pub reasons: Vec<String>,
+    /// Packages listed in `run/reboot-required.pkgs`.
+    pub packages: Vec<String>,
+    /// The running kernel release.
+    pub running_kernel: Option<String>,
+}
+
+/// Counts for the one-line summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Installed packages.
+    pub installed_count: usize,
+    /// Available updates.
+    pub updates_count: usize,
+    /// Security updates (version-range rule).
+    pub security_updates_count: usize,
+    /// Updates whose candidate is in a security archive.
+    pub security_candidate_count: usize,
+    /// Held updates.
+    pub held_count: usize,
+    /// Newest Release `Date` of the lists.
+    pub metadata_as_of: Option<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OsPatchReport {
+    /// Which backend produced it.
+    pub backend: &'static str,
+    /// `PRETTY_NAME` from os-release.
+    pub os: Option<String>,
+    /// Native architecture.
+    pub arch: String,
+    /// Package sources with their priorities.
+    pub sources: Vec<Source>,
+    /// Installed packages.
+    pub installed: Vec<InstalledPackage>,
+    /// Available updates, sorted by name.
+    pub updates: Vec<Update>,
+    /// Reboot state.
+    pub reboot: Reboot,
+    /// Counts.
+    pub summary: Summary,
+    /// What to do next.
+    pub recommendations: Vec<String>,
+    /// Files that could not be read or records that were ignored.
+    pub warnings: Vec<String>,
+}
+
+/// Builds the report from the dpkg and apt files under `root`.
+pub fn debian_report(root: &Path) -> Result<OsPatchReport> {
+    let status_path = root.join("var/lib/dpkg/status");
+    let text = std::fs::read_to_string(&status_path).map_err(|source| Error::Io {
+        path: status_path.display().to_string(),
+        source,
+    })?;
+    let installed = parse_status(&text).map_err(|m| Error::Parse {
+        message: format!("{}: {m}", status_path.display()),
+        line: None,
+        column: None,
+    })?;
+    if installed.is_empty() {
+        return Err(Error::parse(format!(
+            "{}: no installed package",
+            status_path.display()
+        )));
+    }
+    let arch = native_arch(&installed);
+    let names: std::collections::HashSet<String> =
+        installed.iter().map(|p| p.name.clone()).collect();
+    let mut lists = read_lists(&root.join("var/lib/apt/lists"), &|n| names.contains(n));
+    let mut warnings = std::mem::take(&mut lists.warnings);
+    if lists.sources.is_empty() {
+        warnings.push(
+            "no apt package lists found: run `apt-get update`; no update can be reported".into(),
+        );
+    }
+    let pins = read_pins(root, &mut warnings);
+    prioritise(&mut lists.sources, &pins, default_release(root).as_deref());
+    let updates = updates(&installed, &lists.offers, &lists.sources, &pins, &arch);
+    let reboot = reboot(root, &installed);
+    let summary = Summary {
+        installed_count: installed.len(),
+        updates_count: updates.len(),
+        security_updates_count: updates.iter().filter(|u| u.is_security).count(),
+        security_candidate_count: updates
+            .iter()
+            .filter(|u| u.candidate_in_security_archive)
+            .count(),
+        held_count: updates.iter().filter(|u| u.held).count(),
+        metadata_as_of: lists
+            .sources
+            .iter()
+            .filter_map(|s| s.release_date.clone())
+            .max(),
+    };
+    let recommendations = recommend(&updates, &lists.sources, &reboot);
+    Ok(OsPatchReport {
+        backend: "dpkg-apt",
+        os: os_name(root),
+        arch,
+        sources: lists.sources,
+        installed,
+        updates,
+        reboot,
+        summary,
+        recommendations,
+        warnings,
+    })
+}
+
+fn key_arch<'a>(arch: &'a str, native: &'a str) -> &'a str {
+    if arch == "all" { native } else { arch }
+}
+
+fn updates(
+    installed: &[InstalledPackage],
+    offers: &[Offer],
+    sources: &[Source],
+    pins: &[super::policy::Pin],
+    native: &str,
+) -> Vec<Update> {
+    let mut by_key: HashMap<(&str, &str), Vec<&Offer>> = HashMap::new();
+    for o in offers {
+        by_key
+            .entry((o.name.as_str(), key_arch(&o.arch, native)))
+            .or_default()
+            .push(o);
+    }
+    let mut out = Vec::new();
+    for pkg in installed {
+        let Some(offered) = by_key.get(&(pkg.name.as_str(), key_arch(&pkg.arch, native))) else {
+            continue;
+        };
+        let Some((cand, prio)) = candidate(&pkg.name, offered, sources, pins, Some(&pkg.version))
+        else {
+            continue;
+        };
+        if compare(&cand, &pkg.version) != Ordering::Greater {
+            continue;
+        }
+        let of_cand: Vec<&&Offer> = offered.iter().filter(|o| o.version == cand).collect();
+        let mut suites: Vec<String> = of_cand
+            .iter()
+            .map(|o| sources[o.source].suite.clone())
+            .collect();
+        suites.dedup();
+        let security_version = offered
+            .iter()
+            .filter(|o| sources[o.source].is_security)
+            .filter(|o| {
+                compare(&o.version, &pkg.version) == Ordering::Greater
+                    && compare(&o.version, &cand) != Ordering::Greater
+            })
+            .map(|o| o.version.clone())
+            .min_by(|a, b| compare(a, b));
+        out.push(Update {
+            name: pkg.name.clone(),
+            arch: pkg.arch.clone(),
+            installed_version: pkg.version.clone(),
+            is_security: security_version.is_some(),
+            candidate_in_security_archive: of_cand.iter().any(|o| sources[o.source].is_security),
+            security_version,
+            suites,
+            candidate_priority: prio,
+            advisories: Vec::new(),
+            cve_ids: Vec::new(),
+            held: pkg.held(),
+            phased_percentage: of_cand.iter().find_map(|o| o.phased),
+            download_size: of_cand.iter().find_map(|o| o.size),
+            candidate_version: cand,
+        });
+    }
+    out.sort_by(|a, b| (a.name.as_str(), a.arch.as_str()).cmp(&(b.name.as_str(), b.arch.as_str())));
+    out
+}
+
+fn reboot(root: &Path, installed: &[InstalledPackage]) -> Reboot {
+    let flag = root.join("run/reboot-required");
+    let packages: Vec<String> = std::fs::read_to_string(root.join("run/reboot-required.pkgs"))
+        .map(|t| {
+            t.lines()
+                .map(str::to_string)
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let running = if root == Path::new("/") {
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .ok()
+            .map(|s| s.trim().to_string())
+    } else {
+        None
+    };
+    if flag.exists() {
+        return Reboot {
+            required: Some(true),
+            reasons: vec![format!("{} exists", flag.display())],
+            packages,
+            running_kernel: running,
+        };
+    }
+    let kernels: Vec<&InstalledPackage> = installed
+        .iter()
+        .filter(|p| p.name.starts_with("linux-image-") && p.state == "installed")
+        .collect();
+    let (required, reasons) = match &running {
+        Some(r) if kernels.iter().any(|k| k.name == format!("linux-image-{r}")) => {
+            let newest = kernels
+                .iter()
+                .filter_map(|k| k.name.strip_prefix("linux-image-"))
+                .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                .max_by(|a, b| compare(a, b));
+            match newest {
+                Some(n) if compare(n, r) == Ordering::Greater => (
+                    Some(true),
+                    vec![format!("kernel {n} is installed but {r} is running")],
+                ),
+                _ => (
+                    Some(false),
+                    vec![format!("the running kernel {r} is the newest installed")],
+                ),
+            }
+        }
+        Some(r) => (
+            None,
+            vec![format!(
+                "the running kernel {r} is not from an installed package"
+            )],
+        ),
+        None => (
+            None,
+            vec!["the running kernel of this root is unknown".to_string()],
+        ),
+    };
+    Reboot {
+        required,
+        reasons,
+        packages,
+        running_kernel: running,
+    }
+}
+
+fn recommend(updates: &[Update], sources: &[Source], reboot: &Reboot) -> Vec<String> {
+    let mut out = Vec::new();
+    let security: Vec<&str> = updates
+        .iter()
+        .filter(|u| u.is_security && !u.held)
+        .map(|u| u.name.as_str())
+        .collect();
+    if !security.is_empty() {
+        out.push(format!(
+            "apply {} security updates: apt-get install --only-upgrade {}",
+            security.len(),
+            security.join(" ")
+        ));
+    }
+    for u in updates.iter().filter(|u| u.is_security && u.held) {
+        out.push(format!(
+            "{} is held but has a security update to {}",
+            u.name, u.candidate_version
+        ));
+    }
+    if !sources.is_empty() && !sources.iter().any(|s| s.is_security) {
+        out.push("no security archive is configured: security updates cannot be identified".into());
+    }
+    if reboot.required == Some(true) {
+        out.push("reboot to finish applying updates".into());
+    }
+    out
+}
+
+fn os_name(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("etc/os-release"))
+        .or_else(|_| std::fs::read_to_string(root.join("usr/lib/os-release")))
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"').to_string())
+}
