@@ -8,8 +8,10 @@ mod client;
 mod convert;
 mod enums;
 mod errors;
-mod nmap;
+#[macro_use]
 mod nmap_leaf;
+mod nmap;
+mod ospatch;
 mod output;
 mod pyser;
 mod runtime;
@@ -40,6 +42,11 @@ mod _casiscan {
     };
     #[pymodule_export]
     use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
+    #[pymodule_export]
+    use crate::ospatch::{
+        PyInstalledPackage, PyOsPatchReport, PyOsPatchSummary, PyOsPatchUpdate, PyReboot,
+        os_patch_report,
+    };
     #[pymodule_export]
     use crate::output::PyRunOutput;
     #[pymodule_export]
