@@ -14,7 +14,8 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy
 
 echo "== python: build and install the wheel"
-(cd casiscan-py && "$venv/bin/maturin" build --release -q -o "$wheels" -i "$venv/bin/python")
+# Debug profile: shares most artifacts with `cargo test`; benches/python/run.sh builds release.
+(cd casiscan-py && "$venv/bin/maturin" build -q -o "$wheels" -i "$venv/bin/python")
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/casiscan-*.whl
 
 echo "== python: build the CLI (tests compare to_dict() with its parse-nmap JSON)"

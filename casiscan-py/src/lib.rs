@@ -8,8 +8,10 @@ mod client;
 mod convert;
 mod enums;
 mod errors;
-mod nmap;
+#[macro_use]
 mod nmap_leaf;
+mod nmap;
+mod ospatch;
 mod output;
 mod pyser;
 mod runtime;
@@ -35,9 +37,16 @@ mod _casiscan {
         NotFoundError, ParseError, ProviderError, StorageError,
     };
     #[pymodule_export]
-    use crate::nmap::{PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap};
+    use crate::nmap::{
+        PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap, parse_nmap_async,
+    };
     #[pymodule_export]
     use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
+    #[pymodule_export]
+    use crate::ospatch::{
+        PyInstalledPackage, PyOsPatchReport, PyOsPatchSummary, PyOsPatchUpdate, PyReboot,
+        os_patch_report,
+    };
     #[pymodule_export]
     use crate::output::PyRunOutput;
     #[pymodule_export]

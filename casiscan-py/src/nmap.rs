@@ -308,27 +308,81 @@ fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {
     }
 }
 
+/// What `parse_nmap` was given: XML in memory (borrowed or owned) or a file.
+enum Input<'a> {
+    Xml(&'a [u8]),
+    Path(PathBuf),
+}
+
+/// Sorts the argument of `parse_nmap` into XML or a path, refusing anything else.
+fn input<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<Input<'a>> {
+    if let Ok(bytes) = data.cast::<PyBytes>() {
+        Ok(Input::Xml(bytes.as_bytes()))
+    } else if let Ok(text) = data.cast::<PyString>() {
+        Ok(Input::Xml(text.to_str()?.as_bytes()))
+    } else if data.hasattr("__fspath__")? {
+        Ok(Input::Path(data.extract()?))
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "parse_nmap() takes bytes, str (the XML) or an os.PathLike, not {}",
+            data.get_type().name()?
+        )))
+    }
+}
+
+fn parse_input(input: &Input<'_>) -> casiscan_core::Result<PyNmapRun> {
+    let run = match input {
+        Input::Xml(raw) => nmap::parse(raw)?,
+        Input::Path(path) => nmap::parse_file(path)?,
+    };
+    Ok(PyNmapRun { run: Arc::new(run) })
+}
+
 /// Parses nmap XML (`-oX`) from bytes, from a str holding the XML, or from a path
 /// (`os.PathLike`); the interpreter is released while Rust parses.
 #[pyfunction]
 pub fn parse_nmap(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyNmapRun> {
-    let parsed = if let Ok(bytes) = data.cast::<PyBytes>() {
-        let raw: &[u8] = bytes.as_bytes();
-        py.detach(|| nmap::parse(raw))
-    } else if let Ok(text) = data.cast::<PyString>() {
-        let raw: &str = text.to_str()?;
-        py.detach(|| nmap::parse(raw.as_bytes()))
-    } else if data.hasattr("__fspath__")? {
-        let path: PathBuf = data.extract()?;
-        py.detach(|| nmap::parse_file(&path))
-    } else {
-        return Err(PyTypeError::new_err(format!(
-            "parse_nmap() takes bytes, str (the XML) or an os.PathLike, not {}",
-            data.get_type().name()?
-        )));
+    let input = input(data)?;
+    py.detach(|| parse_input(&input)).map_err(to_py_err)
+}
+
+/// Awaitable twin of `parse_nmap`: parses on the runtime's blocking pool (XML is copied).
+#[pyfunction]
+pub fn parse_nmap_async<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let owned = match input(data)? {
+        Input::Xml(raw) => OwnedInput::Xml(raw.to_vec()),
+        Input::Path(path) => OwnedInput::Path(path),
     };
-    let run = parsed.map_err(to_py_err)?;
-    Ok(PyNmapRun { run: Arc::new(run) })
+    crate::runtime::awaitable(
+        py,
+        async move {
+            let task = tokio::task::spawn_blocking(move || {
+                let input = match &owned {
+                    OwnedInput::Xml(raw) => Input::Xml(raw),
+                    OwnedInput::Path(path) => Input::Path(path.clone()),
+                };
+                parse_input(&input)
+            });
+            match task.await {
+                Ok(result) => result,
+                Err(e) if e.is_cancelled() => {
+                    Err(Error::Canceled("the nmap parse task was canceled".into()))
+                }
+                // A panic in the parser stays a panic (PyO3 raises PanicException).
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        },
+        |run| run,
+    )
+}
+
+/// `Input` with the XML owned, to move into a task.
+enum OwnedInput {
+    Xml(Vec<u8>),
+    Path(PathBuf),
 }
 
 /// Reads the hosts of an nmap XML file one at a time, in constant memory.

@@ -147,3 +147,21 @@ def test_non_utf8_bytes_are_decoded_not_rejected() -> None:
         b'<hostnames><hostname name="caf\xe9" type="PTR"/></hostnames></host></nmaprun>'
     )
     assert run.hosts[0].hostnames[0].name == "caf\u00e9"
+
+
+def test_the_coroutine_twin_parses_the_same_run() -> None:
+    import asyncio
+
+    async def main() -> list[str]:
+        runs = await asyncio.gather(
+            casiscan.aparse_nmap(BANNER),
+            casiscan.aparse_nmap(BANNER.read_bytes()),
+            casiscan.aparse_nmap(BANNER.read_text(encoding="utf-8")),
+        )
+        with pytest.raises(casiscan.ParseError):
+            await casiscan.aparse_nmap(b"<nmaprun><host></nmaprun>")
+        with pytest.raises(TypeError):
+            await casiscan.aparse_nmap(1.5)  # type: ignore[arg-type]
+        return [r.to_json() for r in runs]
+
+    assert set(asyncio.run(main())) == {casiscan.parse_nmap(BANNER).to_json()}

@@ -58,3 +58,20 @@ def test_a_forked_child_gets_a_clear_error_instead_of_a_hang(client: casiscan.Cl
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
     assert client.get_scan("admin/before-fork").id == "admin/before-fork"
+
+
+def test_blocking_calls_release_the_interpreter(client: casiscan.Client) -> None:
+    # run_worker blocks its caller for 0.6 s in Rust; if it held the GIL, this thread's loop
+    # would stall for that long.
+    worker_thread = threading.Thread(target=client.run_worker, args=(0.6,), daemon=True)
+    import time
+
+    worker_thread.start()
+    last = time.monotonic()
+    longest_gap = 0.0
+    while worker_thread.is_alive():
+        now = time.monotonic()
+        longest_gap = max(longest_gap, now - last)
+        last = now
+    worker_thread.join(TIMEOUT_SECONDS)
+    assert longest_gap < 0.3, f"the interpreter was blocked for {longest_gap:.2f} s"

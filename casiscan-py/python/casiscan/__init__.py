@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from casiscan import _casiscan
 from casiscan._casiscan import (
     Asset,
+    InstalledPackage,
     NmapAddress,
     NmapHost,
     NmapHostIterator,
@@ -21,7 +23,11 @@ from casiscan._casiscan import (
     NmapRun,
     NmapScript,
     NmapService,
+    OsPatchReport,
+    OsPatchSummary,
+    OsPatchUpdate,
     ProviderKind,
+    Reboot,
     RunOutput,
     Scan,
     ScanPage,
@@ -31,6 +37,7 @@ from casiscan._casiscan import (
     Worker,
     __version__,
     iter_nmap_hosts,
+    os_patch_report,
     parse_nmap,
 )
 from casiscan.exceptions import (
@@ -54,6 +61,7 @@ __all__ = [
     "CasiscanIOError",
     "Client",
     "ConflictError",
+    "InstalledPackage",
     "InvalidInputError",
     "NmapAddress",
     "NmapHost",
@@ -66,9 +74,13 @@ __all__ = [
     "NmapScript",
     "NmapService",
     "NotFoundError",
+    "OsPatchReport",
+    "OsPatchSummary",
+    "OsPatchUpdate",
     "ParseError",
     "ProviderError",
     "ProviderKind",
+    "Reboot",
     "RunOutput",
     "Scan",
     "ScanPage",
@@ -78,9 +90,22 @@ __all__ = [
     "TargetMode",
     "Worker",
     "__version__",
+    "aos_patch_report",
+    "aparse_nmap",
     "iter_nmap_hosts",
+    "os_patch_report",
     "parse_nmap",
 ]
+
+
+async def aos_patch_report(root: str | os.PathLike[str] = "/") -> OsPatchReport:
+    """Coroutine twin of `os_patch_report` (runs in a thread; the event loop keeps running)."""
+    return await asyncio.to_thread(os_patch_report, root)
+
+
+async def aparse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:
+    """Coroutine twin of `parse_nmap`: parses on the Rust runtime, the event loop keeps running."""
+    return await _casiscan.parse_nmap_async(data)
 
 
 class Client(_casiscan.Client):
