@@ -252,3 +252,47 @@ fn streaming_reader_yields_header_hosts_then_runstats() {
     );
     assert!(trailer.hosts.is_empty());
 }
+
+/// Random truncations and byte mutations of every real fixture never panic: each gives a run or
+/// a typed error.
+#[test]
+fn mutated_fixtures_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/nmap/public");
+    let mut files = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "xml") {
+                files.push(p);
+            }
+        }
+    }
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    let mut rand = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let mut cases = 0;
+    for path in &files {
+        let data = std::fs::read(path).expect("read");
+        for _ in 0..20 {
+            let mut bytes = data[..rand(data.len() + 1)].to_vec();
+            for _ in 0..rand(4) {
+                if !bytes.is_empty() {
+                    let at = rand(bytes.len());
+                    let alphabet = b"<>&;\"'/=\0\xff#x";
+                    bytes[at] = alphabet[rand(alphabet.len())];
+                }
+            }
+            let outcome = std::panic::catch_unwind(|| nmap::parse(&bytes).map(|r| r.hosts.len()));
+            assert!(outcome.is_ok(), "{} panicked on a mutation", path.display());
+            cases += 1;
+        }
+    }
+    assert!(cases >= 1000, "{cases}");
+}

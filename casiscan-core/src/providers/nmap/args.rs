@@ -178,7 +178,11 @@ pub const TARGET_PLACEHOLDER: &str = "%s";
 
 /// Checks `command` and returns nmap's argv with the target in place (or appended).
 pub fn build_argv(command: &str, target: &str) -> Result<Vec<String>> {
-    let words = split(command)?;
+    let mut words = split(command)?;
+    if words.is_empty() {
+        // Casibase's default: a ping scan.
+        words = vec!["-sn".to_string(), TARGET_PLACEHOLDER.to_string()];
+    }
     let mut argv = Vec::with_capacity(words.len() + 1);
     let mut placed = false;
     let mut i = 0;
@@ -374,7 +378,7 @@ mod tests {
             ["-sT", "-p", "22,80", "10.0.0.1"]
         );
         assert_eq!(build_argv("-T4 -F", "::1").unwrap(), ["-T4", "-F", "::1"]);
-        assert_eq!(build_argv("", "h").unwrap(), ["h"]);
+        assert_eq!(build_argv("", "h").unwrap(), ["-sn", "h"]);
         assert_eq!(
             build_argv(
                 "--script \"default and safe\" --script-args=http.useragent=x -p22",

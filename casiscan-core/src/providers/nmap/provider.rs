@@ -16,6 +16,7 @@ use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunReques
 #[derive(Debug, Clone, Default)]
 pub struct NmapProvider {
     binary: Option<PathBuf>,
+    version: std::sync::Arc<tokio::sync::OnceCell<Option<String>>>,
 }
 
 impl NmapProvider {
@@ -28,7 +29,29 @@ impl NmapProvider {
     pub fn with_binary(path: impl Into<PathBuf>) -> Self {
         NmapProvider {
             binary: Some(path.into()),
+            version: Default::default(),
         }
+    }
+
+    /// nmap's version line, from `nmap --version` run once and cached; `None` if it cannot run.
+    pub async fn version(&self) -> Option<String> {
+        self.version
+            .get_or_init(|| async {
+                let binary = self.binary().ok()?;
+                let out = tokio::process::Command::new(binary)
+                    .arg("--version")
+                    .stdin(std::process::Stdio::null())
+                    .kill_on_drop(true)
+                    .output()
+                    .await
+                    .ok()?;
+                let text = String::from_utf8_lossy(&out.stdout);
+                out.status
+                    .success()
+                    .then(|| text.lines().next().unwrap_or("").trim().to_string())
+            })
+            .await
+            .clone()
     }
 
     fn binary(&self) -> Result<PathBuf> {
@@ -50,7 +73,7 @@ impl Provider for NmapProvider {
     }
 
     async fn available(&self) -> bool {
-        self.binary().is_ok_and(|b| b.exists())
+        self.version().await.is_some()
     }
 
     fn validate_command(&self, command: &str) -> Result<()> {
