@@ -63,9 +63,11 @@ impl<R: BufRead> BufRead for Counted<R> {
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             let used = &buf[..amt.min(buf.len())];
-            for (i, _) in used.iter().enumerate().filter(|(_, b)| **b == b'\n') {
-                self.newlines += 1;
-                self.last_newline = self.consumed + i as u64;
+            let lines = used.iter().filter(|&&b| b == b'\n').count();
+            if lines > 0 {
+                self.newlines += lines as u64;
+                let last = used.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+                self.last_newline = self.consumed + last as u64;
             }
         }
         self.consumed += amt as u64;
