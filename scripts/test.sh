@@ -19,6 +19,6 @@ cargo build -p casiscan-capi
 echo "== cargo test"
 cargo test --workspace --all-features
 bash scripts/test-python.sh
-echo "== benches compile"
-cargo bench -p casiscan-benches --no-run -q
+echo "== benches and bench tools compile (dev profile; cargo bench runs them optimised)"
+cargo build -q -p casiscan-benches --benches --bins
 echo "== all tests passed"
