@@ -13,6 +13,9 @@ use crate::model::{Asset, ProviderKind, RecordId, Scan, TargetMode};
 use crate::providers::{Locality, Providers, RunContext};
 use crate::store::{StateChange, Store};
 
+/// Pending scans a worker examines per pass, at most.
+const PENDING_WINDOW: u32 = 256;
+
 /// How a worker behaves.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -73,7 +76,13 @@ impl Worker {
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
         let mut tasks = JoinSet::new();
         let stop_running = CancellationToken::new();
+        let mut last_chores: Option<std::time::Instant> = None;
         while !shutdown.is_cancelled() {
+            // Heartbeat and lease recovery once per poll interval, not after every finished scan.
+            if last_chores.is_none_or(|t| t.elapsed() >= self.config.poll) {
+                self.chores().await?;
+                last_chores = Some(std::time::Instant::now());
+            }
             let free = self.config.concurrency.saturating_sub(tasks.len());
             self.tick(free, &mut tasks, &stop_running).await?;
             tokio::select! {
@@ -87,13 +96,8 @@ impl Worker {
         Ok(())
     }
 
-    /// One pass: heartbeat the runner, recover expired leases, claim up to `free` scans.
-    async fn tick(
-        &self,
-        free: usize,
-        tasks: &mut JoinSet<()>,
-        stop: &CancellationToken,
-    ) -> Result<()> {
+    /// Heartbeats this runner and requeues (or fails) scans whose lease expired.
+    async fn chores(&self) -> Result<()> {
         let now = clock::now();
         self.store.register_runner(&self.config.identity).await?;
         for id in self.store.expired_leases(now).await? {
@@ -104,34 +108,61 @@ impl Worker {
             // Another runner may have recovered it first: that is fine.
             let _ = self.store.apply(&id, &expire).await;
         }
+        Ok(())
+    }
+
+    /// One pass: claim up to `free` scans this runner may run, noting why others wait.
+    async fn tick(
+        &self,
+        free: usize,
+        tasks: &mut JoinSet<()>,
+        stop: &CancellationToken,
+    ) -> Result<()> {
         if free == 0 {
             return Ok(());
         }
+        let now = clock::now();
         let horizon = chrono::Duration::from_std(self.config.lease.lease * 3).unwrap_or_default();
-        let live = self.store.live_runners(now - horizon).await?;
+        // Read only when a scan is refused here.
+        let mut live: Option<Vec<RunnerIdentity>> = None;
         let mut left = free;
-        let window = u32::try_from(free * 4).unwrap_or(u32::MAX).max(16);
-        for scan in self.store.pending_scans(window).await? {
-            if left == 0 {
-                break;
+        // A small window of the oldest first (cheap when work is plentiful), then the full
+        // window when the small one was full and did not give this runner enough.
+        let small = u32::try_from(free.saturating_mul(4).saturating_add(4))
+            .unwrap_or(PENDING_WINDOW)
+            .min(PENDING_WINDOW);
+        for window in [small, PENDING_WINDOW] {
+            let batch = self.store.pending_scans(window).await?;
+            let full = batch.len() >= window as usize;
+            for scan in batch {
+                if left == 0 {
+                    break;
+                }
+                let asset = self.asset_of(&scan).await;
+                let kind = locality(&self.providers, scan.provider);
+                match may_claim(&self.config.identity, &scan, asset.as_ref(), kind) {
+                    Ok(()) => {
+                        if self.claim_and_spawn(scan, tasks, stop).await {
+                            left -= 1;
+                        }
+                    }
+                    Err(reason) => {
+                        if live.is_none() {
+                            live = Some(self.store.live_runners(now - horizon).await?);
+                        }
+                        let someone = live
+                            .iter()
+                            .flatten()
+                            .any(|r| may_claim(r, &scan, asset.as_ref(), kind).is_ok());
+                        if !someone && scan.error_text != reason {
+                            let id = RecordId::new(scan.owner.clone(), scan.name.clone())?;
+                            self.store.note_pending(&id, &reason).await?;
+                        }
+                    }
+                }
             }
-            let asset = self.asset_of(&scan).await;
-            let kind = locality(&self.providers, scan.provider);
-            match may_claim(&self.config.identity, &scan, asset.as_ref(), kind) {
-                Ok(()) => {
-                    if self.claim_and_spawn(scan, tasks, stop).await {
-                        left -= 1;
-                    }
-                }
-                Err(reason) => {
-                    let someone = live
-                        .iter()
-                        .any(|r| may_claim(r, &scan, asset.as_ref(), kind).is_ok());
-                    if !someone && scan.error_text != reason {
-                        let id = RecordId::new(scan.owner.clone(), scan.name.clone())?;
-                        self.store.note_pending(&id, &reason).await?;
-                    }
-                }
+            if left == 0 || !full || window == PENDING_WINDOW {
+                break;
             }
         }
         Ok(())
