@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod nmap;
+pub mod ospatch;
 
 use async_trait::async_trait;
 use tokio::sync::watch;

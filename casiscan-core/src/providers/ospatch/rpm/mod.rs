@@ -1,0 +1,15 @@
+//! RPM backend: rpmvercmp, rpmdb header blobs, dnf repodata (primary + updateinfo) and the update report.
+
+mod header;
+mod repodata;
+mod report;
+#[cfg(feature = "sqlite")]
+mod rpmdb;
+mod vercmp;
+
+pub use header::{Header, RpmPackage, parse_header};
+pub use repodata::{Advisory, AdvisoryPackage, RepoPackage, parse_primary, parse_updateinfo};
+pub use report::{RpmUpdate, rpm_updates};
+#[cfg(feature = "sqlite")]
+pub use rpmdb::read_rpmdb;
+pub use vercmp::{Evr, compare_evr, rpmvercmp};
