@@ -2,6 +2,7 @@
 
 mod header;
 mod repodata;
+mod repomd;
 mod report;
 #[cfg(feature = "sqlite")]
 mod rpmdb;
@@ -9,6 +10,7 @@ mod vercmp;
 
 pub use header::{Header, RpmPackage, parse_header};
 pub use repodata::{Advisory, AdvisoryPackage, RepoPackage, parse_primary, parse_updateinfo};
+pub use repomd::{Repo, read_repo};
 pub use report::{RpmUpdate, rpm_updates};
 #[cfg(feature = "sqlite")]
 pub use rpmdb::read_rpmdb;
