@@ -38,6 +38,10 @@ pub fn read_rpmdb(path: &Path) -> Result<Vec<RpmPackage>> {
             out.push(p);
         }
     }
-    out.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+    out.sort_by(|a, b| {
+        (&a.name, &a.arch)
+            .cmp(&(&b.name, &b.arch))
+            .then_with(|| super::vercmp::compare_evr(&a.evr, &b.evr))
+    });
     Ok(out)
 }

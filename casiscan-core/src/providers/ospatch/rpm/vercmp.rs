@@ -135,7 +135,7 @@ impl Evr {
 
 impl std::fmt::Display for Evr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(e) = self.epoch {
+        if let Some(e) = self.epoch.filter(|&e| e != 0) {
             write!(f, "{e}:")?;
         }
         f.write_str(&self.version)?;
