@@ -4,3 +4,4 @@
 
 pub mod rpm;
 pub mod windows;
+pub mod windows_rows;
