@@ -161,7 +161,7 @@ fn build_rpm(top: &Path, name: &str, version: &str, release: &str, arch: &str) {
              %if \"{arch}\" == \"noarch\"\nBuildArch: noarch\n%endif\n%description\nt\n%files\n"
         ),
     )
-    .unwrap();
+    .expect("spec written");
     let mut cmd = Command::new("rpmbuild");
     cmd.arg("-bb")
         .arg("--quiet")

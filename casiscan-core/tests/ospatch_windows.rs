@@ -8,7 +8,7 @@ fn sample(name: &str) -> Vec<u8> {
         "{}/testdata/ospatch/windows/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .unwrap()
+    .expect("recorded sample")
 }
 
 #[test]
