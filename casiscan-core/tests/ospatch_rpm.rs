@@ -6,7 +6,7 @@ use std::process::Command;
 
 use casiscan_core::providers::ospatch::rpm::{
     Evr, compare_evr, parse_header, parse_primary, parse_updateinfo, read_repo, read_rpmdb,
-    rpm_updates,
+    rpm_updates, scan_rpm,
 };
 
 struct Rng(u64);
@@ -231,6 +231,7 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
     }
     build_rpm(t, "kernel", "6.1", "1", "x86_64");
     build_rpm(t, "kernel", "6.2", "1", "x86_64");
+    build_rpm(t, "demo", "9.9", "1", "noarch");
     let db = t.join("root/var/lib/rpm");
     std::fs::create_dir_all(&db).unwrap();
     let installed = [
@@ -259,7 +260,7 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let repo = t.join("repo");
+    let repo = t.join("root/var/cache/dnf/lab-0123456789abcdef");
     std::fs::create_dir_all(&repo).unwrap();
     for f in [
         rpm_file(t, "demo", "1.1", "1", "noarch"),

@@ -6,6 +6,8 @@ mod repomd;
 mod report;
 #[cfg(feature = "sqlite")]
 mod rpmdb;
+#[cfg(feature = "sqlite")]
+mod scan;
 mod vercmp;
 
 pub use header::{Header, RpmPackage, parse_header};
@@ -14,4 +16,6 @@ pub use repomd::{Repo, read_repo};
 pub use report::{RpmUpdate, rpm_updates};
 #[cfg(feature = "sqlite")]
 pub use rpmdb::read_rpmdb;
+#[cfg(feature = "sqlite")]
+pub use scan::{RpmScan, scan_rpm};
 pub use vercmp::{Evr, compare_evr, rpmvercmp};
