@@ -343,6 +343,59 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
         ["LAB-2024:0003"],
         "the applied 2023 advisory is out of range"
     );
+
+    // The whole root: a disabled repo offering demo 9.9 is ignored, a broken one is a warning.
+    let root = t.join("root");
+    let old = root.join("var/cache/dnf/old-fedcba9876543210");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::copy(
+        rpm_file(t, "demo", "9.9", "1", "noarch"),
+        old.join("demo-9.9-1.noarch.rpm"),
+    )
+    .unwrap();
+    assert!(
+        Command::new("createrepo_c")
+            .arg("-q")
+            .arg(&old)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::create_dir_all(root.join("etc/yum.repos.d")).unwrap();
+    std::fs::write(
+        root.join("etc/yum.repos.d/lab.repo"),
+        "[lab]\nbaseurl=file:///x\nenabled=1\n\n[old]\nbaseurl=file:///y\nenabled=0\n",
+    )
+    .unwrap();
+    let broken = root.join("var/cache/dnf/broken-aaaaaaaaaaaaaaaa/repodata");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("repomd.xml"),
+        r#"<repomd><data type="primary"><location href="repodata/gone-primary.xml.gz"/></data></repomd>"#,
+    )
+    .unwrap();
+    let scan = scan_rpm(&root).unwrap();
+    assert_eq!(scan.installed.len(), 5);
+    assert_eq!(scan.updates, ups);
+    assert_eq!(scan.repos.len(), 1, "{:?}", scan.repos);
+    assert!(!scan.security_known);
+    assert_eq!(scan.warnings.len(), 1, "{:?}", scan.warnings);
+    assert!(
+        scan.warnings[0].contains("gone-primary.xml.gz"),
+        "{:?}",
+        scan.warnings
+    );
+    std::fs::remove_dir_all(root.join("var/cache/dnf/broken-aaaaaaaaaaaaaaaa")).unwrap();
+    assert!(scan_rpm(&root).unwrap().security_known);
+    std::fs::write(root.join("etc/yum.repos.d/lab.repo"), "[old]\nenabled=1\n").unwrap();
+    let with_old = scan_rpm(&root).unwrap();
+    assert_eq!(
+        with_old.updates[0].candidate_version, "9.9-1",
+        "enabling the repo must change the candidate"
+    );
+    std::fs::remove_file(db.join("rpmdb.sqlite")).unwrap();
+    let e = scan_rpm(&root).unwrap_err();
+    assert!(e.to_string().contains("rpmdb.sqlite"), "{e}");
 }
 
 #[test]
