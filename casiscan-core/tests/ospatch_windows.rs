@@ -105,3 +105,36 @@ fn truncated_or_empty_output_is_an_error_naming_the_source() {
     assert!(e.to_string().contains("stdout"), "{e}");
     assert!(parse_wua_json(b"[1,2]", "stdout").is_err());
 }
+
+#[test]
+fn encoded_command_decodes_with_base64_and_iconv_to_the_script() {
+    use casiscan_core::providers::ospatch::windows_command::{encoded_command, wua_command};
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let (program, args) = wua_command();
+    assert_eq!(program, "powershell.exe");
+    assert_eq!(args[4], "-EncodedCommand");
+    for script in [WUA_SCRIPT, "a", "ab", "abc", "Sicherheitsupdate für €"] {
+        let enc = if script == WUA_SCRIPT {
+            args[5].clone()
+        } else {
+            encoded_command(script)
+        };
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg("base64 -d | iconv -f UTF-16LE -t UTF-8")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(enc.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), script);
+    }
+}

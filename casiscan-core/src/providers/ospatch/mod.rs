@@ -4,4 +4,5 @@
 
 pub mod rpm;
 pub mod windows;
+pub mod windows_command;
 pub mod windows_rows;
