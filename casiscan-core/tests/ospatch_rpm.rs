@@ -6,7 +6,7 @@ use std::process::Command;
 
 use casiscan_core::providers::ospatch::rpm::{
     Evr, compare_evr, parse_header, parse_primary, parse_updateinfo, read_repo, read_rpmdb,
-    rpm_updates, scan_rpm,
+    rpm_available_rows, rpm_installed_rows, rpm_summary, rpm_updates, scan_rpm,
 };
 
 struct Rng(u64);
@@ -387,6 +387,23 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
     );
     std::fs::remove_dir_all(root.join("var/cache/dnf/broken-aaaaaaaaaaaaaaaa")).unwrap();
     assert!(scan_rpm(&root).unwrap().security_known);
+    let clean = scan_rpm(&root).unwrap();
+    let rows = rpm_available_rows(&clean);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["kb"], "LAB-2024:0001");
+    assert_eq!(rows[0]["categories"], "Security Updates, Important");
+    assert_eq!(rows[0]["rebootRequired"], true);
+    assert_eq!(rows[0]["status"], "Available");
+    assert_eq!(rpm_installed_rows(&clean).len(), 5);
+    assert_eq!(rpm_installed_rows(&clean)[0]["title"], "demo-1.0-1.noarch");
+    assert_eq!(
+        rpm_summary(&clean),
+        serde_json::json!({"installedCount": 5, "updatesCount": 2, "securityUpdatesCount": 1})
+    );
+    assert_eq!(
+        rpm_summary(&scan)["securityUpdatesCount"],
+        serde_json::Value::Null
+    );
     std::fs::write(root.join("etc/yum.repos.d/lab.repo"), "[old]\nenabled=1\n").unwrap();
     let with_old = scan_rpm(&root).unwrap();
     assert_eq!(

@@ -5,6 +5,8 @@ mod repodata;
 mod repomd;
 mod report;
 #[cfg(feature = "sqlite")]
+mod rows;
+#[cfg(feature = "sqlite")]
 mod rpmdb;
 #[cfg(feature = "sqlite")]
 mod scan;
@@ -14,6 +16,8 @@ pub use header::{Header, RpmPackage, parse_header};
 pub use repodata::{Advisory, AdvisoryPackage, RepoPackage, parse_primary, parse_updateinfo};
 pub use repomd::{Repo, read_repo};
 pub use report::{RpmUpdate, rpm_updates};
+#[cfg(feature = "sqlite")]
+pub use rows::{rpm_available_rows, rpm_installed_rows, rpm_summary};
 #[cfg(feature = "sqlite")]
 pub use rpmdb::read_rpmdb;
 #[cfg(feature = "sqlite")]
