@@ -5,8 +5,9 @@ use std::path::Path;
 use std::process::Command;
 
 use casiscan_core::providers::ospatch::rpm::{
-    Evr, compare_evr, parse_header, parse_primary, parse_updateinfo, read_repo, read_rpmdb,
-    rpm_available_rows, rpm_installed_rows, rpm_summary, rpm_updates, scan_rpm,
+    Evr, KernelState, compare_evr, kernel_state, parse_header, parse_primary, parse_updateinfo,
+    read_repo, read_rpmdb, rpm_available_rows, rpm_installed_rows, rpm_summary, rpm_updates,
+    scan_rpm,
 };
 
 struct Rng(u64);
@@ -388,6 +389,22 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
     std::fs::remove_dir_all(root.join("var/cache/dnf/broken-aaaaaaaaaaaaaaaa")).unwrap();
     assert!(scan_rpm(&root).unwrap().security_known);
     let clean = scan_rpm(&root).unwrap();
+    assert_eq!(
+        kernel_state(&clean.installed, "6.2-1.x86_64"),
+        KernelState::Current
+    );
+    assert_eq!(
+        kernel_state(&clean.installed, "6.1-1.x86_64").reboot_required(),
+        Some(true)
+    );
+    assert_eq!(
+        kernel_state(&clean.installed, "6.18.44-fc-v657"),
+        KernelState::Unknown
+    );
+    assert_eq!(
+        kernel_state(&clean.installed[..1], "6.2-1.x86_64").reboot_required(),
+        None
+    );
     let rows = rpm_available_rows(&clean);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["kb"], "LAB-2024:0001");

@@ -1,6 +1,7 @@
 //! RPM backend: rpmvercmp, rpmdb header blobs, dnf repodata (primary + updateinfo) and the update report.
 
 mod header;
+mod reboot;
 mod repodata;
 mod repomd;
 mod report;
@@ -13,6 +14,7 @@ mod scan;
 mod vercmp;
 
 pub use header::{Header, RpmPackage, parse_header};
+pub use reboot::{KernelState, kernel_state};
 pub use repodata::{Advisory, AdvisoryPackage, RepoPackage, parse_primary, parse_updateinfo};
 pub use repomd::{Repo, read_repo};
 pub use report::{RpmUpdate, rpm_updates};
