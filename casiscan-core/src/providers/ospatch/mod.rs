@@ -1,6 +1,7 @@
 //! The OS patch provider: installed packages, available and security updates from local caches.
 //!
-//! Debian/Ubuntu (dpkg + apt lists) is implemented; RPM and Windows are not yet.
+//! Backends: Debian/Ubuntu (dpkg + apt lists), RPM (rpmdb + dnf caches) and Windows (the
+//! Windows Update Agent through PowerShell; tested on recorded output only).
 
 mod apt_lists;
 mod deb822;
@@ -10,6 +11,10 @@ mod dpkg_status;
 mod policy;
 mod provider;
 mod report;
+pub mod rpm;
+pub mod windows;
+pub mod windows_command;
+pub mod windows_rows;
 
 pub use apt_lists::Source;
 pub use debversion::compare as compare_debian_versions;
