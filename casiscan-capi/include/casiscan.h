@@ -238,7 +238,8 @@ void casiscan_string_free(char *s);
 
  `*written` receives the full message length (without NUL): if it is `>= len` the copy was
  truncated. With `buf == NULL` and `len == 0` only the length is reported. The message of a
- successful call is empty.
+ successful call is empty. `buf == NULL` with `len > 0` returns `CASISCAN_STATUS_NULL_ARGUMENT`
+ and writes nothing.
 
  # Safety
  `buf` must be NULL or valid for `len` bytes; `written` must be NULL or writable.

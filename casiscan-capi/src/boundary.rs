@@ -46,6 +46,13 @@ pub fn ffi_boundary(body: impl FnOnce() -> CallResult) -> casiscan_status {
     }
 }
 
+/// Runs a `void` entry point (the `_free` functions): a panic is caught and recorded, not unwound into C.
+pub fn ffi_void(body: impl FnOnce()) {
+    if catch_unwind(AssertUnwindSafe(body)).is_err() {
+        remember("casiscan panicked; this is a bug");
+    }
+}
+
 /// A NULL-argument failure naming the argument.
 pub fn null(name: &str) -> Failure {
     Failure(
@@ -104,6 +111,10 @@ pub unsafe fn copy_last_error(
     len: usize,
     written: *mut usize,
 ) -> casiscan_status {
+    if buf.is_null() && len > 0 {
+        // Outputs are written only on success, so `written` is left alone here.
+        return casiscan_status::NullArgument;
+    }
     LAST_ERROR.with(|slot| {
         let message = slot.borrow();
         let bytes = message.as_bytes();
@@ -112,11 +123,7 @@ pub unsafe fn copy_last_error(
             unsafe { written.write(bytes.len()) };
         }
         if buf.is_null() || len == 0 {
-            return if buf.is_null() && len > 0 {
-                casiscan_status::NullArgument
-            } else {
-                casiscan_status::Ok
-            };
+            return casiscan_status::Ok;
         }
         let n = bytes.len().min(len - 1);
         // SAFETY: `buf` holds `len` bytes by contract and we write n + 1 <= len bytes.

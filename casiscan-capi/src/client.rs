@@ -8,7 +8,9 @@ use casiscan_core::providers;
 use casiscan_core::store::ScanQuery;
 use tokio::runtime::Runtime;
 
-use crate::boundary::{CallResult, Failure, ffi_boundary, null, owned_string, str_arg, write_out};
+use crate::boundary::{
+    CallResult, Failure, ffi_boundary, ffi_void, null, owned_string, str_arg, write_out,
+};
 use crate::status::casiscan_status;
 
 /// An open client; owns its runtime; safe to use from one thread at a time per call.
@@ -106,7 +108,7 @@ pub unsafe extern "C" fn casiscan_client_free(client: *mut casiscan_client) {
         return;
     }
     // SAFETY: from Box::into_raw in casiscan_client_new, freed once (caller contract).
-    drop(unsafe { Box::from_raw(client) });
+    ffi_void(|| drop(unsafe { Box::from_raw(client) }));
 }
 
 /// Runs `f` on the client and writes the JSON of its result to `out_json`.

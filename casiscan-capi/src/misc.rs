@@ -3,7 +3,9 @@
 use std::ffi::{CString, c_char};
 use std::path::Path;
 
-use crate::boundary::{Failure, copy_last_error, ffi_boundary, owned_string, str_arg, write_out};
+use crate::boundary::{
+    Failure, copy_last_error, ffi_boundary, ffi_void, owned_string, str_arg, write_out,
+};
 use crate::status::casiscan_status;
 
 /// The library version as a static NUL-terminated string (never freed).
@@ -22,14 +24,15 @@ pub unsafe extern "C" fn casiscan_string_free(s: *mut c_char) {
         return;
     }
     // SAFETY: `s` came from CString::into_raw in this library and is freed once (caller contract).
-    drop(unsafe { CString::from_raw(s) });
+    ffi_void(|| drop(unsafe { CString::from_raw(s) }));
 }
 
 /// Copies this thread's last error message into `buf` (at most `len - 1` bytes plus a NUL).
 ///
 /// `*written` receives the full message length (without NUL): if it is `>= len` the copy was
 /// truncated. With `buf == NULL` and `len == 0` only the length is reported. The message of a
-/// successful call is empty.
+/// successful call is empty. `buf == NULL` with `len > 0` returns `CASISCAN_STATUS_NULL_ARGUMENT`
+/// and writes nothing.
 ///
 /// # Safety
 /// `buf` must be NULL or valid for `len` bytes; `written` must be NULL or writable.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use casiscan_core::providers::nmap::{self, Host, NmapRun, Port};
 
-use crate::boundary::{Failure, ffi_boundary, null, owned_string, str_arg, write_out};
+use crate::boundary::{Failure, ffi_boundary, ffi_void, null, owned_string, str_arg, write_out};
 use crate::status::casiscan_status;
 
 /// A parsed nmap run. Immutable: safe to read from several threads at once.
@@ -74,7 +74,7 @@ pub unsafe extern "C" fn casiscan_nmap_run_free(run: *mut casiscan_nmap_run) {
         return;
     }
     // SAFETY: from Box::into_raw in this module, freed once (caller contract).
-    drop(unsafe { Box::from_raw(run) });
+    ffi_void(|| drop(unsafe { Box::from_raw(run) }));
 }
 
 /// # Safety

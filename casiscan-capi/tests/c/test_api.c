@@ -50,7 +50,9 @@ static void test_version_and_errors(void) {
     CHECK(casiscan_last_error_message(tiny, sizeof tiny, &full) == CASISCAN_STATUS_OK);
     CHECK(full > 4 && strlen(tiny) == 4); /* truncated, NUL-terminated */
     CHECK(casiscan_last_error_message(NULL, 0, &full) == CASISCAN_STATUS_OK && full > 0);
-    CHECK(casiscan_last_error_message(NULL, 10, &full) == CASISCAN_STATUS_NULL_ARGUMENT);
+    full = 77;
+    CHECK(casiscan_last_error_message(NULL, 10, &full) == CASISCAN_STATUS_NULL_ARGUMENT && full == 77);
+    CHECK(casiscan_last_error_message(tiny, sizeof tiny, NULL) == CASISCAN_STATUS_OK && strlen(tiny) == 4);
 }
 
 static void test_nmap(const char *dir) {
@@ -112,6 +114,25 @@ static void test_nmap(const char *dir) {
     CHECK(casiscan_nmap_parse_file(NULL, &run) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_nmap_parse_file(path, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_nmap_parse_file("\xff\xfe", &run) == CASISCAN_STATUS_INVALID_UTF8);
+    CHECK(casiscan_nmap_parse((const uint8_t *)XML, strlen(XML), &run) == CASISCAN_STATUS_OK);
+    CHECK(last_error()[0] == '\0'); /* a success clears the message */
+    CHECK(casiscan_nmap_run_incomplete(NULL, &incomplete) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_host_address(NULL, 0, &addr) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_port_count(NULL, 0, &ports) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_port_count(run, 0, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_port(NULL, 0, 0, &number, &state, &service) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_run_to_json(NULL, &json) == CASISCAN_STATUS_NULL_ARGUMENT);
+    casiscan_nmap_run_free(run);
+    run = NULL;
+    snprintf(path, sizeof path, "%s/broken.xml", dir);
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("<nmaprun>\n<host></hots>", f);
+        fclose(f);
+    }
+    CHECK(casiscan_nmap_parse_file(path, &run) == CASISCAN_STATUS_PARSE && run == NULL);
+    CHECK(strstr(last_error(), "line 2") != NULL);
 }
 
 static void test_client(const char *dir) {
@@ -120,6 +141,9 @@ static void test_client(const char *dir) {
     casiscan_client *client = NULL;
     CHECK(casiscan_client_new(NULL, &client) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_new(db, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_new("\xff", &client) == CASISCAN_STATUS_INVALID_UTF8 && client == NULL);
+    CHECK(casiscan_client_new("/nonexistent-dir/capi.db", &client) == CASISCAN_STATUS_STORAGE && client == NULL);
+    CHECK(last_error()[0] != '\0');
     CHECK(casiscan_client_new("postgres://[bad", &client) == CASISCAN_STATUS_INVALID_INPUT && client == NULL);
     CHECK(casiscan_client_new(db, &client) == CASISCAN_STATUS_OK && client != NULL);
 
@@ -146,22 +170,35 @@ static void test_client(const char *dir) {
     CHECK(strstr(last_error(), "not found") != NULL);
     CHECK(casiscan_client_get_scan(client, "a/b/c", &out) == CASISCAN_STATUS_INVALID_INPUT);
     CHECK(casiscan_client_get_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_get_scan(NULL, "admin/web", &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_get_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_get_scan(client, "\xff/web", &out) == CASISCAN_STATUS_INVALID_UTF8);
+    CHECK(strstr(last_error(), "UTF-8") != NULL);
 
     casiscan_scan_state st = CASISCAN_SCAN_STATE_FAILED;
     CHECK(casiscan_client_scan_state(client, "admin/web", &st) == CASISCAN_STATUS_OK && st == CASISCAN_SCAN_STATE_CREATED);
     CHECK(casiscan_client_scan_state(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_scan_state(NULL, "admin/web", &st) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_scan_state(client, NULL, &st) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_scan_state(client, "admin/none", &st) == CASISCAN_STATUS_NOT_FOUND && st == CASISCAN_SCAN_STATE_CREATED);
 
     CHECK(casiscan_client_list_scans(client, "admin", 1, 10, &out) == CASISCAN_STATUS_OK && strstr(out, "\"total\":1") != NULL);
     casiscan_string_free(out);
     CHECK(casiscan_client_list_scans(client, NULL, 0, 0, &out) == CASISCAN_STATUS_OK);
     casiscan_string_free(out);
     CHECK(casiscan_client_list_scans(client, "admin", 0, 10, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_list_scans(NULL, "admin", 0, 10, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
 
     const char *edit = "{\"owner\":\"admin\",\"name\":\"web\",\"createdTime\":\"2026-01-01T00:00:00Z\","
                        "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"::1\",\"command\":\"-sT -p 80\"}";
     CHECK(casiscan_client_update_scan(client, "admin/web", edit, &out) == CASISCAN_STATUS_OK && strstr(out, "::1") != NULL);
     casiscan_string_free(out);
     CHECK(casiscan_client_update_scan(client, "admin/web", NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_update_scan(NULL, "admin/web", edit, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_update_scan(client, NULL, edit, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_update_scan(client, "admin/web", edit, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_update_scan(client, "admin/none", edit, &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(strstr(last_error(), "renaming is not supported") != NULL);
 
     CHECK(casiscan_client_start_scan(client, "admin/web", &out) == CASISCAN_STATUS_OK && strstr(out, "Pending") != NULL);
     casiscan_string_free(out);
@@ -175,10 +212,19 @@ static void test_client(const char *dir) {
     CHECK(casiscan_client_start_scan(NULL, "admin/web", &out) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_cancel_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_clear_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_start_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_start_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_start_scan(client, "admin/none", &out) == CASISCAN_STATUS_NOT_FOUND);
+    CHECK(casiscan_client_cancel_scan(NULL, "admin/web", &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_cancel_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_cancel_scan(client, "admin/web", &out) == CASISCAN_STATUS_CONFLICT); /* Created */
+    CHECK(casiscan_client_clear_scan(NULL, "admin/web", &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_clear_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
 
     CHECK(casiscan_client_delete_scan(client, "admin/web", false) == CASISCAN_STATUS_OK);
     CHECK(casiscan_client_delete_scan(client, "admin/web", false) == CASISCAN_STATUS_NOT_FOUND);
     CHECK(casiscan_client_delete_scan(NULL, "admin/web", false) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_delete_scan(client, NULL, false) == CASISCAN_STATUS_NULL_ARGUMENT);
     casiscan_client_free(client);
 }
 
