@@ -389,6 +389,28 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
     std::fs::remove_dir_all(root.join("var/cache/dnf/broken-aaaaaaaaaaaaaaaa")).unwrap();
     assert!(scan_rpm(&root).unwrap().security_known);
     let clean = scan_rpm(&root).unwrap();
+    // The same root through the provider: the RPM backend is chosen when there is no dpkg.
+    {
+        use casiscan_core::providers::ospatch::OsPatchProvider;
+        use casiscan_core::providers::{Provider, RunContext, RunRequest};
+        let provider = OsPatchProvider::with_root(&root);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        assert!(rt.block_on(provider.available()));
+        let request = RunRequest {
+            target: "127.0.0.1".into(),
+            command: "all".into(),
+            timeout: std::time::Duration::from_secs(60),
+        };
+        let out = rt
+            .block_on(provider.run(request, RunContext::detached()))
+            .unwrap();
+        let patches = out.result["patches"].as_array().unwrap();
+        assert_eq!(patches.len(), clean.updates.len() + clean.installed.len());
+        assert_eq!(
+            out.summary,
+            format!("{} available patches found", clean.updates.len())
+        );
+    }
     assert_eq!(
         kernel_state(&clean.installed, "6.2-1.x86_64"),
         KernelState::Current

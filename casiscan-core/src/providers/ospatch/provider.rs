@@ -144,6 +144,49 @@ impl OsPatchProvider {
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
         OsPatchProvider { root: root.into() }
     }
+
+    fn is_debian(&self) -> bool {
+        self.root.join("var/lib/dpkg/status").is_file()
+    }
+
+    /// The RPM backend: rpmdb plus dnf's cached repodata.
+    async fn run_rpm(
+        &self,
+        verb: Verb,
+        request: RunRequest,
+        ctx: RunContext,
+    ) -> Result<ProviderOutput> {
+        let root = self.root.clone();
+        let work = tokio::task::spawn_blocking(move || super::rpm::scan_rpm(&root));
+        let scan = tokio::select! {
+            r = work => r.map_err(|e| Error::provider("OS Patch", format!("the report task failed: {e}")))??,
+            () = ctx.cancel.cancelled() => return Err(Error::Canceled("the OS patch scan was canceled".into())),
+            () = tokio::time::sleep(request.timeout) => return Err(Error::provider("OS Patch", "timed out")),
+        };
+        let mut rows = Vec::new();
+        if verb != Verb::Installed {
+            rows.extend(super::rpm::rpm_available_rows(&scan));
+        }
+        if verb != Verb::Available {
+            rows.extend(super::rpm::rpm_installed_rows(&scan));
+        }
+        let available = rows.iter().filter(|r| r["isInstalled"] == false).count();
+        let summary = if available > 0 {
+            format!("{available} available patches found")
+        } else if !rows.is_empty() {
+            format!("{} patches installed", rows.len())
+        } else {
+            "No patches found".to_string()
+        };
+        let raw_text = serde_json::to_string_pretty(&rows)
+            .map_err(|e| Error::provider("OS Patch", format!("cannot encode the rows: {e}")))?;
+        let result = serde_json::json!({ "patches": rows, "report": scan });
+        Ok(ProviderOutput {
+            raw_text,
+            result,
+            summary,
+        })
+    }
 }
 
 #[async_trait]
@@ -157,7 +200,13 @@ impl Provider for OsPatchProvider {
     }
 
     async fn available(&self) -> bool {
-        self.root.join("var/lib/dpkg/status").is_file()
+        self.is_debian()
+            || [
+                "usr/lib/sysimage/rpm/rpmdb.sqlite",
+                "var/lib/rpm/rpmdb.sqlite",
+            ]
+            .iter()
+            .any(|p| self.root.join(p).is_file())
     }
 
     fn validate_command(&self, command: &str) -> Result<()> {
@@ -166,6 +215,9 @@ impl Provider for OsPatchProvider {
 
     async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput> {
         let verb: Verb = request.command.parse()?;
+        if !self.is_debian() {
+            return self.run_rpm(verb, request, ctx).await;
+        }
         let root = self.root.clone();
         let work = tokio::task::spawn_blocking(move || debian_report(&root));
         let report = tokio::select! {
