@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod lifecycle;
 pub mod model;
 pub mod providers;
