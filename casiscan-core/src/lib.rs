@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod error;
 pub mod export;
+pub mod keys;
 pub mod lifecycle;
 pub mod model;
 pub mod providers;

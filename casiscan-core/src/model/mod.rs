@@ -1,5 +1,6 @@
 //! Plain data: scans, assets, runs, states, targets and ids.
 
+mod api_key;
 mod asset;
 mod finding;
 mod id;
@@ -11,6 +12,7 @@ mod severity;
 mod state;
 mod target;
 
+pub use api_key::{ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetProperties, AssetType};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use id::RecordId;
