@@ -11,6 +11,8 @@
 pub mod clock;
 pub mod error;
 pub mod export;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod keys;
 pub mod lifecycle;
 pub mod model;
