@@ -395,3 +395,58 @@ async fn openapi_document_matches_the_router() {
         }
     }
 }
+
+#[tokio::test]
+async fn export_reads_stored_run_history() {
+    use casiscan_core::model::{ScanRun, ScanState};
+    let (base, state) = start(false).await;
+    let c = http();
+    call(
+        c.post(format!("{base}/api/add-scan"))
+            .bearer_auth(TOKEN)
+            .json(&scan("hist")),
+    )
+    .await;
+    let t = Utc
+        .with_ymd_and_hms(2026, 3, 5, 8, 0, 0)
+        .single()
+        .expect("time");
+    let result = json!({"hosts": [{"ip": "127.0.0.1", "status": "up", "ports": [{"port": "22/tcp", "state": "open", "service": "ssh"}]}]});
+    state
+        .client
+        .store()
+        .append_run(&ScanRun {
+            owner: "admin".into(),
+            scan: "hist".into(),
+            seq: 0,
+            attempt: 1,
+            runner: "r".into(),
+            target: "127.0.0.1".into(),
+            command: String::new(),
+            state: ScanState::Completed,
+            started_time: Some(t),
+            finished_time: Some(t),
+            error_text: String::new(),
+            raw_result: String::new(),
+            result: result.to_string(),
+            result_summary: String::new(),
+        })
+        .await
+        .expect("append run");
+    state.keys.set_primary_user("admin", "alice");
+    let k = state.keys.create("admin", "alice", "siem").expect("key");
+    let (st, b) = call(
+        c.get(format!(
+            "{base}/client/v1/fetch-s3-logs?date=2026-03-05&minSeverity=info"
+        ))
+        .header("accessKey", &k.access_key)
+        .header("secretKey", &k.secret_key),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["result"]["data"][0]["ScanlogId"], "admin/hist#1");
+    assert_eq!(
+        b["result"]["data"][0]["Vulnerabilities"][0]["FoundOn"],
+        "127.0.0.1:22/tcp"
+    );
+}

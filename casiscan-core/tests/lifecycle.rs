@@ -410,3 +410,57 @@ fn diff_between_runs_like_ndiff() {
     assert_eq!(d.updates_applied, ["openssl amd64"]);
     assert!(diff_results(&a, &a).is_empty());
 }
+
+#[test]
+fn replay_of_stored_runs_is_deterministic() {
+    use casiscan_core::lifecycle::replay;
+    use casiscan_core::model::{Scan, ScanRun, ScanState};
+    let mut scan = Scan::new("admin", "s");
+    scan.target = HOST.into();
+    let run = |seq: u64, day: u32, state: ScanState, ports: Vec<Value>| ScanRun {
+        owner: "admin".into(),
+        scan: "s".into(),
+        seq,
+        attempt: 1,
+        runner: "r".into(),
+        target: HOST.into(),
+        command: String::new(),
+        state,
+        started_time: Some(at(day)),
+        finished_time: Some(at(day)),
+        error_text: String::new(),
+        raw_result: String::new(),
+        result: nmap_result(ports).to_string(),
+        result_summary: String::new(),
+    };
+    let runs = vec![
+        run(
+            2,
+            2,
+            ScanState::Completed,
+            vec![port(22, "closed", "", vec![])],
+        ),
+        run(
+            1,
+            1,
+            ScanState::Completed,
+            vec![port(22, "open", "1", vec![])],
+        ),
+        run(3, 3, ScanState::Failed, vec![]),
+    ];
+    let (findings, logs) = replay(&[(scan.clone(), runs.clone())]);
+    assert_eq!(logs.len(), 3);
+    assert_eq!(
+        logs[0].observations[0].open_status,
+        LifecycleState::New,
+        "ordered by finish time"
+    );
+    assert_eq!(logs[1].observations[0].open_status, LifecycleState::Closed);
+    assert_eq!(
+        logs[2].status,
+        ScanStatus::Partial,
+        "failed run with results"
+    );
+    assert_eq!(findings.len(), 1);
+    assert_eq!(replay(&[(scan, runs)]).1, logs, "same history, same logs");
+}

@@ -325,13 +325,30 @@ pub async fn delete_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) 
 pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
     let hv = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (ak, sk) = (hv("accesskey"), hv("secretkey"));
-    let r = {
-        let logs = s
-            .logs
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &logs, &p.0)
+    if s.keys
+        .verify(
+            ak.as_deref().unwrap_or_default(),
+            sk.as_deref().unwrap_or_default(),
+        )
+        .is_err()
+    {
+        // Authentication comes first: answer the (uniform) credential error without touching storage.
+        let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &[], &p.0);
+        let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::UNAUTHORIZED);
+        return (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response();
+    }
+    let mut logs = match s.client.scan_logs().await {
+        Ok((_, logs)) => logs,
+        Err(e) => return core_error(&e),
     };
+    logs.extend(
+        s.logs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned(),
+    );
+    let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &logs, &p.0);
     let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
 }

@@ -11,6 +11,7 @@ mod nmap;
 mod ospatch;
 mod outcome;
 mod record;
+mod replay;
 mod transition;
 
 pub use apply::{FindingMap, SEAL_FAIL_SEVERITY, apply_outcome};
@@ -22,4 +23,5 @@ pub use nmap::{NmapObservations, nmap_observations, parse_ranges, selected_scrip
 pub use ospatch::ospatch_detections;
 pub use outcome::{Coverage, Detection, HostCoverage, NmapCoverage, ScanOutcome};
 pub use record::{outcome_from_run, scan_status};
+pub use replay::replay;
 pub use transition::{Evidence, next_lifecycle};
