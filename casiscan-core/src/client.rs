@@ -181,6 +181,19 @@ impl Client {
         self.store.list_runs(&id.parse()?).await
     }
 
+    /// Findings and scan logs rebuilt from every stored run (see [`crate::lifecycle::replay`]).
+    pub async fn scan_logs(
+        &self,
+    ) -> Result<(crate::lifecycle::FindingMap, Vec<crate::model::ScanLog>)> {
+        let scans = self.store.list_scans(&ScanQuery::default()).await?;
+        let mut history = Vec::with_capacity(scans.items.len());
+        for scan in scans.items {
+            let runs = self.store.list_runs(&scan.id()?).await?;
+            history.push((scan, runs));
+        }
+        Ok(crate::lifecycle::replay(&history))
+    }
+
     /// Starts a scan and runs it in this process as this client's runner; returns the result.
     ///
     /// `ctx` receives live progress; canceling it stops the run.

@@ -26,6 +26,10 @@
 
 pub mod clock;
 pub mod error;
+pub mod export;
+#[cfg(feature = "http")]
+pub mod http;
+pub mod keys;
 pub mod lifecycle;
 pub mod model;
 pub mod providers;

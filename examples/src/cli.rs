@@ -25,6 +25,18 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the REST API (scans, assets, keys, scan-log export) until Ctrl-C.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        listen: String,
+        /// Bearer token required for every write (and for reads unless --public-reads).
+        #[arg(long, env = "CASISCAN_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: String,
+        /// Allow reads without a token.
+        #[arg(long)]
+        public_reads: bool,
+    },
     /// Add a scan of TARGET, run it here, store the run and print the result.
     Scan {
         /// IP, CIDR, nmap range or hostname.

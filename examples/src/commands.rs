@@ -24,6 +24,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let client = Client::open(&cli.db, providers::defaults()).await?;
     let id = |raw: &str| qualify(&cli.owner, raw);
     match cli.command {
+        Command::Serve {
+            listen,
+            admin_token,
+            public_reads,
+        } => crate::cmd_serve::run(client, &listen, &admin_token, public_reads).await,
         Command::Scan {
             target,
             provider,

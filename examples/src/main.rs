@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_ospatch;
+mod cmd_serve;
 mod cmd_worker;
 mod commands;
 mod render;

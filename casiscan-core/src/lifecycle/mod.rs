@@ -1,12 +1,27 @@
-//! Findings tracked across scans: New → Opened → Closed → Re-Opened.
+//! Findings across scans: identity hash, New → Opened → Closed → Re-Opened lifecycle, run diffs.
 //!
-//! Only a complete scan that covered a finding closes it; a partial scan only adds detections and
-//! a failed scan changes nothing. Persistence and the scan-log export are not built yet.
+//! A completed run becomes a [`ScanOutcome`] ([`outcome_from_run`]), which [`apply_outcome`]
+//! applies to the findings of its (account, asset, provider), producing an immutable
+//! [`crate::model::ScanLog`]. Only authoritative runs that covered a finding close it.
 
-mod engine;
-mod finding;
-mod nmap_observe;
+mod apply;
+mod diff;
+mod fingerprint;
+mod nmap;
+mod ospatch;
+mod outcome;
+mod record;
+mod replay;
+mod transition;
 
-pub use engine::{Observation, ScanOutcome, ScanStatus, apply_scan};
-pub use finding::{Detection, Finding, FindingKind, LifecycleState, Severity, fingerprint};
-pub use nmap_observe::nmap_outcome;
+pub use apply::{FindingMap, SEAL_FAIL_SEVERITY, apply_outcome};
+pub use diff::{PortChange, PortRef, RunDiff, diff_results};
+pub use fingerprint::{
+    fingerprint, hex, normalize_host, normalize_id, normalize_title, sha256_hex, unique_alert_id,
+};
+pub use nmap::{NmapObservations, nmap_observations, parse_ranges, selected_scripts};
+pub use ospatch::ospatch_detections;
+pub use outcome::{Coverage, Detection, HostCoverage, NmapCoverage, ScanOutcome};
+pub use record::{outcome_from_run, scan_status};
+pub use replay::replay;
+pub use transition::{Evidence, next_lifecycle};

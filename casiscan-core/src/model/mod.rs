@@ -1,17 +1,25 @@
 //! Plain data: scans, assets, runs, states, targets and ids.
 
+mod api_key;
 mod asset;
+mod finding;
 mod id;
 mod provider_kind;
 mod run;
 mod scan;
+mod scan_log;
+mod severity;
 mod state;
 mod target;
 
+pub use api_key::{ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetProperties, AssetType};
+pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use id::RecordId;
 pub use provider_kind::ProviderKind;
 pub use run::ScanRun;
 pub use scan::{DEFAULT_TIMEOUT_SECONDS, Progress, Scan, TargetMode};
+pub use scan_log::{ScanLog, ScanStatus, SealStatus};
+pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
 pub use state::{ScanState, Transition, next_state};
 pub use target::Target;

@@ -1,0 +1,72 @@
+//! Export errors: stable codes, the seed-style message and the HTTP status of each.
+
+/// Why a scan-log export request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum ExportError {
+    /// `accessKey` or `secretKey` header absent or empty.
+    #[error("accessKey and secretKey headers are required.")]
+    MissingCredentials,
+    /// Unknown, wrong, deleted or malformed key: one message for all.
+    #[error("Invalid API credentials.")]
+    InvalidCredentials,
+    /// Neither `date` nor `fromDate`/`toDate`.
+    #[error("Provide either date or fromDate and toDate.")]
+    MissingDate,
+    /// Both `date` and the range.
+    #[error("Use either date or fromDate/toDate, not both.")]
+    ConflictingDateParams,
+    /// Only one of `fromDate`/`toDate`.
+    #[error("fromDate and toDate must be provided together.")]
+    IncompleteRange,
+    /// Not `YYYY-MM-DD` or not a calendar date.
+    #[error("Invalid date format. Use YYYY-MM-DD.")]
+    InvalidDateFormat,
+    /// `fromDate` after `toDate`.
+    #[error("fromDate must be on or before toDate.")]
+    RangeInverted,
+    /// More than 31 days.
+    #[error("Date range cannot exceed 31 days.")]
+    RangeTooLong,
+    /// Bad `format` or `minSeverity`.
+    #[error("Invalid value for {0}.")]
+    InvalidParameter(&'static str),
+    /// More logs than the compatibility cap.
+    #[error("More than 1000 scan logs match; narrow the date range.")]
+    ResultTooLarge,
+    /// A valid query that matched nothing.
+    #[error("No scan logs found for the requested date(s).")]
+    NoLogsFound,
+    /// Storage failure (details only in server logs).
+    #[error("Internal error.")]
+    Internal,
+}
+
+impl ExportError {
+    /// Stable machine-readable code (`INVALID_DATE_FORMAT`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            ExportError::MissingCredentials => "MISSING_CREDENTIALS",
+            ExportError::InvalidCredentials => "INVALID_CREDENTIALS",
+            ExportError::MissingDate => "MISSING_DATE",
+            ExportError::ConflictingDateParams => "CONFLICTING_DATE_PARAMS",
+            ExportError::IncompleteRange => "INCOMPLETE_RANGE",
+            ExportError::InvalidDateFormat => "INVALID_DATE_FORMAT",
+            ExportError::RangeInverted => "RANGE_INVERTED",
+            ExportError::RangeTooLong => "RANGE_TOO_LONG",
+            ExportError::InvalidParameter(_) => "INVALID_PARAMETER",
+            ExportError::ResultTooLarge => "RESULT_TOO_LARGE",
+            ExportError::NoLogsFound => "NO_LOGS_FOUND",
+            ExportError::Internal => "INTERNAL",
+        }
+    }
+
+    /// HTTP status code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ExportError::MissingCredentials | ExportError::InvalidCredentials => 401,
+            ExportError::NoLogsFound => 404,
+            ExportError::Internal => 500,
+            _ => 400,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Scan-log export by UTC day or day range: the seed's JSON envelope, JSON lines and OCSF.
+
+mod error;
+mod fetch;
+mod ocsf;
+mod query;
+mod shape;
+
+pub use error::ExportError;
+pub use fetch::{ExportResponse, export_logs, fetch_scan_logs};
+pub use ocsf::{activity_id, ocsf_events, severity_id};
+pub use query::{
+    COMPAT_MAX_LOGS, ExportFormat, ExportQuery, MAX_RANGE_DAYS, parse_day, parse_export_query,
+};
+pub use shape::{error_envelope, json_lines, listed, rfc3339, scan_log_json, success_envelope};

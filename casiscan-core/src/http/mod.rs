@@ -1,0 +1,51 @@
+//! REST API (feature `http`): Casibase's scan endpoints under `/api`, asset and key endpoints,
+//! and the scan-log export at `/client/v1/fetch-s3-logs`. Envelope `{status, msg, data, data2}`.
+
+mod envelope;
+mod routes;
+mod state;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+
+pub use state::AppState;
+
+/// The OpenAPI 3.0 document describing every route.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The router over `state`.
+pub fn router(state: AppState) -> Router {
+    use routes::*;
+    let change = |verb: &'static str| {
+        post(move |State(s): State<AppState>, h: HeaderMap, p: Params| change_scan(s, h, p, verb))
+    };
+    Router::new()
+        .route("/api/get-scans", get(get_scans))
+        .route("/api/get-scan", get(get_scan))
+        .route("/api/add-scan", post(add_scan))
+        .route("/api/update-scan", post(update_scan))
+        .route("/api/delete-scan", post(delete_scan))
+        .route("/api/start-scan", change("start"))
+        .route("/api/cancel-scan", change("cancel"))
+        .route("/api/clear-scan", change("clear"))
+        .route("/api/scan-asset", post(scan_asset))
+        .route("/api/get-assets", get(get_assets))
+        .route("/api/get-asset", get(get_asset))
+        .route("/api/add-asset", post(add_asset))
+        .route("/api/update-asset", post(update_asset))
+        .route("/api/delete-asset", post(delete_asset))
+        .route("/api/set-primary-user", post(set_primary_user))
+        .route("/api/add-api-key", post(add_api_key))
+        .route("/api/get-api-key", get(get_api_key))
+        .route("/api/delete-api-key", post(delete_api_key))
+        .route("/api/openapi.json", get(openapi))
+        .route("/client/v1/fetch-s3-logs", get(fetch_logs))
+        .with_state(state)
+}
+
+/// Serves the router on `listener` until the future is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

@@ -1,0 +1,359 @@
+//! Handlers: Casibase's scan and asset endpoints, start/cancel/clear, keys, and the log export.
+
+// A Response is the one-off error path of a request handler; boxing it would gain nothing.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::envelope::{core_error, error, key_error, ok, respond};
+use super::state::AppState;
+use crate::export::fetch_scan_logs;
+use crate::model::{Asset, Scan};
+use crate::providers::RunContext;
+use crate::store::{ScanField, ScanQuery, SortOrder};
+
+/// Query string as a map.
+pub type Params = Query<BTreeMap<String, String>>;
+
+fn param<'a>(p: &'a Params, k: &str) -> Option<&'a str> {
+    p.0.get(k).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// Parses a JSON body into `T`, answering 400 in the envelope when it does not fit.
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid request body: {e}"),
+        )
+    })
+}
+
+fn deny() -> Response {
+    error(StatusCode::UNAUTHORIZED, "unauthorized")
+}
+
+fn can_read(s: &AppState, h: &HeaderMap) -> bool {
+    s.public_reads || s.is_admin(h)
+}
+
+fn id_param(p: &Params) -> Result<String, Response> {
+    param(p, "id")
+        .map(str::to_owned)
+        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "missing parameter id"))
+}
+
+fn scan_query(p: &Params) -> Result<ScanQuery, Response> {
+    let bad = |e: crate::Error| core_error(&e);
+    let num = |k: &str| -> Result<Option<u32>, Response> {
+        param(p, k)
+            .map(|v| {
+                v.parse::<u32>()
+                    .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("invalid {k}")))
+            })
+            .transpose()
+    };
+    let mut q = ScanQuery {
+        owner: param(p, "owner").map(str::to_owned),
+        page: num("p")?,
+        page_size: num("pageSize")?,
+        asset: param(p, "asset").map(str::to_owned),
+        ..ScanQuery::default()
+    };
+    if let (Some(f), Some(v)) = (param(p, "field"), param(p, "value")) {
+        q.filter = Some((f.parse::<ScanField>().map_err(bad)?, v.to_owned()));
+    }
+    if let Some(f) = param(p, "sortField") {
+        q.sort_field = Some(f.parse::<ScanField>().map_err(bad)?);
+    }
+    if let Some(o) = param(p, "sortOrder") {
+        q.sort_order = SortOrder::from_casibase(o);
+    }
+    Ok(q)
+}
+
+/// `GET /api/get-scans`: page of scans, total in `data2`.
+pub async fn get_scans(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !can_read(&s, &h) {
+        return deny();
+    }
+    let q = match scan_query(&p) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    match s.client.list_scans(&q).await {
+        Ok(page) => ok(
+            serde_json::to_value(page.items).unwrap_or(Value::Null),
+            json!(page.total),
+        ),
+        Err(e) => core_error(&e),
+    }
+}
+
+/// `GET /api/get-scan?id=owner/name`.
+pub async fn get_scan(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !can_read(&s, &h) {
+        return deny();
+    }
+    match id_param(&p) {
+        Ok(id) => respond(s.client.get_scan(&id).await),
+        Err(r) => r,
+    }
+}
+
+/// `POST /api/add-scan` (body: scan).
+pub async fn add_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let scan: Scan = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    respond(s.client.add_scan(&scan).await)
+}
+
+/// `POST /api/update-scan?id=` (body: scan).
+pub async fn update_scan(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    p: Params,
+    body: Bytes,
+) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let scan: Scan = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match id_param(&p) {
+        Ok(id) => respond(s.client.update_scan(&id, &scan).await),
+        Err(r) => r,
+    }
+}
+
+/// `POST /api/delete-scan` (body: scan with owner and name).
+pub async fn delete_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let scan: Scan = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let id = format!("{}/{}", scan.owner, scan.name);
+    respond(s.client.delete_scan(&id, false).await.map(|()| true))
+}
+
+/// `POST /api/start-scan?id=`, `cancel-scan`, `clear-scan`.
+pub async fn change_scan(s: AppState, h: HeaderMap, p: Params, verb: &'static str) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let id = match id_param(&p) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    respond(match verb {
+        "start" => s.client.start_scan(&id).await,
+        "cancel" => s.client.cancel_scan(&id).await,
+        _ => s.client.clear_scan(&id).await,
+    })
+}
+
+/// `POST /api/scan-asset`: `saveToScan=true&id=` queues the stored scan; otherwise runs the body now.
+pub async fn scan_asset(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    p: Params,
+    body: Bytes,
+) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    if param(&p, "saveToScan") == Some("true") {
+        return match id_param(&p) {
+            Ok(id) => respond(s.client.start_scan(&id).await),
+            Err(r) => r,
+        };
+    }
+    let scan: Scan = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match s.client.run_now(&scan, RunContext::detached()).await {
+        Ok(out) => ok(
+            json!({"rawResult": out.raw_text, "result": out.result, "resultSummary": out.summary,
+                   "runner": crate::runner::local_hostname()}),
+            Value::Null,
+        ),
+        Err(e) => core_error(&e),
+    }
+}
+
+/// `GET /api/get-assets?owner=`.
+pub async fn get_assets(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !can_read(&s, &h) {
+        return deny();
+    }
+    respond(s.client.list_assets(param(&p, "owner")).await)
+}
+
+/// `GET /api/get-asset?id=`.
+pub async fn get_asset(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !can_read(&s, &h) {
+        return deny();
+    }
+    match id_param(&p) {
+        Ok(id) => respond(s.client.get_asset(&id).await),
+        Err(r) => r,
+    }
+}
+
+/// `POST /api/add-asset` (body: asset).
+pub async fn add_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let a: Asset = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    respond(s.client.add_asset(&a).await)
+}
+
+/// `POST /api/update-asset?id=` (body: asset).
+pub async fn update_asset(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    p: Params,
+    body: Bytes,
+) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let a: Asset = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match id_param(&p) {
+        Ok(id) => respond(s.client.update_asset(&id, &a).await),
+        Err(r) => r,
+    }
+}
+
+/// `POST /api/delete-asset` (body: asset with owner and name).
+pub async fn delete_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let a: Asset = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    respond(
+        s.client
+            .delete_asset(&format!("{}/{}", a.owner, a.name))
+            .await
+            .map(|()| true),
+    )
+}
+
+/// `POST /api/set-primary-user?account=&user=` (admin).
+pub async fn set_primary_user(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    match (param(&p, "account"), param(&p, "user")) {
+        (Some(a), Some(u)) => {
+            s.keys.set_primary_user(a, u);
+            ok(json!(true), Value::Null)
+        }
+        _ => error(StatusCode::BAD_REQUEST, "missing parameter account or user"),
+    }
+}
+
+/// `POST /api/add-api-key?account=&user=&name=`: returns the secret once.
+pub async fn add_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    let (a, u, n) = (
+        param(&p, "account").unwrap_or_default(),
+        param(&p, "user").unwrap_or_default(),
+        param(&p, "name").unwrap_or_default(),
+    );
+    match s.keys.create(a, u, n) {
+        Ok(k) => ok(serde_json::to_value(k).unwrap_or(Value::Null), Value::Null),
+        Err(e) => key_error(e),
+    }
+}
+
+/// `GET /api/get-api-key?account=`: the record, never the secret.
+pub async fn get_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    match s.keys.get(param(&p, "account").unwrap_or_default()) {
+        Ok(r) => ok(serde_json::to_value(r).unwrap_or(Value::Null), Value::Null),
+        Err(e) => key_error(e),
+    }
+}
+
+/// `POST /api/delete-api-key?account=&user=`.
+pub async fn delete_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    if !s.is_admin(&h) {
+        return deny();
+    }
+    match s.keys.delete(
+        param(&p, "account").unwrap_or_default(),
+        param(&p, "user").unwrap_or_default(),
+    ) {
+        Ok(()) => ok(json!(true), Value::Null),
+        Err(e) => key_error(e),
+    }
+}
+
+/// `GET /client/v1/fetch-s3-logs` with `accessKey`/`secretKey` headers (the seed's envelope).
+pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    let hv = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (ak, sk) = (hv("accesskey"), hv("secretkey"));
+    if s.keys
+        .verify(
+            ak.as_deref().unwrap_or_default(),
+            sk.as_deref().unwrap_or_default(),
+        )
+        .is_err()
+    {
+        // Authentication comes first: answer the (uniform) credential error without touching storage.
+        let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &[], &p.0);
+        let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::UNAUTHORIZED);
+        return (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response();
+    }
+    let mut logs = match s.client.scan_logs().await {
+        Ok((_, logs)) => logs,
+        Err(e) => return core_error(&e),
+    };
+    logs.extend(
+        s.logs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned(),
+    );
+    let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &logs, &p.0);
+    let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
+}
+
+/// `GET /api/openapi.json`: the OpenAPI document.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], super::OPENAPI).into_response()
+}

@@ -1,0 +1,67 @@
+//! Server state and the authentication rule: writes need the admin token; reads too unless public.
+
+use std::sync::{Arc, RwLock};
+
+use axum::http::HeaderMap;
+
+use crate::Client;
+use crate::keys::{KeyRing, ct_eq};
+use crate::model::ScanLog;
+
+/// Shared state of the REST server.
+#[derive(Clone)]
+pub struct AppState {
+    /// The scan client.
+    pub client: Client,
+    /// API keys.
+    pub keys: Arc<KeyRing>,
+    /// Published scan logs.
+    pub logs: Arc<RwLock<Vec<ScanLog>>>,
+    /// SHA-256 of the admin bearer token.
+    admin_hash: [u8; 32],
+    /// Reads allowed without a token.
+    pub public_reads: bool,
+}
+
+fn digest(s: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(s.as_bytes()).into()
+}
+
+impl AppState {
+    /// State for `client` with an admin bearer token (required for every write).
+    pub fn new(client: Client, admin_token: &str) -> Self {
+        AppState {
+            client,
+            keys: Arc::new(KeyRing::new()),
+            logs: Arc::new(RwLock::new(Vec::new())),
+            admin_hash: digest(admin_token),
+            public_reads: false,
+        }
+    }
+
+    /// Lets reads through without a token.
+    pub fn with_public_reads(mut self, public: bool) -> Self {
+        self.public_reads = public;
+        self
+    }
+
+    /// Publishes a scan log (it becomes exportable).
+    pub fn publish(&self, log: ScanLog) {
+        let mut logs = self
+            .logs
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        logs.push(log);
+    }
+
+    /// True when `Authorization: Bearer <admin token>` matches (constant time).
+    pub fn is_admin(&self, headers: &HeaderMap) -> bool {
+        let token = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        !token.is_empty() && ct_eq(&digest(token), &self.admin_hash)
+    }
+}

@@ -1,0 +1,54 @@
+//! Key management and authentication errors with their codes and HTTP statuses.
+
+/// Why a key operation or an authentication failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum KeyError {
+    /// Only the account's primary user may create or delete its key.
+    #[error("Only the primary user can generate an API key.")]
+    NotPrimaryUser,
+    /// One key per account: delete it before creating another.
+    #[error("An API key already exists for this account. Delete it before generating a new one.")]
+    KeyAlreadyExists,
+    /// The account has no key.
+    #[error("No API key exists for this account.")]
+    NoApiKey,
+    /// Name empty or longer than 64 characters.
+    #[error("The key name must be 1 to 64 characters.")]
+    InvalidName,
+    /// A credential header is absent or empty.
+    #[error("accessKey and secretKey headers are required.")]
+    MissingCredentials,
+    /// Unknown, wrong, deleted or malformed credentials: one answer for all.
+    #[error("Invalid API credentials.")]
+    InvalidCredentials,
+    /// The OS random generator failed.
+    #[error("The OS random generator failed.")]
+    Random,
+}
+
+impl KeyError {
+    /// Stable machine-readable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyError::NotPrimaryUser => "NOT_PRIMARY_USER",
+            KeyError::KeyAlreadyExists => "KEY_ALREADY_EXISTS",
+            KeyError::NoApiKey => "NO_API_KEY",
+            KeyError::InvalidName => "INVALID_NAME",
+            KeyError::MissingCredentials => "MISSING_CREDENTIALS",
+            KeyError::InvalidCredentials => "INVALID_CREDENTIALS",
+            KeyError::Random => "INTERNAL",
+        }
+    }
+
+    /// HTTP status code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            KeyError::NotPrimaryUser => 403,
+            KeyError::KeyAlreadyExists => 409,
+            KeyError::NoApiKey => 404,
+            KeyError::InvalidName => 400,
+            KeyError::MissingCredentials | KeyError::InvalidCredentials => 401,
+            KeyError::Random => 500,
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Rebuilds findings and scan logs from stored run history, deterministically.
+
+use super::apply::{FindingMap, apply_outcome};
+use super::record::outcome_from_run;
+use crate::model::{ProviderKind, Scan};
+use crate::model::{ScanLog, ScanRun, ScanState};
+
+/// Applies every finished run of `history` in completion order; returns findings and one log per run.
+///
+/// Runs are replayed by (finishedTime, owner, scan, seq), so the same history always yields the
+/// same findings, ids and logs. Runs without a finish time (still active) are skipped.
+pub fn replay(history: &[(Scan, Vec<ScanRun>)]) -> (FindingMap, Vec<ScanLog>) {
+    let mut runs: Vec<(&Scan, &ScanRun)> = history
+        .iter()
+        .flat_map(|(scan, runs)| runs.iter().map(move |r| (scan, r)))
+        .filter(|(_, r)| r.finished_time.is_some() && r.state != ScanState::Pending)
+        .collect();
+    runs.sort_by(|(_, a), (_, b)| {
+        (a.finished_time, &a.owner, &a.scan, a.seq).cmp(&(
+            b.finished_time,
+            &b.owner,
+            &b.scan,
+            b.seq,
+        ))
+    });
+    let mut findings = FindingMap::new();
+    let mut logs = Vec::with_capacity(runs.len());
+    for (scan, run) in runs {
+        let asset = if scan.asset.is_empty() {
+            run.target.as_str()
+        } else {
+            scan.asset.as_str()
+        };
+        let provider: ProviderKind = scan.provider;
+        let outcome = outcome_from_run(run, provider, asset, scan.timeout_seconds);
+        logs.push(apply_outcome(&mut findings, &outcome));
+    }
+    (findings, logs)
+}

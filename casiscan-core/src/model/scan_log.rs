@@ -1,0 +1,112 @@
+//! Scan logs: one immutable record per completed run, with its status, seal and observations.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::finding::{LifecycleState, Observation};
+use super::provider_kind::ProviderKind;
+use super::severity::Severity;
+
+/// Export status of a run (the seed's `ScanStatus` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScanStatus {
+    /// Completed within its time budget: authoritative.
+    #[serde(rename = "Scan Success")]
+    Success,
+    /// Completed but past its time budget: still authoritative.
+    #[serde(rename = "Scan Success Time Over")]
+    SuccessTimeOver,
+    /// Some results, incomplete coverage: detections only, never closes.
+    #[serde(rename = "Partial Scan")]
+    Partial,
+    /// Failed: changes nothing.
+    #[serde(rename = "Scan Error")]
+    Error,
+}
+
+impl ScanStatus {
+    /// The seed's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScanStatus::Success => "Scan Success",
+            ScanStatus::SuccessTimeOver => "Scan Success Time Over",
+            ScanStatus::Partial => "Partial Scan",
+            ScanStatus::Error => "Scan Error",
+        }
+    }
+
+    /// True when absence of a finding in this run is evidence (complete scans only).
+    pub fn is_authoritative(self) -> bool {
+        matches!(self, ScanStatus::Success | ScanStatus::SuccessTimeOver)
+    }
+}
+
+/// PASS/FAIL seal of a scan log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SealStatus {
+    /// Authoritative run without any active finding of high severity or above.
+    Pass,
+    /// Anything else.
+    Fail,
+}
+
+impl SealStatus {
+    /// PASS iff the run is authoritative and no active observation has `severity >= threshold`.
+    pub fn evaluate(status: ScanStatus, observations: &[Observation], threshold: Severity) -> Self {
+        let blocking = observations
+            .iter()
+            .any(|o| o.open_status != LifecycleState::Closed && o.severity >= threshold);
+        if status.is_authoritative() && !blocking {
+            SealStatus::Pass
+        } else {
+            SealStatus::Fail
+        }
+    }
+
+    /// `PASS` or `FAIL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SealStatus::Pass => "PASS",
+            SealStatus::Fail => "FAIL",
+        }
+    }
+}
+
+/// The record of one run applied to the findings of (account, asset, provider).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanLog {
+    /// Unique id of the log (the run id).
+    pub id: String,
+    /// Account (scan owner).
+    pub account: String,
+    /// Scan id `owner/name`.
+    pub scan_id: String,
+    /// Asset name, or the target.
+    pub asset: String,
+    /// Scanned target as typed or resolved.
+    pub target: String,
+    /// Provider of the run.
+    pub provider: ProviderKind,
+    /// Export status.
+    pub status: ScanStatus,
+    /// Seal computed from status and observations.
+    pub seal: SealStatus,
+    /// When the run started.
+    pub started_at: DateTime<Utc>,
+    /// When the run completed (the export's `ScanDate`).
+    pub ended_at: DateTime<Utc>,
+    /// Observations, ordered by finding id.
+    pub observations: Vec<Observation>,
+}
+
+impl ScanLog {
+    /// Number of observations that are still active (New, Opened, Re-Opened).
+    pub fn total_found(&self) -> usize {
+        self.observations
+            .iter()
+            .filter(|o| o.open_status.is_active())
+            .count()
+    }
+}

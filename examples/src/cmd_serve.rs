@@ -1,0 +1,38 @@
+//! `casiscan serve`: the REST API on a local address until Ctrl-C.
+
+use std::process::ExitCode;
+
+use casiscan_core::http::{AppState, serve};
+use casiscan_core::{Client, Error, Result};
+
+/// Binds `listen` and serves the router; the admin token guards every write.
+pub async fn run(
+    client: Client,
+    listen: &str,
+    admin_token: &str,
+    public_reads: bool,
+) -> Result<ExitCode> {
+    if admin_token.len() < 16 {
+        return Err(Error::invalid(
+            "admin token",
+            "must be at least 16 characters",
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Io {
+            path: listen.into(),
+            source: e,
+        })?;
+    let addr = listener.local_addr().map_err(|e| Error::Io {
+        path: listen.into(),
+        source: e,
+    })?;
+    eprintln!("casiscan: serving on http://{addr}");
+    let state = AppState::new(client, admin_token).with_public_reads(public_reads);
+    tokio::select! {
+        r = serve(listener, state) => r.map_err(|e| Error::Io { path: listen.into(), source: e })?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
