@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ScanState;
+use super::{Scan, ScanState};
 
 /// The record of one execution of a scan; runs are appended, never overwritten.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,4 +38,26 @@ pub struct ScanRun {
     pub result: String,
     /// One-line summary.
     pub result_summary: String,
+}
+
+impl ScanRun {
+    /// The history record of `scan` as it stands when it has just finished; the store sets `seq`.
+    pub fn of_finished(scan: &Scan) -> ScanRun {
+        ScanRun {
+            owner: scan.owner.clone(),
+            scan: scan.name.clone(),
+            seq: 0,
+            attempt: scan.attempt,
+            runner: scan.runner.clone(),
+            target: scan.target.clone(),
+            command: scan.command.clone(),
+            state: scan.state,
+            started_time: scan.started_time,
+            finished_time: scan.finished_time,
+            error_text: scan.error_text.clone(),
+            raw_result: scan.raw_result.clone(),
+            result: scan.result.clone(),
+            result_summary: scan.result_summary.clone(),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::clock;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState, Target, TargetMode};
+use crate::model::{Asset, RecordId, Scan, Target, TargetMode};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::store::{StateChange, Store};
 use chrono::Utc;
@@ -87,12 +87,8 @@ pub async fn execute_claimed(
     heartbeat.abort();
     let partial = ctx.partial_raw.borrow().clone();
     let change = finishing_change(&token, outcome, partial);
-    match store.apply(&id, &change).await {
-        Ok(done) if done.state.is_active() => Ok(done),
-        Ok(done) => {
-            append_run(store.as_ref(), &done, &scan).await?;
-            Ok(done)
-        }
+    match store.finish(&id, &change).await {
+        Ok(done) => Ok(done),
         // Canceled or deleted meanwhile: the user's decision stands.
         Err(e) if cancel.is_cancelled() || e.kind() == ErrorKind::NotFound => {
             store.get_scan(&id).await.or(Err(e))
@@ -173,28 +169,4 @@ async fn heartbeat_loop(
             Err(_) => {}
         }
     }
-}
-
-async fn append_run(store: &dyn Store, done: &Scan, claimed: &Scan) -> Result<ScanRun> {
-    let run = ScanRun {
-        owner: done.owner.clone(),
-        scan: done.name.clone(),
-        seq: 0,
-        attempt: done.attempt,
-        runner: done.runner.clone(),
-        target: claimed.target.clone(),
-        command: claimed.command.clone(),
-        state: done.state,
-        started_time: done.started_time,
-        finished_time: done.finished_time,
-        error_text: done.error_text.clone(),
-        raw_result: done.raw_result.clone(),
-        result: done.result.clone(),
-        result_summary: done.result_summary.clone(),
-    };
-    debug_assert!(matches!(
-        run.state,
-        ScanState::Completed | ScanState::Failed
-    ));
-    store.append_run(&run).await
 }

@@ -1,5 +1,6 @@
 //! The claim loop: requeue expired leases, claim what this runner may run, execute it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -84,10 +85,17 @@ impl Worker {
                 last_chores = Some(std::time::Instant::now());
             }
             let free = self.config.concurrency.saturating_sub(tasks.len());
-            self.tick(free, &mut tasks, &stop_running).await?;
+            if self.tick(free, &mut tasks, &stop_running).await? {
+                // Lost races for scans still queued: look again before sleeping.
+                tokio::task::yield_now().await;
+                continue;
+            }
             tokio::select! {
                 () = self.store.wait_for_work(self.config.poll) => {}
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {
+                    // Collect every run that has finished, then claim for all freed slots at once.
+                    while tasks.try_join_next().is_some() {}
+                }
                 () = shutdown.cancelled() => {}
             }
         }
@@ -111,87 +119,114 @@ impl Worker {
         Ok(())
     }
 
-    /// One pass: claim up to `free` scans this runner may run, noting why others wait.
+    /// One pass: claims up to `free` scans this runner may run, noting why others wait.
+    ///
+    /// Returns true when claims were lost to other runners, so more work may be waiting now.
     async fn tick(
         &self,
         free: usize,
         tasks: &mut JoinSet<()>,
         stop: &CancellationToken,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if free == 0 {
-            return Ok(());
+            return Ok(false);
         }
-        let now = clock::now();
-        let horizon = chrono::Duration::from_std(self.config.lease.lease * 3).unwrap_or_default();
-        // Read only when a scan is refused here.
-        let mut live: Option<Vec<RunnerIdentity>> = None;
-        let mut left = free;
-        // A small window of the oldest first (cheap when work is plentiful), then the full
-        // window when the small one was full and did not give this runner enough.
+        // A window a few times the free slots keeps each pass cheap while work is plentiful;
+        // the full window is read only when the small one was full yet gave too little.
         let small = u32::try_from(free.saturating_mul(4).saturating_add(4))
             .unwrap_or(PENDING_WINDOW)
             .min(PENDING_WINDOW);
-        for window in [small, PENDING_WINDOW] {
-            let batch = self.store.pending_scans(window).await?;
-            let full = batch.len() >= window as usize;
-            for scan in batch {
-                if left == 0 {
-                    break;
-                }
-                let asset = self.asset_of(&scan).await;
-                let kind = locality(&self.providers, scan.provider);
-                match may_claim(&self.config.identity, &scan, asset.as_ref(), kind) {
-                    Ok(()) => {
-                        if self.claim_and_spawn(scan, tasks, stop).await {
-                            left -= 1;
-                        }
-                    }
-                    Err(reason) => {
-                        if live.is_none() {
-                            live = Some(self.store.live_runners(now - horizon).await?);
-                        }
-                        let someone = live
-                            .iter()
-                            .flatten()
-                            .any(|r| may_claim(r, &scan, asset.as_ref(), kind).is_ok());
-                        if !someone && scan.error_text != reason {
-                            let id = RecordId::new(scan.owner.clone(), scan.name.clone())?;
-                            self.store.note_pending(&id, &reason).await?;
-                        }
-                    }
-                }
+        let mut batch = self.store.pending_scans(small).await?;
+        if batch.len() >= small as usize && small < PENDING_WINDOW {
+            let here = batch.iter().filter(|s| self.may_run_here(s)).count();
+            if here < free {
+                batch = self.store.pending_scans(PENDING_WINDOW).await?;
             }
-            if left == 0 || !full || window == PENDING_WINDOW {
-                break;
+        }
+        let mut eligible = Vec::new();
+        let mut refused = Vec::new();
+        let mut assets = HashMap::new();
+        for scan in batch {
+            let asset = self.asset_of(&scan, &mut assets).await;
+            let kind = locality(&self.providers, scan.provider);
+            match may_claim(&self.config.identity, &scan, asset.as_ref(), kind) {
+                Ok(()) => eligible.push(scan.id()?),
+                Err(reason) => refused.push((scan, asset, kind, reason)),
+            }
+        }
+        self.note_refused(refused).await?;
+        let wanted = eligible.len().min(free);
+        let claimed = self
+            .store
+            .claim_many(
+                &eligible,
+                &self.config.identity.name,
+                self.config.lease.lease_until(),
+                free,
+            )
+            .await?;
+        let lost = claimed.len() < wanted;
+        for scan in claimed {
+            self.spawn(scan, tasks, stop);
+        }
+        Ok(lost)
+    }
+
+    /// A cheap first look: could this runner take `scan`, ignoring its asset?
+    fn may_run_here(&self, scan: &Scan) -> bool {
+        scan.target_mode == TargetMode::Asset
+            || may_claim(
+                &self.config.identity,
+                scan,
+                None,
+                locality(&self.providers, scan.provider),
+            )
+            .is_ok()
+    }
+
+    /// Records on each refused scan why it waits, when no live runner can take it either.
+    async fn note_refused(
+        &self,
+        refused: Vec<(Scan, Option<Asset>, Locality, String)>,
+    ) -> Result<()> {
+        if refused.is_empty() {
+            return Ok(());
+        }
+        let horizon = chrono::Duration::from_std(self.config.lease.lease * 3).unwrap_or_default();
+        let live = self.store.live_runners(clock::now() - horizon).await?;
+        for (scan, asset, kind, reason) in refused {
+            let someone = live
+                .iter()
+                .any(|r| may_claim(r, &scan, asset.as_ref(), kind).is_ok());
+            if !someone && scan.error_text != reason {
+                self.store.note_pending(&scan.id()?, &reason).await?;
             }
         }
         Ok(())
     }
 
-    async fn asset_of(&self, scan: &Scan) -> Option<Asset> {
+    /// The asset an Asset-mode scan targets, read once per pass.
+    async fn asset_of(
+        &self,
+        scan: &Scan,
+        seen: &mut HashMap<RecordId, Option<Asset>>,
+    ) -> Option<Asset> {
         if scan.target_mode != TargetMode::Asset {
             return None;
         }
         let id = RecordId::new(scan.owner.clone(), scan.asset.clone()).ok()?;
-        self.store.get_asset(&id).await.ok()
+        if let Some(found) = seen.get(&id) {
+            return found.clone();
+        }
+        let found = self.store.get_asset(&id).await.ok();
+        seen.insert(id, found.clone());
+        found
     }
 
-    /// Claims `scan` (compare-and-set) and runs it in the background; false if another won.
-    async fn claim_and_spawn(
-        &self,
-        scan: Scan,
-        tasks: &mut JoinSet<()>,
-        stop: &CancellationToken,
-    ) -> bool {
-        let Ok(id) = scan.id() else { return false };
-        let token = uuid::Uuid::new_v4().to_string();
-        let claim = StateChange::Claim {
-            runner: self.config.identity.name.clone(),
-            token: token.clone(),
-            lease_until: self.config.lease.lease_until(),
-        };
-        let Ok(claimed) = self.store.apply(&id, &claim).await else {
-            return false;
+    /// Runs a scan this runner has claimed in the background.
+    fn spawn(&self, scan: Scan, tasks: &mut JoinSet<()>, stop: &CancellationToken) {
+        let Some(token) = scan.lease_token.clone() else {
+            return;
         };
         let store = Arc::clone(&self.store);
         let providers = self.providers.clone();
@@ -200,8 +235,7 @@ impl Worker {
         ctx.cancel = stop.child_token();
         tasks.spawn(async move {
             // Failures are recorded on the scan itself; nothing more to report here.
-            let _ = execute_claimed(store, &providers, claimed, token, policy, ctx).await;
+            let _ = execute_claimed(store, &providers, scan, token, policy, ctx).await;
         });
-        true
     }
 }

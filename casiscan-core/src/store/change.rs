@@ -72,6 +72,15 @@ pub enum StateChange {
 }
 
 impl StateChange {
+    /// A claim for `runner` until `lease_until` with a fresh random lease token.
+    pub fn claim(runner: &str, lease_until: DateTime<Utc>) -> StateChange {
+        StateChange::Claim {
+            runner: runner.to_string(),
+            token: uuid::Uuid::new_v4().to_string(),
+            lease_until,
+        }
+    }
+
     /// The table transition this change performs on a scan in `from`.
     pub fn transition(&self, scan: &Scan) -> Transition {
         match self {

@@ -48,6 +48,9 @@ checks!(
     release_returns_the_scan_to_the_queue,
     pending_notes_touch_only_pending_scans,
     live_runners_are_listed,
+    claim_many_takes_pending_in_order_up_to_limit,
+    concurrent_batch_claims_are_disjoint,
+    finish_records_the_run_with_the_state,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.
@@ -643,4 +646,175 @@ async fn live_runners_are_listed(store: Arc<dyn Store>) {
     );
     let later = clock::now() + Duration::seconds(60);
     assert!(store.live_runners(later).await.expect("none").is_empty());
+}
+
+async fn queued(store: &Arc<dyn Store>, name: &str) -> RecordId {
+    add(store, &scan("o", name)).await;
+    let i = id("o", name);
+    store.apply(&i, &StateChange::Start).await.expect("start");
+    i
+}
+
+async fn claim_many_takes_pending_in_order_up_to_limit(store: Arc<dyn Store>) {
+    let a = queued(&store, "a").await;
+    let b = queued(&store, "b").await;
+    add(&store, &scan("o", "idle")).await;
+    let taken = running(&store, "taken", "t0").await;
+    let c = queued(&store, "c").await;
+    let ids = vec![
+        taken.clone(),
+        id("o", "idle"),
+        id("o", "gone"),
+        b.clone(),
+        a.clone(),
+        c.clone(),
+    ];
+    let until = clock::now() + Duration::seconds(60);
+    let got = store
+        .claim_many(&ids, "batch", until, 2)
+        .await
+        .expect("claim_many");
+    let names: Vec<&str> = got.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["b", "a"],
+        "skips non-Pending and missing, keeps order"
+    );
+    let mut tokens = Vec::new();
+    for s in &got {
+        assert_eq!(
+            (s.state, s.runner.as_str(), s.attempt),
+            (ScanState::Running, "batch", 1)
+        );
+        let stored = store.get_scan(&s.id().expect("id")).await.expect("get");
+        assert_eq!(
+            stored.lease_token, s.lease_token,
+            "returned token is the stored one"
+        );
+        tokens.push(s.lease_token.clone().expect("token"));
+    }
+    assert_ne!(tokens[0], tokens[1], "each claim has its own token");
+    let untouched = store.get_scan(&c).await.expect("get");
+    assert_eq!(untouched.state, ScanState::Pending, "beyond the limit");
+    let held = store.get_scan(&taken).await.expect("get");
+    assert_eq!(
+        held.lease_token.as_deref(),
+        Some("t0"),
+        "another runner's claim stands"
+    );
+    assert!(
+        store
+            .claim_many(&[], "batch", until, 4)
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+}
+
+async fn concurrent_batch_claims_are_disjoint(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        ids.push(queued(&store, &format!("q{n:02}")).await);
+    }
+    let ids = Arc::new(ids);
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let ids = Arc::clone(&ids);
+            tokio::spawn(async move {
+                let until = clock::now() + Duration::seconds(60);
+                store
+                    .claim_many(&ids, &format!("w{n}"), until, 8)
+                    .await
+                    .expect("claim_many")
+            })
+        })
+        .collect();
+    let mut seen = std::collections::HashMap::new();
+    for task in tasks {
+        for s in task.await.expect("join") {
+            assert!(
+                seen.insert(s.name.clone(), s.runner.clone()).is_none(),
+                "{} claimed twice",
+                s.name
+            );
+        }
+    }
+    for (name, runner) in &seen {
+        let stored = store.get_scan(&id("o", name)).await.expect("get");
+        assert_eq!(
+            &stored.runner, runner,
+            "{name}: the stored claim is the returned one"
+        );
+        assert_eq!(stored.attempt, 1);
+    }
+    let left = store.pending_scans(100).await.expect("pending").len();
+    assert_eq!(
+        seen.len() + left,
+        40,
+        "every scan is claimed once or still queued"
+    );
+}
+
+async fn finish_records_the_run_with_the_state(store: Arc<dyn Store>) {
+    let i = running(&store, "s", "t").await;
+    let wrong = StateChange::Complete {
+        token: "x".into(),
+        raw_result: "raw".into(),
+        result: "{}".into(),
+        summary: "done".into(),
+    };
+    assert_eq!(
+        store.finish(&i, &wrong).await.expect_err("token").kind(),
+        ErrorKind::Conflict
+    );
+    assert!(
+        store.list_runs(&i).await.expect("runs").is_empty(),
+        "nothing half-done"
+    );
+    let done = StateChange::Complete {
+        token: "t".into(),
+        raw_result: "raw".into(),
+        result: "{}".into(),
+        summary: "done".into(),
+    };
+    let s = store.finish(&i, &done).await.expect("finish");
+    assert_eq!(s.state, ScanState::Completed);
+    let runs = store.list_runs(&i).await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (
+            runs[0].seq,
+            runs[0].state,
+            runs[0].raw_result.as_str(),
+            runs[0].runner.as_str()
+        ),
+        (1, ScanState::Completed, "raw", "runner-t")
+    );
+    // A release puts the scan back in the queue and records no run.
+    let r = running(&store, "r", "t2").await;
+    let back = store
+        .finish(&r, &StateChange::Release { token: "t2".into() })
+        .await
+        .expect("release");
+    assert_eq!(back.state, ScanState::Pending);
+    assert!(store.list_runs(&r).await.expect("runs").is_empty());
+    // A failure is recorded with its error.
+    store.apply(&r, &claim("t3")).await.expect("claim");
+    let failed = StateChange::Fail {
+        token: "t3".into(),
+        error: "Error: boom".into(),
+        raw_result: "partial".into(),
+    };
+    store.finish(&r, &failed).await.expect("fail");
+    let runs = store.list_runs(&r).await.expect("runs");
+    assert_eq!(
+        (
+            runs.len(),
+            runs[0].state,
+            runs[0].error_text.as_str(),
+            runs[0].attempt
+        ),
+        (1, ScanState::Failed, "Error: boom", 2)
+    );
 }

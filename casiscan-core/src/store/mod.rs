@@ -46,6 +46,42 @@ pub trait Store: Send + Sync {
     /// Applies a state change atomically (compare-and-set on state and lease token).
     async fn apply(&self, id: &RecordId, change: &StateChange) -> Result<Scan>;
 
+    /// Claims for `runner`, in the order given, up to `limit` of `ids` still Pending; each gets
+    /// its own lease token. Scans taken meanwhile by another runner are skipped, not errors.
+    async fn claim_many(
+        &self,
+        ids: &[RecordId],
+        runner: &str,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Scan>> {
+        let mut claimed = Vec::new();
+        for id in ids {
+            if claimed.len() >= limit {
+                break;
+            }
+            match self
+                .apply(id, &StateChange::claim(runner, lease_until))
+                .await
+            {
+                Ok(scan) => claimed.push(scan),
+                Err(e) if is_lost_race(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Applies a change that may end a run and, when the scan ends Completed or Failed, appends
+    /// its run to the history in the same transaction.
+    async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
+        let done = self.apply(id, change).await?;
+        if ends_run(&done) {
+            self.append_run(&ScanRun::of_finished(&done)).await?;
+        }
+        Ok(done)
+    }
+
     /// Pending scans, oldest queued first, at most `limit`.
     async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>>;
 
@@ -88,6 +124,22 @@ pub trait Store: Send + Sync {
     async fn wait_for_work(&self, timeout: std::time::Duration) {
         tokio::time::sleep(timeout).await;
     }
+}
+
+/// True when a scan's state ends a run that belongs in the history.
+pub(crate) fn ends_run(scan: &Scan) -> bool {
+    matches!(
+        scan.state,
+        crate::model::ScanState::Completed | crate::model::ScanState::Failed
+    )
+}
+
+/// True when a claim failed only because the scan is no longer there to take.
+fn is_lost_race(e: &crate::Error) -> bool {
+    matches!(
+        e.kind(),
+        crate::ErrorKind::Conflict | crate::ErrorKind::NotFound
+    )
 }
 
 /// Refuses a body whose id differs from the addressed record (renames are not supported).

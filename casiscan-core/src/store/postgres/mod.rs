@@ -3,6 +3,8 @@
 mod rows;
 mod schema;
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard, Notify};
 use tokio_postgres::AsyncMessage;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Config, GenericClient, NoTls};
+use tokio_postgres::{Client, Config, GenericClient, NoTls, Statement};
 
 use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
 use crate::clock;
@@ -24,9 +26,44 @@ use rows::{Param, SCAN_COLUMN_COUNT, SCAN_COLUMNS, refs, scan_from_row, scan_par
 /// Connections each store keeps open.
 const POOL_SIZE: usize = 4;
 
+/// Statements a connection has prepared, by SQL text.
+type Prepared = HashMap<String, Statement>;
+
+/// One pooled connection and the statements it has prepared (each is parsed once).
+struct Conn {
+    client: Client,
+    prepared: Prepared,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// `sql` prepared on the connection behind `c`, from `cache` after the first time.
+async fn prepare<C: GenericClient>(c: &C, cache: &mut Prepared, sql: &str) -> Result<Statement> {
+    if let Some(found) = cache.get(sql) {
+        return Ok(found.clone());
+    }
+    let statement = c
+        .prepare(sql)
+        .await
+        .map_err(|e| pg("prepare a statement", e))?;
+    cache.insert(sql.to_string(), statement.clone());
+    Ok(statement)
+}
+
 /// A store on a PostgreSQL server, shared by every runner of a fleet.
 pub struct PostgresStore {
-    clients: Vec<Mutex<Client>>,
+    clients: Vec<Mutex<Conn>>,
     work: Arc<Notify>,
     _listener: Client,
     next: AtomicUsize,
@@ -96,7 +133,10 @@ impl PostgresStore {
         }
         let mut clients = Vec::with_capacity(POOL_SIZE);
         for _ in 0..POOL_SIZE {
-            clients.push(Mutex::new(connect(&config, &label).await?));
+            clients.push(Mutex::new(Conn {
+                client: connect(&config, &label).await?,
+                prepared: Prepared::new(),
+            }));
         }
         let work = Arc::new(Notify::new());
         let listener = listen(&config, &label, Arc::clone(&work)).await?;
@@ -111,7 +151,7 @@ impl PostgresStore {
         Ok(store)
     }
 
-    async fn client(&self) -> MutexGuard<'_, Client> {
+    async fn client(&self) -> MutexGuard<'_, Conn> {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
         self.clients[n].lock().await
     }
@@ -196,12 +236,16 @@ async fn connect(config: &Config, label: &str) -> Result<Client> {
     Ok(client)
 }
 
-async fn read_scan<C: GenericClient>(c: &C, id: &RecordId, lock: &str) -> Result<Option<Scan>> {
+async fn read_scan<C: GenericClient>(
+    c: &C,
+    cache: &mut Prepared,
+    id: &RecordId,
+    lock: &str,
+) -> Result<Option<Scan>> {
+    let sql = format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = $1 AND name = $2 {lock}");
+    let statement = prepare(c, cache, &sql).await?;
     let row = c
-        .query_opt(
-            &format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = $1 AND name = $2 {lock}"),
-            &[&id.owner, &id.name],
-        )
+        .query_opt(&statement, &[&id.owner, &id.name])
         .await
         .map_err(|e| pg("read a scan", e))?;
     row.as_ref().map(scan_from_row).transpose()
@@ -211,29 +255,40 @@ fn missing(id: &RecordId) -> Error {
     Error::not_found(format!("scan {id}"))
 }
 
-/// Writes `next` over the row if it still has `prev`'s state and lease token.
-async fn compare_and_set<C: GenericClient>(c: &C, prev: &Scan, next: &Scan) -> Result<()> {
+/// The compare-and-set UPDATE: every column, guarded by owner, name, state and lease token.
+static COMPARE_AND_SET: LazyLock<String> = LazyLock::new(|| {
     let n = SCAN_COLUMN_COUNT;
     let sets: Vec<String> = SCAN_COLUMNS
         .split(", ")
         .enumerate()
         .map(|(i, col)| format!("{col} = ${}", i + 1))
         .collect();
-    let statement = format!(
+    format!(
         "UPDATE scans SET {} WHERE owner = ${} AND name = ${} AND state = ${} AND lease_token IS NOT DISTINCT FROM ${}",
         sets.join(", "),
         n + 1,
         n + 2,
         n + 3,
         n + 4
-    );
+    )
+});
+
+/// Writes `next` over the row if it still has `prev`'s state and lease token.
+///
+/// `statement` is [`COMPARE_AND_SET`] prepared on the connection behind `c`.
+async fn compare_and_set<C: GenericClient>(
+    c: &C,
+    statement: &Statement,
+    prev: &Scan,
+    next: &Scan,
+) -> Result<()> {
     let mut params = scan_params(next);
     params.push(Box::new(prev.owner.clone()));
     params.push(Box::new(prev.name.clone()));
     params.push(Box::new(prev.state.as_str().to_string()));
     params.push(Box::new(prev.lease_token.clone()));
     let changed = c
-        .execute(&statement, &refs(&params))
+        .execute(statement, &refs(&params))
         .await
         .map_err(|e| pg("write a scan", e))?;
     if changed != 1 {
@@ -243,6 +298,68 @@ async fn compare_and_set<C: GenericClient>(c: &C, prev: &Scan, next: &Scan) -> R
         )));
     }
     Ok(())
+}
+
+/// Announces a queued scan; delivered at commit, so waiting runners wake at once.
+async fn notify_work<C: GenericClient>(c: &C, id: &RecordId) -> Result<()> {
+    c.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&WORK_CHANNEL, &id.to_string()],
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| pg("announce a queued scan", e))
+}
+
+/// Appends `run` after its scan's last run; the caller holds the scan's row lock.
+async fn insert_run<C: GenericClient>(
+    c: &C,
+    cache: &mut Prepared,
+    mut run: ScanRun,
+) -> Result<ScanRun> {
+    let next_seq = prepare(
+        c,
+        cache,
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM scan_runs WHERE owner = $1 AND scan = $2",
+    )
+    .await?;
+    let insert = prepare(
+        c,
+        cache,
+        "INSERT INTO scan_runs (owner, scan, seq, body) VALUES ($1, $2, $3, $4)",
+    )
+    .await?;
+    let seq: i64 = c
+        .query_one(&next_seq, &[&run.owner, &run.scan])
+        .await
+        .map_err(|e| pg("append a run", e))?
+        .get(0);
+    run.seq = u64::try_from(seq).unwrap_or(1);
+    let body = serde_json::to_string(&run).map_err(|e| json_error("run", e))?;
+    c.execute(&insert, &[&run.owner, &run.scan, &seq, &body])
+        .await
+        .map_err(|e| pg("append a run", e))?;
+    Ok(run)
+}
+
+/// Locks, oldest of the given ids first, the Pending ones no other runner is claiming.
+static CLAIM_WINDOW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM scans s \
+         JOIN unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[]) AS w(owner, name, ord) \
+         ON s.owner = w.owner AND s.name = w.name \
+         WHERE s.state = 'Pending' ORDER BY w.ord LIMIT $4 FOR UPDATE OF s SKIP LOCKED",
+        prefixed_columns("s")
+    )
+});
+
+/// The scan columns qualified with table alias `alias`.
+fn prefixed_columns(alias: &str) -> String {
+    SCAN_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn escape_like(value: &str) -> String {
@@ -314,7 +431,9 @@ impl Store for PostgresStore {
     }
 
     async fn get_scan(&self, id: &RecordId) -> Result<Scan> {
-        read_scan(&*self.client().await, id, "")
+        let mut c = self.client().await;
+        let Conn { client, prepared } = &mut *c;
+        read_scan(client, prepared, id, "")
             .await?
             .ok_or_else(|| missing(id))
     }
@@ -322,8 +441,12 @@ impl Store for PostgresStore {
     async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan> {
         check_same_id(id, &config.id()?, "scan")?;
         let mut c = self.client().await;
-        let tx = c.transaction().await.map_err(|e| pg("update a scan", e))?;
-        let prev = read_scan(&tx, id, "FOR UPDATE")
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pg("update a scan", e))?;
+        let prev = read_scan(&tx, prepared, id, "FOR UPDATE")
             .await?
             .ok_or_else(|| missing(id))?;
         if prev.state.is_active() {
@@ -335,15 +458,20 @@ impl Store for PostgresStore {
         let mut next = prev.clone();
         next.apply_config(config);
         next.updated_time = clock::now();
-        compare_and_set(&tx, &prev, &next).await?;
+        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+        compare_and_set(&tx, &cas, &prev, &next).await?;
         tx.commit().await.map_err(|e| pg("update a scan", e))?;
         Ok(next)
     }
 
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
         let mut c = self.client().await;
-        let tx = c.transaction().await.map_err(|e| pg("delete a scan", e))?;
-        let prev = read_scan(&tx, id, "FOR UPDATE")
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pg("delete a scan", e))?;
+        let prev = read_scan(&tx, prepared, id, "FOR UPDATE")
             .await?
             .ok_or_else(|| missing(id))?;
         if prev.state == ScanState::Running && !force {
@@ -405,13 +533,14 @@ impl Store for PostgresStore {
             "FOR UPDATE"
         };
         let mut c = self.client().await;
-        let tx = c
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
             .transaction()
             .await
             .map_err(|e| pg("change a scan's state", e))?;
-        let Some(prev) = read_scan(&tx, id, lock).await? else {
+        let Some(prev) = read_scan(&tx, prepared, id, lock).await? else {
             drop(tx);
-            return match read_scan(&*c, id, "").await? {
+            return match read_scan(client, prepared, id, "").await? {
                 Some(_) => Err(Error::conflict(format!(
                     "scan {id} is being claimed by another runner"
                 ))),
@@ -420,15 +549,10 @@ impl Store for PostgresStore {
         };
         let mut next = prev.clone();
         apply_change(&mut next, change, clock::now())?;
-        compare_and_set(&tx, &prev, &next).await?;
+        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+        compare_and_set(&tx, &cas, &prev, &next).await?;
         if next.state == ScanState::Pending {
-            // Delivered at commit: waiting runners wake now instead of at their next poll.
-            tx.execute(
-                "SELECT pg_notify($1, $2)",
-                &[&WORK_CHANNEL, &id.to_string()],
-            )
-            .await
-            .map_err(|e| pg("announce a queued scan", e))?;
+            notify_work(&tx, id).await?;
         }
         tx.commit()
             .await
@@ -436,17 +560,87 @@ impl Store for PostgresStore {
         Ok(next)
     }
 
-    async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
-        let rows = self
-            .client()
+    async fn claim_many(
+        &self,
+        ids: &[RecordId],
+        runner: &str,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Scan>> {
+        if ids.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let owners: Vec<&str> = ids.iter().map(|id| id.owner.as_str()).collect();
+        let names: Vec<&str> = ids.iter().map(|id| id.name.as_str()).collect();
+        let order: Vec<i64> = (0..ids.len() as i64).collect();
+        let mut c = self.client().await;
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
+            .transaction()
             .await
-            .query(
-                &format!(
-                    "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
-                     ORDER BY updated_time COLLATE \"C\", owner COLLATE \"C\", name COLLATE \"C\" LIMIT $1"
-                ),
-                &[&i64::from(limit)],
+            .map_err(|e| pg("claim scans", e))?;
+        let select = prepare(&tx, prepared, &CLAIM_WINDOW).await?;
+        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+        // Rows another runner is claiming right now are skipped, not waited for.
+        let rows = tx
+            .query(&select, &[&owners, &names, &order, &(limit as i64)])
+            .await
+            .map_err(|e| pg("claim scans", e))?;
+        let now = clock::now();
+        let mut pairs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let prev = scan_from_row(row)?;
+            let mut next = prev.clone();
+            apply_change(&mut next, &StateChange::claim(runner, lease_until), now)?;
+            pairs.push((prev, next));
+        }
+        // Pipelined on the one connection: a single round trip for the whole batch.
+        futures_util::future::try_join_all(
+            pairs
+                .iter()
+                .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
+        )
+        .await?;
+        tx.commit().await.map_err(|e| pg("claim scans", e))?;
+        Ok(pairs.into_iter().map(|(_, next)| next).collect())
+    }
+
+    async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
+        let mut c = self.client().await;
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pg("finish a scan", e))?;
+        let prev = read_scan(&tx, prepared, id, "FOR UPDATE")
+            .await?
+            .ok_or_else(|| missing(id))?;
+        let mut next = prev.clone();
+        apply_change(&mut next, change, clock::now())?;
+        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+        compare_and_set(&tx, &cas, &prev, &next).await?;
+        if next.state == ScanState::Pending {
+            notify_work(&tx, id).await?;
+        }
+        if super::ends_run(&next) {
+            insert_run(&tx, prepared, ScanRun::of_finished(&next)).await?;
+        }
+        tx.commit().await.map_err(|e| pg("finish a scan", e))?;
+        Ok(next)
+    }
+
+    async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
+        static PENDING: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
+                 ORDER BY updated_time COLLATE \"C\", owner COLLATE \"C\", name COLLATE \"C\" LIMIT $1"
             )
+        });
+        let mut c = self.client().await;
+        let Conn { client, prepared } = &mut *c;
+        let statement = prepare(client, prepared, &PENDING).await?;
+        let rows = client
+            .query(&statement, &[&i64::from(limit)])
             .await
             .map_err(|e| pg("list pending scans", e))?;
         rows.iter().map(scan_from_row).collect()
@@ -600,27 +794,15 @@ impl Store for PostgresStore {
     async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
         let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
         let mut c = self.client().await;
-        let tx = c.transaction().await.map_err(|e| pg("append a run", e))?;
-        read_scan(&tx, &id, "FOR UPDATE")
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pg("append a run", e))?;
+        read_scan(&tx, prepared, &id, "FOR UPDATE")
             .await?
             .ok_or_else(|| missing(&id))?;
-        let last: i64 = tx
-            .query_one(
-                "SELECT COALESCE(MAX(seq), 0) FROM scan_runs WHERE owner = $1 AND scan = $2",
-                &[&id.owner, &id.name],
-            )
-            .await
-            .map_err(|e| pg("append a run", e))?
-            .get(0);
-        let mut stored = run.clone();
-        stored.seq = u64::try_from(last).unwrap_or(0) + 1;
-        let body = serde_json::to_string(&stored).map_err(|e| json_error("run", e))?;
-        tx.execute(
-            "INSERT INTO scan_runs (owner, scan, seq, body) VALUES ($1, $2, $3, $4)",
-            &[&id.owner, &id.name, &(last + 1), &body],
-        )
-        .await
-        .map_err(|e| pg("append a run", e))?;
+        let stored = insert_run(&tx, prepared, run.clone()).await?;
         tx.commit().await.map_err(|e| pg("append a run", e))?;
         Ok(stored)
     }

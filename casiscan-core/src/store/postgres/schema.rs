@@ -1,7 +1,8 @@
 //! PostgreSQL schema migrations, tracked in a version table.
 
 /// Migrations in order; the version is the number applied so far.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE scans (
     owner TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -49,7 +50,13 @@ CREATE TABLE runners (
     seen_time TEXT NOT NULL,
     body TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE INDEX scans_pending_queue ON scans
+    (updated_time COLLATE "C", owner COLLATE "C", name COLLATE "C") WHERE state = 'Pending';
+CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state = 'Running';
+"#,
+];
 
 /// The statements that bring a database from `current` to the latest version.
 pub fn pending(current: i64) -> impl Iterator<Item = &'static str> {

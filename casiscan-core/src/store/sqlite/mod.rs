@@ -4,7 +4,7 @@ mod rows;
 mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -142,32 +142,37 @@ fn json_error(what: &str, e: serde_json::Error) -> Error {
 }
 
 fn read_scan(conn: &Connection, id: &RecordId) -> Result<Scan> {
-    conn.query_row(
-        &format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = ?1 AND name = ?2"),
-        params![id.owner, id.name],
-        scan_from_row,
-    )
-    .optional()
-    .map_err(sql)?
-    .ok_or_else(|| Error::not_found(format!("scan {id}")))
+    static SELECT: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = ?1 AND name = ?2")
+    });
+    conn.prepare_cached(&SELECT)
+        .map_err(sql)?
+        .query_row(params![id.owner, id.name], scan_from_row)
+        .optional()
+        .map_err(sql)?
+        .ok_or_else(|| Error::not_found(format!("scan {id}")))
 }
 
-/// Writes `next` over the row only if it still has `prev`'s state and lease token.
-fn compare_and_set(conn: &Connection, prev: &Scan, next: &Scan) -> Result<()> {
+/// The compare-and-set UPDATE: every column, guarded by owner, name, state and lease token.
+static COMPARE_AND_SET: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = SCAN_COLUMNS
         .split(", ")
         .enumerate()
         .map(|(i, c)| format!("{c} = ?{}", i + 1))
         .collect();
     let n = SCAN_COLUMN_COUNT;
-    let statement = format!(
+    format!(
         "UPDATE scans SET {} WHERE owner = ?{} AND name = ?{} AND state = ?{} AND lease_token IS ?{}",
         sets.join(", "),
         n + 1,
         n + 2,
         n + 3,
         n + 4
-    );
+    )
+});
+
+/// Writes `next` over the row only if it still has `prev`'s state and lease token.
+fn compare_and_set(conn: &Connection, prev: &Scan, next: &Scan) -> Result<()> {
     let mut values = scan_values(next);
     values.push(prev.owner.clone().into());
     values.push(prev.name.clone().into());
@@ -178,7 +183,9 @@ fn compare_and_set(conn: &Connection, prev: &Scan, next: &Scan) -> Result<()> {
             .map_or(rusqlite::types::Value::Null, Into::into),
     );
     let changed = conn
-        .execute(&statement, as_params(&values).as_slice())
+        .prepare_cached(&COMPARE_AND_SET)
+        .map_err(sql)?
+        .execute(as_params(&values).as_slice())
         .map_err(sql)?;
     if changed != 1 {
         return Err(Error::conflict(format!(
@@ -187,6 +194,24 @@ fn compare_and_set(conn: &Connection, prev: &Scan, next: &Scan) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Appends `run` after the scan's last run (the caller holds the write transaction).
+fn insert_run(conn: &Connection, mut run: ScanRun) -> Result<ScanRun> {
+    let last: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(seq), 0) FROM scan_runs WHERE owner = ?1 AND scan = ?2",
+        )
+        .map_err(sql)?
+        .query_row(params![run.owner, run.scan], |r| r.get(0))
+        .map_err(sql)?;
+    run.seq = u64::try_from(last).unwrap_or(0) + 1;
+    let body = serde_json::to_string(&run).map_err(|e| json_error("run", e))?;
+    conn.prepare_cached("INSERT INTO scan_runs (owner, scan, seq, body) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(sql)?
+        .execute(params![run.owner, run.scan, last + 1, body])
+        .map_err(sql)?;
+    Ok(run)
 }
 
 fn escape_like(value: &str) -> String {
@@ -370,14 +395,71 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn claim_many(
+        &self,
+        ids: &[RecordId],
+        runner: &str,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Scan>> {
+        let ids = ids.to_vec();
+        let runner = runner.to_string();
+        self.run("claim scans in", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let now = clock::now();
+            let mut claimed = Vec::new();
+            for id in ids.iter() {
+                if claimed.len() >= limit {
+                    break;
+                }
+                let prev = match read_scan(&tx, id) {
+                    Ok(prev) if prev.state == ScanState::Pending => prev,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == crate::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                let mut next = prev.clone();
+                apply_change(&mut next, &StateChange::claim(&runner, lease_until), now)?;
+                compare_and_set(&tx, &prev, &next)?;
+                claimed.push(next);
+            }
+            tx.commit().map_err(sql)?;
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
+        let id = id.clone();
+        let change = change.clone();
+        self.run("finish a scan in", move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let prev = read_scan(&tx, &id)?;
+            let mut next = prev.clone();
+            apply_change(&mut next, &change, clock::now())?;
+            compare_and_set(&tx, &prev, &next)?;
+            if super::ends_run(&next) {
+                insert_run(&tx, ScanRun::of_finished(&next))?;
+            }
+            tx.commit().map_err(sql)?;
+            Ok(next)
+        })
+        .await
+    }
+
     async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
         self.run("list pending scans in", move |conn| {
-            let mut stmt = conn
-                .prepare(&format!(
+            static PENDING: LazyLock<String> = LazyLock::new(|| {
+                format!(
                     "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
                      ORDER BY updated_time, owner, name LIMIT ?1"
-                ))
-                .map_err(sql)?;
+                )
+            });
+            let mut stmt = conn.prepare_cached(&PENDING).map_err(sql)?;
             stmt.query_map([limit], scan_from_row)
                 .map_err(sql)?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -553,21 +635,7 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql)?;
             read_scan(&tx, &id)?;
-            let last: i64 = tx
-                .query_row(
-                    "SELECT COALESCE(MAX(seq), 0) FROM scan_runs WHERE owner = ?1 AND scan = ?2",
-                    params![id.owner, id.name],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
-            let mut stored = run;
-            stored.seq = u64::try_from(last).unwrap_or(0) + 1;
-            let body = serde_json::to_string(&stored).map_err(|e| json_error("run", e))?;
-            tx.execute(
-                "INSERT INTO scan_runs (owner, scan, seq, body) VALUES (?1, ?2, ?3, ?4)",
-                params![id.owner, id.name, last + 1, body],
-            )
-            .map_err(sql)?;
+            let stored = insert_run(&tx, run)?;
             tx.commit().map_err(sql)?;
             Ok(stored)
         })

@@ -59,6 +59,10 @@ CREATE TABLE runners (
     body TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE INDEX scans_pending_queue ON scans (updated_time, owner, name) WHERE state = 'Pending';
+CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running';
+"#,
 ];
 
 /// The schema version this build writes.
