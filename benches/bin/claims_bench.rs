@@ -4,6 +4,7 @@
 //! Scans use a no-op provider so only queueing, claiming, leasing and finishing are measured.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -16,8 +17,8 @@ use casiscan_core::store::{ScanQuery, Store};
 use casiscan_core::{Client, Result};
 use tokio_util::sync::CancellationToken;
 
-/// Finishes at once: the benchmark measures the claim path, not a tool.
-struct Noop;
+/// Finishes at once, counting its runs: the benchmark measures the claim path, not a tool.
+struct Noop(Arc<AtomicUsize>);
 
 #[async_trait]
 impl Provider for Noop {
@@ -34,6 +35,7 @@ impl Provider for Noop {
         Ok(())
     }
     async fn run(&self, _: RunRequest, _: RunContext) -> Result<ProviderOutput> {
+        self.0.fetch_add(1, Ordering::Relaxed);
         Ok(ProviderOutput {
             raw_text: String::new(),
             result: serde_json::json!({}),
@@ -52,6 +54,7 @@ async fn store(db: &str) -> Arc<dyn Store> {
 
 fn workers(
     stores: Vec<Arc<dyn Store>>,
+    ran: &Arc<AtomicUsize>,
     stop: &CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     stores
@@ -67,7 +70,8 @@ fn workers(
             };
             let mut config = WorkerConfig::new(identity);
             config.concurrency = 8;
-            let worker = Worker::new(store, Providers::new().with(Arc::new(Noop)), config);
+            let noop = Arc::new(Noop(Arc::clone(ran)));
+            let worker = Worker::new(store, Providers::new().with(noop), config);
             let stop = stop.clone();
             tokio::spawn(async move {
                 let _ = worker.run(stop).await;
@@ -87,11 +91,15 @@ async fn main() {
     let scans: usize = args.next().map_or(2000, |s| s.parse().expect("SCANS"));
     let nworkers: usize = args.next().map_or(16, |s| s.parse().expect("WORKERS"));
     let shared = store(&db).await;
-    let client = Client::new(Arc::clone(&shared), Providers::new().with(Arc::new(Noop)));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let client = Client::new(
+        Arc::clone(&shared),
+        Providers::new().with(Arc::new(Noop(Arc::clone(&ran)))),
+    );
 
     // Pickup latency: one idle worker, scans queued one at a time.
     let stop = CancellationToken::new();
-    let handles = workers(vec![store(&db).await], &stop);
+    let handles = workers(vec![store(&db).await], &ran, &stop);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut latencies = Vec::new();
     for n in 0..100 {
@@ -151,12 +159,16 @@ async fn main() {
     }
     let stop = CancellationToken::new();
     let started = Instant::now();
-    let handles = workers(stores, &stop);
+    let handles = workers(stores, &ran, &stop);
     let query = ScanQuery {
         owner: Some("bench".into()),
         filter: Some((casiscan_core::store::ScanField::State, "Completed".into())),
         ..ScanQuery::default()
     };
+    // Cheap wait until every scan has run, then read the store until every one is recorded.
+    while ran.load(Ordering::Relaxed) < scans + 100 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     loop {
         let done = client
             .list_scans(&ScanQuery {
@@ -170,7 +182,7 @@ async fn main() {
         if done as usize >= scans + 100 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
     stop.cancel();

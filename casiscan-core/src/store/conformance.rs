@@ -51,6 +51,7 @@ checks!(
     claim_many_takes_pending_in_order_up_to_limit,
     concurrent_batch_claims_are_disjoint,
     finish_records_the_run_with_the_state,
+    concurrent_finishes_each_get_their_own_answer,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.
@@ -817,4 +818,50 @@ async fn finish_records_the_run_with_the_state(store: Arc<dyn Store>) {
         ),
         (1, ScanState::Failed, "Error: boom", 2)
     );
+}
+
+async fn concurrent_finishes_each_get_their_own_answer(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        ids.push(running(&store, &format!("f{n:02}"), &format!("t{n}")).await);
+    }
+    let tasks: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let store = Arc::clone(&store);
+            let i = i.clone();
+            // Every third request carries a wrong token and must be refused alone.
+            let token = if n % 3 == 0 {
+                "wrong".to_string()
+            } else {
+                format!("t{n}")
+            };
+            let change = StateChange::Complete {
+                token,
+                raw_result: format!("raw {n}"),
+                result: "{}".into(),
+                summary: String::new(),
+            };
+            tokio::spawn(async move { store.finish(&i, &change).await })
+        })
+        .collect();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let result = task.await.expect("join");
+        let runs = store.list_runs(&ids[n]).await.expect("runs");
+        if n % 3 == 0 {
+            assert_eq!(result.expect_err("wrong token").kind(), ErrorKind::Conflict);
+            assert!(runs.is_empty());
+            let s = store.get_scan(&ids[n]).await.expect("get");
+            assert_eq!(s.state, ScanState::Running);
+        } else {
+            let s = result.expect("finish");
+            assert_eq!(
+                (s.state, s.raw_result.clone()),
+                (ScanState::Completed, format!("raw {n}"))
+            );
+            assert_eq!(runs.len(), 1);
+            assert_eq!(runs[0].raw_result, format!("raw {n}"));
+        }
+    }
 }

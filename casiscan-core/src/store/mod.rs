@@ -1,5 +1,7 @@
 //! Storage behind one async trait: in-memory and SQLite (the embedded default).
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod batch;
 mod change;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;

@@ -16,6 +16,7 @@ use tokio_postgres::AsyncMessage;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Statement};
 
+use super::batch::{Batch, Queued, answer_of, shared_failure};
 use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
 use crate::clock;
 use crate::error::{Error, Result};
@@ -64,6 +65,7 @@ async fn prepare<C: GenericClient>(c: &C, cache: &mut Prepared, sql: &str) -> Re
 /// A store on a PostgreSQL server, shared by every runner of a fleet.
 pub struct PostgresStore {
     clients: Vec<Mutex<Conn>>,
+    finishing: Batch<(RecordId, StateChange), Scan>,
     work: Arc<Notify>,
     _listener: Client,
     next: AtomicUsize,
@@ -142,6 +144,7 @@ impl PostgresStore {
         let listener = listen(&config, &label, Arc::clone(&work)).await?;
         let store = PostgresStore {
             clients,
+            finishing: Batch::default(),
             work,
             _listener: listener,
             next: AtomicUsize::new(0),
@@ -311,35 +314,145 @@ async fn notify_work<C: GenericClient>(c: &C, id: &RecordId) -> Result<()> {
     .map_err(|e| pg("announce a queued scan", e))
 }
 
+/// The statements that append a run, prepared on one connection.
+struct RunStatements {
+    next_seq: Statement,
+    insert: Statement,
+}
+
+impl RunStatements {
+    async fn prepare<C: GenericClient>(c: &C, cache: &mut Prepared) -> Result<Self> {
+        Ok(RunStatements {
+            next_seq: prepare(
+                c,
+                cache,
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM scan_runs WHERE owner = $1 AND scan = $2",
+            )
+            .await?,
+            insert: prepare(
+                c,
+                cache,
+                "INSERT INTO scan_runs (owner, scan, seq, body) VALUES ($1, $2, $3, $4)",
+            )
+            .await?,
+        })
+    }
+}
+
 /// Appends `run` after its scan's last run; the caller holds the scan's row lock.
 async fn insert_run<C: GenericClient>(
     c: &C,
-    cache: &mut Prepared,
+    statements: &RunStatements,
     mut run: ScanRun,
 ) -> Result<ScanRun> {
-    let next_seq = prepare(
-        c,
-        cache,
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM scan_runs WHERE owner = $1 AND scan = $2",
-    )
-    .await?;
-    let insert = prepare(
-        c,
-        cache,
-        "INSERT INTO scan_runs (owner, scan, seq, body) VALUES ($1, $2, $3, $4)",
-    )
-    .await?;
     let seq: i64 = c
-        .query_one(&next_seq, &[&run.owner, &run.scan])
+        .query_one(&statements.next_seq, &[&run.owner, &run.scan])
         .await
         .map_err(|e| pg("append a run", e))?
         .get(0);
     run.seq = u64::try_from(seq).unwrap_or(1);
     let body = serde_json::to_string(&run).map_err(|e| json_error("run", e))?;
-    c.execute(&insert, &[&run.owner, &run.scan, &seq, &body])
+    c.execute(&statements.insert, &[&run.owner, &run.scan, &seq, &body])
         .await
         .map_err(|e| pg("append a run", e))?;
     Ok(run)
+}
+
+/// Locks the given scans, in key order so that concurrent batches cannot deadlock.
+static LOCK_MANY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM scans s \
+         JOIN unnest($1::TEXT[], $2::TEXT[]) AS w(owner, name) \
+         ON s.owner = w.owner AND s.name = w.name \
+         ORDER BY s.owner, s.name FOR UPDATE OF s",
+        prefixed_columns("s")
+    )
+});
+
+/// A finishing change waiting for its batch.
+type Finishing = Queued<(RecordId, StateChange), Scan>;
+
+/// Applies every queued finishing change in one transaction and answers each request.
+async fn finish_batch(conn: &mut Conn, batch: Vec<Finishing>) {
+    if batch.is_empty() {
+        return;
+    }
+    let items: Vec<&(RecordId, StateChange)> = batch.iter().map(|q| &q.item).collect();
+    match write_finishes(conn, &items).await {
+        Ok(results) => {
+            for (queued, result) in batch.into_iter().zip(results) {
+                queued.answer(result);
+            }
+        }
+        Err(e) => {
+            for queued in batch {
+                queued.answer(Err(shared_failure(&e)));
+            }
+        }
+    }
+}
+
+/// The transaction behind [`finish_batch`]: per-request results, or a failure of the whole.
+async fn write_finishes(
+    conn: &mut Conn,
+    items: &[&(RecordId, StateChange)],
+) -> Result<Vec<Result<Scan>>> {
+    let Conn { client, prepared } = conn;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| pg("finish scans", e))?;
+    let lock = prepare(&tx, prepared, &LOCK_MANY).await?;
+    let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+    let runs = RunStatements::prepare(&tx, prepared).await?;
+    let owners: Vec<&str> = items.iter().map(|i| i.0.owner.as_str()).collect();
+    let names: Vec<&str> = items.iter().map(|i| i.0.name.as_str()).collect();
+    let mut current = HashMap::new();
+    for row in tx
+        .query(&lock, &[&owners, &names])
+        .await
+        .map_err(|e| pg("finish scans", e))?
+    {
+        let scan = scan_from_row(&row)?;
+        current.insert(scan.id()?, scan);
+    }
+    let now = clock::now();
+    let mut results = Vec::with_capacity(items.len());
+    let mut writes = Vec::new();
+    for (id, change) in items {
+        let Some(prev) = current.get(id) else {
+            results.push(Err(missing(id)));
+            continue;
+        };
+        let mut next = prev.clone();
+        match apply_change(&mut next, change, now) {
+            Ok(()) => {
+                writes.push((prev.clone(), next.clone()));
+                current.insert(id.clone(), next.clone());
+                results.push(Ok(next));
+            }
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    // Pipelined: the writes of the whole batch share round trips.
+    futures_util::future::try_join_all(
+        writes
+            .iter()
+            .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
+    )
+    .await?;
+    for (_, next) in writes.iter().filter(|(_, n)| n.state == ScanState::Pending) {
+        notify_work(&tx, &next.id()?).await?;
+    }
+    futures_util::future::try_join_all(
+        writes
+            .iter()
+            .filter(|(_, next)| super::ends_run(next))
+            .map(|(_, next)| insert_run(&tx, &runs, ScanRun::of_finished(next))),
+    )
+    .await?;
+    tx.commit().await.map_err(|e| pg("finish scans", e))?;
+    Ok(results)
 }
 
 /// Locks, oldest of the given ids first, the Pending ones no other runner is claiming.
@@ -606,27 +719,13 @@ impl Store for PostgresStore {
     }
 
     async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
-        let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| pg("finish a scan", e))?;
-        let prev = read_scan(&tx, prepared, id, "FOR UPDATE")
-            .await?
-            .ok_or_else(|| missing(id))?;
-        let mut next = prev.clone();
-        apply_change(&mut next, change, clock::now())?;
-        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
-        compare_and_set(&tx, &cas, &prev, &next).await?;
-        if next.state == ScanState::Pending {
-            notify_work(&tx, id).await?;
+        let answer = self.finishing.push((id.clone(), change.clone()));
+        {
+            // Requests queued while this one waited for a connection go in the same batch.
+            let mut c = self.client().await;
+            finish_batch(&mut c, self.finishing.take()).await;
         }
-        if super::ends_run(&next) {
-            insert_run(&tx, prepared, ScanRun::of_finished(&next)).await?;
-        }
-        tx.commit().await.map_err(|e| pg("finish a scan", e))?;
-        Ok(next)
+        answer_of(answer).await
     }
 
     async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
@@ -802,7 +901,8 @@ impl Store for PostgresStore {
         read_scan(&tx, prepared, &id, "FOR UPDATE")
             .await?
             .ok_or_else(|| missing(&id))?;
-        let stored = insert_run(&tx, prepared, run.clone()).await?;
+        let statements = RunStatements::prepare(&tx, prepared).await?;
+        let stored = insert_run(&tx, &statements, run.clone()).await?;
         tx.commit().await.map_err(|e| pg("append a run", e))?;
         Ok(stored)
     }

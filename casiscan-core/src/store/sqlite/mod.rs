@@ -3,14 +3,17 @@
 mod rows;
 mod schema;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::Notify;
 
+use super::batch::{Batch, Queued, answer_of, shared_failure};
 use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
 use crate::clock;
 use crate::error::{Error, Result};
@@ -25,6 +28,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    finishing: Batch<(RecordId, StateChange), Scan>,
+    work: Arc<Notify>,
     label: Arc<str>,
 }
 
@@ -73,8 +78,18 @@ impl SqliteStore {
             })?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            finishing: Batch::default(),
+            work: work_signal(path),
             label,
         })
+    }
+
+    /// Wakes this process's waiting workers when `scan` was just queued (other processes poll).
+    fn announce(&self, scan: &Scan) {
+        if scan.state == ScanState::Pending {
+            self.work.notify_one();
+            self.work.notify_waiters();
+        }
     }
 
     /// Runs `f` on the connection on a blocking thread, mapping SQLite errors.
@@ -93,6 +108,24 @@ impl SqliteStore {
         .await
         .map_err(|e| Error::storage(format!("{} task failed", self.label), e))?
     }
+}
+
+/// The queued-work signal shared by every store this process opens on the same file.
+fn work_signal(path: &Path) -> Arc<Notify> {
+    static SIGNALS: LazyLock<Mutex<HashMap<PathBuf, Weak<Notify>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    if path.as_os_str() == ":memory:" {
+        return Arc::new(Notify::new());
+    }
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut signals = SIGNALS.lock().unwrap_or_else(|p| p.into_inner());
+    signals.retain(|_, signal| signal.strong_count() > 0);
+    if let Some(signal) = signals.get(&key).and_then(Weak::upgrade) {
+        return signal;
+    }
+    let signal = Arc::new(Notify::new());
+    signals.insert(key, Arc::downgrade(&signal));
+    signal
 }
 
 /// Turns a rusqlite error into a storage error that names the file and explains common cases.
@@ -194,6 +227,70 @@ fn compare_and_set(conn: &Connection, prev: &Scan, next: &Scan) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Applies every queued finishing change in one transaction and answers every request.
+///
+/// A change the state machine refuses is answered alone (nothing was written for it); a
+/// database error fails the whole batch, which then changes nothing.
+fn finish_batch(
+    conn: &mut Connection,
+    batch: Vec<Queued<(RecordId, StateChange), Scan>>,
+    label: &str,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    let outcome = (|| -> Result<()> {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let now = clock::now();
+        for queued in &batch {
+            let (id, change) = &queued.item;
+            results.push(finish_one(&tx, id, change, now)?);
+        }
+        tx.commit().map_err(sql)
+    })();
+    match outcome {
+        Ok(()) => {
+            for (queued, result) in batch.into_iter().zip(results) {
+                queued.answer(result);
+            }
+        }
+        Err(e) => {
+            let e = relabel(e, label, "finish scans in");
+            for queued in batch {
+                queued.answer(Err(shared_failure(&e)));
+            }
+        }
+    }
+}
+
+/// Applies one finishing change and records the run when the scan ends.
+///
+/// The outer error is a database failure; the inner one a refusal that wrote nothing.
+fn finish_one(
+    conn: &Connection,
+    id: &RecordId,
+    change: &StateChange,
+    now: DateTime<Utc>,
+) -> Result<Result<Scan>> {
+    let prev = match read_scan(conn, id) {
+        Ok(prev) => prev,
+        Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(Err(e)),
+        Err(e) => return Err(e),
+    };
+    let mut next = prev.clone();
+    if let Err(refused) = apply_change(&mut next, change, now) {
+        return Ok(Err(refused));
+    }
+    compare_and_set(conn, &prev, &next)?;
+    if super::ends_run(&next) {
+        insert_run(conn, ScanRun::of_finished(&next))?;
+    }
+    Ok(Ok(next))
 }
 
 /// Appends `run` after the scan's last run (the caller holds the write transaction).
@@ -341,6 +438,7 @@ impl Store for SqliteStore {
             Ok(next)
         })
         .await
+        .inspect(|next| self.announce(next))
     }
 
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
@@ -393,6 +491,7 @@ impl Store for SqliteStore {
             Ok(next)
         })
         .await
+        .inspect(|next| self.announce(next))
     }
 
     async fn claim_many(
@@ -432,23 +531,19 @@ impl Store for SqliteStore {
     }
 
     async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
-        let id = id.clone();
-        let change = change.clone();
-        self.run("finish a scan in", move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(sql)?;
-            let prev = read_scan(&tx, &id)?;
-            let mut next = prev.clone();
-            apply_change(&mut next, &change, clock::now())?;
-            compare_and_set(&tx, &prev, &next)?;
-            if super::ends_run(&next) {
-                insert_run(&tx, ScanRun::of_finished(&next))?;
-            }
-            tx.commit().map_err(sql)?;
-            Ok(next)
+        let answer = self.finishing.push((id.clone(), change.clone()));
+        let queue = self.finishing.clone();
+        let label = Arc::clone(&self.label);
+        self.run("finish scans in", move |conn| {
+            finish_batch(conn, queue.take(), &label);
+            Ok(())
         })
-        .await
+        .await?;
+        answer_of(answer).await.inspect(|next| self.announce(next))
+    }
+
+    async fn wait_for_work(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.work.notified()).await;
     }
 
     async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
