@@ -433,8 +433,16 @@ async fn export_reads_stored_run_history() {
         })
         .await
         .expect("append run");
-    state.keys.set_primary_user("admin", "alice");
-    let k = state.keys.create("admin", "alice", "siem").expect("key");
+    state
+        .keys
+        .set_primary_user("admin", "alice")
+        .await
+        .expect("primary");
+    let k = state
+        .keys
+        .create("admin", "alice", "siem")
+        .await
+        .expect("key");
     let (st, b) = call(
         c.get(format!(
             "{base}/client/v1/fetch-s3-logs?date=2026-03-05&minSeverity=info"

@@ -88,20 +88,26 @@ pub fn export_logs(
 /// Authenticates the `accessKey`/`secretKey` headers against `ring`, then exports that account's logs.
 ///
 /// Order: auth → parameters → range → query; every credential failure is the same 401 body.
-pub fn fetch_scan_logs(
+pub async fn fetch_scan_logs(
     ring: &crate::keys::KeyRing,
     access_key: Option<&str>,
     secret_key: Option<&str>,
     logs: &[ScanLog],
     raw: &BTreeMap<String, String>,
 ) -> ExportResponse {
-    let account = match ring.verify(
-        access_key.unwrap_or_default(),
-        secret_key.unwrap_or_default(),
-    ) {
+    let account = match ring
+        .verify(
+            access_key.unwrap_or_default(),
+            secret_key.unwrap_or_default(),
+        )
+        .await
+    {
         Ok(a) => a,
         Err(crate::keys::KeyError::MissingCredentials) => {
             return ExportResponse::error(ExportError::MissingCredentials);
+        }
+        Err(crate::keys::KeyError::Storage(_)) => {
+            return ExportResponse::error(ExportError::Internal);
         }
         Err(_) => return ExportResponse::error(ExportError::InvalidCredentials),
     };

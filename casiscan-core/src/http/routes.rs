@@ -272,10 +272,10 @@ pub async fn set_primary_user(State(s): State<AppState>, h: HeaderMap, p: Params
         return deny();
     }
     match (param(&p, "account"), param(&p, "user")) {
-        (Some(a), Some(u)) => {
-            s.keys.set_primary_user(a, u);
-            ok(json!(true), Value::Null)
-        }
+        (Some(a), Some(u)) => match s.keys.set_primary_user(a, u).await {
+            Ok(()) => ok(json!(true), Value::Null),
+            Err(e) => key_error(e),
+        },
         _ => error(StatusCode::BAD_REQUEST, "missing parameter account or user"),
     }
 }
@@ -290,7 +290,7 @@ pub async fn add_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> 
         param(&p, "user").unwrap_or_default(),
         param(&p, "name").unwrap_or_default(),
     );
-    match s.keys.create(a, u, n) {
+    match s.keys.create(a, u, n).await {
         Ok(k) => ok(serde_json::to_value(k).unwrap_or(Value::Null), Value::Null),
         Err(e) => key_error(e),
     }
@@ -301,7 +301,7 @@ pub async fn get_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> 
     if !s.is_admin(&h) {
         return deny();
     }
-    match s.keys.get(param(&p, "account").unwrap_or_default()) {
+    match s.keys.get(param(&p, "account").unwrap_or_default()).await {
         Ok(r) => ok(serde_json::to_value(r).unwrap_or(Value::Null), Value::Null),
         Err(e) => key_error(e),
     }
@@ -312,10 +312,14 @@ pub async fn delete_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) 
     if !s.is_admin(&h) {
         return deny();
     }
-    match s.keys.delete(
-        param(&p, "account").unwrap_or_default(),
-        param(&p, "user").unwrap_or_default(),
-    ) {
+    match s
+        .keys
+        .delete(
+            param(&p, "account").unwrap_or_default(),
+            param(&p, "user").unwrap_or_default(),
+        )
+        .await
+    {
         Ok(()) => ok(json!(true), Value::Null),
         Err(e) => key_error(e),
     }
@@ -330,10 +334,11 @@ pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> R
             ak.as_deref().unwrap_or_default(),
             sk.as_deref().unwrap_or_default(),
         )
+        .await
         .is_err()
     {
-        // Authentication comes first: answer the (uniform) credential error without touching storage.
-        let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &[], &p.0);
+        // Authentication comes first: answer the (uniform) credential error without reading logs.
+        let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &[], &p.0).await;
         let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::UNAUTHORIZED);
         return (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response();
     }
@@ -348,7 +353,7 @@ pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> R
             .iter()
             .cloned(),
     );
-    let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &logs, &p.0);
+    let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &logs, &p.0).await;
     let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
 }

@@ -14,7 +14,7 @@ pub struct AppState {
     /// The scan client.
     pub client: Client,
     /// API keys.
-    pub keys: Arc<KeyRing>,
+    pub keys: KeyRing,
     /// Published scan logs.
     pub logs: Arc<RwLock<Vec<ScanLog>>>,
     /// SHA-256 of the admin bearer token.
@@ -32,10 +32,10 @@ impl AppState {
     /// State for `client` with an admin bearer token (required for every write).
     pub fn new(client: Client, admin_token: &str) -> Self {
         AppState {
-            client,
-            keys: Arc::new(KeyRing::new()),
+            keys: KeyRing::new(std::sync::Arc::clone(client.store())),
             logs: Arc::new(RwLock::new(Vec::new())),
             admin_hash: digest(admin_token),
+            client,
             public_reads: false,
         }
     }

@@ -1,7 +1,7 @@
 //! Key management and authentication errors with their codes and HTTP statuses.
 
 /// Why a key operation or an authentication failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum KeyError {
     /// Only the account's primary user may create or delete its key.
     #[error("Only the primary user can generate an API key.")]
@@ -24,11 +24,20 @@ pub enum KeyError {
     /// The OS random generator failed.
     #[error("The OS random generator failed.")]
     Random,
+    /// The key store could not be read or written.
+    #[error("The key store is unavailable: {0}")]
+    Storage(String),
+}
+
+impl From<crate::Error> for KeyError {
+    fn from(e: crate::Error) -> Self {
+        KeyError::Storage(e.to_string())
+    }
 }
 
 impl KeyError {
     /// Stable machine-readable code.
-    pub fn code(self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             KeyError::NotPrimaryUser => "NOT_PRIMARY_USER",
             KeyError::KeyAlreadyExists => "KEY_ALREADY_EXISTS",
@@ -36,19 +45,19 @@ impl KeyError {
             KeyError::InvalidName => "INVALID_NAME",
             KeyError::MissingCredentials => "MISSING_CREDENTIALS",
             KeyError::InvalidCredentials => "INVALID_CREDENTIALS",
-            KeyError::Random => "INTERNAL",
+            KeyError::Random | KeyError::Storage(_) => "INTERNAL",
         }
     }
 
     /// HTTP status code.
-    pub fn http_status(self) -> u16 {
+    pub fn http_status(&self) -> u16 {
         match self {
             KeyError::NotPrimaryUser => 403,
             KeyError::KeyAlreadyExists => 409,
             KeyError::NoApiKey => 404,
             KeyError::InvalidName => 400,
             KeyError::MissingCredentials | KeyError::InvalidCredentials => 401,
-            KeyError::Random => 500,
+            KeyError::Random | KeyError::Storage(_) => 500,
         }
     }
 }

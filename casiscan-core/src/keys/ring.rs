@@ -1,7 +1,6 @@
 //! The key ring: one key per account, primary-user-only management, constant-time verification.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -10,7 +9,9 @@ use super::error::KeyError;
 use super::format::{
     access_key_well_formed, new_access_key, new_secret_key, secret_key_well_formed,
 };
+use crate::error::ErrorKind;
 use crate::model::{ApiKeyRecord, IssuedKey};
+use crate::store::{MemoryStore, Store};
 
 /// SHA-256 of a secret (256 random bits ≫ NIST's 112-bit threshold: no slow KDF needed).
 fn hash(secret: &str) -> [u8; 32] {
@@ -34,121 +35,117 @@ fn unhex(s: &str) -> [u8; 32] {
     out
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    primary: BTreeMap<String, String>,
-    by_account: BTreeMap<String, ApiKeyRecord>,
+/// Accounts' primary users and their API keys, kept in a [`Store`] (secrets only as hashes).
+#[derive(Clone)]
+pub struct KeyRing {
+    store: Arc<dyn Store>,
 }
 
-/// Accounts' primary users and their API keys (secrets stored only as hashes).
-#[derive(Debug, Default)]
-pub struct KeyRing {
-    inner: Mutex<Inner>,
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing").finish_non_exhaustive()
+    }
 }
 
 impl KeyRing {
-    /// An empty key ring.
-    pub fn new() -> Self {
-        Self::default()
+    /// A key ring kept in `store`, shared by every server on the same database.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        KeyRing { store }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// A key ring that lives only as long as this process (tests, embedding).
+    pub fn in_memory() -> Self {
+        KeyRing::new(Arc::new(MemoryStore::new()))
     }
 
     /// Declares `user` the primary user of `account`.
-    pub fn set_primary_user(&self, account: &str, user: &str) {
-        self.lock()
-            .primary
-            .insert(account.to_owned(), user.to_owned());
+    pub async fn set_primary_user(&self, account: &str, user: &str) -> Result<(), KeyError> {
+        Ok(self.store.set_primary_user(account, user).await?)
     }
 
-    fn check_primary(inner: &Inner, account: &str, actor: &str) -> Result<(), KeyError> {
-        match inner.primary.get(account) {
+    async fn check_primary(&self, account: &str, actor: &str) -> Result<(), KeyError> {
+        match self.store.primary_user(account).await? {
             Some(p) if p == actor => Ok(()),
             _ => Err(KeyError::NotPrimaryUser),
         }
     }
 
     /// Creates the account's key pair; the secret is returned here and never again.
-    pub fn create(&self, account: &str, actor: &str, name: &str) -> Result<IssuedKey, KeyError> {
+    pub async fn create(
+        &self,
+        account: &str,
+        actor: &str,
+        name: &str,
+    ) -> Result<IssuedKey, KeyError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(KeyError::InvalidName);
         }
-        let access_key = new_access_key()?;
-        let secret_key = new_secret_key()?;
-        let mut inner = self.lock();
-        Self::check_primary(&inner, account, actor)?;
-        if inner.by_account.contains_key(account) {
+        self.check_primary(account, actor).await?;
+        if self.store.api_key(account).await?.is_some() {
             return Err(KeyError::KeyAlreadyExists);
         }
-        let hint: String = secret_key
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        inner.by_account.insert(
-            account.to_owned(),
-            ApiKeyRecord {
-                account: account.to_owned(),
-                name: name.to_owned(),
-                access_key: access_key.clone(),
-                secret_hash: crate::lifecycle::hex(&hash(&secret_key)),
-                secret_hint: hint,
-                created_at: Utc::now(),
-                created_by: actor.to_owned(),
-            },
-        );
-        Ok(IssuedKey {
-            access_key,
-            secret_key,
-        })
+        let access_key = new_access_key()?;
+        let secret_key = new_secret_key()?;
+        let record = ApiKeyRecord {
+            account: account.to_owned(),
+            name: name.to_owned(),
+            access_key: access_key.clone(),
+            secret_hash: crate::lifecycle::hex(&hash(&secret_key)),
+            secret_hint: hint_of(&secret_key),
+            created_at: Utc::now(),
+            created_by: actor.to_owned(),
+        };
+        match self.store.add_api_key(&record).await {
+            Ok(()) => Ok(IssuedKey {
+                access_key,
+                secret_key,
+            }),
+            // Another request created one meanwhile: one key per account still holds.
+            Err(e) if e.kind() == ErrorKind::Conflict => Err(KeyError::KeyAlreadyExists),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The account's key record (never the secret).
-    pub fn get(&self, account: &str) -> Result<ApiKeyRecord, KeyError> {
-        self.lock()
-            .by_account
-            .get(account)
-            .cloned()
-            .ok_or(KeyError::NoApiKey)
+    pub async fn get(&self, account: &str) -> Result<ApiKeyRecord, KeyError> {
+        self.store.api_key(account).await?.ok_or(KeyError::NoApiKey)
     }
 
     /// Deletes the account's key; the next request with it fails.
-    pub fn delete(&self, account: &str, actor: &str) -> Result<(), KeyError> {
-        let mut inner = self.lock();
-        Self::check_primary(&inner, account, actor)?;
-        inner
-            .by_account
-            .remove(account)
-            .map(|_| ())
-            .ok_or(KeyError::NoApiKey)
+    pub async fn delete(&self, account: &str, actor: &str) -> Result<(), KeyError> {
+        self.check_primary(account, actor).await?;
+        if self.store.delete_api_key(account).await? {
+            Ok(())
+        } else {
+            Err(KeyError::NoApiKey)
+        }
     }
 
     /// Verifies a pair and returns its account; every failure is `InvalidCredentials`
     /// (or `MissingCredentials` for empty input) after exactly one hash and one comparison.
-    pub fn verify(&self, access_key: &str, secret_key: &str) -> Result<String, KeyError> {
+    pub async fn verify(&self, access_key: &str, secret_key: &str) -> Result<String, KeyError> {
         if access_key.is_empty() || secret_key.is_empty() {
             return Err(KeyError::MissingCredentials);
         }
         let presented = hash(secret_key);
         let formed = access_key_well_formed(access_key) && secret_key_well_formed(secret_key);
-        let inner = self.lock();
-        let rec = inner
-            .by_account
-            .values()
-            .find(|r| formed && r.access_key == access_key);
-        let stored = rec.map_or([0xA5u8; 32], |r| unhex(&r.secret_hash));
+        let rec = if formed {
+            self.store.api_key_by_access_key(access_key).await?
+        } else {
+            None
+        };
+        let stored = rec.as_ref().map_or([0xA5u8; 32], |r| unhex(&r.secret_hash));
         let ok = ct_eq(&presented, &stored);
         match rec {
-            Some(r) if ok => Ok(r.account.clone()),
+            Some(r) if ok => Ok(r.account),
             _ => Err(KeyError::InvalidCredentials),
         }
     }
+}
+
+/// The last four characters of a secret, for display.
+fn hint_of(secret: &str) -> String {
+    let tail: Vec<char> = secret.chars().rev().take(4).collect();
+    tail.into_iter().rev().collect()
 }

@@ -52,6 +52,7 @@ checks!(
     concurrent_batch_claims_are_disjoint,
     finish_records_the_run_with_the_state,
     concurrent_finishes_each_get_their_own_answer,
+    primary_users_and_api_keys,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.
@@ -864,4 +865,65 @@ async fn concurrent_finishes_each_get_their_own_answer(store: Arc<dyn Store>) {
             assert_eq!(runs[0].raw_result, format!("raw {n}"));
         }
     }
+}
+
+fn api_key(account: &str, access_key: &str) -> crate::model::ApiKeyRecord {
+    crate::model::ApiKeyRecord {
+        account: account.into(),
+        name: "siem".into(),
+        access_key: access_key.into(),
+        secret_hash: "ab".repeat(32),
+        secret_hint: "wxyz".into(),
+        created_at: clock::now(),
+        created_by: "alice".into(),
+    }
+}
+
+async fn primary_users_and_api_keys(store: Arc<dyn Store>) {
+    assert_eq!(store.primary_user("acme").await.expect("none"), None);
+    store.set_primary_user("acme", "alice").await.expect("set");
+    store
+        .set_primary_user("acme", "bob")
+        .await
+        .expect("replace");
+    assert_eq!(
+        store.primary_user("acme").await.expect("get").as_deref(),
+        Some("bob")
+    );
+    let key = api_key("acme", "CSAK0000000000000000000A");
+    store.add_api_key(&key).await.expect("add");
+    assert_eq!(
+        store
+            .add_api_key(&api_key("acme", "CSAK0000000000000000000B"))
+            .await
+            .expect_err("one per account")
+            .kind(),
+        ErrorKind::Conflict
+    );
+    assert_eq!(
+        store
+            .add_api_key(&api_key("other", "CSAK0000000000000000000A"))
+            .await
+            .expect_err("access keys are unique")
+            .kind(),
+        ErrorKind::Conflict
+    );
+    assert_eq!(store.api_key("acme").await.expect("get"), Some(key.clone()));
+    assert_eq!(
+        store
+            .api_key_by_access_key("CSAK0000000000000000000A")
+            .await
+            .expect("by access key"),
+        Some(key)
+    );
+    assert_eq!(
+        store
+            .api_key_by_access_key("CSAK0000000000000000000B")
+            .await
+            .expect("unknown"),
+        None
+    );
+    assert!(store.delete_api_key("acme").await.expect("delete"));
+    assert!(!store.delete_api_key("acme").await.expect("again"));
+    assert_eq!(store.api_key("acme").await.expect("gone"), None);
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
 use crate::runner::RunnerIdentity;
 
 #[derive(Default)]
@@ -18,6 +18,8 @@ struct Tables {
     assets: BTreeMap<RecordId, Asset>,
     runs: BTreeMap<RecordId, Vec<ScanRun>>,
     runners: BTreeMap<String, (RunnerIdentity, DateTime<Utc>)>,
+    primary_users: BTreeMap<String, String>,
+    api_keys: BTreeMap<String, ApiKeyRecord>,
 }
 
 /// A store that keeps everything in process memory.
@@ -263,5 +265,49 @@ impl Store for MemoryStore {
 
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
         self.with(|t| Ok(t.runs.get(scan).cloned().unwrap_or_default()))
+    }
+
+    async fn set_primary_user(&self, account: &str, user: &str) -> Result<()> {
+        self.with(|t| {
+            t.primary_users
+                .insert(account.to_string(), user.to_string());
+            Ok(())
+        })
+    }
+
+    async fn primary_user(&self, account: &str) -> Result<Option<String>> {
+        self.with(|t| Ok(t.primary_users.get(account).cloned()))
+    }
+
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<()> {
+        self.with(|t| {
+            let taken = t.api_keys.contains_key(&key.account)
+                || t.api_keys.values().any(|k| k.access_key == key.access_key);
+            if taken {
+                return Err(Error::conflict(format!(
+                    "account {} already has an API key",
+                    key.account
+                )));
+            }
+            t.api_keys.insert(key.account.clone(), key.clone());
+            Ok(())
+        })
+    }
+
+    async fn api_key(&self, account: &str) -> Result<Option<ApiKeyRecord>> {
+        self.with(|t| Ok(t.api_keys.get(account).cloned()))
+    }
+
+    async fn api_key_by_access_key(&self, access_key: &str) -> Result<Option<ApiKeyRecord>> {
+        self.with(|t| {
+            Ok(t.api_keys
+                .values()
+                .find(|k| k.access_key == access_key)
+                .cloned())
+        })
+    }
+
+    async fn delete_api_key(&self, account: &str) -> Result<bool> {
+        self.with(|t| Ok(t.api_keys.remove(account).is_some()))
     }
 }

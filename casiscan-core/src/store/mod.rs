@@ -24,7 +24,7 @@ pub use query::{Page, ScanField, ScanQuery, SortOrder};
 pub use sqlite::SqliteStore;
 
 use crate::error::Result;
-use crate::model::{Asset, RecordId, Scan, ScanRun};
+use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun};
 use crate::runner::RunnerIdentity;
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
@@ -119,6 +119,24 @@ pub trait Store: Send + Sync {
 
     /// A scan's runs, oldest first.
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>>;
+
+    /// Makes `user` the primary user of `account`: the one who may manage its API key.
+    async fn set_primary_user(&self, account: &str, user: &str) -> Result<()>;
+
+    /// The primary user of `account`, if one is set.
+    async fn primary_user(&self, account: &str) -> Result<Option<String>>;
+
+    /// Stores an account's API key; `Conflict` if the account (or the access key) has one.
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<()>;
+
+    /// The API key of `account`, if any.
+    async fn api_key(&self, account: &str) -> Result<Option<ApiKeyRecord>>;
+
+    /// The API key whose public access key is `access_key`, if any.
+    async fn api_key_by_access_key(&self, access_key: &str) -> Result<Option<ApiKeyRecord>>;
+
+    /// Deletes the API key of `account`; false when it had none.
+    async fn delete_api_key(&self, account: &str) -> Result<bool>;
 
     /// Waits until work may be available (a scan was queued) or `timeout` passes.
     ///

@@ -1,5 +1,6 @@
 //! PostgreSQL store for many runners on many machines (feature `postgres`).
 
+mod keys;
 mod rows;
 mod schema;
 
@@ -20,7 +21,7 @@ use super::batch::{Batch, Queued, answer_of, shared_failure};
 use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
 use crate::runner::RunnerIdentity;
 use rows::{Param, SCAN_COLUMN_COUNT, SCAN_COLUMNS, refs, scan_from_row, scan_params};
 
@@ -920,5 +921,29 @@ impl Store for PostgresStore {
             &[&scan.owner, &scan.name],
         )
         .await
+    }
+
+    async fn set_primary_user(&self, account: &str, user: &str) -> Result<()> {
+        keys::set_primary_user(&self.client().await.client, account, user).await
+    }
+
+    async fn primary_user(&self, account: &str) -> Result<Option<String>> {
+        keys::primary_user(&self.client().await.client, account).await
+    }
+
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<()> {
+        keys::add_api_key(&self.client().await.client, key).await
+    }
+
+    async fn api_key(&self, account: &str) -> Result<Option<ApiKeyRecord>> {
+        keys::api_key_where(&self.client().await.client, false, account).await
+    }
+
+    async fn api_key_by_access_key(&self, access_key: &str) -> Result<Option<ApiKeyRecord>> {
+        keys::api_key_where(&self.client().await.client, true, access_key).await
+    }
+
+    async fn delete_api_key(&self, account: &str) -> Result<bool> {
+        keys::delete_api_key(&self.client().await.client, account).await
     }
 }

@@ -56,6 +56,17 @@ CREATE INDEX scans_pending_queue ON scans
     (updated_time COLLATE "C", owner COLLATE "C", name COLLATE "C") WHERE state = 'Pending';
 CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state = 'Running';
 "#,
+    r#"
+CREATE TABLE primary_users (
+    account TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL
+);
+CREATE TABLE api_keys (
+    account TEXT PRIMARY KEY,
+    access_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL
+);
+"#,
 ];
 
 /// The statements that bring a database from `current` to the latest version.

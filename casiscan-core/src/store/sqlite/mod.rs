@@ -1,5 +1,6 @@
 //! SQLite store: one file (or `:memory:`), WAL, schema migrations.
 
+mod keys;
 mod rows;
 mod schema;
 
@@ -17,8 +18,9 @@ use super::batch::{Batch, Queued, answer_of, shared_failure};
 use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState};
+use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
 use crate::runner::RunnerIdentity;
+use keys::KeyColumn;
 use rows::{SCAN_COLUMN_COUNT, SCAN_COLUMNS, as_params, scan_from_row, scan_values};
 
 /// How long a writer waits for another process's lock before reporting "locked".
@@ -752,6 +754,54 @@ impl Store for SqliteStore {
                 .iter()
                 .map(|b| serde_json::from_str(b).map_err(|e| json_error("run", e)))
                 .collect()
+        })
+        .await
+    }
+
+    async fn set_primary_user(&self, account: &str, user: &str) -> Result<()> {
+        let (account, user) = (account.to_string(), user.to_string());
+        self.run("set a primary user in", move |conn| {
+            keys::set_primary_user(conn, &account, &user)
+        })
+        .await
+    }
+
+    async fn primary_user(&self, account: &str) -> Result<Option<String>> {
+        let account = account.to_string();
+        self.run("read a primary user in", move |conn| {
+            keys::primary_user(conn, &account)
+        })
+        .await
+    }
+
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<()> {
+        let key = key.clone();
+        self.run("add an API key to", move |conn| {
+            keys::add_api_key(conn, &key)
+        })
+        .await
+    }
+
+    async fn api_key(&self, account: &str) -> Result<Option<ApiKeyRecord>> {
+        let account = account.to_string();
+        self.run("read an API key in", move |conn| {
+            keys::api_key_where(conn, KeyColumn::Account, &account)
+        })
+        .await
+    }
+
+    async fn api_key_by_access_key(&self, access_key: &str) -> Result<Option<ApiKeyRecord>> {
+        let access_key = access_key.to_string();
+        self.run("read an API key in", move |conn| {
+            keys::api_key_where(conn, KeyColumn::AccessKey, &access_key)
+        })
+        .await
+    }
+
+    async fn delete_api_key(&self, account: &str) -> Result<bool> {
+        let account = account.to_string();
+        self.run("delete an API key in", move |conn| {
+            keys::delete_api_key(conn, &account)
         })
         .await
     }

@@ -63,6 +63,17 @@ CREATE TABLE runners (
 CREATE INDEX scans_pending_queue ON scans (updated_time, owner, name) WHERE state = 'Pending';
 CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running';
 "#,
+    r#"
+CREATE TABLE primary_users (
+    account TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL
+);
+CREATE TABLE api_keys (
+    account TEXT PRIMARY KEY,
+    access_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
