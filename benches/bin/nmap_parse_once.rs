@@ -1,7 +1,8 @@
 //! Times casiscan's nmap parser on one file and prints one JSON line (for peer comparisons).
 //!
-//! Usage: `nmap-parse-once parse|stream FILE [REPEAT]`. `parse` builds the whole typed run in
-//! memory; `stream` reads hosts one at a time and drops each.
+//! Usage: `nmap-parse-once parse|parse-file|stream FILE [REPEAT]`. `parse` reads the file into
+//! memory and builds the whole typed run from the bytes; `parse-file` builds the same run reading
+//! the file as a stream; `stream` reads hosts one at a time and drops each.
 
 use std::io::BufReader;
 use std::time::Instant;
@@ -22,6 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "parse" => {
                 let data = std::fs::read(&file)?;
                 let run = nmap::parse(&data)?;
+                (
+                    run.hosts.len(),
+                    run.hosts.iter().map(|h| h.ports.len()).sum(),
+                )
+            }
+            "parse-file" => {
+                let run = nmap::parse_file(std::path::Path::new(&file))?;
                 (
                     run.hosts.len(),
                     run.hosts.iter().map(|h| h.ports.len()).sum(),

@@ -163,7 +163,7 @@ pub unsafe extern "C" fn casiscan_nmap_run_host_address(
             .or(h.addresses.first());
         let text = addr.map(|a| a.addr.clone()).unwrap_or_default();
         // SAFETY: checked non-NULL; caller contract.
-        unsafe { write_out(out, owned_string(text)?, "out") }
+        unsafe { write_out(out, owned_string(text.into_string())?, "out") }
     })
 }
 
@@ -215,14 +215,16 @@ pub unsafe extern "C" fn casiscan_nmap_run_port(
         let state = owned_string(
             port.state
                 .as_ref()
-                .and_then(|s| s.state.clone())
-                .unwrap_or_default(),
+                .and_then(|s| s.state.as_deref())
+                .unwrap_or_default()
+                .to_string(),
         )?;
         let service = owned_string(
             port.service
                 .as_ref()
-                .and_then(|s| s.name.clone())
-                .unwrap_or_default(),
+                .and_then(|s| s.name.as_deref())
+                .unwrap_or_default()
+                .to_string(),
         )?;
         // SAFETY: all three checked non-NULL; caller contract. Written only now, on success.
         unsafe {

@@ -1,10 +1,39 @@
 //! Small leaf classes of the nmap model (status, address, hostname, port state, service,
 //! script): each owns a copy of its core value and exposes its fields read-only.
 
-use casiscan_core::providers::nmap::{Address, Hostname, PortState, Script, Service, Status};
+use casiscan_core::providers::nmap::{Address, Hostname, PortState, Script, Service, Status, Text};
 use pyo3::prelude::*;
 
 use crate::convert::{to_dict, to_json};
+
+/// A model field as its Python getter returns it (model text becomes `str`).
+pub(crate) trait Plain<T> {
+    fn plain(&self) -> T;
+}
+
+impl<T: Clone> Plain<T> for T {
+    fn plain(&self) -> T {
+        self.clone()
+    }
+}
+
+impl Plain<String> for Text {
+    fn plain(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Plain<Option<String>> for Option<Text> {
+    fn plain(&self) -> Option<String> {
+        self.as_deref().map(str::to_string)
+    }
+}
+
+impl Plain<Vec<String>> for Vec<Text> {
+    fn plain(&self) -> Vec<String> {
+        self.iter().map(Text::to_string).collect()
+    }
+}
 
 /// Declares a frozen Python class over a core value with one getter per listed field,
 /// plus `to_dict()`/`to_json()` in the Rust JSON shape.
@@ -29,7 +58,7 @@ macro_rules! leaf_class {
             $(
                 #[getter]
                 fn $field(&self) -> $ty {
-                    self.inner.$field.clone()
+                    $crate::nmap_leaf::Plain::<$ty>::plain(&self.inner.$field)
                 }
             )*
 
@@ -88,7 +117,7 @@ leaf_class!(
     /// "user" or "PTR", as in the XML (`type` attribute).
     #[getter]
     fn r#type(&self) -> Option<String> {
-        self.inner.name_type.clone()
+        self.inner.name_type.plain()
     }
     }
 );

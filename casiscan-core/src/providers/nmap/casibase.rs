@@ -69,7 +69,7 @@ pub struct CasibasePort<'a> {
 pub fn casibase_result(run: &NmapRun) -> CasibaseResult<'_> {
     let finished = run.runstats.as_ref().and_then(|r| r.finished.as_ref());
     let summary = finished
-        .and_then(|f| f.summary.clone())
+        .and_then(|f| f.summary.as_deref().map(str::to_string))
         .unwrap_or_else(|| format!("{} host(s) scanned", run.hosts.len()));
     CasibaseResult {
         start_time: run.startstr.as_deref(),
@@ -123,7 +123,7 @@ fn casibase_port(p: &Port) -> CasibasePort<'_> {
             .into_iter()
             .flatten()
             .filter(|v| !v.is_empty())
-            .cloned()
+            .map(|v| v.to_string())
             .collect();
         if let Some(extra) = s.extrainfo.as_deref().filter(|e| !e.is_empty()) {
             parts.push(format!("({extra})"));

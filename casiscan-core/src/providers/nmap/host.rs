@@ -90,7 +90,20 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
         }
         close(src, empty)
     })?;
+    trim(&mut h);
     Ok(h)
+}
+
+/// Drops the spare capacity the lists grew while parsing: a large run keeps many hosts.
+fn trim(h: &mut Host) {
+    h.addresses.shrink_to_fit();
+    h.hostnames.shrink_to_fit();
+    h.extraports.shrink_to_fit();
+    h.hostscripts.shrink_to_fit();
+    h.ports.shrink_to_fit();
+    for p in &mut h.ports {
+        p.scripts.shrink_to_fit();
+    }
 }
 
 fn status<R: BufRead>(src: &Source<R>, e: &Tag) -> Status {

@@ -32,6 +32,7 @@ pub fn parse_file(path: &std::path::Path) -> crate::Result<NmapRun> {
         hosts.push(h);
     }
     let mut run = reader.finish()?;
+    hosts.shrink_to_fit();
     run.hosts = hosts;
     Ok(run)
 }

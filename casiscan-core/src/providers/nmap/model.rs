@@ -2,23 +2,27 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A text value of the model: stored inline when short (most nmap values are), so a large run
+/// needs far fewer allocations; it dereferences to `str`.
+pub type Text = compact_str::CompactString;
+
 /// One nmap run (`<nmaprun>`), with `incomplete` set when the file was cut short.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NmapRun {
     /// The scanner name (`nmap`).
-    pub scanner: Option<String>,
+    pub scanner: Option<Text>,
     /// The command line nmap ran with.
-    pub args: Option<String>,
+    pub args: Option<Text>,
     /// Start time, Unix seconds.
     pub start: Option<i64>,
     /// Start time as text.
-    pub startstr: Option<String>,
+    pub startstr: Option<Text>,
     /// nmap's version.
-    pub version: Option<String>,
+    pub version: Option<Text>,
     /// Zenmap profile name.
-    pub profile_name: Option<String>,
+    pub profile_name: Option<Text>,
     /// XML output format version.
-    pub xmloutputversion: Option<String>,
+    pub xmloutputversion: Option<Text>,
     /// Every `<scaninfo>` in order.
     pub scaninfos: Vec<ScanInfo>,
     /// Verbosity level.
@@ -50,26 +54,26 @@ pub struct NmapRun {
 pub struct ScanInfo {
     /// Scan type (`syn`, `connect`, `udp`, …).
     #[serde(rename = "type")]
-    pub scan_type: Option<String>,
+    pub scan_type: Option<Text>,
     /// TCP flags of a custom scan.
-    pub scanflags: Option<String>,
+    pub scanflags: Option<Text>,
     /// Protocol (`tcp`, `udp`, `sctp`, `ip`).
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     /// Number of services scanned.
     pub numservices: Option<u64>,
     /// Port list scanned.
-    pub services: Option<String>,
+    pub services: Option<Text>,
 }
 
 /// `<target>`: a target specification and why it was or was not scanned.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TargetSpec {
     /// The specification as given.
-    pub specification: Option<String>,
+    pub specification: Option<Text>,
     /// `skipped` when skipped.
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// Why.
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }
 
 /// Which task event an element is.
@@ -90,7 +94,7 @@ pub struct TaskEvent {
     /// Which element.
     pub kind: TaskEventKind,
     /// Task name (e.g. "SYN Stealth Scan").
-    pub task: Option<String>,
+    pub task: Option<Text>,
     /// Unix seconds.
     pub time: Option<i64>,
     /// Percent done (progress only).
@@ -100,7 +104,7 @@ pub struct TaskEvent {
     /// Estimated completion, Unix seconds (progress only).
     pub etc: Option<i64>,
     /// Extra information (begin/end).
-    pub extrainfo: Option<String>,
+    pub extrainfo: Option<Text>,
 }
 
 /// `<host>`.
@@ -113,7 +117,7 @@ pub struct Host {
     /// `true` when the host timed out.
     pub timedout: Option<bool>,
     /// A comment.
-    pub comment: Option<String>,
+    pub comment: Option<Text>,
     /// Up or down, and why.
     pub status: Option<Status>,
     /// IPv4, IPv6 and MAC addresses.
@@ -150,9 +154,9 @@ pub struct Host {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Status {
     /// `up`, `down`, `unknown`, `skipped`.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// Why (e.g. `syn-ack`, `localhost-response`).
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// TTL of the reason packet.
     pub reason_ttl: Option<u32>,
 }
@@ -173,28 +177,28 @@ pub enum AddrType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Address {
     /// The address text.
-    pub addr: String,
+    pub addr: Text,
     /// Its family.
     pub addrtype: AddrType,
     /// MAC vendor.
-    pub vendor: Option<String>,
+    pub vendor: Option<Text>,
 }
 
 /// `<hostname>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Hostname {
     /// The name.
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// `user` (as given) or `PTR` (reverse DNS).
     #[serde(rename = "type")]
-    pub name_type: Option<String>,
+    pub name_type: Option<Text>,
 }
 
 /// `<extraports>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ExtraPorts {
     /// Their common state.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// How many.
     pub count: Option<u64>,
     /// Reasons with counts.
@@ -205,26 +209,26 @@ pub struct ExtraPorts {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ExtraReasons {
     /// The reason.
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// How many ports.
     pub count: Option<u64>,
     /// Protocol.
-    pub proto: Option<String>,
+    pub proto: Option<Text>,
     /// Port list.
-    pub ports: Option<String>,
+    pub ports: Option<Text>,
 }
 
 /// `<port>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Port {
     /// `tcp`, `udp`, `sctp`, `ip`.
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     /// Port number (protocol number for `ip`).
     pub portid: Option<u32>,
     /// State and reason.
     pub state: Option<PortState>,
     /// Owning user (ident).
-    pub owner: Option<String>,
+    pub owner: Option<Text>,
     /// Service detection.
     pub service: Option<Service>,
     /// NSE script results.
@@ -235,59 +239,59 @@ pub struct Port {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PortState {
     /// `open`, `closed`, `filtered`, `open|filtered`, `closed|filtered`, `unfiltered`.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// Why.
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// TTL of the reason packet.
     pub reason_ttl: Option<u32>,
     /// Source of the reason packet.
-    pub reason_ip: Option<String>,
+    pub reason_ip: Option<Text>,
 }
 
 /// `<service>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Service {
     /// Service name.
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Confidence 0–10.
     pub conf: Option<u8>,
     /// `table` or `probed`.
-    pub method: Option<String>,
+    pub method: Option<Text>,
     /// Version.
-    pub version: Option<String>,
+    pub version: Option<Text>,
     /// Product.
-    pub product: Option<String>,
+    pub product: Option<Text>,
     /// Extra information.
-    pub extrainfo: Option<String>,
+    pub extrainfo: Option<Text>,
     /// `ssl` when tunnelled.
-    pub tunnel: Option<String>,
+    pub tunnel: Option<Text>,
     /// `rpc` when RPC.
-    pub proto: Option<String>,
+    pub proto: Option<Text>,
     /// RPC program number.
-    pub rpcnum: Option<String>,
+    pub rpcnum: Option<Text>,
     /// Lowest RPC version.
-    pub lowver: Option<String>,
+    pub lowver: Option<Text>,
     /// Highest RPC version.
-    pub highver: Option<String>,
+    pub highver: Option<Text>,
     /// Host name from the banner.
-    pub hostname: Option<String>,
+    pub hostname: Option<Text>,
     /// OS type from the banner.
-    pub ostype: Option<String>,
+    pub ostype: Option<Text>,
     /// Device type.
-    pub devicetype: Option<String>,
+    pub devicetype: Option<Text>,
     /// Service fingerprint.
-    pub servicefp: Option<String>,
+    pub servicefp: Option<Text>,
     /// CPE names.
-    pub cpes: Vec<String>,
+    pub cpes: Vec<Text>,
 }
 
 /// `<script>`: id, its own output text, and its structured tables and elems in order.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Script {
     /// Script id.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The script's output text.
-    pub output: Option<String>,
+    pub output: Option<Text>,
     /// Structured output, in document order.
     pub items: Vec<ScriptItem>,
 }
@@ -299,14 +303,14 @@ pub enum ScriptItem {
     /// `<elem key="…">value</elem>`.
     Elem {
         /// Key, if any.
-        key: Option<String>,
+        key: Option<Text>,
         /// Text value.
-        value: String,
+        value: Text,
     },
     /// `<table key="…">…</table>`.
     Table {
         /// Key, if any.
-        key: Option<String>,
+        key: Option<Text>,
         /// Children in order.
         items: Vec<ScriptItem>,
     },
@@ -322,16 +326,16 @@ pub struct Os {
     /// OS classes directly under `<os>` (xmloutputversion ≤ 1.03).
     pub osclasses: Vec<OsClass>,
     /// Fingerprints.
-    pub osfingerprints: Vec<String>,
+    pub osfingerprints: Vec<Text>,
 }
 
 /// `<portused>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PortUsed {
     /// Port state.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// Protocol.
-    pub proto: Option<String>,
+    pub proto: Option<Text>,
     /// Port number.
     pub portid: Option<u32>,
 }
@@ -340,7 +344,7 @@ pub struct PortUsed {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OsMatch {
     /// OS name.
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Accuracy percent.
     pub accuracy: Option<u8>,
     /// Line in nmap-os-db.
@@ -353,18 +357,18 @@ pub struct OsMatch {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OsClass {
     /// Vendor.
-    pub vendor: Option<String>,
+    pub vendor: Option<Text>,
     /// Generation.
-    pub osgen: Option<String>,
+    pub osgen: Option<Text>,
     /// Device type.
     #[serde(rename = "type")]
-    pub device_type: Option<String>,
+    pub device_type: Option<Text>,
     /// Accuracy percent.
     pub accuracy: Option<u8>,
     /// Family.
-    pub osfamily: Option<String>,
+    pub osfamily: Option<Text>,
     /// CPE names.
-    pub cpes: Vec<String>,
+    pub cpes: Vec<Text>,
 }
 
 /// `<uptime>`.
@@ -373,7 +377,7 @@ pub struct Uptime {
     /// Seconds up.
     pub seconds: Option<u64>,
     /// Last boot as text.
-    pub lastboot: Option<String>,
+    pub lastboot: Option<Text>,
 }
 
 /// `<tcpsequence>`.
@@ -382,27 +386,27 @@ pub struct TcpSequence {
     /// Difficulty index.
     pub index: Option<u64>,
     /// Difficulty text.
-    pub difficulty: Option<String>,
+    pub difficulty: Option<Text>,
     /// Observed values.
-    pub values: Option<String>,
+    pub values: Option<Text>,
     /// Class (nmap < 4 only).
-    pub class: Option<String>,
+    pub class: Option<Text>,
 }
 
 /// `<ipidsequence>` / `<tcptssequence>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sequence {
     /// Class.
-    pub class: Option<String>,
+    pub class: Option<Text>,
     /// Observed values.
-    pub values: Option<String>,
+    pub values: Option<Text>,
 }
 
 /// `<trace>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Trace {
     /// Protocol used.
-    pub proto: Option<String>,
+    pub proto: Option<Text>,
     /// Port used.
     pub port: Option<u32>,
     /// Hops in order.
@@ -417,9 +421,9 @@ pub struct Hop {
     /// Round-trip time, ms.
     pub rtt: Option<f64>,
     /// Address.
-    pub ipaddr: Option<String>,
+    pub ipaddr: Option<Text>,
     /// Name.
-    pub host: Option<String>,
+    pub host: Option<Text>,
 }
 
 /// `<times>`, microseconds.
@@ -438,9 +442,9 @@ pub struct Times {
 pub struct Output {
     /// Output type (`interactive`).
     #[serde(rename = "type")]
-    pub output_type: Option<String>,
+    pub output_type: Option<Text>,
     /// The text.
-    pub text: String,
+    pub text: Text,
 }
 
 /// `<runstats>`.
@@ -458,15 +462,15 @@ pub struct Finished {
     /// Unix seconds.
     pub time: Option<i64>,
     /// As text.
-    pub timestr: Option<String>,
+    pub timestr: Option<Text>,
     /// Elapsed seconds.
     pub elapsed: Option<f64>,
     /// Summary line.
-    pub summary: Option<String>,
+    pub summary: Option<Text>,
     /// `success` or `error`.
-    pub exit: Option<String>,
+    pub exit: Option<Text>,
     /// Error message.
-    pub errormsg: Option<String>,
+    pub errormsg: Option<Text>,
 }
 
 /// `<hosts>` in runstats.

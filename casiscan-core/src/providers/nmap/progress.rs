@@ -16,7 +16,7 @@ pub fn progress_from_line(line: &[u8]) -> Option<Progress> {
             let event = task_event(&src, &e);
             Some(Progress {
                 percent: event.percent.or(Some(0.0)),
-                phase: event.task.unwrap_or_default(),
+                phase: event.task.unwrap_or_default().into(),
             })
         }
         _ => None,

@@ -5,7 +5,7 @@ use std::io::BufRead;
 use super::host::host;
 use super::model::{
     Finished, Host, HostCounts, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent,
-    TaskEventKind,
+    TaskEventKind, Text,
 };
 use super::script::script;
 use super::source::{Ev, Source, Step, Stop, Tag};
@@ -144,7 +144,10 @@ impl<R: BufRead> HostReader<R> {
             b"output" => {
                 let output_type = src.attr(&e, b"type");
                 let text = text(src, empty)?;
-                run.outputs.push(Output { output_type, text });
+                run.outputs.push(Output {
+                    output_type,
+                    text: Text::new(text),
+                });
             }
             b"runstats" => run.runstats = Some(runstats(src, empty)?),
             _ => close(src, empty)?,
@@ -243,6 +246,7 @@ pub fn parse(data: &[u8]) -> Result<NmapRun> {
         }
     }
     let mut run = reader.finish()?;
+    hosts.shrink_to_fit();
     run.hosts = hosts;
     Ok(run)
 }

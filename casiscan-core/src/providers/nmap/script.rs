@@ -2,7 +2,7 @@
 
 use std::io::BufRead;
 
-use super::model::{Script, ScriptItem};
+use super::model::{Script, ScriptItem, Text};
 use super::source::{Ev, Source, Step, Stop, Tag};
 use super::text;
 
@@ -15,6 +15,7 @@ pub fn script<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step
     };
     if !empty {
         script.items = items(src)?;
+        script.items.shrink_to_fit();
     }
     Ok(script)
 }
@@ -34,9 +35,9 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
         match start.local_name().into_inner() {
             b"elem" => {
                 let value = if empty {
-                    String::new()
+                    Text::default()
                 } else {
-                    elem_text(src)?
+                    Text::new(elem_text(src)?)
                 };
                 out.push(ScriptItem::Elem { key, value });
             }

@@ -5,6 +5,7 @@ use std::io::BufRead;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use super::model::Text;
 use super::text;
 use crate::error::Error;
 
@@ -181,12 +182,12 @@ impl<R: BufRead> Source<R> {
     }
 
     /// Decodes raw bytes per the file's declared encoding.
-    pub fn decode(&self, raw: &[u8]) -> String {
+    pub fn decode(&self, raw: &[u8]) -> Text {
         text::decode(raw, self.latin1)
     }
 
     /// Decodes an attribute of `start`, if present.
-    pub fn attr(&self, tag: &Tag, key: &[u8]) -> Option<String> {
+    pub fn attr(&self, tag: &Tag, key: &[u8]) -> Option<Text> {
         tag.raw(key).map(|v| self.decode(v))
     }
 

@@ -1,17 +1,19 @@
 //! Text decoding for nmap XML: entity references, nmap's byte-by-byte escapes, Latin-1 files.
 
+use super::model::Text;
+
 /// Decodes raw XML text or attribute bytes into a String.
 ///
 /// nmap escapes every byte < 0x20 or > 0x7F as its own `&#xHH;`, so consecutive byte references
 /// are reassembled and read as UTF-8; bytes that do not form UTF-8 become their Latin-1 characters.
 /// Control-character references that XML 1.0 forbids (`&#x1b;`) are accepted. Unknown named
 /// entities are kept as written: no entity is ever resolved from a DTD or a file.
-pub fn decode(raw: &[u8], latin1: bool) -> String {
+pub fn decode(raw: &[u8], latin1: bool) -> Text {
     if !latin1
         && !raw.contains(&b'&')
         && let Ok(s) = std::str::from_utf8(raw)
     {
-        return s.to_owned();
+        return Text::new(s);
     }
     let mut bytes = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -31,7 +33,7 @@ pub fn decode(raw: &[u8], latin1: bool) -> String {
         }
         i += 1;
     }
-    utf8_or_latin1(bytes)
+    Text::new(utf8_or_latin1(bytes))
 }
 
 /// A decoded reference: one byte (a numeric reference ≤ 0xFF) or a character.

@@ -2,6 +2,7 @@
 
 use std::io::BufRead;
 
+use super::model::Text;
 use super::source::{Ev, Source, Step, Stop, Tag};
 
 /// Calls `f` for each child element until the current element ends; `f` must consume the child.
@@ -30,10 +31,10 @@ pub fn close<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<()> {
 }
 
 /// Text content of a child element (empty for a self-closing one).
-pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<String> {
+pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<Text> {
     if empty {
-        Ok(String::new())
+        Ok(Text::default())
     } else {
-        src.text_until_end()
+        src.text_until_end().map(|t| Text::new(&t))
     }
 }
