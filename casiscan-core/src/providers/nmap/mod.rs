@@ -10,6 +10,7 @@ mod reader;
 mod run;
 mod script;
 mod source;
+mod tag;
 mod text;
 mod walk;
 

@@ -3,9 +3,10 @@
 use std::io::BufRead;
 
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 
 use super::model::Text;
+pub use super::tag::Tag;
 use super::text;
 use crate::error::Error;
 
@@ -64,56 +65,14 @@ impl<R: BufRead> BufRead for Counted<R> {
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             let used = &buf[..amt.min(buf.len())];
-            let lines = used.iter().filter(|&&b| b == b'\n').count();
-            if lines > 0 {
-                self.newlines += lines as u64;
-                let last = used.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            if let Some(last) = memchr::memrchr(b'\n', used) {
+                self.newlines += memchr::memchr_iter(b'\n', used).count() as u64;
                 self.last_newline = self.consumed + last as u64;
             }
         }
         self.consumed += amt as u64;
         self.event_bytes += amt;
         self.inner.consume(amt);
-    }
-}
-
-/// A start tag with its attributes located once (offsets into the tag's bytes).
-pub struct Tag {
-    start: BytesStart<'static>,
-    attrs: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
-}
-
-impl Tag {
-    fn new(start: BytesStart<'static>) -> Self {
-        let base = start.as_ref().as_ptr() as usize;
-        let within = |s: &[u8]| {
-            let from = (s.as_ptr() as usize).wrapping_sub(base);
-            from..from + s.len()
-        };
-        let attrs = start
-            .attributes()
-            .with_checks(false)
-            .flatten()
-            .filter_map(|a| match &a.value {
-                std::borrow::Cow::Borrowed(v) => Some((within(a.key.as_ref()), within(v))),
-                std::borrow::Cow::Owned(_) => None,
-            })
-            .collect();
-        Tag { start, attrs }
-    }
-
-    /// The element's local name.
-    pub fn local_name(&self) -> quick_xml::name::LocalName<'_> {
-        self.start.local_name()
-    }
-
-    /// The raw (still escaped) value of attribute `key`.
-    fn raw(&self, key: &[u8]) -> Option<&[u8]> {
-        let bytes: &[u8] = self.start.as_ref();
-        self.attrs
-            .iter()
-            .find(|(k, _)| bytes.get(k.clone()) == Some(key))
-            .and_then(|(_, v)| bytes.get(v.clone()))
     }
 }
 
@@ -217,9 +176,9 @@ impl<R: BufRead> Source<R> {
                             "elements nest deeper than {MAX_DEPTH} levels"
                         ))));
                     }
-                    Ev::Start(Tag::new(s.into_owned()))
+                    Ev::Start(Tag::new(&s))
                 }
-                Event::Empty(s) => Ev::Empty(Tag::new(s.into_owned())),
+                Event::Empty(s) => Ev::Empty(Tag::new(&s)),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     Ev::End
