@@ -21,7 +21,7 @@ fi
 cargo build --release -q -p casiscan-benches --bin nmap-parse-once
 rss() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
 echo "file: $BIG ($(stat -c %s "$BIG") bytes)"
-for mode in parse stream; do
+for mode in parse parse-file stream; do
     ./target/release/nmap-parse-once "$mode" "$BIG" 3
     echo "  peak RSS KB: $(rss ./target/release/nmap-parse-once "$mode" "$BIG" 1)"
 done
