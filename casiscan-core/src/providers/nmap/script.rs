@@ -37,7 +37,7 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
                 let value = if empty {
                     Text::default()
                 } else {
-                    Text::new(elem_text(src)?)
+                    elem_text(src)?
                 };
                 out.push(ScriptItem::Elem { key, value });
             }
@@ -51,15 +51,36 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
     }
 }
 
-fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<String> {
-    let mut bytes = Vec::new();
+/// Text of an `<elem>`: usually one text run, decoded directly; otherwise every piece joined.
+fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<Text> {
+    let first = match src.next()? {
+        Ev::End => return Ok(Text::default()),
+        Ev::Text => src.decode(src.text()),
+        other => return elem_pieces(src, Vec::new(), Some(other)),
+    };
+    match src.next()? {
+        Ev::End => Ok(first),
+        other => elem_pieces(src, first.as_bytes().to_vec(), Some(other)),
+    }
+}
+
+/// The general case of [`elem_text`]: `pending` is an event already read.
+fn elem_pieces<R: BufRead>(
+    src: &mut Source<R>,
+    mut bytes: Vec<u8>,
+    mut pending: Option<Ev>,
+) -> Step<Text> {
     loop {
-        match src.next()? {
+        let ev = match pending.take() {
+            Some(ev) => ev,
+            None => src.next()?,
+        };
+        match ev {
             Ev::Text => bytes.extend_from_slice(src.decode(src.text()).as_bytes()),
             Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
             Ev::Start(_) => src.skip_element()?,
             Ev::Empty(_) => {}
-            Ev::End => return Ok(text::utf8_or_latin1(bytes)),
+            Ev::End => return Ok(Text::new(text::utf8_or_latin1(bytes))),
             Ev::Eof => return Err(Stop::Truncated),
         }
     }

@@ -208,12 +208,17 @@ impl<R: BufRead> Source<R> {
         }
     }
 
-    /// Reads text content up to the element's end tag (nested tags are skipped).
-    pub fn text_until_end(&mut self) -> Step<String> {
-        let mut bytes = Vec::new();
+    /// Reads text content up to the element's end tag (nested tags are skipped), starting with
+    /// `bytes` already read and the event `pending`.
+    pub fn text_until_end_from(&mut self, mut bytes: Vec<u8>, pending: Ev) -> Step<String> {
+        let mut pending = Some(pending);
         let mut nested = 0usize;
         loop {
-            match self.next()? {
+            let ev = match pending.take() {
+                Some(ev) => ev,
+                None => self.next()?,
+            };
+            match ev {
                 Ev::Text => {
                     let raw = std::mem::take(&mut self.text);
                     self.push_text(&mut bytes, &raw);

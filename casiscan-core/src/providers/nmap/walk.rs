@@ -33,8 +33,20 @@ pub fn close<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<()> {
 /// Text content of a child element (empty for a self-closing one).
 pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<Text> {
     if empty {
-        Ok(Text::default())
-    } else {
-        src.text_until_end().map(|t| Text::new(&t))
+        return Ok(Text::default());
+    }
+    // Usually one text run then the end tag: decode it directly.
+    match src.next()? {
+        Ev::End => Ok(Text::default()),
+        Ev::Text => {
+            let first = src.decode(src.text());
+            match src.next()? {
+                Ev::End => Ok(first),
+                other => src
+                    .text_until_end_from(first.as_bytes().to_vec(), other)
+                    .map(Text::new),
+            }
+        }
+        other => src.text_until_end_from(Vec::new(), other).map(Text::new),
     }
 }
