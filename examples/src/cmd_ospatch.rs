@@ -3,8 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use casiscan_core::Result;
-use casiscan_core::providers::ospatch::{Verb, debian_report, rows, summary};
+use casiscan_core::providers::ospatch::{
+    Backend, OsPatchProvider, Verb, debian_report, rows, summary,
+};
+use casiscan_core::providers::{Provider, RunContext, RunRequest};
 
 use crate::render;
 
@@ -22,9 +27,13 @@ pub struct OsPatchArgs {
     pub json: bool,
 }
 
-/// Prints the report (JSON) or a table of the rows.
-pub fn run(args: OsPatchArgs) -> Result<ExitCode> {
+/// Prints the report (JSON) or a table of the rows, from whichever backend the root has.
+pub async fn run(args: OsPatchArgs) -> Result<ExitCode> {
     let verb: Verb = args.verb.parse()?;
+    let provider = OsPatchProvider::with_root(&args.root);
+    if provider.backend()? != Backend::Debian {
+        return run_provider(&provider, &args).await;
+    }
     let report = debian_report(&args.root)?;
     if args.json {
         println!("{}", render::json(&report));
@@ -41,5 +50,38 @@ pub fn run(args: OsPatchArgs) -> Result<ExitCode> {
     for rec in &report.recommendations {
         println!("recommendation: {rec}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// RPM and Windows: the provider's own output (rows in Casibase's shape plus the report).
+async fn run_provider(provider: &OsPatchProvider, args: &OsPatchArgs) -> Result<ExitCode> {
+    let request = RunRequest {
+        target: "localhost".into(),
+        command: args.verb.clone(),
+        timeout: Duration::from_secs(600),
+    };
+    let out = provider.run(request, RunContext::detached()).await?;
+    if args.json {
+        println!("{}", render::json(&out.result["report"]));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = |row: &serde_json::Value, key: &str| row[key].as_str().unwrap_or("").to_string();
+    for row in out.result["patches"].as_array().into_iter().flatten() {
+        let categories = match &row["categories"] {
+            serde_json::Value::Array(c) => c
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.as_str().unwrap_or("").to_string(),
+        };
+        println!(
+            "{:<18} {:<9} {}",
+            categories,
+            text(row, "status"),
+            text(row, "title")
+        );
+    }
+    println!("{}", out.summary);
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Ospatch(args) = cli.command {
-        return crate::cmd_ospatch::run(args);
+        return crate::cmd_ospatch::run(args).await;
     }
     let client = Client::open(&cli.db, providers::defaults()).await?;
     let id = |raw: &str| qualify(&cli.owner, raw);

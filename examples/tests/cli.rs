@@ -88,6 +88,30 @@ fn a_file_that_is_not_a_database_is_reported_and_kept() {
 }
 
 #[test]
+fn ospatch_reads_this_machine_and_names_what_a_bare_root_lacks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let out = casiscan(&db, &["ospatch", "--root", "/", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["installed"].as_array().is_some_and(|a| !a.is_empty()),
+        "this Debian machine has installed packages"
+    );
+    let bare = dir.path().join("bare");
+    std::fs::create_dir(&bare).expect("mkdir");
+    let out = casiscan(&db, &["ospatch", "--root", bare.to_str().expect("utf8")]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("var/lib/dpkg/status"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("rpmdb.sqlite"), "{}", stderr(&out));
+    assert!(!db.exists(), "ospatch opens no database");
+}
+
+#[test]
 fn parse_nmap_prints_the_model_and_reports_bad_files() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("unused.db");

@@ -15,9 +15,10 @@ pub mod rpm;
 pub mod windows;
 pub mod windows_command;
 pub mod windows_rows;
+pub mod windows_run;
 
 pub use apt_lists::Source;
 pub use debversion::compare as compare_debian_versions;
 pub use dpkg_status::InstalledPackage;
-pub use provider::{OsPatchProvider, PatchRow, Verb, rows, summary};
+pub use provider::{Backend, OsPatchProvider, PatchRow, Verb, rows, summary};
 pub use report::{OsPatchReport, Reboot, Summary, Update, debian_report};

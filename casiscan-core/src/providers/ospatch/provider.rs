@@ -6,6 +6,8 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use super::report::{OsPatchReport, debian_report};
+use super::windows_rows::{available_rows, installed_rows};
+use super::windows_run::{WuaCommand, run_wua};
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
@@ -125,16 +127,35 @@ pub fn summary(rows: &[PatchRow]) -> String {
     }
 }
 
+/// Which package database a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// dpkg status and apt's lists.
+    Debian,
+    /// The rpmdb and dnf's cached repodata.
+    Rpm,
+    /// The Windows Update Agent, through PowerShell.
+    Windows,
+}
+
+/// rpmdb locations, newest layout first.
+const RPMDB_PATHS: [&str; 2] = [
+    "usr/lib/sysimage/rpm/rpmdb.sqlite",
+    "var/lib/rpm/rpmdb.sqlite",
+];
+
 /// Reads the local machine's (or a mounted root's) package caches.
 #[derive(Debug, Clone)]
 pub struct OsPatchProvider {
     root: PathBuf,
+    windows: Option<WuaCommand>,
 }
 
 impl Default for OsPatchProvider {
     fn default() -> Self {
         OsPatchProvider {
             root: PathBuf::from("/"),
+            windows: cfg!(windows).then(WuaCommand::default),
         }
     }
 }
@@ -142,11 +163,63 @@ impl Default for OsPatchProvider {
 impl OsPatchProvider {
     /// Reads the caches under `root` (`/` for this machine).
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
-        OsPatchProvider { root: root.into() }
+        OsPatchProvider {
+            root: root.into(),
+            ..OsPatchProvider::default()
+        }
+    }
+
+    /// Uses `command` for the Windows Update backend (on Windows the default is PowerShell;
+    /// elsewhere there is none unless set here, e.g. to replay recorded output).
+    pub fn with_windows_command(mut self, command: WuaCommand) -> Self {
+        self.windows = Some(command);
+        self
     }
 
     fn is_debian(&self) -> bool {
         self.root.join("var/lib/dpkg/status").is_file()
+    }
+
+    /// The backend for this root, or an error naming what was looked for.
+    pub fn backend(&self) -> Result<Backend> {
+        if self.is_debian() {
+            return Ok(Backend::Debian);
+        }
+        if RPMDB_PATHS.iter().any(|p| self.root.join(p).is_file()) {
+            return Ok(Backend::Rpm);
+        }
+        if self.windows.is_some() {
+            return Ok(Backend::Windows);
+        }
+        Err(Error::provider(
+            "OS Patch",
+            format!(
+                "no package database under {}: looked for var/lib/dpkg/status, {} and {} \
+                 (the Windows Update backend runs only on Windows)",
+                self.root.display(),
+                RPMDB_PATHS[0],
+                RPMDB_PATHS[1]
+            ),
+        ))
+    }
+
+    /// The Windows backend: the Windows Update Agent's report through PowerShell.
+    async fn run_windows(
+        &self,
+        command: &WuaCommand,
+        verb: Verb,
+        request: RunRequest,
+        ctx: RunContext,
+    ) -> Result<ProviderOutput> {
+        let report = run_wua(command, request.timeout, &ctx.cancel).await?;
+        let mut rows = Vec::new();
+        if verb != Verb::Installed {
+            rows.extend(available_rows(&report));
+        }
+        if verb != Verb::Available {
+            rows.extend(installed_rows(&report));
+        }
+        json_output(rows, serde_json::to_value(&report))
     }
 
     /// The RPM backend: rpmdb plus dnf's cached repodata.
@@ -170,23 +243,33 @@ impl OsPatchProvider {
         if verb != Verb::Available {
             rows.extend(super::rpm::rpm_installed_rows(&scan));
         }
-        let available = rows.iter().filter(|r| r["isInstalled"] == false).count();
-        let summary = if available > 0 {
-            format!("{available} available patches found")
-        } else if !rows.is_empty() {
-            format!("{} patches installed", rows.len())
-        } else {
-            "No patches found".to_string()
-        };
-        let raw_text = serde_json::to_string_pretty(&rows)
-            .map_err(|e| Error::provider("OS Patch", format!("cannot encode the rows: {e}")))?;
-        let result = serde_json::json!({ "patches": rows, "report": scan });
-        Ok(ProviderOutput {
-            raw_text,
-            result,
-            summary,
-        })
+        json_output(rows, serde_json::to_value(&scan))
     }
+}
+
+/// Output of a backend whose rows are JSON objects in Casibase's shape, with its full report.
+fn json_output(
+    rows: Vec<serde_json::Value>,
+    report: serde_json::Result<serde_json::Value>,
+) -> Result<ProviderOutput> {
+    let encode = |e: serde_json::Error| {
+        Error::provider("OS Patch", format!("cannot encode the report: {e}"))
+    };
+    let available = rows.iter().filter(|r| r["isInstalled"] == false).count();
+    let summary = if available > 0 {
+        format!("{available} available patches found")
+    } else if !rows.is_empty() {
+        format!("{} patches installed", rows.len())
+    } else {
+        "No patches found".to_string()
+    };
+    let raw_text = serde_json::to_string_pretty(&rows).map_err(encode)?;
+    let result = serde_json::json!({ "patches": rows, "report": report.map_err(encode)? });
+    Ok(ProviderOutput {
+        raw_text,
+        result,
+        summary,
+    })
 }
 
 #[async_trait]
@@ -200,13 +283,7 @@ impl Provider for OsPatchProvider {
     }
 
     async fn available(&self) -> bool {
-        self.is_debian()
-            || [
-                "usr/lib/sysimage/rpm/rpmdb.sqlite",
-                "var/lib/rpm/rpmdb.sqlite",
-            ]
-            .iter()
-            .any(|p| self.root.join(p).is_file())
+        self.backend().is_ok()
     }
 
     fn validate_command(&self, command: &str) -> Result<()> {
@@ -215,8 +292,12 @@ impl Provider for OsPatchProvider {
 
     async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput> {
         let verb: Verb = request.command.parse()?;
-        if !self.is_debian() {
-            return self.run_rpm(verb, request, ctx).await;
+        match (self.backend()?, &self.windows) {
+            (Backend::Rpm, _) => return self.run_rpm(verb, request, ctx).await,
+            (Backend::Windows, Some(command)) => {
+                return self.run_windows(command, verb, request, ctx).await;
+            }
+            _ => {}
         }
         let root = self.root.clone();
         let work = tokio::task::spawn_blocking(move || debian_report(&root));
