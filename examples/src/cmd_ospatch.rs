@@ -36,7 +36,7 @@ pub async fn run(args: OsPatchArgs) -> Result<ExitCode> {
     }
     let report = debian_report(&args.root)?;
     if args.json {
-        println!("{}", render::json(&report));
+        crate::out!("{}", render::json(&report));
         return Ok(ExitCode::SUCCESS);
     }
     for w in &report.warnings {
@@ -44,11 +44,11 @@ pub async fn run(args: OsPatchArgs) -> Result<ExitCode> {
     }
     let rows = rows(&report, verb);
     for r in &rows {
-        println!("{:<18} {:<9} {}", r.categories, r.status, r.title);
+        crate::out!("{:<18} {:<9} {}", r.categories, r.status, r.title);
     }
-    println!("{}", summary(&rows));
+    crate::out!("{}", summary(&rows));
     for rec in &report.recommendations {
-        println!("recommendation: {rec}");
+        crate::out!("recommendation: {rec}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -62,7 +62,7 @@ async fn run_provider(provider: &OsPatchProvider, args: &OsPatchArgs) -> Result<
     };
     let out = provider.run(request, RunContext::detached()).await?;
     if args.json {
-        println!("{}", render::json(&out.result["report"]));
+        crate::out!("{}", render::json(&out.result["report"]));
         return Ok(ExitCode::SUCCESS);
     }
     let text = |row: &serde_json::Value, key: &str| row[key].as_str().unwrap_or("").to_string();
@@ -75,13 +75,13 @@ async fn run_provider(provider: &OsPatchProvider, args: &OsPatchArgs) -> Result<
                 .join(","),
             other => other.as_str().unwrap_or("").to_string(),
         };
-        println!(
+        crate::out!(
             "{:<18} {:<9} {}",
             categories,
             text(row, "status"),
             text(row, "title")
         );
     }
-    println!("{}", out.summary);
+    crate::out!("{}", out.summary);
     Ok(ExitCode::SUCCESS)
 }

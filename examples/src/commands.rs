@@ -15,7 +15,7 @@ use crate::render;
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Command::ParseNmap { file } = &cli.command {
         let run = casiscan_core::providers::nmap::parse_file(file)?;
-        println!("{}", render::json(&run));
+        crate::out!("{}", render::json(&run));
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Ospatch(args) = cli.command {
@@ -58,30 +58,30 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             };
             let listed = client.list_scans(&query).await?;
             if json {
-                println!("{}", render::json(&listed));
+                crate::out!("{}", render::json(&listed));
             } else {
-                print!("{}", render::table(&listed));
+                crate::out!("{}", render::table(&listed).trim_end_matches('\n'));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { id: raw } => {
-            println!("{}", render::json(&client.get_scan(&id(&raw)).await?));
+            crate::out!("{}", render::json(&client.get_scan(&id(&raw)).await?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs { id: raw } => {
-            println!("{}", render::json(&client.list_runs(&id(&raw)).await?));
+            crate::out!("{}", render::json(&client.list_runs(&id(&raw)).await?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Clear { id: raw } => {
             let scan = client.clear_scan(&id(&raw)).await?;
-            println!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
+            crate::out!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
             Ok(ExitCode::SUCCESS)
         }
         Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
         Command::Worker(args) => crate::cmd_worker::run(&client, args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;
-            println!("{} deleted", id(&raw));
+            crate::out!("{} deleted", id(&raw));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -129,9 +129,9 @@ async fn scan_here(client: &Client, scan: Scan, json: bool) -> Result<ExitCode> 
     interrupt.abort();
     let done = done?;
     if json {
-        println!("{}", render::json(&done));
+        crate::out!("{}", render::json(&done));
     } else {
-        print!("{}", render::outcome(&done));
+        crate::out!("{}", render::outcome(&done).trim_end_matches('\n'));
     }
     Ok(if done.state == ScanState::Completed {
         ExitCode::SUCCESS

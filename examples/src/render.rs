@@ -68,3 +68,24 @@ pub fn progress_bar(p: &Progress) -> String {
         p.phase
     )
 }
+
+/// Writes one line to standard output; a closed pipe (`casiscan … | head`) ends the program
+/// quietly instead of panicking like `println!` would.
+pub fn line(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{text}") {
+        std::process::exit(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            0
+        } else {
+            1
+        });
+    }
+}
+
+/// `println!` for the command line's output, through [`line`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::render::line(format_args!($($arg)*))
+    };
+}
