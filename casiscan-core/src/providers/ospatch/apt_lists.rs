@@ -1,11 +1,12 @@
 //! Available versions from `var/lib/apt/lists`: Packages files and their Release metadata.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::deb822::{stanzas, yes};
-use super::decompress::read_list;
+use super::list_stream::for_each_stanza;
 
 /// Release metadata of one package file (from its InRelease/Release).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -113,11 +114,16 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
             .unwrap_or_default();
         source.id = id.to_string();
         source.site = id.split('_').next().unwrap_or("").to_string();
-        match read_list(&dir.join(name)) {
-            Ok(text) => {
-                let index = lists.sources.len();
+        let index = lists.sources.len();
+        let path = dir.join(name);
+        match read_offers(&path, index, wanted, &mut lists.offers) {
+            Ok(0) => lists.sources.push(source),
+            Ok(n) => {
                 lists.sources.push(source);
-                read_offers(&text, index, wanted, &mut lists.offers);
+                lists.warnings.push(format!(
+                    "{}: {n} stanza(s) without a readable Version ignored",
+                    path.display()
+                ));
             }
             Err(e) => lists.warnings.push(e),
         }
@@ -195,32 +201,125 @@ fn strip_signature(text: &str) -> String {
         .join("\n")
 }
 
-fn read_offers(text: &str, source: usize, wanted: &dyn Fn(&str) -> bool, out: &mut Vec<Offer>) {
-    for block in text.split("\n\n") {
-        let field = |key: &str| {
-            block.lines().find_map(|l| {
-                l.strip_prefix(key)
-                    .and_then(|r| r.strip_prefix(':'))
-                    .map(str::trim)
-            })
+/// Adds the wanted packages of the list at `path` and counts the wanted stanzas it could not
+/// read; a list that fails part-way adds nothing.
+fn read_offers(
+    path: &Path,
+    source: usize,
+    wanted: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Offer>,
+) -> Result<usize, String> {
+    let before = out.len();
+    let mut unreadable = 0usize;
+    let read = for_each_stanza(path, |stanza| {
+        let Some(name) = package_name(stanza) else {
+            return;
         };
-        let Some(name) = field("Package") else {
-            continue;
-        };
-        let name = name.to_ascii_lowercase();
         if !wanted(&name) {
-            continue;
+            return;
         }
-        let Some(version) = field("Version") else {
-            continue;
-        };
-        out.push(Offer {
-            version: version.to_string(),
-            arch: field("Architecture").unwrap_or("all").to_string(),
-            phased: field("Phased-Update-Percentage").and_then(|p| p.parse().ok()),
-            size: field("Size").and_then(|p| p.parse().ok()),
-            name,
-            source,
-        });
+        match offer(stanza, name, source) {
+            Some(o) => out.push(o),
+            None => unreadable += 1,
+        }
+    });
+    read.map(|()| unreadable).map_err(|e| {
+        out.truncate(before);
+        format!("{}: {e}", path.display())
+    })
+}
+
+/// The `Package` of a stanza, lower-cased (it is nearly always the first line).
+fn package_name(stanza: &[u8]) -> Option<Cow<'_, str>> {
+    let raw = match stanza.strip_prefix(b"Package:") {
+        Some(rest) => rest.split(|&b| b == b'\n').next().unwrap_or(rest),
+        None => field(stanza, "Package")?,
+    };
+    let name = std::str::from_utf8(raw).ok()?.trim();
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Some(Cow::Owned(name.to_ascii_lowercase()))
+    } else {
+        Some(Cow::Borrowed(name))
+    }
+}
+
+/// The first line of field `key` (name compared case-insensitively).
+fn field<'a>(stanza: &'a [u8], key: &str) -> Option<&'a [u8]> {
+    stanza.split(|&b| b == b'\n').find_map(|line| {
+        let (k, v) = line.split_at(line.iter().position(|&b| b == b':')?);
+        k.eq_ignore_ascii_case(key.as_bytes()).then(|| &v[1..])
+    })
+}
+
+/// The offer a wanted stanza makes; `None` when its Version is missing or not text.
+fn offer(stanza: &[u8], name: Cow<'_, str>, source: usize) -> Option<Offer> {
+    let text = |key: &str| {
+        field(stanza, key)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::trim)
+    };
+    Some(Offer {
+        version: text("Version").filter(|v| !v.is_empty())?.to_string(),
+        arch: text("Architecture").unwrap_or("all").to_string(),
+        phased: text("Phased-Update-Percentage").and_then(|p| p.parse().ok()),
+        size: text("Size").and_then(|p| p.parse().ok()),
+        name: name.into_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lz4_list(dir: &Path, stanzas: usize) -> std::path::PathBuf {
+        let text: String = (0..stanzas)
+            .map(|i| {
+                format!(
+                    "Package: p{i}\nVersion: 1.{i}\nDescription: {}\n\n",
+                    "d".repeat(200)
+                )
+            })
+            .collect();
+        let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        enc.write_all(text.as_bytes()).expect("lz4");
+        let path = dir.join("x_Packages.lz4");
+        std::fs::write(&path, enc.finish().expect("lz4")).expect("write");
+        path
+    }
+
+    #[test]
+    fn a_list_cut_after_its_first_chunks_adds_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = lz4_list(dir.path(), 20_000);
+        let mut offers = Vec::new();
+        assert_eq!(read_offers(&path, 0, &|n| n == "p1", &mut offers), Ok(0));
+        assert_eq!(offers.len(), 1, "the whole list reads");
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() * 3 / 4]).expect("cut");
+        let mut offers = Vec::new();
+        let err = read_offers(&path, 0, &|n| n.starts_with('p'), &mut offers).expect_err("cut");
+        assert!(
+            err.contains("x_Packages.lz4") && err.contains("lz4"),
+            "{err}"
+        );
+        assert!(offers.is_empty(), "nothing half-read is kept");
+    }
+
+    #[test]
+    fn field_names_compare_case_insensitively_and_names_are_lower_cased() {
+        let stanza = b"package: Foo\nversion: 2.0\nARCHITECTURE: amd64\nsize: 12";
+        let name = package_name(stanza).expect("name");
+        let offer = offer(stanza, name, 3).expect("offer");
+        assert_eq!(
+            (offer.name.as_str(), offer.version.as_str()),
+            ("foo", "2.0")
+        );
+        assert_eq!(
+            (offer.arch.as_str(), offer.size, offer.source),
+            ("amd64", Some(12), 3)
+        );
+        assert!(super::offer(b"Package: bar\nArchitecture: all", "bar".into(), 0).is_none());
     }
 }

@@ -1,0 +1,177 @@
+//! Streams a package list as whole stanzas from a decoding thread, so decompression overlaps parsing.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+
+use memchr::memmem;
+
+use super::decompress::decode;
+
+/// Bytes handed over per chunk.
+const CHUNK: usize = 1 << 20;
+/// Longest stanza accepted; a longer run without a blank line is a corrupt list.
+const MAX_STANZA: usize = 16 << 20;
+
+/// Calls `each` with every blank-line-separated stanza of the list at `path`, in file order.
+///
+/// On error the stanzas already seen have been passed to `each`; the caller decides whether to
+/// keep them. The error text does not name the file.
+pub fn for_each_stanza(path: &Path, mut each: impl FnMut(&[u8])) -> Result<(), String> {
+    let (full_tx, full_rx) = sync_channel::<Vec<u8>>(2);
+    let (empty_tx, empty_rx) = channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let mut chunker = Chunker::new(full_tx, empty_rx);
+            decode(path, &mut chunker)?;
+            chunker.finish()
+        });
+        for block in full_rx {
+            stanzas(&block).for_each(&mut each);
+            // The producer may have finished already; a dropped pool only costs an allocation.
+            let _ = empty_tx.send(block);
+        }
+        producer
+            .join()
+            .unwrap_or_else(|_| Err("list reader stopped unexpectedly".into()))
+    })
+}
+
+/// The non-empty stanzas of `block`, separated by blank lines.
+fn stanzas(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = block;
+    std::iter::from_fn(move || {
+        let start = rest.iter().position(|&b| b != b'\n')?;
+        rest = &rest[start..];
+        let end = memmem::find(rest, b"\n\n").unwrap_or(rest.len());
+        let (stanza, tail) = rest.split_at(end);
+        rest = tail;
+        Some(stanza)
+    })
+}
+
+/// Collects decoded bytes and hands them on in chunks that end on a stanza boundary.
+pub struct Chunker {
+    buf: Vec<u8>,
+    full: SyncSender<Vec<u8>>,
+    empty: Receiver<Vec<u8>>,
+}
+
+impl Chunker {
+    fn new(full: SyncSender<Vec<u8>>, empty: Receiver<Vec<u8>>) -> Self {
+        Self {
+            buf: Vec::with_capacity(CHUNK * 2),
+            full,
+            empty,
+        }
+    }
+
+    /// Reads `r` to its end.
+    pub fn pump(&mut self, r: &mut dyn Read) -> io::Result<()> {
+        loop {
+            let want = CHUNK.saturating_sub(self.buf.len()).max(64 * 1024);
+            self.buf.reserve(want);
+            let n = r.take(want as u64).read_to_end(&mut self.buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.ship_if_full()?;
+        }
+    }
+
+    /// Hands over what is left.
+    fn finish(mut self) -> Result<(), String> {
+        if !self.buf.is_empty() {
+            let rest = std::mem::take(&mut self.buf);
+            // The consumer only stops reading when this thread has ended.
+            let _ = self.full.send(rest);
+        }
+        Ok(())
+    }
+
+    fn ship_if_full(&mut self) -> io::Result<()> {
+        if self.buf.len() < CHUNK {
+            return Ok(());
+        }
+        let Some(cut) = memmem::rfind(&self.buf, b"\n\n") else {
+            return self.check_stanza_length();
+        };
+        let mut next = self.empty.try_recv().unwrap_or_default();
+        next.clear();
+        next.reserve(CHUNK * 2);
+        next.extend_from_slice(&self.buf[cut + 2..]);
+        self.buf.truncate(cut + 1);
+        let full = std::mem::replace(&mut self.buf, next);
+        self.full
+            .send(full)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "list reader abandoned"))
+    }
+
+    fn check_stanza_length(&self) -> io::Result<()> {
+        if self.buf.len() > MAX_STANZA {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a stanza longer than {} MB", MAX_STANZA >> 20),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Write for Chunker {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        self.ship_if_full()?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stanzas_skip_extra_blank_lines() {
+        let got: Vec<&[u8]> = stanzas(b"\n\nA: 1\nB: 2\n\n\n\nA: 3\n").collect();
+        assert_eq!(got, vec![&b"A: 1\nB: 2"[..], &b"A: 3\n"[..]]);
+    }
+
+    #[test]
+    fn a_list_longer_than_a_chunk_arrives_whole_and_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("list_Packages");
+        let text: String = (0..40_000)
+            .map(|i| {
+                format!(
+                    "Package: p{i}\nVersion: 1.{i}\nDescription: {}\n\n",
+                    "x".repeat(i % 97)
+                )
+            })
+            .collect();
+        std::fs::write(&path, &text).expect("write");
+        let mut seen = Vec::new();
+        for_each_stanza(&path, |s| {
+            seen.push(String::from_utf8_lossy(s).into_owned())
+        })
+        .expect("read");
+        assert_eq!(seen.len(), 40_000);
+        assert!(
+            seen.iter()
+                .enumerate()
+                .all(|(i, s)| s.starts_with(&format!("Package: p{i}\n")))
+        );
+    }
+
+    #[test]
+    fn a_list_without_blank_lines_is_refused_past_the_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("list_Packages");
+        std::fs::write(&path, "Description: x\n".repeat(MAX_STANZA / 10)).expect("write");
+        let err = for_each_stanza(&path, |_| {}).expect_err("too long");
+        assert!(err.contains("stanza longer"), "{err}");
+    }
+}
