@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use casiscan_core::ErrorKind;
-use casiscan_core::providers::ospatch::{OsPatchReport, Update, debian_report};
+use casiscan_core::providers::ospatch::{
+    OsPatchReport, SupportPhase, Update, debian_report, debian_report_at,
+};
 
 fn status_stanza(name: &str, arch: &str, version: &str, status: &str) -> String {
     format!(
@@ -289,4 +291,98 @@ fn no_lists_is_said_not_silently_empty() {
         "{:?}",
         r.warnings
     );
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&chrono::Utc)
+}
+
+fn refresh_advice(r: &OsPatchReport) -> Vec<&String> {
+    r.recommendations
+        .iter()
+        .filter(|m| m.contains("apt-get update"))
+        .collect()
+}
+
+#[test]
+fn old_and_expired_lists_are_recommended_for_refresh() {
+    let dir = tempfile::tempdir().expect("tmp");
+    tree(dir.path());
+    let fresh = debian_report_at(dir.path(), at("2026-11-22T09:00:00Z")).expect("report");
+    assert_eq!(
+        fresh.summary.metadata_as_of.as_deref(),
+        Some("2026-11-21T10:00:00+00:00")
+    );
+    assert!(!fresh.summary.metadata_expired);
+    assert!(
+        refresh_advice(&fresh).is_empty(),
+        "{:?}",
+        fresh.recommendations
+    );
+
+    let old = debian_report_at(dir.path(), at("2026-12-10T09:00:00Z")).expect("report");
+    let advice = refresh_advice(&old);
+    assert!(
+        advice.len() == 1 && advice[0].contains("2026-11-21"),
+        "{advice:?}"
+    );
+
+    let lists = dir.path().join("var/lib/apt/lists");
+    let security = release(
+        "stable-security",
+        "Debian-Security",
+        "Valid-Until: Sat, 28 Nov 2026 10:00:00 UTC\n",
+    );
+    std::fs::write(
+        lists.join("ex.org_security_dists_stable-security_Release"),
+        security,
+    )
+    .expect("release");
+    let before = debian_report_at(dir.path(), at("2026-11-28T09:59:59Z")).expect("report");
+    assert!(!before.summary.metadata_expired);
+    let after = debian_report_at(dir.path(), at("2026-11-28T10:00:01Z")).expect("report");
+    assert!(after.summary.metadata_expired);
+    let advice = refresh_advice(&after);
+    assert!(
+        advice.len() == 1 && advice[0].contains("ex.org_security_dists_stable-security_main"),
+        "{advice:?}"
+    );
+}
+
+#[test]
+fn the_release_support_phase_comes_from_distro_info() {
+    let dir = tempfile::tempdir().expect("tmp");
+    tree(dir.path());
+    let share = dir.path().join("usr/share/distro-info");
+    std::fs::create_dir_all(&share).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("etc")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("etc/os-release"),
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+    )
+    .expect("os-release");
+    std::fs::write(
+        share.join("debian.csv"),
+        "version,codename,series,created,release,eol,eol-lts,eol-elts\n\
+         12,Bookworm,bookworm,2021-08-14,2023-06-10,2026-07-11,2028-06-30,2033-06-30\n",
+    )
+    .expect("csv");
+    let r = debian_report_at(dir.path(), at("2026-11-22T09:00:00Z")).expect("report");
+    let support = r.support.as_ref().expect("known release");
+    assert_eq!(support.phase, SupportPhase::Lts);
+    assert!(
+        r.recommendations
+            .iter()
+            .any(|m| m.contains("LTS until 2028-06-30")),
+        "{:?}",
+        r.recommendations
+    );
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(json["support"]["phase"], "lts");
+    assert_eq!(json["support"]["eolLts"], "2028-06-30");
+    std::fs::remove_file(share.join("debian.csv")).expect("rm");
+    let r = debian_report_at(dir.path(), at("2026-11-22T09:00:00Z")).expect("report");
+    assert!(r.support.is_none(), "no table, no guess");
 }

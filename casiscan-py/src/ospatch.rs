@@ -144,6 +144,7 @@ leaf_class!(
         security_candidate_count: usize,
         held_count: usize,
         metadata_as_of: Option<String>,
+        metadata_expired: bool,
     }
 );
 

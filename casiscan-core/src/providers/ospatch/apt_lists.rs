@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::deb822::{stanzas, yes};
@@ -33,7 +34,9 @@ pub struct Source {
     /// `ButAutomaticUpgrades: yes`.
     pub but_automatic_upgrades: bool,
     /// Release `Date`.
-    pub release_date: Option<String>,
+    pub release_date: Option<DateTime<Utc>>,
+    /// Release `Valid-Until`: after it apt refuses the metadata as expired.
+    pub valid_until: Option<DateTime<Utc>>,
     /// True for a security archive (label Debian-Security or suite/codename `*-security`).
     pub is_security: bool,
     /// Priority apt gives this file (filled by the policy).
@@ -179,10 +182,23 @@ fn read_release(path: &Path, name: &str, warnings: &mut Vec<String>) -> Option<(
         version: get("Version"),
         not_automatic: yes(stanza.get("NotAutomatic")),
         but_automatic_upgrades: yes(stanza.get("ButAutomaticUpgrades")),
-        release_date: stanza.get("Date").map(str::to_string),
+        release_date: stanza.get("Date").and_then(release_time),
+        valid_until: stanza.get("Valid-Until").and_then(release_time),
         ..Source::default()
     };
     Some((prefix, source))
+}
+
+/// A Release date (RFC 2822 with apt's `UTC` zone name).
+fn release_time(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    let numeric = match value.strip_suffix(" UTC") {
+        Some(head) => format!("{head} +0000"),
+        None => value.to_string(),
+    };
+    DateTime::parse_from_rfc2822(&numeric)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The signed text of a clear-signed InRelease (or the whole text of a Release).
@@ -305,6 +321,14 @@ mod tests {
             "{err}"
         );
         assert!(offers.is_empty(), "nothing half-read is kept");
+    }
+
+    #[test]
+    fn release_dates_in_apt_spelling_parse() {
+        let t = release_time("Sat, 21 Nov 2026 10:00:00 UTC").expect("utc");
+        assert_eq!(t.to_rfc3339(), "2026-11-21T10:00:00+00:00");
+        assert!(release_time("Sat, 21 Nov 2026 10:00:00 +0100").is_some());
+        assert_eq!(release_time("yesterday"), None);
     }
 
     #[test]

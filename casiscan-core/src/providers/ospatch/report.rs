@@ -5,12 +5,14 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::apt_lists::{Offer, Source, read_lists};
 use super::debversion::compare;
 use super::dpkg_status::{InstalledPackage, native_arch, parse_status};
 use super::policy::{candidate, default_release, prioritise, read_pins};
+use super::support::{SupportStatus, support_status};
 use crate::error::{Error, Result};
 
 /// One available update.
@@ -77,6 +79,8 @@ pub struct Summary {
     pub held_count: usize,
     /// Newest Release `Date` of the lists.
     pub metadata_as_of: Option<String>,
+    /// Some list is past its `Valid-Until` (apt would refuse it).
+    pub metadata_expired: bool,
 }
 
 /// The whole report.
@@ -87,6 +91,8 @@ pub struct OsPatchReport {
     pub backend: &'static str,
     /// `PRETTY_NAME` from os-release.
     pub os: Option<String>,
+    /// Support phase of the release (from distro-info), when known.
+    pub support: Option<SupportStatus>,
     /// Native architecture.
     pub arch: String,
     /// Package sources with their priorities.
@@ -107,6 +113,11 @@ pub struct OsPatchReport {
 
 /// Builds the report from the dpkg and apt files under `root`.
 pub fn debian_report(root: &Path) -> Result<OsPatchReport> {
+    debian_report_at(root, Utc::now())
+}
+
+/// Builds the report as it stands at `now` (support phase, expired and stale lists).
+pub fn debian_report_at(root: &Path, now: DateTime<Utc>) -> Result<OsPatchReport> {
     let status_path = root.join("var/lib/dpkg/status");
     let text = std::fs::read_to_string(&status_path).map_err(|source| Error::Io {
         path: status_path.display().to_string(),
@@ -146,16 +157,17 @@ pub fn debian_report(root: &Path) -> Result<OsPatchReport> {
             .filter(|u| u.candidate_in_security_archive)
             .count(),
         held_count: updates.iter().filter(|u| u.held).count(),
-        metadata_as_of: lists
-            .sources
-            .iter()
-            .filter_map(|s| s.release_date.clone())
-            .max(),
+        metadata_as_of: newest_release(&lists.sources).map(|t| t.to_rfc3339()),
+        metadata_expired: expired(&lists.sources, now).next().is_some(),
     };
-    let recommendations = recommend(&updates, &lists.sources, &reboot);
+    let support = support_status(root, now.date_naive());
+    let mut recommendations = recommend(&updates, &lists.sources, &reboot);
+    recommendations.extend(freshness(&lists.sources, now));
+    recommendations.extend(support.as_ref().and_then(SupportStatus::recommendation));
     Ok(OsPatchReport {
         backend: "dpkg-apt",
         os: os_name(root),
+        support,
         arch,
         sources: lists.sources,
         installed,
@@ -326,6 +338,38 @@ fn recommend(updates: &[Update], sources: &[Source], reboot: &Reboot) -> Vec<Str
         out.push("reboot to finish applying updates".into());
     }
     out
+}
+
+/// Lists older than this are worth refreshing (security suites publish daily).
+const STALE_AFTER_DAYS: i64 = 7;
+
+fn newest_release(sources: &[Source]) -> Option<DateTime<Utc>> {
+    sources.iter().filter_map(|s| s.release_date).max()
+}
+
+fn expired(sources: &[Source], now: DateTime<Utc>) -> impl Iterator<Item = &Source> {
+    sources
+        .iter()
+        .filter(move |s| s.valid_until.is_some_and(|t| t < now))
+}
+
+/// Recommendations about expired or old package lists.
+fn freshness(sources: &[Source], now: DateTime<Utc>) -> Vec<String> {
+    let expired: Vec<&str> = expired(sources, now).map(|s| s.id.as_str()).collect();
+    if !expired.is_empty() {
+        return vec![format!(
+            "refresh the package lists (apt-get update): past their Valid-Until: {}",
+            expired.join(", ")
+        )];
+    }
+    match newest_release(sources) {
+        Some(t) if (now - t).num_days() > STALE_AFTER_DAYS => vec![format!(
+            "refresh the package lists (apt-get update): the newest is from {}, {} days ago",
+            t.date_naive(),
+            (now - t).num_days()
+        )],
+        _ => Vec::new(),
+    }
 }
 
 fn os_name(root: &Path) -> Option<String> {
