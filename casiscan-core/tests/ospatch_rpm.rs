@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::Command;
 
 use casiscan_core::providers::ospatch::rpm::{
-    Evr, KernelState, compare_evr, kernel_state, parse_header, parse_primary, parse_updateinfo,
-    read_repo, read_rpmdb, rpm_available_rows, rpm_installed_rows, rpm_summary, rpm_updates,
-    scan_rpm,
+    Evr, KernelState, VersionLock, compare_evr, kernel_state, parse_header, parse_primary,
+    parse_updateinfo, read_repo, read_rpmdb, rpm_available_rows, rpm_installed_rows, rpm_summary,
+    rpm_updates, scan_rpm,
 };
 
 struct Rng(u64);
@@ -314,7 +314,7 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
     let r = read_repo(&repo).unwrap();
     assert!(r.has_updateinfo);
     assert_eq!(r.packages.len(), 5);
-    let ups = rpm_updates(&pkgs, &r.packages, &r.advisories);
+    let ups = rpm_updates(&pkgs, &r.packages, &r.advisories, &VersionLock::default());
     let brief: Vec<_> = ups
         .iter()
         .map(|u| {
@@ -481,4 +481,131 @@ fn broken_inputs_are_errors_naming_the_file() {
     assert!(e.to_string().contains("junk.sqlite"), "{e}");
     let e = read_repo(dir.path()).unwrap_err();
     assert!(e.to_string().contains("repomd.xml"), "{e}");
+}
+
+fn install_justdb(db: &Path, files: &[String]) {
+    std::fs::create_dir_all(db).expect("db dir");
+    let out = Command::new("rpm")
+        .arg("--dbpath")
+        .arg(db)
+        .args(["-i", "--justdb", "--nodeps", "--ignorearch", "--ignoreos"])
+        .args(files)
+        .output()
+        .expect("rpm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn make_repo(dir: &Path, files: &[String]) {
+    std::fs::create_dir_all(dir).expect("repo dir");
+    for f in files {
+        std::fs::copy(f, dir.join(Path::new(f).file_name().expect("name"))).expect("copy");
+    }
+    let ok = Command::new("createrepo_c")
+        .arg("-q")
+        .arg(dir)
+        .status()
+        .expect("createrepo_c");
+    assert!(ok.success());
+}
+
+#[test]
+fn dnf_priorities_excludes_and_version_locks_pick_dnfs_candidate() {
+    let top = tempfile::tempdir().expect("tempdir");
+    let t = top.path();
+    let builds = [
+        ("web", "1.0"),
+        ("web", "1.1"),
+        ("lib", "1.0"),
+        ("lib", "1.0.5"),
+        ("lib", "1.1"),
+        ("ext", "1.0"),
+        ("ext", "2.0"),
+        ("cli", "1.0"),
+        ("cli", "1.2"),
+    ];
+    for (n, v) in builds {
+        build_rpm(t, n, v, "1", "noarch");
+    }
+    let f = |n: &str, v: &str| rpm_file(t, n, v, "1", "noarch");
+    let root = t.join("root");
+    install_justdb(
+        &root.join("var/lib/rpm"),
+        &[
+            f("web", "1.0"),
+            f("lib", "1.0"),
+            f("ext", "1.0"),
+            f("cli", "1.0"),
+        ],
+    );
+    let cache = root.join("var/cache/dnf");
+    make_repo(
+        &cache.join("base-0123456789abcdef"),
+        &[
+            f("web", "1.1"),
+            f("lib", "1.1"),
+            f("ext", "2.0"),
+            f("cli", "1.2"),
+        ],
+    );
+    make_repo(&cache.join("extra-fedcba9876543210"), &[f("lib", "1.0.5")]);
+    let candidates = |root: &Path| {
+        let scan = scan_rpm(root).expect("scan");
+        scan.updates
+            .iter()
+            .map(|u| (u.name.clone(), u.candidate_version.clone(), u.held))
+            .collect::<Vec<_>>()
+    };
+    let plain = candidates(&root);
+    let owned = |v: &[(&str, &str, bool)]| {
+        v.iter()
+            .map(|(n, c, h)| (n.to_string(), c.to_string(), *h))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        plain,
+        owned(&[
+            ("cli", "1.2-1", false),
+            ("ext", "2.0-1", false),
+            ("lib", "1.1-1", false),
+            ("web", "1.1-1", false)
+        ]),
+        "without configuration the newest version wins"
+    );
+
+    std::fs::create_dir_all(root.join("etc/yum.repos.d")).expect("mkdir");
+    std::fs::create_dir_all(root.join("etc/dnf/plugins")).expect("mkdir");
+    std::fs::write(
+        root.join("etc/yum.repos.d/lab.repo"),
+        "[base]\nenabled=1\nexcludepkgs=cli-1.2*\n\n[extra]\nenabled=1\npriority=10\n",
+    )
+    .expect("repo file");
+    std::fs::write(root.join("etc/dnf/dnf.conf"), "[main]\nexcludepkgs=ext\n").expect("dnf.conf");
+    std::fs::write(
+        root.join("etc/dnf/plugins/versionlock.list"),
+        "# dnf versionlock add web\nweb-0:1.0-1.*\n",
+    )
+    .expect("locks");
+    assert_eq!(
+        candidates(&root),
+        owned(&[("lib", "1.0.5-1", false), ("web", "1.1-1", true)]),
+        "priority 10 hides base's lib 1.1; ext and cli 1.2 are excluded; web is locked at 1.0"
+    );
+    let scan = scan_rpm(&root).expect("scan");
+    let rows = rpm_available_rows(&scan);
+    assert_eq!(rows[1]["status"], "Held");
+
+    std::fs::write(
+        root.join("etc/dnf/plugins/versionlock.conf"),
+        "[main]\nenabled=0\n",
+    )
+    .expect("conf");
+    assert_eq!(
+        candidates(&root),
+        owned(&[("lib", "1.0.5-1", false), ("web", "1.1-1", false)]),
+        "a disabled plugin locks nothing"
+    );
 }

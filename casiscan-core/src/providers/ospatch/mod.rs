@@ -8,6 +8,7 @@ mod deb822;
 mod debversion;
 mod decompress;
 mod dpkg_status;
+mod glob;
 mod list_stream;
 mod policy;
 mod provider;

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::apt_lists::{Offer, Source};
 use super::deb822::stanzas;
 use super::debversion::compare;
+use super::glob::glob;
 
 /// One record of `etc/apt/preferences` or `preferences.d`.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,20 +62,6 @@ impl Pin {
             }),
         }
     }
-}
-
-/// Shell-style glob with `*` and `?`.
-fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
 }
 
 /// Reads preferences and preferences.d (sorted; no extension or `.pref`) under `root`.

@@ -1,5 +1,6 @@
 //! RPM backend: rpmvercmp, rpmdb header blobs, dnf repodata (primary + updateinfo) and the update report.
 
+mod dnf_config;
 mod header;
 mod reboot;
 mod repodata;
@@ -13,6 +14,7 @@ mod rpmdb;
 mod scan;
 mod vercmp;
 
+pub use dnf_config::{DnfConfig, RepoConfig, VersionLock, read_dnf_config};
 pub use header::{Header, RpmPackage, parse_header};
 pub use reboot::{KernelState, kernel_state};
 pub use repodata::{Advisory, AdvisoryPackage, RepoPackage, parse_primary, parse_updateinfo};

@@ -1,8 +1,9 @@
 //! RPM updates: newest installed vs highest repo EVR per (name, arch), with the advisories in between.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use super::dnf_config::VersionLock;
 use super::header::RpmPackage;
 use super::repodata::{Advisory, RepoPackage};
 use super::vercmp::{Evr, compare_evr};
@@ -31,10 +32,42 @@ pub struct RpmUpdate {
     pub reboot_suggested: bool,
     /// Package size of the candidate, bytes.
     pub download_size: Option<u64>,
+    /// The versionlock list keeps this update from being installed.
+    pub held: bool,
 }
 
 fn arch_fits(installed: &str, offered: &str) -> bool {
     installed == offered || offered == "noarch" || installed == "noarch"
+}
+
+/// The newest version the locks allow when it is an update, else the newest offered one marked
+/// held when that is an update; `None` when nothing newer is offered.
+fn candidate<'a>(
+    name: &str,
+    arch: &str,
+    inst: &Evr,
+    offered: &[&'a RepoPackage],
+    locks: &VersionLock,
+) -> Option<(&'a RepoPackage, bool)> {
+    let newer = |r: &&&RepoPackage| compare_evr(&r.evr, inst) == Ordering::Greater;
+    let newest = |it: &mut dyn Iterator<Item = &&'a RepoPackage>| {
+        it.max_by(|a, b| compare_evr(&a.evr, &b.evr)).copied()
+    };
+    if locks.is_empty() {
+        return newest(&mut offered.iter().filter(newer)).map(|c| (c, false));
+    }
+    let locked =
+        locks.names(name, inst, arch) || offered.iter().any(|r| locks.names(name, &r.evr, &r.arch));
+    let allowed = newest(
+        &mut offered
+            .iter()
+            .filter(newer)
+            .filter(|r| locks.allows(locked, name, &r.evr, &r.arch)),
+    );
+    match allowed {
+        Some(c) => Some((c, false)),
+        None => newest(&mut offered.iter().filter(newer)).map(|c| (c, true)),
+    }
 }
 
 fn severity_rank(s: &str) -> u8 {
@@ -47,11 +80,13 @@ fn severity_rank(s: &str) -> u8 {
     }
 }
 
-/// Computes the updates: install-only packages compare only their newest installed version.
+/// Computes the updates: install-only packages compare only their newest installed version;
+/// an update the version locks forbid is reported as held.
 pub fn rpm_updates(
     installed: &[RpmPackage],
     available: &[RepoPackage],
     advisories: &[Advisory],
+    locks: &VersionLock,
 ) -> Vec<RpmUpdate> {
     let mut newest: BTreeMap<(&str, &str), &Evr> = BTreeMap::new();
     for p in installed {
@@ -60,16 +95,31 @@ pub fn rpm_updates(
             *slot = &p.evr;
         }
     }
+    let mut by_name: HashMap<&str, Vec<&RepoPackage>> = HashMap::new();
+    for r in available {
+        by_name.entry(r.name.as_str()).or_default().push(r);
+    }
+    let mut advisories_by_name: HashMap<&str, Vec<&Advisory>> = HashMap::new();
+    for adv in advisories {
+        let mut names: Vec<&str> = adv.packages.iter().map(|p| p.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for n in names {
+            advisories_by_name.entry(n).or_default().push(adv);
+        }
+    }
     let mut out = Vec::new();
     for ((name, arch), inst) in newest {
-        let cand = available
-            .iter()
-            .filter(|r| r.name == name && arch_fits(arch, &r.arch))
-            .max_by(|a, b| compare_evr(&a.evr, &b.evr));
-        let Some(cand) = cand else { continue };
-        if compare_evr(&cand.evr, inst) != Ordering::Greater {
+        let offered: Vec<&RepoPackage> = by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|r| arch_fits(arch, &r.arch))
+            .collect();
+        let Some((cand, held)) = candidate(name, arch, inst, &offered, locks) else {
             continue;
-        }
+        };
         let mut u = RpmUpdate {
             name: name.to_string(),
             arch: arch.to_string(),
@@ -81,8 +131,10 @@ pub fn rpm_updates(
             cve_ids: Vec::new(),
             reboot_suggested: false,
             download_size: cand.size,
+            held,
         };
-        for adv in advisories {
+        let named = advisories_by_name.get(name).map_or(&[][..], Vec::as_slice);
+        for adv in named.iter().copied() {
             let hits: Vec<_> = adv
                 .packages
                 .iter()

@@ -27,7 +27,7 @@ pub fn rpm_available_rows(scan: &RpmScan) -> Vec<Value> {
                 "title": format!("{}.{} {} → {}", u.name, u.arch, u.installed_version, u.candidate_version),
                 "kb": u.advisories.first().cloned().unwrap_or_default(),
                 "size": size_text(u.download_size),
-                "status": "Available",
+                "status": if u.held { "Held" } else { "Available" },
                 "description": if u.cve_ids.is_empty() { String::new() } else { u.cve_ids.join(", ") },
                 "rebootRequired": u.reboot_suggested,
                 "categories": cats.join(", "),

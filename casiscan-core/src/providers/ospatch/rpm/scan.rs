@@ -1,10 +1,13 @@
 //! An RPM system under a root directory: the rpmdb plus every enabled repository cached by dnf.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+use super::dnf_config::read_dnf_config;
 use super::header::RpmPackage;
+use super::repodata::RepoPackage;
 use super::repomd::read_repo;
 use super::report::{RpmUpdate, rpm_updates};
 use super::rpmdb::read_rpmdb;
@@ -52,33 +55,25 @@ fn locate_rpmdb(root: &Path) -> Result<PathBuf> {
     )))
 }
 
-/// Repo ids with `enabled=0` in `etc/yum.repos.d/*.repo`.
-fn disabled_repos(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(root.join("etc/yum.repos.d")) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        if e.path().extension().is_none_or(|x| x != "repo") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(e.path()) else {
-            continue;
-        };
-        let mut id = None;
-        for line in text.lines().map(str::trim) {
-            if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                id = Some(s.to_string());
-            } else if let Some((k, v)) = line.split_once('=')
-                && k.trim() == "enabled"
-                && matches!(v.trim(), "0" | "false" | "no")
-                && let Some(i) = &id
-            {
-                out.push(i.clone());
-            }
-        }
+/// For each (name, arch), only the packages of the best-priority (lowest number) repositories
+/// offering it, as dnf's priority filter keeps them.
+fn best_priority(packages: Vec<(i32, RepoPackage)>) -> Vec<RepoPackage> {
+    let mut best: HashMap<(&str, &str), i32> = HashMap::new();
+    for (prio, p) in &packages {
+        let slot = best
+            .entry((p.name.as_str(), p.arch.as_str()))
+            .or_insert(*prio);
+        *slot = (*slot).min(*prio);
     }
-    out
+    let keep: Vec<bool> = packages
+        .iter()
+        .map(|(prio, p)| best.get(&(p.name.as_str(), p.arch.as_str())) == Some(prio))
+        .collect();
+    packages
+        .into_iter()
+        .zip(keep)
+        .filter_map(|((_, p), k)| k.then_some(p))
+        .collect()
 }
 
 /// The repo id of a dnf cache directory name `<id>-<16 hex>`.
@@ -92,9 +87,9 @@ fn repo_id(dir_name: &str) -> &str {
 /// Scans the RPM system under `root`; a missing or unreadable rpmdb is an error, a bad repo a warning.
 pub fn scan_rpm(root: &Path) -> Result<RpmScan> {
     let installed = read_rpmdb(&locate_rpmdb(root)?)?;
-    let disabled = disabled_repos(root);
-    let (mut packages, mut advisories, mut repos, mut warnings) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut warnings = Vec::new();
+    let config = read_dnf_config(root, &mut warnings);
+    let (mut packages, mut advisories, mut repos) = (Vec::new(), Vec::new(), Vec::new());
     let mut security_known = true;
     for cache in CACHE_DIRS {
         let Ok(entries) = std::fs::read_dir(root.join(cache)) else {
@@ -111,7 +106,8 @@ pub fn scan_rpm(root: &Path) -> Result<RpmScan> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if disabled.iter().any(|d| d == repo_id(&name)) {
+            let repo = config.repo(repo_id(&name));
+            if !repo.enabled {
                 continue;
             }
             match read_repo(&dir) {
@@ -120,7 +116,12 @@ pub fn scan_rpm(root: &Path) -> Result<RpmScan> {
                         security_known = false;
                         warnings.push(format!("updateinfo-missing: {}", dir.display()));
                     }
-                    packages.extend(r.packages);
+                    packages.extend(
+                        r.packages
+                            .into_iter()
+                            .filter(|p| config.admits(&repo, &p.name, &p.evr, &p.arch))
+                            .map(|p| (repo.priority, p)),
+                    );
                     advisories.extend(r.advisories);
                     repos.push(dir.display().to_string());
                 }
@@ -138,7 +139,8 @@ pub fn scan_rpm(root: &Path) -> Result<RpmScan> {
             root.display()
         ));
     }
-    let updates = rpm_updates(&installed, &packages, &advisories);
+    let packages = best_priority(packages);
+    let updates = rpm_updates(&installed, &packages, &advisories, &config.locks);
     Ok(RpmScan {
         installed,
         updates,
