@@ -550,14 +550,14 @@ impl Store for SqliteStore {
 
     async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>> {
         self.run("list pending scans in", move |conn| {
-            static PENDING: LazyLock<String> = LazyLock::new(|| {
-                format!(
-                    "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
-                     ORDER BY updated_time, owner, name LIMIT ?1"
-                )
-            });
-            let mut stmt = conn.prepare_cached(&PENDING).map_err(sql)?;
-            stmt.query_map([limit], scan_from_row)
+            // The limit is written into the statement: SQLite re-plans a statement whose LIMIT
+            // is a bound parameter on every new value, which made this the costliest read.
+            let statement = format!(
+                "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
+                 ORDER BY updated_time, owner, name LIMIT {limit}"
+            );
+            let mut stmt = conn.prepare_cached(&statement).map_err(sql)?;
+            stmt.query_map([], scan_from_row)
                 .map_err(sql)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(sql)
@@ -569,7 +569,7 @@ impl Store for SqliteStore {
         let now = clock::to_text(&now);
         self.run("list expired leases in", move |conn| {
             let mut stmt = conn
-                .prepare(
+                .prepare_cached(
                     "SELECT owner, name FROM scans WHERE state = 'Running' \
                      AND lease_until IS NOT NULL AND lease_until < ?1",
                 )
@@ -621,7 +621,7 @@ impl Store for SqliteStore {
         let since = clock::to_text(&since);
         self.run("list runners in", move |conn| {
             let mut stmt = conn
-                .prepare("SELECT body FROM runners WHERE seen_time >= ?1 ORDER BY name")
+                .prepare_cached("SELECT body FROM runners WHERE seen_time >= ?1 ORDER BY name")
                 .map_err(sql)?;
             let bodies = stmt
                 .query_map([since], |r| r.get::<_, String>(0))
