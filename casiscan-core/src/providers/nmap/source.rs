@@ -193,7 +193,7 @@ impl<R: BufRead> Source<R> {
                     self.text.extend_from_slice(&c.into_inner());
                     Ev::Text
                 }
-                Event::GeneralRef(r) => Ev::Ref(r.as_ref().to_vec()),
+                Event::GeneralRef(r) => Ev::Ref(r.to_vec()),
                 Event::Decl(d) => {
                     if let Some(Ok(enc)) = d.encoding() {
                         let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();

@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use std::cmp::Ordering;
+
 use super::super::glob::glob;
-use super::vercmp::Evr;
+use super::vercmp::{Evr, compare_evr};
 
 /// dnf's default repository priority (lower numbers win).
 const DEFAULT_PRIORITY: i32 = 99;
@@ -34,13 +36,85 @@ impl Default for RepoConfig {
     }
 }
 
-/// The versionlock plugin's list: packages kept at listed versions, versions excluded.
+/// Version locks: dnf 4's list (packages kept at listed versions, `!` versions excluded) and
+/// dnf 5's `versionlock.toml` entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionLock {
     /// Patterns a locked package's version must match.
     pub keep: Vec<String>,
     /// Patterns (`!` lines) no version may match.
     pub drop: Vec<String>,
+    /// dnf 5 entries: a package whose name matches some entry must meet all the conditions of
+    /// one of them.
+    pub entries: Vec<LockEntry>,
+}
+
+/// One `[[packages]]` entry of dnf 5's `versionlock.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct LockEntry {
+    /// Package name (glob).
+    pub name: String,
+    /// Conditions, all of which must hold.
+    #[serde(default)]
+    pub conditions: Vec<LockCondition>,
+}
+
+/// A condition of a dnf 5 lock entry: `key comparator value`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct LockCondition {
+    /// What is compared.
+    pub key: LockKey,
+    /// `=`, `!=`, `<`, `<=`, `>`, `>=`.
+    pub comparator: String,
+    /// The value compared with.
+    pub value: String,
+}
+
+/// What a dnf 5 lock condition compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockKey {
+    /// The package's epoch.
+    Epoch,
+    /// The package's `[epoch:]version-release`.
+    Evr,
+    /// The package's architecture.
+    Arch,
+}
+
+impl LockCondition {
+    fn holds(&self, evr: &Evr, arch: &str) -> bool {
+        let order = match self.key {
+            LockKey::Evr => compare_evr(evr, &Evr::parse(&self.value)),
+            LockKey::Epoch => match self.value.trim().parse::<u64>() {
+                Ok(e) => evr.epoch.unwrap_or(0).cmp(&e),
+                Err(_) => return false,
+            },
+            LockKey::Arch => {
+                return match self.comparator.as_str() {
+                    "=" => arch == self.value,
+                    "!=" => arch != self.value,
+                    _ => false,
+                };
+            }
+        };
+        match self.comparator.as_str() {
+            "=" => order == Ordering::Equal,
+            "!=" => order != Ordering::Equal,
+            "<" => order == Ordering::Less,
+            "<=" => order != Ordering::Greater,
+            ">" => order == Ordering::Greater,
+            ">=" => order != Ordering::Less,
+            _ => false,
+        }
+    }
+}
+
+/// The shape of `versionlock.toml`.
+#[derive(serde::Deserialize)]
+struct LockFile {
+    #[serde(default)]
+    packages: Vec<LockEntry>,
 }
 
 impl VersionLock {
@@ -49,14 +123,27 @@ impl VersionLock {
         matches_any(&self.keep, name, evr, arch)
     }
 
-    /// Whether a version may be installed under the locks (`locked`: its name is locked).
+    /// Whether a version may be installed under the locks (`locked`: its name is locked by
+    /// the dnf 4 list).
     pub fn allows(&self, locked: bool, name: &str, evr: &Evr, arch: &str) -> bool {
-        !matches_any(&self.drop, name, evr, arch) && (!locked || self.names(name, evr, arch))
+        !matches_any(&self.drop, name, evr, arch)
+            && (!locked || self.names(name, evr, arch))
+            && self.entries_allow(name, evr, arch)
+    }
+
+    fn entries_allow(&self, name: &str, evr: &Evr, arch: &str) -> bool {
+        let mut applicable = self
+            .entries
+            .iter()
+            .filter(|e| glob(&e.name, name))
+            .peekable();
+        applicable.peek().is_none()
+            || applicable.any(|e| e.conditions.iter().all(|c| c.holds(evr, arch)))
     }
 
     /// True when no lock is configured.
     pub fn is_empty(&self) -> bool {
-        self.keep.is_empty() && self.drop.is_empty()
+        self.keep.is_empty() && self.drop.is_empty() && self.entries.is_empty()
     }
 }
 
@@ -173,8 +260,25 @@ fn read_repo_files(root: &Path, warnings: &mut Vec<String>) -> HashMap<String, R
     repos
 }
 
-/// dnf 4's versionlock list, unless `versionlock.conf` disables the plugin.
+/// dnf 4's versionlock list (unless `versionlock.conf` disables the plugin) and dnf 5's
+/// `etc/dnf/versionlock.toml`.
 fn read_versionlock(root: &Path, warnings: &mut Vec<String>) -> VersionLock {
+    let mut locks = read_versionlock_list(root, warnings);
+    let toml_path = root.join("etc/dnf/versionlock.toml");
+    if toml_path.is_file() {
+        match toml::from_str::<LockFile>(&read(&toml_path, warnings)) {
+            Ok(file) => locks.entries = file.packages,
+            Err(e) => warnings.push(format!(
+                "{}: not a versionlock file, ignored: {}",
+                toml_path.display(),
+                e.message()
+            )),
+        }
+    }
+    locks
+}
+
+fn read_versionlock_list(root: &Path, warnings: &mut Vec<String>) -> VersionLock {
     let conf = root.join("etc/dnf/plugins/versionlock.conf");
     let mut list_path = root.join("etc/dnf/plugins/versionlock.list");
     if conf.is_file() {
@@ -321,10 +425,72 @@ mod tests {
     }
 
     #[test]
+    fn dnf5_toml_entries_lock_by_conditions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("etc/dnf")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("etc/dnf/versionlock.toml"),
+            r#"version = "1.0"
+[[packages]]
+name = "bash"
+comment = "kept"
+[[packages.conditions]]
+key = "evr"
+comparator = "="
+value = "0:5.2.15-5.fc40"
+
+[[packages]]
+name = "*nvidia*"
+[[packages.conditions]]
+key = "evr"
+comparator = ">="
+value = "3:570"
+[[packages.conditions]]
+key = "evr"
+comparator = "<"
+value = "3:571"
+
+[[packages]]
+name = "iftop"
+[[packages.conditions]]
+key = "evr"
+comparator = "!="
+value = "1.0-0.31.pre4.fc39"
+"#,
+        )
+        .expect("toml");
+        let mut warnings = Vec::new();
+        let locks = read_dnf_config(dir.path(), &mut warnings).locks;
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(locks.entries.len(), 3);
+        let allows = |n: &str, v: &str| locks.allows(false, n, &evr(v), "x86_64");
+        assert!(allows("bash", "5.2.15-5.fc40") && !allows("bash", "5.2.26-1.fc40"));
+        assert!(
+            allows("xorg-x11-drv-nvidia", "3:570.86-1")
+                && !allows("xorg-x11-drv-nvidia", "3:571.1-1")
+        );
+        assert!(!allows("iftop", "1.0-0.31.pre4.fc39") && allows("iftop", "1.0-0.32.fc39"));
+        assert!(allows("zsh", "9.9-1"), "an unlocked name is free");
+
+        std::fs::write(
+            dir.path().join("etc/dnf/versionlock.toml"),
+            "[[packages]\nname=",
+        )
+        .expect("bad");
+        let locks = read_dnf_config(dir.path(), &mut warnings).locks;
+        assert!(locks.entries.is_empty());
+        assert!(
+            warnings.iter().any(|w| w.contains("versionlock.toml")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
     fn locks_keep_listed_versions_and_drop_banned_ones() {
         let locks = VersionLock {
             keep: vec!["bash-0:5.1.8-6.el9.*".into()],
             drop: vec!["openssl-1:3.0.7-*".into()],
+            entries: Vec::new(),
         };
         let (old, new) = (evr("5.1.8-6.el9"), evr("5.1.8-9.el9"));
         assert!(locks.names("bash", &old, "x86_64"));

@@ -14,7 +14,9 @@ mod rpmdb;
 mod scan;
 mod vercmp;
 
-pub use dnf_config::{DnfConfig, RepoConfig, VersionLock, read_dnf_config};
+pub use dnf_config::{
+    DnfConfig, LockCondition, LockEntry, LockKey, RepoConfig, VersionLock, read_dnf_config,
+};
 pub use header::{Header, RpmPackage, parse_header};
 pub use reboot::{KernelState, kernel_state};
 pub use repodata::{Advisory, AdvisoryPackage, RepoPackage, parse_primary, parse_updateinfo};

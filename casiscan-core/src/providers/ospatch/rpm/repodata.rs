@@ -113,7 +113,7 @@ fn text(r: &mut Reader<&[u8]>, what: &str) -> Result<String> {
         match r.read_event().map_err(|e| xml_err(what, r, e))? {
             Event::Text(t) => s.push_str(&String::from_utf8_lossy(t.as_ref())),
             Event::CData(t) => s.push_str(&String::from_utf8_lossy(t.as_ref())),
-            Event::GeneralRef(g) => s.push_str(match g.as_ref() {
+            Event::GeneralRef(g) => s.push_str(match &*g {
                 b"amp" => "&",
                 b"lt" => "<",
                 b"gt" => ">",
