@@ -404,6 +404,24 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
         let out = rt
             .block_on(provider.run(request, RunContext::detached()))
             .unwrap();
+        let found = casiscan_core::lifecycle::ospatch_detections(&out.result);
+        let brief: Vec<_> = found
+            .iter()
+            .map(|d| (d.title.as_str(), d.severity))
+            .collect();
+        assert_eq!(
+            brief,
+            [(
+                "LAB-2024:0001: security update for demo missing",
+                casiscan_core::model::Severity::High
+            )],
+            "the advisory's Important rating; the bugfix advisory is no finding"
+        );
+        assert!(
+            found[0].found_on.starts_with("pkg:rpm/demo@"),
+            "{}",
+            found[0].found_on
+        );
         let patches = out.result["patches"].as_array().unwrap();
         assert_eq!(patches.len(), clean.updates.len() + clean.installed.len());
         assert_eq!(

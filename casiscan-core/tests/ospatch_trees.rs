@@ -386,3 +386,50 @@ fn the_release_support_phase_comes_from_distro_info() {
     let r = debian_report_at(dir.path(), at("2026-11-22T09:00:00Z")).expect("report");
     assert!(r.support.is_none(), "no table, no guess");
 }
+
+#[test]
+fn the_providers_own_result_yields_findings_and_diffs() {
+    use casiscan_core::lifecycle::{diff_results, ospatch_detections};
+    use casiscan_core::providers::ospatch::OsPatchProvider;
+    use casiscan_core::providers::{Provider, RunContext, RunRequest};
+    let dir = tempfile::tempdir().expect("tmp");
+    tree(dir.path());
+    let provider = OsPatchProvider::with_root(dir.path());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let request = || RunRequest {
+        target: "127.0.0.1".into(),
+        command: "available".into(),
+        timeout: std::time::Duration::from_secs(60),
+    };
+    let out = rt
+        .block_on(provider.run(request(), RunContext::detached()))
+        .expect("run");
+    let found = ospatch_detections(&out.result);
+    let titles: Vec<&str> = found.iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["PKG-UPDATE:foo: security update for foo missing"]);
+    assert!(
+        found[0].found_on.starts_with("pkg:deb/foo@1.0-1"),
+        "{}",
+        found[0].found_on
+    );
+
+    // Apply foo's update: the next run's diff says so.
+    let status = dir.path().join("var/lib/dpkg/status");
+    let text = std::fs::read_to_string(&status).expect("status");
+    std::fs::write(
+        &status,
+        text.replace(
+            "Package: foo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1",
+            "Package: foo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-3",
+        ),
+    )
+    .expect("write");
+    let later = rt
+        .block_on(provider.run(request(), RunContext::detached()))
+        .expect("run");
+    assert!(ospatch_detections(&later.result).is_empty());
+    assert_eq!(
+        diff_results(&out.result, &later.result).updates_applied,
+        ["foo amd64"]
+    );
+}

@@ -138,3 +138,37 @@ fn encoded_command_decodes_with_base64_and_iconv_to_the_script() {
         assert_eq!(String::from_utf8(out.stdout).unwrap(), script);
     }
 }
+
+#[test]
+fn windows_security_updates_become_findings_with_msrc_severity() {
+    use casiscan_core::lifecycle::{diff_results, ospatch_detections};
+    use casiscan_core::model::Severity;
+    let r = parse_wua_json(&sample("wua_full.json"), "wua_full.json").unwrap();
+    let result = serde_json::json!({
+        "patches": available_rows(&r),
+        "report": serde_json::to_value(&r).unwrap(),
+    });
+    let found = ospatch_detections(&result);
+    let brief: Vec<_> = found
+        .iter()
+        .map(|d| (d.title.as_str(), d.severity))
+        .collect();
+    assert_eq!(
+        brief,
+        [
+            (
+                "KB5037782: security update for KB5037782 missing",
+                Severity::Critical
+            ),
+            (
+                "KB5035849: security update for KB5035849 missing",
+                Severity::Medium
+            ),
+        ],
+        "the update rollup is not a security finding; an empty MSRC rating falls back"
+    );
+    let mut applied = r.clone();
+    applied.available.remove(0);
+    let after = serde_json::json!({ "report": serde_json::to_value(&applied).unwrap() });
+    assert_eq!(diff_results(&result, &after).updates_applied, ["KB5037782"]);
+}

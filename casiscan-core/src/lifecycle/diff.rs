@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::fingerprint::normalize_host;
+use super::ospatch::pending_updates;
 
 /// A port of a host, e.g. host `10.0.0.1`, port `22/tcp`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -91,28 +92,18 @@ fn hosts(result: &Value) -> Hosts {
 }
 
 fn updates(result: &Value) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for u in result
-        .get("updates")
-        .and_then(Value::as_array)
+    pending_updates(result)
         .into_iter()
-        .flatten()
-    {
-        let get = |k: &str| {
-            u.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        out.insert(
-            format!("{} {}", get("name"), get("arch")).trim().to_owned(),
-            get("candidateVersion"),
-        );
-    }
-    out
+        .map(|u| {
+            (
+                format!("{} {}", u.name, u.arch).trim().to_owned(),
+                u.candidate,
+            )
+        })
+        .collect()
 }
 
-/// Compares two structured results (Casibase keys `hosts[]` and/or `updates[]`).
+/// Compares two structured results (nmap `hosts[]`, OS patch updates of any backend).
 pub fn diff_results(older: &Value, newer: &Value) -> RunDiff {
     let mut d = RunDiff::default();
     let (a, b) = (hosts(older), hosts(newer));
