@@ -224,6 +224,8 @@ async fn keys_and_log_export_over_http() {
         !b.to_string().contains(&sk[5..]),
         "secret never returned again"
     );
+    assert_eq!(b["data"]["accessKey"], ak.as_str());
+    assert!(b["data"].get("secretHash").is_none(), "nor its hash: {b}");
 
     let result = json!({"hosts": [{"ip": "10.0.0.5", "status": "up", "ports": [{"port": "22/tcp", "state": "open", "service": "ssh"}]}]});
     let o = nmap_observations(&result);

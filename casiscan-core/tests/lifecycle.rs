@@ -464,3 +464,59 @@ fn replay_of_stored_runs_is_deterministic() {
     assert_eq!(findings.len(), 1);
     assert_eq!(replay(&[(scan, runs)]).1, logs, "same history, same logs");
 }
+
+#[test]
+fn a_timed_out_or_empty_host_closes_nothing_and_makes_the_run_partial() {
+    use casiscan_core::lifecycle::scan_status;
+    use casiscan_core::model::{ScanRun, ScanState};
+    let mut findings = FindingMap::new();
+    let open = nmap_result(vec![port(22, "open", "1", vec![])]);
+    let first = apply_outcome(&mut findings, &outcome(1, ScanStatus::Success, &open));
+    assert_eq!(status_of(&first, &port_id(22)), Some("New"));
+
+    // The same host, up, with neither ports nor extraports: nothing is known about port 22.
+    let empty = nmap_result(vec![]);
+    let second = apply_outcome(&mut findings, &outcome(2, ScanStatus::Success, &empty));
+    assert_eq!(status_of(&second, &port_id(22)), None, "not closed");
+
+    // The host hit --host-timeout: even with a closed extraports summary nothing closes.
+    let mut timed_out = nmap_result(vec![]);
+    timed_out["nmap"]["hosts"][0]["timedout"] = json!(true);
+    timed_out["nmap"]["hosts"][0]["extraports"] = json!([{"state": "closed", "count": 2}]);
+    let third = apply_outcome(&mut findings, &outcome(3, ScanStatus::Success, &timed_out));
+    assert_eq!(status_of(&third, &port_id(22)), None, "not closed");
+    let run = |result: &Value, state: ScanState| ScanRun {
+        owner: "admin".into(),
+        scan: "s".into(),
+        seq: 1,
+        attempt: 1,
+        runner: "r".into(),
+        target: HOST.into(),
+        command: String::new(),
+        state,
+        started_time: Some(at(3)),
+        finished_time: Some(at(3)),
+        error_text: String::new(),
+        raw_result: String::new(),
+        result: result.to_string(),
+        result_summary: String::new(),
+    };
+    assert_eq!(
+        scan_status(&run(&timed_out, ScanState::Completed), &timed_out, 600),
+        ScanStatus::Partial
+    );
+    assert_eq!(
+        scan_status(&run(&open, ScanState::Completed), &open, 600),
+        ScanStatus::Success
+    );
+    // A failed nmap run whose result has its keys but no host up observed nothing: Error.
+    let nothing = json!({"hosts": [], "summary": "", "nmap": {"hosts": []}});
+    assert_eq!(
+        scan_status(&run(&nothing, ScanState::Failed), &nothing, 600),
+        ScanStatus::Error
+    );
+    // With the port closed and the host fully accounted for, the finding closes.
+    let closed = nmap_result(vec![port(22, "closed", "", vec![])]);
+    let fourth = apply_outcome(&mut findings, &outcome(4, ScanStatus::Success, &closed));
+    assert_eq!(status_of(&fourth, &port_id(22)), Some("Closed"));
+}

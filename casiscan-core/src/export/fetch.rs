@@ -85,6 +85,26 @@ pub fn export_logs(
     }
 }
 
+/// The account of the `accessKey`/`secretKey` pair; every credential failure is the same error.
+pub async fn authenticate(
+    ring: &crate::keys::KeyRing,
+    access_key: Option<&str>,
+    secret_key: Option<&str>,
+) -> Result<String, ExportError> {
+    match ring
+        .verify(
+            access_key.unwrap_or_default(),
+            secret_key.unwrap_or_default(),
+        )
+        .await
+    {
+        Ok(account) => Ok(account),
+        Err(crate::keys::KeyError::MissingCredentials) => Err(ExportError::MissingCredentials),
+        Err(crate::keys::KeyError::Storage(_)) => Err(ExportError::Internal),
+        Err(_) => Err(ExportError::InvalidCredentials),
+    }
+}
+
 /// Authenticates the `accessKey`/`secretKey` headers against `ring`, then exports that account's logs.
 ///
 /// Order: auth → parameters → range → query; every credential failure is the same 401 body.
@@ -95,21 +115,8 @@ pub async fn fetch_scan_logs(
     logs: &[ScanLog],
     raw: &BTreeMap<String, String>,
 ) -> ExportResponse {
-    let account = match ring
-        .verify(
-            access_key.unwrap_or_default(),
-            secret_key.unwrap_or_default(),
-        )
-        .await
-    {
-        Ok(a) => a,
-        Err(crate::keys::KeyError::MissingCredentials) => {
-            return ExportResponse::error(ExportError::MissingCredentials);
-        }
-        Err(crate::keys::KeyError::Storage(_)) => {
-            return ExportResponse::error(ExportError::Internal);
-        }
-        Err(_) => return ExportResponse::error(ExportError::InvalidCredentials),
-    };
-    export_logs(&account, logs, raw)
+    match authenticate(ring, access_key, secret_key).await {
+        Ok(account) => export_logs(&account, logs, raw),
+        Err(e) => ExportResponse::error(e),
+    }
 }

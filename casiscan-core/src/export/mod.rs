@@ -7,7 +7,7 @@ mod query;
 mod shape;
 
 pub use error::ExportError;
-pub use fetch::{ExportResponse, export_logs, fetch_scan_logs};
+pub use fetch::{ExportResponse, authenticate, export_logs, fetch_scan_logs};
 pub use ocsf::{activity_id, ocsf_events, severity_id};
 pub use query::{
     COMPAT_MAX_LOGS, ExportFormat, ExportQuery, MAX_RANGE_DAYS, parse_day, parse_export_query,

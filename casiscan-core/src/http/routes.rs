@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::envelope::{core_error, error, key_error, ok, respond};
 use super::state::AppState;
-use crate::export::fetch_scan_logs;
-use crate::model::{Asset, Scan};
+use crate::export::{ExportError, ExportResponse, authenticate, export_logs, parse_export_query};
+use crate::model::{ApiKeyInfo, Asset, Scan};
 use crate::providers::RunContext;
 use crate::store::{ScanField, ScanQuery, SortOrder};
 
@@ -302,7 +302,10 @@ pub async fn get_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> 
         return deny();
     }
     match s.keys.get(param(&p, "account").unwrap_or_default()).await {
-        Ok(r) => ok(serde_json::to_value(r).unwrap_or(Value::Null), Value::Null),
+        Ok(r) => ok(
+            serde_json::to_value(ApiKeyInfo::from(&r)).unwrap_or(Value::Null),
+            Value::Null,
+        ),
         Err(e) => key_error(e),
     }
 }
@@ -329,22 +332,23 @@ pub async fn delete_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) 
 pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
     let hv = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (ak, sk) = (hv("accesskey"), hv("secretkey"));
-    if s.keys
-        .verify(
-            ak.as_deref().unwrap_or_default(),
-            sk.as_deref().unwrap_or_default(),
-        )
-        .await
-        .is_err()
-    {
-        // Authentication comes first: answer the (uniform) credential error without reading logs.
-        let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &[], &p.0).await;
-        let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::UNAUTHORIZED);
-        return (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response();
+    let answer = |r: ExportResponse| {
+        let status =
+            StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
+    };
+    // Authentication first, then the parameters, and only then are the logs read.
+    let account = match authenticate(&s.keys, ak.as_deref(), sk.as_deref()).await {
+        Ok(account) => account,
+        Err(e) => return answer(ExportResponse::error(e)),
+    };
+    if let Err(e) = parse_export_query(&p.0) {
+        return answer(ExportResponse::error(e));
     }
     let mut logs = match s.client.scan_logs().await {
         Ok((_, logs)) => logs,
-        Err(e) => return core_error(&e),
+        // The details stay out of the response (the export envelope's rule).
+        Err(_) => return answer(ExportResponse::error(ExportError::Internal)),
     };
     logs.extend(
         s.logs
@@ -353,9 +357,7 @@ pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> R
             .iter()
             .cloned(),
     );
-    let r = fetch_scan_logs(&s.keys, ak.as_deref(), sk.as_deref(), &logs, &p.0).await;
-    let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
+    answer(export_logs(&account, &logs, &p.0))
 }
 
 /// `GET /api/openapi.json`: the OpenAPI document.

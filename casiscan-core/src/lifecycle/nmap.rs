@@ -89,13 +89,19 @@ fn read_full(run: &Value, out: &mut NmapObservations) {
             .and_then(|a| s(a, "addr"))
             .unwrap_or_default();
         let host = normalize_host(addr);
-        let up = h.get("status").and_then(|st| s(st, "state")) == Some("up");
-        let unlisted_closed = arr(h, "extraports").iter().all(|e| {
-            matches!(
-                s(e, "state").unwrap_or_default(),
-                "closed" | "filtered" | "closed|filtered"
-            )
-        });
+        // A host that hit --host-timeout reported nothing reliable: it covers nothing.
+        let timed_out = h.get("timedout").and_then(Value::as_bool) == Some(true);
+        let up = !timed_out && h.get("status").and_then(|st| s(st, "state")) == Some("up");
+        let extraports = arr(h, "extraports");
+        // Unlisted ports count as closed only when nmap accounted for the host's ports at all.
+        let accounted = !extraports.is_empty() || !arr(h, "ports").is_empty();
+        let unlisted_closed = accounted
+            && extraports.iter().all(|e| {
+                matches!(
+                    s(e, "state").unwrap_or_default(),
+                    "closed" | "filtered" | "closed|filtered"
+                )
+            });
         let mut cov = HostCoverage {
             up,
             unlisted_closed,

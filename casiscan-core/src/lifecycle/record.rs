@@ -9,18 +9,22 @@ use super::outcome::{Coverage, NmapCoverage, ScanOutcome};
 use crate::model::{ProviderKind, ScanRun, ScanState, ScanStatus};
 
 /// Export status of a run: completed within `timeout_seconds` → Success, past it → Time Over,
-/// an incomplete result or a canceled run with results → Partial, anything else → Error.
+/// an incomplete result (cut short, or a host that hit `--host-timeout`) or a canceled or
+/// failed run that still observed something → Partial, anything else → Error.
 pub fn scan_status(run: &ScanRun, result: &Value, timeout_seconds: u64) -> ScanStatus {
-    let has_results = result.as_object().is_some_and(|o| !o.is_empty());
-    let incomplete = result
-        .get("nmap")
-        .and_then(|n| n.get("incomplete"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-        || result
-            .get("incomplete")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+    let has_results = observed_something(result);
+    let flag = |v: Option<&Value>| v.and_then(Value::as_bool).unwrap_or(false);
+    let nmap_hosts = || {
+        result
+            .get("nmap")
+            .and_then(|n| n.get("hosts"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+    };
+    let incomplete = flag(result.get("nmap").and_then(|n| n.get("incomplete")))
+        || flag(result.get("incomplete"))
+        || nmap_hosts().any(|h| flag(h.get("timedout")));
     match run.state {
         ScanState::Completed if incomplete => ScanStatus::Partial,
         ScanState::Completed => {
@@ -39,6 +43,25 @@ pub fn scan_status(run: &ScanRun, result: &Value, timeout_seconds: u64) -> ScanS
         ScanState::Canceled | ScanState::Failed if has_results => ScanStatus::Partial,
         _ => ScanStatus::Error,
     }
+}
+
+/// Whether a result holds any observation: a host up (nmap), or an OS patch report or rows.
+fn observed_something(result: &Value) -> bool {
+    let non_empty = |v: Option<&Value>| v.and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    let up = |h: &Value| {
+        let status = h.get("status");
+        status.and_then(Value::as_str) == Some("up")
+            || status.and_then(|s| s.get("state")).and_then(Value::as_str) == Some("up")
+    };
+    let hosts_up = |v: Option<&Value>| {
+        v.and_then(Value::as_array)
+            .is_some_and(|hosts| hosts.iter().any(up))
+    };
+    hosts_up(result.get("hosts"))
+        || hosts_up(result.get("nmap").and_then(|n| n.get("hosts")))
+        || result.get("report").is_some_and(|r| r.is_object())
+        || non_empty(result.get("patches"))
+        || non_empty(result.get("updates"))
 }
 
 /// Builds the lifecycle input of a finished run; `asset` is the asset name or, without one, the target.

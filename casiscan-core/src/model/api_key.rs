@@ -15,7 +15,7 @@ pub struct ApiKeyRecord {
     pub name: String,
     /// Public identifier (`CSAK…`).
     pub access_key: String,
-    /// Hex SHA-256 of the secret key.
+    /// Hex SHA-256 of the secret key (stored; responses use [`ApiKeyInfo`], which omits it).
     pub secret_hash: String,
     /// Last four characters of the secret, for display only.
     pub secret_hint: String,
@@ -23,6 +23,37 @@ pub struct ApiKeyRecord {
     pub created_at: DateTime<Utc>,
     /// The primary user who created it.
     pub created_by: String,
+}
+
+/// What may be shown about a key: everything but the secret's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    /// Account the key belongs to.
+    pub account: String,
+    /// Name given at creation.
+    pub name: String,
+    /// Public identifier (`CSAK…`).
+    pub access_key: String,
+    /// Last four characters of the secret.
+    pub secret_hint: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// The primary user who created it.
+    pub created_by: String,
+}
+
+impl From<&ApiKeyRecord> for ApiKeyInfo {
+    fn from(r: &ApiKeyRecord) -> Self {
+        Self {
+            account: r.account.clone(),
+            name: r.name.clone(),
+            access_key: r.access_key.clone(),
+            secret_hint: r.secret_hint.clone(),
+            created_at: r.created_at,
+            created_by: r.created_by.clone(),
+        }
+    }
 }
 
 /// A freshly created pair; the only time the secret is available.

@@ -12,7 +12,7 @@ mod severity;
 mod state;
 mod target;
 
-pub use api_key::{ApiKeyRecord, IssuedKey};
+pub use api_key::{ApiKeyInfo, ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetProperties, AssetType};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use id::RecordId;
