@@ -191,7 +191,15 @@ impl Client {
             let runs = self.store.list_runs(&scan.id()?).await?;
             history.push((scan, runs));
         }
-        Ok(crate::lifecycle::replay(&history))
+        let (findings, mut logs) = crate::lifecycle::replay(&history);
+        let assets = self.store.list_assets(None).await?;
+        for log in &mut logs {
+            log.asset_info = assets
+                .iter()
+                .find(|a| a.owner == log.account && a.name == log.asset)
+                .map(crate::model::AssetInfo::of);
+        }
+        Ok((findings, logs))
     }
 
     /// Starts a scan and runs it in this process as this client's runner; returns the result.

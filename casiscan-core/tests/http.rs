@@ -432,9 +432,16 @@ async fn export_reads_stored_run_history() {
             raw_result: String::new(),
             result: result.to_string(),
             result_summary: String::new(),
+            provider: None,
+            asset: Some("db01".into()),
+            timeout_seconds: None,
         })
         .await
         .expect("append run");
+    let mut db01 = casiscan_core::model::Asset::new("admin", "db01");
+    db01.display_name = "db01 (prod)".into();
+    db01.tag = "prod, dc-east".into();
+    state.client.add_asset(&db01).await.expect("asset");
     state
         .keys
         .set_primary_user("admin", "alice")
@@ -454,9 +461,14 @@ async fn export_reads_stored_run_history() {
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{b}");
-    assert_eq!(b["result"]["data"][0]["ScanlogId"], "admin/hist#1");
+    let log = &b["result"]["data"][0];
+    assert_eq!(log["ScanlogId"], "admin/hist#1");
+    assert_eq!(log["Vulnerabilities"][0]["FoundOn"], "127.0.0.1:22/tcp");
     assert_eq!(
-        b["result"]["data"][0]["Vulnerabilities"][0]["FoundOn"],
-        "127.0.0.1:22/tcp"
+        log["ServiceId"], "admin/db01",
+        "the asset has no provider id"
     );
+    assert_eq!(log["ApplicationName"], "db01 (prod)");
+    assert_eq!(log["groups"], json!(["dc-east", "prod"]));
+    assert_eq!(log["URL"], "127.0.0.1");
 }

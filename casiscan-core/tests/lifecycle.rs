@@ -432,6 +432,9 @@ fn replay_of_stored_runs_is_deterministic() {
         raw_result: String::new(),
         result: nmap_result(ports).to_string(),
         result_summary: String::new(),
+        provider: None,
+        asset: None,
+        timeout_seconds: None,
     };
     let runs = vec![
         run(
@@ -462,7 +465,31 @@ fn replay_of_stored_runs_is_deterministic() {
         "failed run with results"
     );
     assert_eq!(findings.len(), 1);
-    assert_eq!(replay(&[(scan, runs)]).1, logs, "same history, same logs");
+    assert_eq!(
+        replay(&[(scan.clone(), runs.clone())]).1,
+        logs,
+        "same history, same logs"
+    );
+
+    // Runs that recorded their configuration keep their logs when the scan is edited later.
+    let recorded: Vec<ScanRun> = runs
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.provider = Some(ProviderKind::Nmap);
+            r.asset = Some(String::new());
+            r.timeout_seconds = Some(scan.timeout_seconds);
+            r
+        })
+        .collect();
+    let mut edited = scan;
+    edited.provider = ProviderKind::OsPatch;
+    edited.asset = "another-asset".into();
+    assert_eq!(
+        replay(&[(edited, recorded)]).1,
+        logs,
+        "edits do not rewrite history"
+    );
 }
 
 #[test]
@@ -500,6 +527,9 @@ fn a_timed_out_or_empty_host_closes_nothing_and_makes_the_run_partial() {
         raw_result: String::new(),
         result: result.to_string(),
         result_summary: String::new(),
+        provider: None,
+        asset: None,
+        timeout_seconds: None,
     };
     assert_eq!(
         scan_status(&run(&timed_out, ScanState::Completed), &timed_out, 600),

@@ -49,6 +49,28 @@ fn vulnerability(o: &Observation) -> Option<Value> {
     }
 }
 
+/// The scanned host as an OCSF resource: asset id and display name, target, asset groups.
+fn resource(log: &ScanLog) -> Value {
+    let info = log.asset_info.as_ref();
+    let mut r = json!({
+        "uid": info.map_or(&log.asset, |a| &a.id),
+        "name": info.map_or(&log.asset, |a| &a.display_name),
+        "type": "host",
+    });
+    if let Some(obj) = r.as_object_mut() {
+        let key = if log.target.parse::<std::net::IpAddr>().is_ok() {
+            "ip"
+        } else {
+            "hostname"
+        };
+        obj.insert(key.into(), json!(log.target));
+        if let Some(a) = info.filter(|a| !a.groups.is_empty()) {
+            obj.insert("labels".into(), json!(a.groups));
+        }
+    }
+    r
+}
+
 /// One OCSF event per listed row of `log`.
 pub fn ocsf_events(log: &ScanLog, min: Severity) -> Vec<Value> {
     let time = log.ended_at.timestamp_millis();
@@ -80,7 +102,7 @@ pub fn ocsf_events(log: &ScanLog, min: Severity) -> Vec<Value> {
                 "finding_info": {"uid": o.finding_id, "title": o.title,
                     "first_seen_time": o.first_found_at.timestamp_millis(),
                     "types": [format!("casiscan:{}", o.key.kind().as_str())]},
-                "resources": [{"uid": log.asset, "name": log.asset, "type": "host"}],
+                "resources": [resource(log)],
                 "unmapped": {"casiscan": {"open_status": o.open_status.label(), "provider": log.provider.as_str(),
                     "scan_status": log.status.label(), "seal_status": log.seal.as_str(), "changed": o.changed,
                     "found_on": o.found_on, "scan_date": rfc3339(log.ended_at)}},

@@ -46,17 +46,18 @@ pub fn scan_log_json(log: &ScanLog, min: Severity) -> Value {
         })
         .collect();
     let total = rows.iter().filter(|o| o.open_status.is_active()).count();
+    let info = log.asset_info.as_ref();
     json!({
         "ScanlogId": log.id,
         "ServicType": "VA",
-        "ServiceId": log.asset,
+        "ServiceId": info.map_or(&log.asset, |a| &a.id),
         "URL": log.target,
-        "ApplicationName": log.asset,
+        "ApplicationName": info.map_or(&log.asset, |a| &a.display_name),
         "SealStatus": log.seal.as_str(),
         "TotalFoundVulnerabilities": total,
         "ScanStatus": log.status.label(),
         "ScanDate": rfc3339(log.ended_at),
-        "groups": Vec::<String>::new(),
+        "groups": info.map_or(&[][..], |a| a.groups.as_slice()),
         "Vulnerabilities": vulns,
         "casiscan": {
             "schema": "casiscan.scanlog.v1",

@@ -67,6 +67,7 @@ pub fn apply_outcome(findings: &mut FindingMap, outcome: &ScanOutcome) -> ScanLo
         started_at: outcome.started_at,
         ended_at: outcome.ended_at,
         observations,
+        asset_info: None,
     }
 }
 

@@ -26,13 +26,16 @@ pub fn replay(history: &[(Scan, Vec<ScanRun>)]) -> (FindingMap, Vec<ScanLog>) {
     let mut findings = FindingMap::new();
     let mut logs = Vec::with_capacity(runs.len());
     for (scan, run) in runs {
-        let asset = if scan.asset.is_empty() {
+        // A run keeps the configuration it ran with; older records fall back to the scan's.
+        let asset = run.asset.as_deref().unwrap_or(&scan.asset);
+        let asset = if asset.is_empty() {
             run.target.as_str()
         } else {
-            scan.asset.as_str()
+            asset
         };
-        let provider: ProviderKind = scan.provider;
-        let outcome = outcome_from_run(run, provider, asset, scan.timeout_seconds);
+        let provider: ProviderKind = run.provider.unwrap_or(scan.provider);
+        let timeout = run.timeout_seconds.unwrap_or(scan.timeout_seconds);
+        let outcome = outcome_from_run(run, provider, asset, timeout);
         logs.push(apply_outcome(&mut findings, &outcome));
     }
     (findings, logs)

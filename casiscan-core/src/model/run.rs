@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Scan, ScanState};
+use super::{ProviderKind, Scan, ScanState};
 
 /// The record of one execution of a scan; runs are appended, never overwritten.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +38,15 @@ pub struct ScanRun {
     pub result: String,
     /// One-line summary.
     pub result_summary: String,
+    /// The scan's provider when it ran (`None` in older records: the scan's current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderKind>,
+    /// The scan's asset when it ran (`None` in older records: the scan's current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset: Option<String>,
+    /// The scan's timeout when it ran, seconds (`None` in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
 }
 
 impl ScanRun {
@@ -58,6 +67,9 @@ impl ScanRun {
             raw_result: scan.raw_result.clone(),
             result: scan.result.clone(),
             result_summary: scan.result_summary.clone(),
+            provider: Some(scan.provider),
+            asset: Some(scan.asset.clone()),
+            timeout_seconds: Some(scan.timeout_seconds),
         }
     }
 }

@@ -99,6 +99,42 @@ pub struct ScanLog {
     pub ended_at: DateTime<Utc>,
     /// Observations, ordered by finding id.
     pub observations: Vec<Observation>,
+    /// The asset as the export names it (id, display name, groups), when the asset exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset_info: Option<AssetInfo>,
+}
+
+/// What the export says about a log's asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetInfo {
+    /// The asset's id (its provider id, else `owner/name`): the export's `ServiceId`.
+    pub id: String,
+    /// Its display name (else its name): the export's `ApplicationName`.
+    pub display_name: String,
+    /// Its tags, sorted: the export's `groups`.
+    pub groups: Vec<String>,
+}
+
+impl AssetInfo {
+    /// The export's view of `asset`; `tag` may hold several tags separated by `,` or `;`.
+    pub fn of(asset: &super::Asset) -> Self {
+        let mut groups: Vec<String> = asset
+            .tag
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        groups.sort();
+        groups.dedup();
+        let pick = |a: &str, b: String| if a.is_empty() { b } else { a.to_owned() };
+        Self {
+            id: pick(&asset.id, format!("{}/{}", asset.owner, asset.name)),
+            display_name: pick(&asset.display_name, asset.name.clone()),
+            groups,
+        }
+    }
 }
 
 impl ScanLog {

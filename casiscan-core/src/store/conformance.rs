@@ -560,6 +560,9 @@ async fn runs_append_in_order(store: Arc<dyn Store>) {
             raw_result: format!("run {attempt}"),
             result: "{}".into(),
             result_summary: String::new(),
+            provider: None,
+            asset: None,
+            timeout_seconds: None,
         };
         assert_eq!(
             store.append_run(&run).await.expect("append").seq,
