@@ -472,3 +472,79 @@ async fn export_reads_stored_run_history() {
     assert_eq!(log["groups"], json!(["dc-east", "prod"]));
     assert_eq!(log["URL"], "127.0.0.1");
 }
+
+#[tokio::test]
+async fn an_api_key_writes_and_reads_only_its_own_account() {
+    let (base, state) = start(false).await;
+    let c = http();
+    state
+        .keys
+        .set_primary_user("admin", "alice")
+        .await
+        .expect("primary");
+    let k = state
+        .keys
+        .create("admin", "alice", "ci")
+        .await
+        .expect("key");
+    let with_key = |req: reqwest::RequestBuilder| {
+        req.header("accessKey", &k.access_key)
+            .header("secretKey", &k.secret_key)
+    };
+    let post = |p: &str| with_key(c.post(format!("{base}{p}")));
+    let get = |p: &str| with_key(c.get(format!("{base}{p}")));
+
+    let (st, b) = call(post("/api/add-scan").json(&scan("mine"))).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, _) = call(post("/api/start-scan?id=admin/mine")).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, b) = call(get("/api/get-scan?id=admin/mine")).await;
+    assert_eq!(
+        (st, b["data"]["state"].clone()),
+        (StatusCode::OK, json!("Pending"))
+    );
+
+    // Another account's records: refused, whatever the route.
+    let mut theirs = scan("theirs");
+    theirs["owner"] = json!("other");
+    let (st, _) = call(
+        c.post(format!("{base}/api/add-scan"))
+            .bearer_auth(TOKEN)
+            .json(&theirs),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "the admin may write any account");
+    let (st, b) = call(post("/api/add-scan").json(&theirs)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+    for p in [
+        "/api/start-scan?id=other/theirs",
+        "/api/cancel-scan?id=other/theirs",
+        "/api/clear-scan?id=other/theirs",
+        "/api/update-scan?id=other/theirs",
+        "/api/scan-asset?saveToScan=true&id=other/theirs",
+    ] {
+        let (st, _) = call(post(p).json(&theirs)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{p}");
+    }
+    let (st, _) = call(post("/api/delete-scan").json(&theirs)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = call(get("/api/get-scan?id=other/theirs")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = call(get("/api/get-scans?owner=other")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, b) = call(get("/api/get-scans")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(b["data2"], 1, "only the key's own account is listed: {b}");
+    // Key management stays with the admin token.
+    let (st, _) = call(post("/api/delete-api-key?account=admin&user=alice")).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // A wrong secret is the same 401 as no credentials.
+    let (st, b) = call(
+        c.post(format!("{base}/api/add-scan"))
+            .header("accessKey", &k.access_key)
+            .header("secretKey", "cssk_wrong")
+            .json(&scan("x")),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+}

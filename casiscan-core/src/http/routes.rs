@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::caller::{Caller, owner_of, reader, writer};
 use super::envelope::{core_error, error, key_error, ok, respond};
 use super::state::AppState;
 use crate::export::{ExportError, ExportResponse, authenticate, export_logs, parse_export_query};
@@ -39,14 +40,17 @@ fn deny() -> Response {
     error(StatusCode::UNAUTHORIZED, "unauthorized")
 }
 
-fn can_read(s: &AppState, h: &HeaderMap) -> bool {
-    s.public_reads || s.is_admin(h)
-}
-
 fn id_param(p: &Params) -> Result<String, Response> {
     param(p, "id")
         .map(str::to_owned)
         .ok_or_else(|| error(StatusCode::BAD_REQUEST, "missing parameter id"))
+}
+
+/// The `id` parameter, when the caller may act for its owner.
+fn owned_id(caller: &Caller, p: &Params) -> Result<String, Response> {
+    let id = id_param(p)?;
+    caller.check(owner_of(&id))?;
+    Ok(id)
 }
 
 fn scan_query(p: &Params) -> Result<ScanQuery, Response> {
@@ -80,11 +84,15 @@ fn scan_query(p: &Params) -> Result<ScanQuery, Response> {
 
 /// `GET /api/get-scans`: page of scans, total in `data2`.
 pub async fn get_scans(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !can_read(&s, &h) {
+    let Some(caller) = reader(&s, &h).await else {
         return deny();
-    }
-    let q = match scan_query(&p) {
+    };
+    let mut q = match scan_query(&p) {
         Ok(q) => q,
+        Err(r) => return r,
+    };
+    q.owner = match caller.listing_owner(q.owner.as_deref()) {
+        Ok(owner) => owner,
         Err(r) => return r,
     };
     match s.client.list_scans(&q).await {
@@ -98,10 +106,10 @@ pub async fn get_scans(State(s): State<AppState>, h: HeaderMap, p: Params) -> Re
 
 /// `GET /api/get-scan?id=owner/name`.
 pub async fn get_scan(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !can_read(&s, &h) {
+    let Some(caller) = reader(&s, &h).await else {
         return deny();
-    }
-    match id_param(&p) {
+    };
+    match owned_id(&caller, &p) {
         Ok(id) => respond(s.client.get_scan(&id).await),
         Err(r) => r,
     }
@@ -109,13 +117,16 @@ pub async fn get_scan(State(s): State<AppState>, h: HeaderMap, p: Params) -> Res
 
 /// `POST /api/add-scan` (body: scan).
 pub async fn add_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     let scan: Scan = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = caller.check(&scan.owner) {
+        return r;
+    }
     respond(s.client.add_scan(&scan).await)
 }
 
@@ -126,14 +137,17 @@ pub async fn update_scan(
     p: Params,
     body: Bytes,
 ) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     let scan: Scan = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    match id_param(&p) {
+    if let Err(r) = caller.check(&scan.owner) {
+        return r;
+    }
+    match owned_id(&caller, &p) {
         Ok(id) => respond(s.client.update_scan(&id, &scan).await),
         Err(r) => r,
     }
@@ -141,23 +155,26 @@ pub async fn update_scan(
 
 /// `POST /api/delete-scan` (body: scan with owner and name).
 pub async fn delete_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     let scan: Scan = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = caller.check(&scan.owner) {
+        return r;
+    }
     let id = format!("{}/{}", scan.owner, scan.name);
     respond(s.client.delete_scan(&id, false).await.map(|()| true))
 }
 
 /// `POST /api/start-scan?id=`, `cancel-scan`, `clear-scan`.
 pub async fn change_scan(s: AppState, h: HeaderMap, p: Params, verb: &'static str) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
-    let id = match id_param(&p) {
+    };
+    let id = match owned_id(&caller, &p) {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -175,11 +192,11 @@ pub async fn scan_asset(
     p: Params,
     body: Bytes,
 ) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     if param(&p, "saveToScan") == Some("true") {
-        return match id_param(&p) {
+        return match owned_id(&caller, &p) {
             Ok(id) => respond(s.client.start_scan(&id).await),
             Err(r) => r,
         };
@@ -188,6 +205,9 @@ pub async fn scan_asset(
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = caller.check(&scan.owner) {
+        return r;
+    }
     match s.client.run_now(&scan, RunContext::detached()).await {
         Ok(out) => ok(
             json!({"rawResult": out.raw_text, "result": out.result, "resultSummary": out.summary,
@@ -200,18 +220,21 @@ pub async fn scan_asset(
 
 /// `GET /api/get-assets?owner=`.
 pub async fn get_assets(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !can_read(&s, &h) {
+    let Some(caller) = reader(&s, &h).await else {
         return deny();
+    };
+    match caller.listing_owner(param(&p, "owner")) {
+        Ok(owner) => respond(s.client.list_assets(owner.as_deref()).await),
+        Err(r) => r,
     }
-    respond(s.client.list_assets(param(&p, "owner")).await)
 }
 
 /// `GET /api/get-asset?id=`.
 pub async fn get_asset(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !can_read(&s, &h) {
+    let Some(caller) = reader(&s, &h).await else {
         return deny();
-    }
-    match id_param(&p) {
+    };
+    match owned_id(&caller, &p) {
         Ok(id) => respond(s.client.get_asset(&id).await),
         Err(r) => r,
     }
@@ -219,13 +242,16 @@ pub async fn get_asset(State(s): State<AppState>, h: HeaderMap, p: Params) -> Re
 
 /// `POST /api/add-asset` (body: asset).
 pub async fn add_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     let a: Asset = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = caller.check(&a.owner) {
+        return r;
+    }
     respond(s.client.add_asset(&a).await)
 }
 
@@ -236,14 +262,17 @@ pub async fn update_asset(
     p: Params,
     body: Bytes,
 ) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     let a: Asset = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    match id_param(&p) {
+    if let Err(r) = caller.check(&a.owner) {
+        return r;
+    }
+    match owned_id(&caller, &p) {
         Ok(id) => respond(s.client.update_asset(&id, &a).await),
         Err(r) => r,
     }
@@ -251,13 +280,16 @@ pub async fn update_asset(
 
 /// `POST /api/delete-asset` (body: asset with owner and name).
 pub async fn delete_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    if !s.is_admin(&h) {
+    let Some(caller) = writer(&s, &h).await else {
         return deny();
-    }
+    };
     let a: Asset = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = caller.check(&a.owner) {
+        return r;
+    }
     respond(
         s.client
             .delete_asset(&format!("{}/{}", a.owner, a.name))

@@ -1,0 +1,99 @@
+//! Who is calling the scan API: the admin token, or an account through its API key.
+
+// A Response is the one-off error path of a request handler; boxing it would gain nothing.
+#![allow(clippy::result_large_err)]
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::envelope::error;
+use super::state::AppState;
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// `Authorization: Bearer <admin token>`: every account.
+    Admin,
+    /// `accessKey`/`secretKey` headers of an account's API key: that account only.
+    Account(String),
+}
+
+impl Caller {
+    /// Whether the caller may act on records owned by `owner`.
+    pub fn may_act_for(&self, owner: &str) -> bool {
+        match self {
+            Caller::Admin => true,
+            Caller::Account(account) => account == owner,
+        }
+    }
+
+    /// `Ok` when the caller may act for `owner`, else the 403 answer.
+    pub fn check(&self, owner: &str) -> Result<(), Response> {
+        if self.may_act_for(owner) {
+            Ok(())
+        } else {
+            Err(error(
+                StatusCode::FORBIDDEN,
+                "this API key belongs to another account",
+            ))
+        }
+    }
+
+    /// The account a listing is limited to: the caller's own, or `requested` for the admin.
+    pub fn listing_owner(&self, requested: Option<&str>) -> Result<Option<String>, Response> {
+        match self {
+            Caller::Admin => Ok(requested.map(str::to_owned)),
+            Caller::Account(account) => {
+                self.check(requested.unwrap_or(account))?;
+                Ok(Some(account.clone()))
+            }
+        }
+    }
+}
+
+/// The caller of a write: the admin token or a valid API key; `None` is a 401.
+pub async fn writer(s: &AppState, h: &HeaderMap) -> Option<Caller> {
+    if s.is_admin(h) {
+        return Some(Caller::Admin);
+    }
+    let header = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (access, secret) = (header("accesskey"), header("secretkey"));
+    if access.is_empty() || secret.is_empty() {
+        return None;
+    }
+    s.keys
+        .verify(access, secret)
+        .await
+        .ok()
+        .map(Caller::Account)
+}
+
+/// The caller of a read: as for writes, or anyone (as the admin) when reads are public.
+pub async fn reader(s: &AppState, h: &HeaderMap) -> Option<Caller> {
+    match writer(s, h).await {
+        Some(c) => Some(c),
+        None if s.public_reads => Some(Caller::Admin),
+        None => None,
+    }
+}
+
+/// The owner part of an `owner/name` id.
+pub fn owner_of(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(owner, _)| owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_act_only_for_themselves() {
+        let a = Caller::Account("acme".into());
+        assert!(a.may_act_for("acme") && !a.may_act_for("other"));
+        assert!(Caller::Admin.may_act_for("other"));
+        assert_eq!(a.listing_owner(None).ok(), Some(Some("acme".into())));
+        assert!(a.listing_owner(Some("other")).is_err());
+        assert_eq!(Caller::Admin.listing_owner(None).ok(), Some(None));
+        assert_eq!(owner_of("acme/scan-1"), "acme");
+    }
+}
