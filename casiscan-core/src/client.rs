@@ -181,6 +181,35 @@ impl Client {
         self.store.list_runs(&id.parse()?).await
     }
 
+    /// What changed between two runs of a scan (by `seq`; default: the last two), like ndiff.
+    pub async fn diff_runs(
+        &self,
+        id: &str,
+        from: Option<u64>,
+        to: Option<u64>,
+    ) -> Result<crate::lifecycle::RunDiff> {
+        let runs = self.list_runs(id).await?;
+        let last = runs.last().map_or(0, |r| r.seq);
+        let to = to.unwrap_or(last);
+        let from = match from {
+            Some(f) => f,
+            None => runs
+                .iter()
+                .map(|r| r.seq)
+                .filter(|&s| s < to)
+                .max()
+                .ok_or_else(|| Error::invalid(format!("scan {id}"), "needs two runs to compare"))?,
+        };
+        let result = |seq: u64| -> Result<serde_json::Value> {
+            let run = runs
+                .iter()
+                .find(|r| r.seq == seq)
+                .ok_or_else(|| Error::not_found(format!("run {seq} of scan {id}")))?;
+            Ok(serde_json::from_str(&run.result).unwrap_or(serde_json::Value::Null))
+        };
+        Ok(crate::lifecycle::diff_results(&result(from)?, &result(to)?))
+    }
+
     /// Findings and scan logs rebuilt from every stored run (see [`crate::lifecycle::replay`]).
     pub async fn scan_logs(
         &self,

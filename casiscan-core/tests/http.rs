@@ -368,7 +368,7 @@ async fn openapi_document_matches_the_router() {
         .expect("json");
     assert_eq!(served, doc);
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 20, "every route documented");
+    assert_eq!(paths.len(), 21, "every route documented");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().expect("ops") {
             assert!(op["responses"].is_object(), "{method} {path} has responses");
@@ -547,4 +547,63 @@ async fn an_api_key_writes_and_reads_only_its_own_account() {
     )
     .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+}
+
+#[tokio::test]
+async fn the_diff_of_two_stored_runs() {
+    use casiscan_core::model::{ScanRun, ScanState};
+    let (base, state) = start(false).await;
+    let c = http();
+    call(
+        c.post(format!("{base}/api/add-scan"))
+            .bearer_auth(TOKEN)
+            .json(&scan("d")),
+    )
+    .await;
+    let get = |p: &str| c.get(format!("{base}{p}")).bearer_auth(TOKEN);
+    let (st, b) = call(get("/api/get-scan-diff?id=admin/d")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "no runs yet: {b}");
+    for ports in [
+        json!([{"port": "22/tcp", "state": "open", "service": "ssh"}]),
+        json!([
+        {"port": "22/tcp", "state": "closed", "service": "ssh"},
+        {"port": "80/tcp", "state": "open", "service": "http"}]),
+    ] {
+        let result = json!({"hosts": [{"ip": "127.0.0.1", "status": "up", "ports": ports}]});
+        state
+            .client
+            .store()
+            .append_run(&ScanRun {
+                owner: "admin".into(),
+                scan: "d".into(),
+                seq: 0,
+                attempt: 1,
+                runner: "r".into(),
+                target: "127.0.0.1".into(),
+                command: String::new(),
+                state: ScanState::Completed,
+                started_time: None,
+                finished_time: None,
+                error_text: String::new(),
+                raw_result: String::new(),
+                result: result.to_string(),
+                result_summary: String::new(),
+                provider: None,
+                asset: None,
+                timeout_seconds: None,
+            })
+            .await
+            .expect("append");
+    }
+    let (st, b) = call(get("/api/get-scan-diff?id=admin/d")).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"]["portsOpened"][0]["port"], "80/tcp");
+    assert_eq!(b["data"]["portsClosed"][0]["port"], "22/tcp");
+    let (st, b) = call(get("/api/get-scan-diff?id=admin/d&from=2&to=1")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(b["data"]["portsOpened"][0]["port"], "22/tcp", "reversed");
+    let (st, _) = call(get("/api/get-scan-diff?id=admin/d&from=1&to=9")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = call(get("/api/get-scan-diff?id=admin/d&from=x")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
 }

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/cancel-scan", change("cancel"))
         .route("/api/clear-scan", change("clear"))
         .route("/api/scan-asset", post(scan_asset))
+        .route("/api/get-scan-diff", get(get_scan_diff))
         .route("/api/get-assets", get(get_assets))
         .route("/api/get-asset", get(get_asset))
         .route("/api/add-asset", post(add_asset))

@@ -218,6 +218,30 @@ pub async fn scan_asset(
     }
 }
 
+/// `GET /api/get-scan-diff?id=&from=&to=`: what changed between two runs (default: the last two).
+pub async fn get_scan_diff(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
+    let Some(caller) = reader(&s, &h).await else {
+        return deny();
+    };
+    let id = match owned_id(&caller, &p) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let seq = |k: &str| -> Result<Option<u64>, Response> {
+        param(&p, k)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("invalid {k}")))
+            })
+            .transpose()
+    };
+    let (from, to) = match (seq("from"), seq("to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    respond(s.client.diff_runs(&id, from, to).await)
+}
+
 /// `GET /api/get-assets?owner=`.
 pub async fn get_assets(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
     let Some(caller) = reader(&s, &h).await else {
