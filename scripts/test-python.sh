@@ -11,7 +11,7 @@ wheels=$target/py-wheels
 echo "== python: fresh venv in $venv"
 rm -rf "$venv" "$wheels"
 python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy
+"$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy openapi-spec-validator
 
 echo "== python: build and install the wheel"
 # Debug profile: shares most artifacts with `cargo test`; benches/python/run.sh builds release.
@@ -44,6 +44,14 @@ echo "== python: stubtest and mypy"
 (cd "$target" && "$venv/bin/python" -m mypy.stubtest casiscan._casiscan)
 (cd casiscan-py && "$venv/bin/python" -m mypy --cache-dir "$target/py-mypy-cache" \
     python/casiscan tests "$root/examples/python/quickstart.py")
+
+echo "== OpenAPI document checked by an OpenAPI 3.0 validator (openapi-spec-validator)"
+"$venv/bin/python" - casiscan-core/src/http/openapi.json <<'PY'
+import json, sys
+from openapi_spec_validator import validate
+validate(json.load(open(sys.argv[1])))
+print("openapi.json: valid OpenAPI", json.load(open(sys.argv[1]))["openapi"])
+PY
 
 echo "== python: quickstart"
 "$venv/bin/python" examples/python/quickstart.py
