@@ -25,4 +25,4 @@ cargo build --release -q -p casiscan-benches --bin nmap-parse-once
 "$target/release/nmap-parse-once" parse "$xml" 5
 "$target/release/nmap-parse-once" stream "$xml" 5
 echo "== Python peers"
-"$venv/bin/python" benches/python/bench_nmap_parse.py "$xml" --repeat 3 --markdown
+"$venv/bin/python" benches/python/bench_nmap_parse.py "$xml" --repeat 5 --markdown

@@ -65,8 +65,12 @@ impl<R: BufRead> BufRead for Counted<R> {
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             let used = &buf[..amt.min(buf.len())];
-            if let Some(last) = memchr::memrchr(b'\n', used) {
-                self.newlines += memchr::memchr_iter(b'\n', used).count() as u64;
+            let mut last = None;
+            for at in memchr::memchr_iter(b'\n', used) {
+                self.newlines += 1;
+                last = Some(at);
+            }
+            if let Some(last) = last {
                 self.last_newline = self.consumed + last as u64;
             }
         }

@@ -10,7 +10,7 @@ use super::model::Text;
 /// entities are kept as written: no entity is ever resolved from a DTD or a file.
 pub fn decode(raw: &[u8], latin1: bool) -> Text {
     if !latin1
-        && !raw.contains(&b'&')
+        && memchr::memchr(b'&', raw).is_none()
         && let Ok(s) = std::str::from_utf8(raw)
     {
         return Text::new(s);
