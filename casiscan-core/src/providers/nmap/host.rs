@@ -29,6 +29,7 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
             b"os" => {
                 let mut os = Os::default();
                 os_children(src, empty, &mut os)?;
+                os.shrink();
                 h.os = Some(os);
                 return Ok(());
             }
@@ -76,6 +77,7 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
                     }
                     close(src, empty)
                 })?;
+                t.hops.shrink_to_fit();
                 h.trace = Some(t);
                 return Ok(());
             }
@@ -103,6 +105,16 @@ fn trim(h: &mut Host) {
     h.ports.shrink_to_fit();
     for p in &mut h.ports {
         p.scripts.shrink_to_fit();
+    }
+}
+
+impl Os {
+    /// Drops the spare capacity of the lists (a large run keeps one per host).
+    fn shrink(&mut self) {
+        self.portused.shrink_to_fit();
+        self.osmatches.shrink_to_fit();
+        self.osclasses.shrink_to_fit();
+        self.osfingerprints.shrink_to_fit();
     }
 }
 
@@ -166,6 +178,7 @@ fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()>
                     }
                     close(src, empty)
                 })?;
+                x.extrareasons.shrink_to_fit();
                 h.extraports.push(x);
                 Ok(())
             }
@@ -206,6 +219,7 @@ fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port>
                         close(src, empty)
                     }
                 })?;
+                s.cpes.shrink_to_fit();
                 p.service = Some(s);
                 return Ok(());
             }
@@ -267,6 +281,7 @@ fn os_children<R: BufRead>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Ste
                         close(src, empty)
                     }
                 })?;
+                m.osclasses.shrink_to_fit();
                 os.osmatches.push(m);
                 Ok(())
             }
@@ -301,5 +316,6 @@ fn osclass<R: BufRead>(src: &mut Source<R>, e: &Tag, empty: bool) -> Step<OsClas
             close(src, empty)
         }
     })?;
+    c.cpes.shrink_to_fit();
     Ok(c)
 }

@@ -42,7 +42,8 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
                 out.push(ScriptItem::Elem { key, value });
             }
             b"table" => {
-                let items = if empty { Vec::new() } else { items(src)? };
+                let mut items = if empty { Vec::new() } else { items(src)? };
+                items.shrink_to_fit();
                 out.push(ScriptItem::Table { key, items });
             }
             _ if empty => {}
