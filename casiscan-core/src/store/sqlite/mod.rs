@@ -1,5 +1,6 @@
 //! SQLite store: one file (or `:memory:`), WAL, schema migrations.
 
+mod connection;
 mod keys;
 mod rows;
 mod schema;
@@ -20,20 +21,18 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
 use crate::runner::RunnerIdentity;
+use connection::ConnectionThread;
 use keys::KeyColumn;
 use rows::{SCAN_COLUMN_COUNT, SCAN_COLUMNS, as_params, scan_from_row, scan_values};
 
 /// How long a writer waits for another process's lock before reporting "locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Work for the connection's thread.
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
 /// The embedded default store: a SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
-    /// Jobs for the thread that owns the connection; it ends when the last clone is dropped.
-    jobs: std::sync::mpsc::Sender<Job>,
+    /// The thread that owns the connection; the last clone dropped closes it.
+    conn: Arc<ConnectionThread>,
     finishing: Batch<(RecordId, StateChange), Scan>,
     work: Arc<Notify>,
     label: Arc<str>,
@@ -83,7 +82,7 @@ impl SqliteStore {
                 source: None,
             })?;
         Ok(SqliteStore {
-            jobs: connection_thread(conn, &label)?,
+            conn: Arc::new(ConnectionThread::start(conn, &label)?),
             finishing: Batch::default(),
             work: work_signal(path),
             label,
@@ -104,41 +103,14 @@ impl SqliteStore {
         what: &'static str,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let (answer, answered) = tokio::sync::oneshot::channel();
         let label = Arc::clone(&self.label);
-        let job: Job = Box::new(move |conn| {
-            let _ = answer.send(f(conn).map_err(|e| relabel(e, &label, what)));
-        });
-        let stopped = || Error::Storage {
-            message: format!(
-                "cannot {what} {}: the connection's thread stopped",
-                self.label
-            ),
-            source: None,
-        };
-        self.jobs.send(job).map_err(|_| stopped())?;
-        // No answer means the job panicked (its transaction was rolled back) or never ran.
-        answered.await.map_err(|_| stopped())?
+        let context = format!("cannot {what} {label}");
+        self.conn
+            .call(context, move |conn| {
+                f(conn).map_err(|e| relabel(e, &label, what))
+            })
+            .await
     }
-}
-
-/// Starts the thread that owns `conn` and runs each job sent to it, one at a time.
-///
-/// One long-lived thread instead of a blocking-pool hop and a mutex per call: under load the
-/// thread stays busy and the callers only wait for their answers.
-fn connection_thread(mut conn: Connection, label: &str) -> Result<std::sync::mpsc::Sender<Job>> {
-    let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-    std::thread::Builder::new()
-        .name("casiscan-sqlite".into())
-        .spawn(move || {
-            while let Ok(job) = queue.recv() {
-                // A panicking job drops its answer (its caller gets an error) and any open
-                // transaction rolls back while unwinding; the thread goes on with the next job.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
-            }
-        })
-        .map_err(|e| Error::storage(format!("cannot start the thread for {label}"), e))?;
-    Ok(jobs)
 }
 
 /// The queued-work signal shared by every store this process opens on the same file.
@@ -847,57 +819,4 @@ fn read_asset(conn: &Connection, id: &RecordId) -> Result<Asset> {
         .map_err(sql)?
         .ok_or_else(|| Error::not_found(format!("asset {id}")))?;
     serde_json::from_str(&body).map_err(|e| json_error("asset", e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panicking_job_fails_alone_and_rolls_back() {
-        let store = SqliteStore::open(":memory:").await.expect("open");
-        let err = store
-            .run("test", |conn| -> Result<()> {
-                let tx = conn.transaction().map_err(sql)?;
-                tx.execute("CREATE TABLE scratch (x INTEGER)", [])
-                    .map_err(sql)?;
-                panic!("a bug inside a job");
-            })
-            .await
-            .expect_err("the job panicked");
-        assert_eq!(err.kind(), crate::ErrorKind::Storage);
-        assert!(err.to_string().contains("thread stopped"), "{err}");
-        // The thread goes on, and the panicking job's transaction left nothing behind.
-        let tables: i64 = store
-            .run("test", |conn| {
-                conn.query_row(
-                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'scratch'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(sql)
-            })
-            .await
-            .expect("the next job runs");
-        assert_eq!(tables, 0);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_callers_each_get_their_own_answer() {
-        let store = SqliteStore::open(":memory:").await.expect("open");
-        let calls = (0..64i64).map(|n| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .run("test", move |conn| {
-                        conn.query_row("SELECT ?1 * 2", [n], |r| r.get::<_, i64>(0))
-                            .map_err(sql)
-                    })
-                    .await
-            })
-        });
-        for (n, call) in (0..64i64).zip(calls.collect::<Vec<_>>()) {
-            assert_eq!(call.await.expect("join").expect("answer"), n * 2);
-        }
-    }
 }
