@@ -220,6 +220,43 @@ fn malformed_xml_reports_line_and_column() {
     }
 }
 
+/// The three ways in (bytes, a file, a stream) place the same error at the same line and column,
+/// deep in a large file and before the root element alike.
+#[test]
+fn every_way_in_places_an_error_alike() {
+    let position = |r: casiscan_core::Result<usize>| match r {
+        Err(casiscan_core::Error::Parse { line, column, .. }) => (line, column),
+        other => panic!("expected a parse error, got {other:?}"),
+    };
+    let mut deep = String::from("<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\">\n");
+    for n in 0..3000 {
+        deep.push_str(&format!(
+            "<host><status state=\"up\"/>\n<address addr=\"10.0.{}.{}\" addrtype=\"ipv4\"/></host>\n",
+            n / 256,
+            n % 256
+        ));
+    }
+    deep.push_str("<host><status state=\"up\"/>\n  <ports></port>\n</host>\n</nmaprun>\n");
+    let early = "<?xml version=\"1.0\"?>\n<!-- a comment -->\n\n  <!x>\n<nmaprun>\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, doc, line) in [("deep", deep.as_str(), 6004u64), ("early", early, 4)] {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, doc).expect("write");
+        let from_bytes = position(nmap::parse(doc.as_bytes()).map(|r| r.hosts.len()));
+        let from_file = position(nmap::parse_file(&path).map(|r| r.hosts.len()));
+        let from_stream = position(nmap::HostReader::new(doc.as_bytes()).and_then(|mut r| {
+            let mut n = 0;
+            while r.next_host()?.is_some() {
+                n += 1;
+            }
+            Ok(n)
+        }));
+        assert_eq!(from_bytes.0, Some(line), "{name}: {from_bytes:?}");
+        assert_eq!(from_file, from_bytes, "{name}: file");
+        assert_eq!(from_stream, from_bytes, "{name}: stream");
+    }
+}
+
 #[test]
 fn hostile_nesting_is_refused_without_exhausting_the_stack() {
     let mut doc = String::from("<nmaprun><host><ports><port><script id=\"x\">");

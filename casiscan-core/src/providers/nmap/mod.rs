@@ -21,19 +21,17 @@ pub use provider::NmapProvider;
 pub use reader::{HostReader, parse};
 pub use run::find_nmap;
 
-/// Parses an nmap XML file from disk with the streaming reader (memory bounded by one host).
+/// Parses an nmap XML file from disk with the streaming reader (memory bounded by the run).
 pub fn parse_file(path: &std::path::Path) -> crate::Result<NmapRun> {
-    let file = std::fs::File::open(path).map_err(|source| crate::Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let mut reader = HostReader::new(std::io::BufReader::with_capacity(1 << 16, file))?;
-    let mut hosts = Vec::new();
-    while let Some(h) = reader.next_host()? {
-        hosts.push(h);
-    }
-    let mut run = reader.finish()?;
-    hosts.shrink_to_fit();
-    run.hosts = hosts;
-    Ok(run)
+    let open = || {
+        std::fs::File::open(path).map_err(|source| crate::Error::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    let input = std::io::BufReader::with_capacity(1 << 16, open()?);
+    // An error is placed by reading the file again up to it, not by counting every line.
+    let locate = |offset| text::line_col_in(open().ok()?, offset).ok();
+    let reader = HostReader::uncounted(input).map_err(|(e, at)| reader::placed(e, at, locate))?;
+    reader::collect(reader, locate)
 }

@@ -22,29 +22,35 @@ pub struct HostReader<R> {
 impl<R: BufRead> HostReader<R> {
     /// Starts reading: checks the root is `<nmaprun>` and reads its attributes.
     pub fn new(input: R) -> Result<Self> {
-        let mut src = Source::new(input);
+        Self::start(Source::new(input)).map_err(|(e, _)| e)
+    }
+
+    /// Like [`HostReader::new`] without counting lines: an error comes with its byte offset
+    /// for the caller to place ([`collect`]).
+    pub(crate) fn uncounted(input: R) -> std::result::Result<Self, (Error, u64)> {
+        Self::start(Source::uncounted(input))
+    }
+
+    fn start(mut src: Source<R>) -> std::result::Result<Self, (Error, u64)> {
+        let fail = |e: &str| Err((Error::parse(e), 0));
         let root = loop {
             match src.next() {
                 Ok(Ev::Start(e)) => break e,
                 Ok(Ev::Empty(e)) if e.local_name().into_inner() == b"nmaprun" => {
-                    return Err(Error::parse("the <nmaprun> element is empty"));
+                    return fail("the <nmaprun> element is empty");
                 }
                 Ok(Ev::Empty(_)) | Ok(Ev::End) => {
-                    return Err(Error::parse(
-                        "not nmap XML: the root element is not <nmaprun>",
-                    ));
+                    return fail("not nmap XML: the root element is not <nmaprun>");
                 }
                 Ok(Ev::Text) | Ok(Ev::Ref(_)) => continue,
                 Ok(Ev::Eof) | Err(Stop::Truncated) => {
-                    return Err(Error::parse("not nmap XML: no <nmaprun> element"));
+                    return fail("not nmap XML: no <nmaprun> element");
                 }
-                Err(Stop::Fail(e)) => return Err(e),
+                Err(Stop::Fail(e)) => return Err((e, src.error_offset())),
             }
         };
         if root.local_name().into_inner() != b"nmaprun" {
-            return Err(Error::parse(
-                "not nmap XML: the root element is not <nmaprun>",
-            ));
+            return fail("not nmap XML: the root element is not <nmaprun>");
         }
         let run = NmapRun {
             scanner: src.attr(&root, b"scanner"),
@@ -233,16 +239,23 @@ fn runstats<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<RunStats> {
 
 /// Parses a whole nmap XML document held in memory.
 pub fn parse(data: &[u8]) -> Result<NmapRun> {
-    let mut reader = HostReader::new(data).map_err(|e| exact(e, data, 0))?;
+    let locate = |offset: u64| Some(super::text::line_col(data, usize::try_from(offset).ok()?));
+    let reader = HostReader::uncounted(data).map_err(|(e, at)| placed(e, at, locate))?;
+    collect(reader, locate)
+}
+
+/// Reads every host into the run; `locate` turns an error's byte offset into its line and
+/// column (the reader does not count lines).
+pub(crate) fn collect<R: BufRead>(
+    mut reader: HostReader<R>,
+    locate: impl Fn(u64) -> Option<(u64, u64)>,
+) -> Result<NmapRun> {
     let mut hosts = Vec::new();
     loop {
         match reader.next_host() {
             Ok(Some(h)) => hosts.push(h),
             Ok(None) => break,
-            Err(e) => {
-                let offset = reader.error_offset();
-                return Err(exact(e, data, offset));
-            }
+            Err(e) => return Err(placed(e, reader.error_offset(), locate)),
         }
     }
     let mut run = reader.finish()?;
@@ -251,19 +264,20 @@ pub fn parse(data: &[u8]) -> Result<NmapRun> {
     Ok(run)
 }
 
-/// Replaces an approximate position with the exact line and column in `data`.
-fn exact(e: Error, data: &[u8], offset: u64) -> Error {
+/// Gives a positioned parse error the line and column of byte `offset`, when `locate` can.
+pub(crate) fn placed(e: Error, offset: u64, locate: impl Fn(u64) -> Option<(u64, u64)>) -> Error {
     match e {
         Error::Parse {
             message,
-            line: Some(_),
-            ..
+            line: Some(line),
+            column,
         } => {
-            let (line, column) = super::text::line_col(data, usize::try_from(offset).unwrap_or(0));
+            let (line, column) =
+                locate(offset).map_or((Some(line), column), |(l, c)| (Some(l), Some(c)));
             Error::Parse {
                 message,
-                line: Some(line),
-                column: Some(column),
+                line,
+                column,
             }
         }
         other => other,

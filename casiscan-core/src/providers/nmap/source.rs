@@ -24,12 +24,14 @@ pub struct Counted<R> {
     last_newline: u64,
     event_bytes: usize,
     at_eof: bool,
+    count_lines: bool,
 }
 
 impl<R: BufRead> Counted<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, count_lines: bool) -> Self {
         Counted {
             inner,
+            count_lines,
             consumed: 0,
             newlines: 0,
             last_newline: 0,
@@ -63,7 +65,11 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 
     fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
+        // Counting lines costs a pass over every byte: it is skipped when the caller can place
+        // an error from its byte offset itself (the whole input in memory, or a file).
+        if self.count_lines
+            && let Ok(buf) = self.inner.fill_buf()
+        {
             let used = &buf[..amt.min(buf.len())];
             let mut last = None;
             for at in memchr::memchr_iter(b'\n', used) {
@@ -123,9 +129,19 @@ pub struct Source<R> {
 }
 
 impl<R: BufRead> Source<R> {
-    /// Wraps a byte reader.
+    /// Wraps a byte reader; errors carry their line and column.
     pub fn new(input: R) -> Self {
-        let mut reader = Reader::from_reader(Counted::new(input));
+        Self::with_line_count(input, true)
+    }
+
+    /// Wraps a byte reader whose errors the caller places from [`Source::error_offset`]: their
+    /// line is then 1 and their column the byte offset + 1.
+    pub fn uncounted(input: R) -> Self {
+        Self::with_line_count(input, false)
+    }
+
+    fn with_line_count(input: R, count_lines: bool) -> Self {
+        let mut reader = Reader::from_reader(Counted::new(input, count_lines));
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;

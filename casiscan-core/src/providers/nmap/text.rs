@@ -136,6 +136,29 @@ pub fn line_col(data: &[u8], offset: usize) -> (u64, u64) {
     (line, (upto.len() - line_start) as u64 + 1)
 }
 
+/// 1-based line and column of byte `offset` in what `input` reads (the end, if it is shorter).
+pub fn line_col_in(mut input: impl std::io::Read, offset: u64) -> std::io::Result<(u64, u64)> {
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut line, mut line_start, mut pos) = (1u64, 0u64, 0u64);
+    while pos < offset {
+        let want = usize::try_from(offset - pos)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = match input.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for at in memchr::memchr_iter(b'\n', &buf[..n]) {
+            line += 1;
+            line_start = pos + at as u64 + 1;
+        }
+        pos += n as u64;
+    }
+    Ok((line, pos - line_start + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +200,18 @@ mod tests {
     fn line_and_column_are_one_based() {
         assert_eq!(line_col(b"ab\ncd", 4), (2, 2));
         assert_eq!(line_col(b"abc", 0), (1, 1));
+    }
+
+    #[test]
+    fn a_reader_gives_the_same_position_as_the_bytes() {
+        let data: Vec<u8> = (0..200_000u32)
+            .map(|i| if i % 37 == 0 { b'\n' } else { b'x' })
+            .collect();
+        for offset in [
+            0usize, 1, 36, 37, 38, 65_535, 65_536, 65_537, 199_999, 200_000,
+        ] {
+            let from_reader = line_col_in(&data[..], offset as u64).expect("read");
+            assert_eq!(from_reader, line_col(&data, offset), "offset {offset}");
+        }
     }
 }
