@@ -131,6 +131,12 @@ impl Worker {
         if free == 0 {
             return Ok(false);
         }
+        // The full pass below (queue read, assets, refusal notes) runs only when the queue's
+        // head gave nothing: it is the costly one under load.
+        let taken = self.claim_from_queue(free, tasks, stop).await?;
+        if taken > 0 {
+            return Ok(false);
+        }
         // A window a few times the free slots keeps each pass cheap while work is plentiful;
         // the full window is read only when the small one was full yet gave too little.
         let small = u32::try_from(free.saturating_mul(4).saturating_add(4))
@@ -170,6 +176,41 @@ impl Worker {
             self.spawn(scan, tasks, stop);
         }
         Ok(lost)
+    }
+
+    /// Claims straight from the queue's head where the store can (one statement, no prior
+    /// read); returns how many scans it started. Asset-mode scans are left to the full pass,
+    /// which reads their assets, and nothing behind them is taken here.
+    async fn claim_from_queue(
+        &self,
+        free: usize,
+        tasks: &mut JoinSet<()>,
+        stop: &CancellationToken,
+    ) -> Result<usize> {
+        let decide = |scan: &Scan| {
+            (scan.target_mode != TargetMode::Asset).then(|| {
+                let kind = locality(&self.providers, scan.provider);
+                may_claim(&self.config.identity, scan, None, kind).is_ok()
+            })
+        };
+        // Locking more rows than it can take would only make other runners skip them.
+        let window = free.saturating_add(2);
+        let claimed = self
+            .store
+            .claim_queued(
+                &self.config.identity.name,
+                self.config.lease.lease_until(),
+                free,
+                window,
+                &decide,
+            )
+            .await?
+            .unwrap_or_default();
+        let taken = claimed.len();
+        for scan in claimed {
+            self.spawn(scan, tasks, stop);
+        }
+        Ok(taken)
     }
 
     /// A cheap first look: could this runner take `scan`, ignoring its asset?

@@ -49,6 +49,7 @@ checks!(
     pending_notes_touch_only_pending_scans,
     live_runners_are_listed,
     claim_many_takes_pending_in_order_up_to_limit,
+    claim_queued_takes_the_oldest_it_may_and_stops_where_it_cannot_tell,
     concurrent_batch_claims_are_disjoint,
     finish_records_the_run_with_the_state,
     concurrent_finishes_each_get_their_own_answer,
@@ -658,6 +659,49 @@ async fn queued(store: &Arc<dyn Store>, name: &str) -> RecordId {
     let i = id("o", name);
     store.apply(&i, &StateChange::Start).await.expect("start");
     i
+}
+
+/// Stores that claim from the queue's head: oldest first, passing over what `decide` refuses,
+/// taking nothing behind a scan it cannot decide, never more than the limit.
+async fn claim_queued_takes_the_oldest_it_may_and_stops_where_it_cannot_tell(
+    store: Arc<dyn Store>,
+) {
+    for name in ["q1", "no", "q2", "q3", "unsure", "q4"] {
+        queued(&store, name).await;
+        // Distinct queue times, so the order is the order of queueing.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let decide = |s: &Scan| match s.name.as_str() {
+        "no" => Some(false),
+        "unsure" => None,
+        _ => Some(true),
+    };
+    let until = clock::now() + Duration::seconds(60);
+    let Some(first) = store
+        .claim_queued("head", until, 2, 10, &decide)
+        .await
+        .expect("claim_queued")
+    else {
+        return; // this store claims by id only
+    };
+    let names: Vec<&str> = first.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["q1", "q2"], "oldest first, refused passed over");
+    assert!(
+        first
+            .iter()
+            .all(|s| s.state == ScanState::Running && s.runner == "head")
+    );
+    let second = store
+        .claim_queued("head", until, 5, 10, &decide)
+        .await
+        .expect("claim_queued")
+        .expect("same store");
+    let names: Vec<&str> = second.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["q3"], "nothing behind the undecided scan");
+    for name in ["no", "unsure", "q4"] {
+        let s = store.get_scan(&id("o", name)).await.expect("get");
+        assert_eq!(s.state, ScanState::Pending, "{name} stays queued");
+    }
 }
 
 async fn claim_many_takes_pending_in_order_up_to_limit(store: Arc<dyn Store>) {

@@ -87,6 +87,24 @@ pub trait Store: Send + Sync {
     /// Pending scans, oldest queued first, at most `limit`.
     async fn pending_scans(&self, limit: u32) -> Result<Vec<Scan>>;
 
+    /// Claims for `runner` up to `limit` of the oldest Pending scans straight from the queue,
+    /// looking at no more than `window` of them; candidates another runner is claiming at the
+    /// same moment are skipped, not waited for.
+    ///
+    /// `decide` says of each candidate, oldest first: take it (`Some(true)`), pass it over
+    /// (`Some(false)`), or cannot tell here (`None`: nothing after it is taken, so the caller's
+    /// slower path keeps the queue's order). `None` overall when the store has no such claim.
+    async fn claim_queued(
+        &self,
+        _runner: &str,
+        _lease_until: DateTime<Utc>,
+        _limit: usize,
+        _window: usize,
+        _decide: &(dyn for<'s> Fn(&'s Scan) -> Option<bool> + Sync),
+    ) -> Result<Option<Vec<Scan>>> {
+        Ok(None)
+    }
+
     /// Ids of Running scans whose lease ended before `now`.
     async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>>;
 

@@ -467,6 +467,15 @@ static CLAIM_WINDOW: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The oldest Pending scans, locked; rows another transaction holds are skipped.
+static QUEUE_HEAD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' \
+         ORDER BY updated_time COLLATE \"C\", owner COLLATE \"C\", name COLLATE \"C\" \
+         LIMIT $1 FOR UPDATE SKIP LOCKED"
+    )
+});
+
 /// The scan columns qualified with table alias `alias`.
 fn prefixed_columns(alias: &str) -> String {
     SCAN_COLUMNS
@@ -717,6 +726,52 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await.map_err(|e| pg("claim scans", e))?;
         Ok(pairs.into_iter().map(|(_, next)| next).collect())
+    }
+
+    async fn claim_queued(
+        &self,
+        runner: &str,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+        window: usize,
+        decide: &(dyn for<'s> Fn(&'s Scan) -> Option<bool> + Sync),
+    ) -> Result<Option<Vec<Scan>>> {
+        let window = i64::try_from(window).unwrap_or(i64::MAX);
+        let mut c = self.client().await;
+        let Conn { client, prepared } = &mut *c;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pg("claim scans", e))?;
+        let select = prepare(&tx, prepared, &QUEUE_HEAD).await?;
+        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+        let rows = tx
+            .query(&select, &[&window])
+            .await
+            .map_err(|e| pg("claim scans", e))?;
+        let now = clock::now();
+        let mut pairs = Vec::new();
+        for row in &rows {
+            let prev = scan_from_row(row)?;
+            match decide(&prev) {
+                Some(true) if pairs.len() < limit => {
+                    let mut next = prev.clone();
+                    apply_change(&mut next, &StateChange::claim(runner, lease_until), now)?;
+                    pairs.push((prev, next));
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        // Pipelined on the one connection; the rows passed over are unlocked by the commit.
+        futures_util::future::try_join_all(
+            pairs
+                .iter()
+                .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
+        )
+        .await?;
+        tx.commit().await.map_err(|e| pg("claim scans", e))?;
+        Ok(Some(pairs.into_iter().map(|(_, next)| next).collect()))
     }
 
     async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
