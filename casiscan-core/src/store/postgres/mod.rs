@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard, Notify};
 use tokio_postgres::AsyncMessage;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Statement};
 
 use super::batch::{Batch, Queued, answer_of, shared_failure};
@@ -467,6 +468,60 @@ static CLAIM_WINDOW: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Who claims, until when, and how many scans at most.
+struct Claim<'a> {
+    runner: &'a str,
+    lease_until: DateTime<Utc>,
+    limit: usize,
+}
+
+/// Locks candidate rows with `select` (rows another runner holds are skipped, not waited for)
+/// and claims them in order as `decide` says: take, pass over, or stop there.
+async fn claim_locked(
+    conn: &mut Conn,
+    select: &str,
+    params: &[&(dyn ToSql + Sync)],
+    claim: &Claim<'_>,
+    decide: &(dyn for<'s> Fn(&'s Scan) -> Option<bool> + Sync),
+) -> Result<Vec<Scan>> {
+    let Conn { client, prepared } = conn;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| pg("claim scans", e))?;
+    let select = prepare(&tx, prepared, select).await?;
+    let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
+    let rows = tx
+        .query(&select, params)
+        .await
+        .map_err(|e| pg("claim scans", e))?;
+    let now = clock::now();
+    let mut pairs = Vec::new();
+    for row in &rows {
+        let prev = scan_from_row(row)?;
+        match decide(&prev) {
+            Some(true) if pairs.len() < claim.limit => {
+                let mut next = prev.clone();
+                let change = StateChange::claim(claim.runner, claim.lease_until);
+                apply_change(&mut next, &change, now)?;
+                pairs.push((prev, next));
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    // Pipelined on the one connection: one round trip for the whole batch; the rows passed
+    // over are unlocked by the commit.
+    futures_util::future::try_join_all(
+        pairs
+            .iter()
+            .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
+    )
+    .await?;
+    tx.commit().await.map_err(|e| pg("claim scans", e))?;
+    Ok(pairs.into_iter().map(|(_, next)| next).collect())
+}
+
 /// The oldest Pending scans, locked; rows another transaction holds are skipped.
 static QUEUE_HEAD: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -696,36 +751,15 @@ impl Store for PostgresStore {
         let owners: Vec<&str> = ids.iter().map(|id| id.owner.as_str()).collect();
         let names: Vec<&str> = ids.iter().map(|id| id.name.as_str()).collect();
         let order: Vec<i64> = (0..ids.len() as i64).collect();
+        let limit_param = limit as i64;
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| pg("claim scans", e))?;
-        let select = prepare(&tx, prepared, &CLAIM_WINDOW).await?;
-        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
-        // Rows another runner is claiming right now are skipped, not waited for.
-        let rows = tx
-            .query(&select, &[&owners, &names, &order, &(limit as i64)])
-            .await
-            .map_err(|e| pg("claim scans", e))?;
-        let now = clock::now();
-        let mut pairs = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let prev = scan_from_row(row)?;
-            let mut next = prev.clone();
-            apply_change(&mut next, &StateChange::claim(runner, lease_until), now)?;
-            pairs.push((prev, next));
-        }
-        // Pipelined on the one connection: a single round trip for the whole batch.
-        futures_util::future::try_join_all(
-            pairs
-                .iter()
-                .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
-        )
-        .await?;
-        tx.commit().await.map_err(|e| pg("claim scans", e))?;
-        Ok(pairs.into_iter().map(|(_, next)| next).collect())
+        let params: [&(dyn ToSql + Sync); 4] = [&owners, &names, &order, &limit_param];
+        let claim = Claim {
+            runner,
+            lease_until,
+            limit,
+        };
+        claim_locked(&mut c, &CLAIM_WINDOW, &params, &claim, &|_| Some(true)).await
     }
 
     async fn claim_queued(
@@ -738,40 +772,14 @@ impl Store for PostgresStore {
     ) -> Result<Option<Vec<Scan>>> {
         let window = i64::try_from(window).unwrap_or(i64::MAX);
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
-        let tx = client
-            .transaction()
+        let claim = Claim {
+            runner,
+            lease_until,
+            limit,
+        };
+        claim_locked(&mut c, &QUEUE_HEAD, &[&window], &claim, decide)
             .await
-            .map_err(|e| pg("claim scans", e))?;
-        let select = prepare(&tx, prepared, &QUEUE_HEAD).await?;
-        let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
-        let rows = tx
-            .query(&select, &[&window])
-            .await
-            .map_err(|e| pg("claim scans", e))?;
-        let now = clock::now();
-        let mut pairs = Vec::new();
-        for row in &rows {
-            let prev = scan_from_row(row)?;
-            match decide(&prev) {
-                Some(true) if pairs.len() < limit => {
-                    let mut next = prev.clone();
-                    apply_change(&mut next, &StateChange::claim(runner, lease_until), now)?;
-                    pairs.push((prev, next));
-                }
-                Some(_) => {}
-                None => break,
-            }
-        }
-        // Pipelined on the one connection; the rows passed over are unlocked by the commit.
-        futures_util::future::try_join_all(
-            pairs
-                .iter()
-                .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
-        )
-        .await?;
-        tx.commit().await.map_err(|e| pg("claim scans", e))?;
-        Ok(Some(pairs.into_iter().map(|(_, next)| next).collect()))
+            .map(Some)
     }
 
     async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
