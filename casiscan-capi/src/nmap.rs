@@ -161,9 +161,9 @@ pub unsafe extern "C" fn casiscan_nmap_run_host_address(
             .iter()
             .find(|a| a.addrtype != nmap::AddrType::Mac)
             .or(h.addresses.first());
-        let text = addr.map(|a| a.addr.clone()).unwrap_or_default();
+        let text = addr.map(|a| a.addr.to_string()).unwrap_or_default();
         // SAFETY: checked non-NULL; caller contract.
-        unsafe { write_out(out, owned_string(text.into_string())?, "out") }
+        unsafe { write_out(out, owned_string(text)?, "out") }
     })
 }
 

@@ -112,7 +112,8 @@ fn generator_covers_smurf_owner_target_and_rpc_fields() {
         .iter()
         .flat_map(|h| &h.ports)
         .filter_map(|p| p.service.as_ref())
-        .filter(|s| s.rpcnum.is_some() && s.lowver.is_some() && s.highver.is_some())
+        .map(|s| s.extra())
+        .filter(|x| x.rpcnum.is_some() && x.lowver.is_some() && x.highver.is_some())
         .count();
     assert_eq!(rpc, count(&data, "rpcnum="));
     assert!(

@@ -35,10 +35,12 @@ impl Plain<Vec<String>> for Vec<Text> {
     }
 }
 
-/// Declares a frozen Python class over a core value with one getter per listed field,
-/// plus `to_dict()`/`to_json()` in the Rust JSON shape.
+/// Declares a frozen Python class over a core value with one getter per listed field (those
+/// under `rare` read from the value's `extra()`), plus `to_dict()`/`to_json()` in the Rust JSON
+/// shape.
 macro_rules! leaf_class {
     ($(#[$doc:meta])* $py:ident => $core:ident, $name:literal { $($field:ident: $ty:ty),* $(,)? }
+     $(rare { $($rare:ident: $rty:ty),* $(,)? })?
      $(extra { $($extra:tt)* })?) => {
         $(#[$doc])*
         #[pyclass(name = $name, module = "casiscan", frozen)]
@@ -61,6 +63,12 @@ macro_rules! leaf_class {
                     $crate::nmap_leaf::Plain::<$ty>::plain(&self.inner.$field)
                 }
             )*
+            $($(
+                #[getter]
+                fn $rare(&self) -> $rty {
+                    $crate::nmap_leaf::Plain::<$rty>::plain(&self.inner.extra().$rare)
+                }
+            )*)?
 
             /// The value as the Rust JSON parsed into Python objects.
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -141,16 +149,18 @@ leaf_class!(
         version: Option<String>,
         product: Option<String>,
         extrainfo: Option<String>,
+        ostype: Option<String>,
+        cpes: Vec<String>,
+    }
+    rare {
         tunnel: Option<String>,
         proto: Option<String>,
         rpcnum: Option<String>,
         lowver: Option<String>,
         highver: Option<String>,
         hostname: Option<String>,
-        ostype: Option<String>,
         devicetype: Option<String>,
         servicefp: Option<String>,
-        cpes: Vec<String>,
     }
 );
 

@@ -4,7 +4,8 @@ use std::io::BufRead;
 
 use super::model::{
     AddrType, Address, ExtraPorts, ExtraReasons, Hop, Host, Hostname, Os, OsClass, OsMatch, Port,
-    PortState, PortUsed, Sequence, Service, Status, TcpSequence, Times, Trace, Uptime,
+    PortState, PortUsed, Sequence, Service, ServiceExtra, Status, TcpSequence, Times, Trace,
+    Uptime,
 };
 use super::script::script;
 use super::source::{Source, Step, Tag};
@@ -235,6 +236,16 @@ fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port>
 }
 
 fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
+    let extra = ServiceExtra {
+        tunnel: src.attr(e, b"tunnel"),
+        proto: src.attr(e, b"proto"),
+        rpcnum: src.attr(e, b"rpcnum"),
+        lowver: src.attr(e, b"lowver"),
+        highver: src.attr(e, b"highver"),
+        hostname: src.attr(e, b"hostname"),
+        devicetype: src.attr(e, b"devicetype"),
+        servicefp: src.attr(e, b"servicefp"),
+    };
     Service {
         name: src.attr(e, b"name"),
         conf: src.num(e, b"conf"),
@@ -242,16 +253,9 @@ fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
         version: src.attr(e, b"version"),
         product: src.attr(e, b"product"),
         extrainfo: src.attr(e, b"extrainfo"),
-        tunnel: src.attr(e, b"tunnel"),
-        proto: src.attr(e, b"proto"),
-        rpcnum: src.attr(e, b"rpcnum"),
-        lowver: src.attr(e, b"lowver"),
-        highver: src.attr(e, b"highver"),
-        hostname: src.attr(e, b"hostname"),
         ostype: src.attr(e, b"ostype"),
-        devicetype: src.attr(e, b"devicetype"),
-        servicefp: src.attr(e, b"servicefp"),
         cpes: Vec::new(),
+        extra: extra.boxed(),
     }
 }
 

@@ -9,6 +9,7 @@ mod provider;
 mod reader;
 mod run;
 mod script;
+mod service;
 mod source;
 mod tag;
 mod text;

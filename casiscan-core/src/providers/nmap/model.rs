@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A text value of the model: stored inline when short (most nmap values are), so a large run
-/// needs far fewer allocations; it dereferences to `str`.
-pub type Text = compact_str::CompactString;
+pub use super::service::{Service, ServiceExtra};
+
+/// A text value of the model: 16 bytes, `None` included, with up to 16 bytes stored inline
+/// (most nmap values are) and longer ones shared on clone; it dereferences to `str`.
+pub type Text = lean_string::LeanStr;
 
 /// One nmap run (`<nmaprun>`), with `incomplete` set when the file was cut short.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -246,43 +248,6 @@ pub struct PortState {
     pub reason_ttl: Option<u32>,
     /// Source of the reason packet.
     pub reason_ip: Option<Text>,
-}
-
-/// `<service>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Service {
-    /// Service name.
-    pub name: Option<Text>,
-    /// Confidence 0–10.
-    pub conf: Option<u8>,
-    /// `table` or `probed`.
-    pub method: Option<Text>,
-    /// Version.
-    pub version: Option<Text>,
-    /// Product.
-    pub product: Option<Text>,
-    /// Extra information.
-    pub extrainfo: Option<Text>,
-    /// `ssl` when tunnelled.
-    pub tunnel: Option<Text>,
-    /// `rpc` when RPC.
-    pub proto: Option<Text>,
-    /// RPC program number.
-    pub rpcnum: Option<Text>,
-    /// Lowest RPC version.
-    pub lowver: Option<Text>,
-    /// Highest RPC version.
-    pub highver: Option<Text>,
-    /// Host name from the banner.
-    pub hostname: Option<Text>,
-    /// OS type from the banner.
-    pub ostype: Option<Text>,
-    /// Device type.
-    pub devicetype: Option<Text>,
-    /// Service fingerprint.
-    pub servicefp: Option<Text>,
-    /// CPE names.
-    pub cpes: Vec<Text>,
 }
 
 /// `<script>`: id, its own output text, and its structured tables and elems in order.

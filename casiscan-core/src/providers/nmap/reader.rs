@@ -152,7 +152,7 @@ impl<R: BufRead> HostReader<R> {
                 let text = text(src, empty)?;
                 run.outputs.push(Output {
                     output_type,
-                    text: Text::new(text),
+                    text: Text::from(text),
                 });
             }
             b"runstats" => run.runstats = Some(runstats(src, empty)?),

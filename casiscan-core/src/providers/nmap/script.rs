@@ -81,7 +81,7 @@ fn elem_pieces<R: BufRead>(
             Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
             Ev::Start(_) => src.skip_element()?,
             Ev::Empty(_) => {}
-            Ev::End => return Ok(Text::new(text::utf8_or_latin1(bytes))),
+            Ev::End => return Ok(Text::from(text::utf8_or_latin1(bytes))),
             Ev::Eof => return Err(Stop::Truncated),
         }
     }

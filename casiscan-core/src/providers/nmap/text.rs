@@ -13,7 +13,7 @@ pub fn decode(raw: &[u8], latin1: bool) -> Text {
         && memchr::memchr(b'&', raw).is_none()
         && let Ok(s) = std::str::from_utf8(raw)
     {
-        return Text::new(s);
+        return Text::from(s);
     }
     let mut bytes = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -33,7 +33,7 @@ pub fn decode(raw: &[u8], latin1: bool) -> Text {
         }
         i += 1;
     }
-    Text::new(utf8_or_latin1(bytes))
+    Text::from(utf8_or_latin1(bytes))
 }
 
 /// A decoded reference: one byte (a numeric reference ≤ 0xFF) or a character.

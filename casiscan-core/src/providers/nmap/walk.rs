@@ -44,9 +44,9 @@ pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<Text> {
                 Ev::End => Ok(first),
                 other => src
                     .text_until_end_from(first.as_bytes().to_vec(), other)
-                    .map(Text::new),
+                    .map(Text::from),
             }
         }
-        other => src.text_until_end_from(Vec::new(), other).map(Text::new),
+        other => src.text_until_end_from(Vec::new(), other).map(Text::from),
     }
 }
