@@ -239,8 +239,18 @@ fn every_way_in_places_an_error_alike() {
     }
     deep.push_str("<host><status state=\"up\"/>\n  <ports></port>\n</host>\n</nmaprun>\n");
     let early = "<?xml version=\"1.0\"?>\n<!-- a comment -->\n\n  <!x>\n<nmaprun>\n";
+    let attr = "<nmaprun>\n<host>\n<ports><port protocol=\"tcp\" portid=22></port></ports></host></nmaprun>";
+    let nested = format!(
+        "<nmaprun>\n<host><ports><port><script id=\"x\">\n\n{}",
+        "<table>".repeat(200)
+    );
     let dir = tempfile::tempdir().expect("tempdir");
-    for (name, doc, line) in [("deep", deep.as_str(), 6004u64), ("early", early, 4)] {
+    for (name, doc, line) in [
+        ("deep", deep.as_str(), 6004u64),
+        ("early", early, 4),
+        ("attribute", attr, 3),
+        ("nesting", nested.as_str(), 4),
+    ] {
         let path = dir.path().join(format!("{name}.xml"));
         std::fs::write(&path, doc).expect("write");
         let from_bytes = position(nmap::parse(doc.as_bytes()).map(|r| r.hosts.len()));
@@ -253,6 +263,10 @@ fn every_way_in_places_an_error_alike() {
             Ok(n)
         }));
         assert_eq!(from_bytes.0, Some(line), "{name}: {from_bytes:?}");
+        assert!(
+            from_bytes.1.is_some_and(|c| c > 1),
+            "{name}: {from_bytes:?}"
+        );
         assert_eq!(from_file, from_bytes, "{name}: file");
         assert_eq!(from_stream, from_bytes, "{name}: stream");
     }
@@ -266,6 +280,42 @@ fn hostile_nesting_is_refused_without_exhausting_the_stack() {
     }
     let err = nmap::parse(doc.as_bytes()).expect_err("too deep");
     assert!(err.to_string().contains("nest"), "{err}");
+}
+
+#[test]
+fn malformed_attributes_are_parse_errors_not_lost_values() {
+    for tag in [
+        "<port protocol=\"tcp\" portid=22/>",
+        "<port protocol=\"tcp\" portid=\"22\" portid=\"23\"/>",
+        "<port protocol=\"tcp\"portid=\"22\"/>",
+        "<port protocol=\"t<cp\" portid=\"22\"/>",
+        "<port protocol=\"tcp & udp\" portid=\"22\"/>",
+    ] {
+        let doc = format!("<nmaprun><host><ports>{tag}</ports></host></nmaprun>");
+        let err = nmap::parse(doc.as_bytes()).expect_err(tag);
+        assert_eq!(err.kind(), ErrorKind::Parse, "{tag}");
+        assert!(err.to_string().contains("<port>"), "{tag}: {err}");
+    }
+}
+
+#[test]
+fn cdata_is_literal_text_and_references_are_decoded() {
+    let doc = "<nmaprun><host><ports><port protocol=\"tcp\" portid=\"80\">\
+        <script id=\"s\" output=\"o\"><elem key=\"c\"><![CDATA[a &amp; b <x>]]></elem>\
+        <elem key=\"mix\">pre<![CDATA[&lt;]]>post &amp; &#xc3;&#x9c;</elem>\
+        <elem key=\"r\">a &lt; b</elem></script></port></ports></host>\
+        <output type=\"interactive\"><![CDATA[raw &amp; <literal>]]></output></nmaprun>";
+    let run = nmap::parse(doc.as_bytes()).expect("parse");
+    let values: Vec<&str> = run.hosts[0].ports[0].scripts[0]
+        .items
+        .iter()
+        .map(|i| match i {
+            ScriptItem::Elem { value, .. } => value.as_str(),
+            ScriptItem::Table { .. } => "table",
+        })
+        .collect();
+    assert_eq!(values, ["a &amp; b <x>", "pre&lt;post & Ü", "a < b"]);
+    assert_eq!(run.outputs[0].text.as_str(), "raw &amp; <literal>");
 }
 
 #[test]
@@ -289,6 +339,43 @@ fn streaming_reader_yields_header_hosts_then_runstats() {
         Some(2)
     );
     assert!(trailer.hosts.is_empty());
+}
+
+/// `next_entry` yields host hints in document order and keeps none; `next_host` keeps them.
+#[test]
+fn host_hints_stream_through_next_entry_and_are_kept_by_next_host() {
+    let doc = "<nmaprun>\
+        <hosthint><status state=\"up\"/><address addr=\"10.0.0.1\" addrtype=\"ipv4\"/></hosthint>\
+        <host><address addr=\"10.0.0.1\" addrtype=\"ipv4\"/></host>\
+        <hosthint><address addr=\"10.0.0.2\" addrtype=\"ipv4\"/></hosthint>\
+        <host><address addr=\"10.0.0.2\" addrtype=\"ipv4\"/></host></nmaprun>";
+    let addr = |h: &nmap::Host| h.addresses[0].addr.to_string();
+    let mut reader = HostReader::new(doc.as_bytes()).expect("header");
+    let mut seen = Vec::new();
+    while let Some(entry) = reader.next_entry().expect("entry") {
+        seen.push(match entry {
+            nmap::Entry::Host(h) => format!("host {}", addr(&h)),
+            nmap::Entry::HostHint(h) => format!("hint {}", addr(&h)),
+        });
+    }
+    assert_eq!(
+        seen,
+        [
+            "hint 10.0.0.1",
+            "host 10.0.0.1",
+            "hint 10.0.0.2",
+            "host 10.0.0.2"
+        ]
+    );
+    assert!(reader.run().hosthints.is_empty());
+    let mut reader = HostReader::new(doc.as_bytes()).expect("header");
+    assert_eq!(reader.by_ref().count(), 2);
+    let hints: Vec<String> = reader.run().hosthints.iter().map(addr).collect();
+    assert_eq!(hints, ["10.0.0.1", "10.0.0.2"]);
+    assert_eq!(
+        nmap::parse(doc.as_bytes()).expect("parse").hosthints.len(),
+        2
+    );
 }
 
 /// Random truncations and byte mutations of every real fixture never panic: each gives a run or

@@ -155,9 +155,9 @@ leaf_class!(
     rare {
         tunnel: Option<String>,
         proto: Option<String>,
-        rpcnum: Option<String>,
-        lowver: Option<String>,
-        highver: Option<String>,
+        rpcnum: Option<u32>,
+        lowver: Option<u32>,
+        highver: Option<u32>,
         hostname: Option<String>,
         devicetype: Option<String>,
         servicefp: Option<String>,

@@ -108,12 +108,31 @@ fn casibase_host(h: &Host) -> CasibaseHost<'_> {
         os,
         mac_addr: mac.map(|a| a.addr.as_str()),
         vendor: mac.and_then(|a| a.vendor.as_deref()),
-        latency: h
-            .times
-            .as_ref()
-            .and_then(|t| t.srtt)
-            .map(|us| format!("{}s", us as f64 / 1_000_000.0)),
+        latency: h.times.as_ref().and_then(|t| t.srtt).and_then(latency),
     }
+}
+
+/// nmap's "(0.00013s latency)" from `times@srtt` in microseconds: two significant digits, as
+/// nmap's normal output (which Casibase reads) prints it; nmap's `-1` (unknown) gives none.
+fn latency(srtt_us: i64) -> Option<String> {
+    if srtt_us < 0 {
+        return None;
+    }
+    let seconds = srtt_us as f64 / 1_000_000.0;
+    if seconds == 0.0 {
+        return Some("0s".into());
+    }
+    let magnitude = seconds.log10().floor() as i32;
+    let decimals = usize::try_from(1 - magnitude).unwrap_or(0);
+    let text = format!("{seconds:.decimals$}");
+    // Rounding up to the next power of ten (0.000995 -> 0.00100) keeps one digit too many.
+    let text = match text.parse::<f64>() {
+        Ok(rounded) if rounded.log10().floor() as i32 > magnitude && decimals > 0 => {
+            format!("{seconds:.prec$}", prec = decimals - 1)
+        }
+        _ => text,
+    };
+    Some(format!("{text}s"))
 }
 
 fn casibase_port(p: &Port) -> CasibasePort<'_> {
@@ -167,5 +186,22 @@ pub fn summary(run: &NmapRun) -> String {
         format!("{} hosts scanned", run.hosts.len())
     } else {
         "Scan completed".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latency;
+
+    #[test]
+    fn latency_has_two_significant_digits_like_nmap_text() {
+        assert_eq!(latency(123).as_deref(), Some("0.00012s"));
+        assert_eq!(latency(130).as_deref(), Some("0.00013s"));
+        assert_eq!(latency(123_456).as_deref(), Some("0.12s"));
+        assert_eq!(latency(1_500_000).as_deref(), Some("1.5s"));
+        assert_eq!(latency(12_345_678).as_deref(), Some("12s"));
+        assert_eq!(latency(995).as_deref(), Some("0.0010s"));
+        assert_eq!(latency(0).as_deref(), Some("0s"));
+        assert_eq!(latency(-1), None, "nmap writes -1 when it has no estimate");
     }
 }

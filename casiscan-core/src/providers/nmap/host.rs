@@ -239,9 +239,9 @@ fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
     let extra = ServiceExtra {
         tunnel: src.attr(e, b"tunnel"),
         proto: src.attr(e, b"proto"),
-        rpcnum: src.attr(e, b"rpcnum"),
-        lowver: src.attr(e, b"lowver"),
-        highver: src.attr(e, b"highver"),
+        rpcnum: src.num(e, b"rpcnum"),
+        lowver: src.num(e, b"lowver"),
+        highver: src.num(e, b"highver"),
         hostname: src.attr(e, b"hostname"),
         devicetype: src.attr(e, b"devicetype"),
         servicefp: src.attr(e, b"servicefp"),

@@ -19,7 +19,7 @@ pub use args::{TARGET_PLACEHOLDER, build_argv, split as split_command};
 pub use casibase::{CasibaseHost, CasibasePort, CasibaseResult, casibase_result, summary};
 pub use model::*;
 pub use provider::NmapProvider;
-pub use reader::{HostReader, parse};
+pub use reader::{Entry, HostReader, parse};
 pub use run::find_nmap;
 
 /// Parses an nmap XML file from disk with the streaming reader (memory bounded by the run).

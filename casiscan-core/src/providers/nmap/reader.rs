@@ -12,7 +12,19 @@ use super::source::{Ev, Source, Step, Stop, Tag};
 use super::walk::{close, each_child, text};
 use crate::error::{Error, Result};
 
+/// One host-shaped element of a run, as [`HostReader::next_entry`] yields it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// A scanned `<host>`.
+    Host(Host),
+    /// A `<hosthint>`: a host found up before its scan.
+    HostHint(Host),
+}
+
 /// Reads hosts one at a time with memory bounded by the largest host, not the file.
+///
+/// [`HostReader::next_host`] (and the iterator) keeps `<hosthint>`s in [`HostReader::run`];
+/// [`HostReader::next_entry`] yields them instead, so nothing grows with the number of hosts.
 pub struct HostReader<R> {
     src: Source<R>,
     run: NmapRun,
@@ -74,11 +86,23 @@ impl<R: BufRead> HostReader<R> {
         &self.run
     }
 
-    /// The next host, or `None` at the end (then [`HostReader::run`] holds the trailer).
+    /// The next host, or `None` at the end (then [`HostReader::run`] holds the trailer);
+    /// host hints on the way are kept in the run's `hosthints`.
     pub fn next_host(&mut self) -> Result<Option<Host>> {
+        loop {
+            match self.next_entry()? {
+                Some(Entry::Host(h)) => return Ok(Some(h)),
+                Some(Entry::HostHint(h)) => self.run.hosthints.push(h),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The next host or host hint, or `None` at the end; neither is kept in the run.
+    pub fn next_entry(&mut self) -> Result<Option<Entry>> {
         while !self.done {
             match self.step() {
-                Ok(Some(h)) => return Ok(Some(h)),
+                Ok(Some(entry)) => return Ok(Some(entry)),
                 Ok(None) => {}
                 Err(Stop::Truncated) => {
                     self.run.incomplete = true;
@@ -104,8 +128,8 @@ impl<R: BufRead> HostReader<R> {
         self.src.error_offset()
     }
 
-    /// Handles one top-level element; returns a host when it read one.
-    fn step(&mut self) -> Step<Option<Host>> {
+    /// Handles one top-level element; returns a host or host hint when it read one.
+    fn step(&mut self) -> Step<Option<Entry>> {
         let (e, empty) = match self.src.next()? {
             Ev::Start(e) => (e, false),
             Ev::Empty(e) => (e, true),
@@ -119,8 +143,8 @@ impl<R: BufRead> HostReader<R> {
         let src = &mut self.src;
         let run = &mut self.run;
         match e.local_name().into_inner() {
-            b"host" => return host(src, &e, empty).map(Some),
-            b"hosthint" => run.hosthints.push(host(src, &e, empty)?),
+            b"host" => return host(src, &e, empty).map(|h| Some(Entry::Host(h))),
+            b"hosthint" => return host(src, &e, empty).map(|h| Some(Entry::HostHint(h))),
             b"scaninfo" => {
                 run.scaninfos.push(scaninfo(src, &e));
                 close(src, empty)?;

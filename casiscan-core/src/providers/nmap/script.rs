@@ -56,7 +56,7 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
 fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<Text> {
     let first = match src.next()? {
         Ev::End => return Ok(Text::default()),
-        Ev::Text => src.decode(src.text()),
+        Ev::Text => src.text_value(),
         other => return elem_pieces(src, Vec::new(), Some(other)),
     };
     match src.next()? {
@@ -77,7 +77,7 @@ fn elem_pieces<R: BufRead>(
             None => src.next()?,
         };
         match ev {
-            Ev::Text => bytes.extend_from_slice(src.decode(src.text()).as_bytes()),
+            Ev::Text => src.append_text(&mut bytes),
             Ev::Ref(name) => text::push_general_ref(&mut bytes, &name),
             Ev::Start(_) => src.skip_element()?,
             Ev::Empty(_) => {}

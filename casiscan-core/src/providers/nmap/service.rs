@@ -40,11 +40,11 @@ pub struct ServiceExtra {
     /// `rpc` when RPC.
     pub proto: Option<Text>,
     /// RPC program number.
-    pub rpcnum: Option<Text>,
+    pub rpcnum: Option<u32>,
     /// Lowest RPC version.
-    pub lowver: Option<Text>,
+    pub lowver: Option<u32>,
     /// Highest RPC version.
-    pub highver: Option<Text>,
+    pub highver: Option<u32>,
     /// Host name from the banner.
     pub hostname: Option<Text>,
     /// Device type.
@@ -100,9 +100,9 @@ struct FlatRef<'a> {
     extrainfo: &'a Option<Text>,
     tunnel: &'a Option<Text>,
     proto: &'a Option<Text>,
-    rpcnum: &'a Option<Text>,
-    lowver: &'a Option<Text>,
-    highver: &'a Option<Text>,
+    rpcnum: &'a Option<u32>,
+    lowver: &'a Option<u32>,
+    highver: &'a Option<u32>,
     hostname: &'a Option<Text>,
     ostype: &'a Option<Text>,
     devicetype: &'a Option<Text>,
@@ -121,9 +121,9 @@ struct Flat {
     extrainfo: Option<Text>,
     tunnel: Option<Text>,
     proto: Option<Text>,
-    rpcnum: Option<Text>,
-    lowver: Option<Text>,
-    highver: Option<Text>,
+    rpcnum: Option<u32>,
+    lowver: Option<u32>,
+    highver: Option<u32>,
     hostname: Option<Text>,
     ostype: Option<Text>,
     devicetype: Option<Text>,

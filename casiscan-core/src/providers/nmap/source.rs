@@ -126,6 +126,7 @@ pub struct Source<R> {
     depth: usize,
     latin1: bool,
     text: Vec<u8>,
+    own_error_at: Option<u64>,
 }
 
 impl<R: BufRead> Source<R> {
@@ -152,12 +153,26 @@ impl<R: BufRead> Source<R> {
             depth: 0,
             latin1: false,
             text: Vec::new(),
+            own_error_at: None,
         }
     }
 
-    /// Raw bytes of the last [`Ev::Text`] event.
-    pub fn text(&self) -> &[u8] {
-        &self.text
+    /// The last [`Ev::Text`] event as text: character data holds no references (quick-xml
+    /// reports each as [`Ev::Ref`]) and CDATA is literal, so neither is entity-decoded.
+    pub fn text_value(&self) -> Text {
+        if !self.latin1
+            && let Ok(s) = std::str::from_utf8(&self.text)
+        {
+            return Text::from(s);
+        }
+        let mut bytes = Vec::with_capacity(self.text.len());
+        self.append_text(&mut bytes);
+        Text::from(text::utf8_or_latin1(bytes))
+    }
+
+    /// Appends the last [`Ev::Text`] event's bytes (a Latin-1 file's high bytes as UTF-8).
+    pub fn append_text(&self, out: &mut Vec<u8>) {
+        self.push_text(out, &self.text);
     }
 
     /// Decodes raw bytes per the file's declared encoding.
@@ -192,13 +207,17 @@ impl<R: BufRead> Source<R> {
                 Event::Start(s) => {
                     self.depth += 1;
                     if self.depth > MAX_DEPTH {
-                        return Err(Stop::Fail(self.error_here(format!(
-                            "elements nest deeper than {MAX_DEPTH} levels"
-                        ))));
+                        return Err(
+                            self.fail_here(format!("elements nest deeper than {MAX_DEPTH} levels"))
+                        );
                     }
-                    Ev::Start(Tag::new(&s))
+                    let tag = Tag::new(&s);
+                    Ev::Start(tag.map_err(|why| self.fail_here(why))?)
                 }
-                Event::Empty(s) => Ev::Empty(Tag::new(&s)),
+                Event::Empty(s) => {
+                    let tag = Tag::new(&s);
+                    Ev::Empty(tag.map_err(|why| self.fail_here(why))?)
+                }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     Ev::End
@@ -288,15 +307,23 @@ impl<R: BufRead> Source<R> {
         Stop::Fail(self.error_here(message))
     }
 
-    /// Byte offset of the last error.
+    /// Byte offset of the last error (quick-xml's, or one this source raised itself).
     pub fn error_offset(&self) -> u64 {
-        self.reader.error_position()
+        self.own_error_at
+            .unwrap_or_else(|| self.reader.error_position())
     }
 
-    /// A parse error at the current position (line and column from the counted input).
+    /// Fails with an error of this source's own at the end of the event just read.
+    fn fail_here(&mut self, message: String) -> Stop {
+        let at = self.reader.buffer_position().saturating_sub(1);
+        self.own_error_at = Some(at);
+        Stop::Fail(self.error_here(message))
+    }
+
+    /// A parse error at the last error's position (line and column from the counted input).
     pub fn error_here(&self, message: String) -> Error {
         let counted = self.reader.get_ref();
-        let pos = self.reader.error_position();
+        let pos = self.error_offset();
         let column = if counted.newlines == 0 {
             pos + 1
         } else {

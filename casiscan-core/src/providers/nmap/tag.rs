@@ -52,8 +52,8 @@ impl Drop for Tag {
 }
 
 impl Tag {
-    /// Copies a start tag event and finds its attributes.
-    pub fn new(start: &BytesStart<'_>) -> Self {
+    /// Copies a start tag event and finds its attributes; a malformed attribute is an error.
+    pub fn new(start: &BytesStart<'_>) -> Result<Self, String> {
         let (mut bytes, mut attrs) = POOL
             .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
             .ok()
@@ -63,11 +63,17 @@ impl Tag {
         bytes.extend_from_slice(start.as_ref());
         let name_len = start.name().as_ref().len();
         attrs.clear();
-        spans(&bytes, name_len, &mut attrs);
-        Tag {
+        let mut tag = Tag {
             bytes,
             name_len,
             attrs,
+        };
+        match spans(&tag.bytes, name_len, &mut tag.attrs) {
+            Ok(()) => Ok(tag),
+            Err(why) => Err(format!(
+                "{why} in <{}>",
+                String::from_utf8_lossy(&tag.bytes[..name_len])
+            )),
         }
     }
 
@@ -91,9 +97,13 @@ impl Tag {
     }
 }
 
-/// Finds `key="value"` / `key='value'` pairs after the name; stops at the first malformed one.
-fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) {
-    let mut i = name_len;
+/// Bytes that cannot appear in an attribute name.
+const NOT_IN_NAME: &[u8] = b"<>\"'&=/";
+
+/// Finds `key="value"` / `key='value'` pairs after the name, as XML requires them: every name
+/// followed by `=` and a quoted value, attributes apart by whitespace, no name twice, no `<` in
+/// a value and every `&` in a value starting a reference.
+fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) -> Result<(), String> {
     let at = |i: usize| bytes.get(i).copied();
     let skip_space = |mut i: usize| {
         while at(i).is_some_and(|b| b.is_ascii_whitespace()) {
@@ -101,39 +111,91 @@ fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) {
         }
         i
     };
+    let mut i = name_len;
     loop {
+        let spaced = i == name_len || at(i).is_some_and(|b| b.is_ascii_whitespace());
         i = skip_space(i);
+        if i >= bytes.len() {
+            return Ok(());
+        }
+        if !spaced {
+            return Err("attributes not separated by whitespace".into());
+        }
         let key_start = i;
-        while at(i).is_some_and(|b| b != b'=' && !b.is_ascii_whitespace()) {
+        while at(i).is_some_and(|b| !b.is_ascii_whitespace() && !NOT_IN_NAME.contains(&b)) {
             i += 1;
         }
-        let key_end = i;
+        let key = &bytes[key_start..i];
+        let key_text = || String::from_utf8_lossy(key).into_owned();
         i = skip_space(i);
-        if key_end == key_start || at(i) != Some(b'=') {
-            return;
+        if key.is_empty() || at(i) != Some(b'=') {
+            return Err(format!("malformed attribute {:?}", key_text()));
         }
         i = skip_space(i + 1);
         let Some(quote @ (b'"' | b'\'')) = at(i) else {
-            return;
+            return Err(format!("attribute {} has no quoted value", key_text()));
         };
         let value_start = i + 1;
         let Some(len) = memchr::memchr(quote, &bytes[value_start..]) else {
-            return;
+            return Err(format!(
+                "attribute {} has an unterminated value",
+                key_text()
+            ));
         };
         let value_end = value_start + len;
-        let (Ok(ks), Ok(ke), Ok(vs), Ok(ve)) = (
-            u32::try_from(key_start),
-            u32::try_from(key_end),
-            u32::try_from(value_start),
-            u32::try_from(value_end),
-        ) else {
-            return;
+        check_value(&bytes[value_start..value_end])
+            .map_err(|why| format!("{why} in attribute {}", key_text()))?;
+        let span = Span {
+            key: offsets(key_start, key_start + key.len())?,
+            value: offsets(value_start, value_end)?,
         };
-        out.push(Span {
-            key: (ks, ke),
-            value: (vs, ve),
-        });
+        if out
+            .iter()
+            .any(|s| bytes.get(s.key.0 as usize..s.key.1 as usize) == Some(key))
+        {
+            return Err(format!("attribute {} given twice", key_text()));
+        }
+        out.push(span);
         i = value_end + 1;
+    }
+}
+
+/// A span's bounds as stored (a tag is far below 4 GB: events are capped much lower).
+fn offsets(from: usize, to: usize) -> Result<(u32, u32), String> {
+    match (u32::try_from(from), u32::try_from(to)) {
+        (Ok(f), Ok(t)) => Ok((f, t)),
+        _ => Err("tag too large".into()),
+    }
+}
+
+/// Refuses what XML forbids in an attribute value: `<`, and an `&` that starts no reference.
+fn check_value(value: &[u8]) -> Result<(), &'static str> {
+    for at in memchr::memchr2_iter(b'<', b'&', value) {
+        if value[at] == b'<' {
+            return Err("'<'");
+        }
+        if !starts_reference(&value[at + 1..]) {
+            return Err("an '&' that starts no reference");
+        }
+    }
+    Ok(())
+}
+
+/// True when `rest` (after an `&`) is `name;`, `#digits;` or `#xhex;`.
+fn starts_reference(rest: &[u8]) -> bool {
+    let Some(end) = rest.iter().take(64).position(|&b| b == b';') else {
+        return false;
+    };
+    let body = &rest[..end];
+    match body {
+        [b'#', b'x', hex @ ..] => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
+        [b'#', dec @ ..] => !dec.is_empty() && dec.iter().all(u8::is_ascii_digit),
+        name => {
+            !name.is_empty()
+                && name.iter().all(|&b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':') || b >= 0x80
+                })
+        }
     }
 }
 
@@ -141,9 +203,13 @@ fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) {
 mod tests {
     use super::*;
 
-    fn tag(text: &str) -> Tag {
+    fn parse(text: &str) -> Result<Tag, String> {
         let name_len = text.find(' ').unwrap_or(text.len());
         Tag::new(&BytesStart::from_content(text, name_len))
+    }
+
+    fn tag(text: &str) -> Tag {
+        parse(text).expect("well-formed tag")
     }
 
     #[test]
@@ -156,16 +222,40 @@ mod tests {
         assert_eq!(t.raw(b"empty"), Some(&b""[..]));
         assert_eq!(t.raw(b"missing"), None);
         assert_eq!(t.raw(b"port"), None, "the name is not an attribute");
+        assert_eq!(tag("hosts").raw(b"up"), None);
+        assert_eq!(tag("hosts  ").raw(b"up"), None);
     }
 
     #[test]
-    fn keeps_what_precedes_a_malformed_attribute_and_the_first_of_duplicates() {
-        let t = tag("host a=\"1\" a=\"2\" b=3 c=\"4\"");
-        assert_eq!(t.raw(b"a"), Some(&b"1"[..]));
-        assert_eq!(t.raw(b"b"), None);
-        assert_eq!(t.raw(b"c"), None);
-        let t = tag("host a=\"unterminated");
-        assert_eq!(t.raw(b"a"), None);
+    fn references_in_values_are_kept_raw() {
+        let t = tag("script output=\"a &amp; b &#xc3;&#x9c; &#10; &lt;x&gt;\"");
+        assert_eq!(
+            t.raw(b"output"),
+            Some(&b"a &amp; b &#xc3;&#x9c; &#10; &lt;x&gt;"[..])
+        );
+    }
+
+    #[test]
+    fn malformed_attributes_are_errors_naming_the_element() {
+        for bad in [
+            "port portid=22",
+            "address addr=\"1.1.1.1\" <bad",
+            "address addr",
+            "address =\"x\"",
+            "port a=\"1\"b=\"2\"",
+            "port x=\"a<b\"",
+            "address vendor=\"A & B\"",
+            "address vendor=\"A &; B\"",
+            "address vendor=\"&#xZZ;\"",
+            "port portid=\"23\" portid=\"24\"",
+            "host a=\"unterminated",
+        ] {
+            let err = parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("accepted: {bad}"));
+            let name = bad.split(' ').next().unwrap_or_default();
+            assert!(err.ends_with(&format!("in <{name}>")), "{bad}: {err}");
+        }
     }
 
     #[test]

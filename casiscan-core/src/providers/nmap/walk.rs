@@ -39,7 +39,7 @@ pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<Text> {
     match src.next()? {
         Ev::End => Ok(Text::default()),
         Ev::Text => {
-            let first = src.decode(src.text());
+            let first = src.text_value();
             match src.next()? {
                 Ev::End => Ok(first),
                 other => src
