@@ -96,3 +96,65 @@ async fn notify_wakes_an_idle_worker_at_once() {
     stop.cancel();
     running.await.expect("join").expect("worker");
 }
+
+/// A claim dropped after its locking read went out must not keep the rows it locked: its
+/// transaction is rolled back at once, so another runner can claim them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_claim_leaves_no_rows_locked() {
+    use casiscan_core::model::{Scan, ScanState};
+    use casiscan_core::store::StateChange;
+
+    let schema = format!("dropped_{}", std::process::id());
+    let open = || async {
+        Arc::new(
+            PostgresStore::open_in_schema(&url(), Some(&schema))
+                .await
+                .expect("open"),
+        ) as Arc<dyn Store>
+    };
+    let (a, b) = (open().await, open().await);
+    let until = chrono::Utc::now() + chrono::Duration::seconds(60);
+    let take = |_: &Scan| Some(true);
+    // Claims over an empty queue prepare the statements on every pooled connection, so the
+    // next claim sends its BEGIN and locking read on its first poll.
+    for _ in 0..8 {
+        let none = a
+            .claim_queued("a", until, 1, 3, &take)
+            .await
+            .expect("claim");
+        assert_eq!(none.map(|c| c.len()), Some(0));
+    }
+    let mut scan = Scan::new("o", "dropped");
+    scan.target = "127.0.0.1".into();
+    a.add_scan(&scan).await.expect("add");
+    let id = scan.id().expect("id");
+    a.apply(&id, &StateChange::Start).await.expect("start");
+    {
+        let mut claim = Box::pin(a.claim_queued("a", until, 1, 3, &take));
+        std::future::poll_fn(|cx| {
+            assert!(
+                claim.as_mut().poll(cx).is_pending(),
+                "sent, not answered yet"
+            );
+            std::task::Poll::Ready(())
+        })
+        .await;
+    }
+    let mut claimed = Vec::new();
+    for _ in 0..50 {
+        claimed = b
+            .claim_queued("b", until, 1, 3, &take)
+            .await
+            .expect("claim")
+            .expect("claims from the queue");
+        if !claimed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(claimed.len(), 1, "the dropped claim's lock was released");
+    assert_eq!(claimed[0].runner, "b");
+    let s = a.get_scan(&id).await.expect("get");
+    assert_eq!(s.state, ScanState::Running);
+    assert_eq!(s.runner, "b");
+}

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, MutexGuard, Notify};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 use tokio_postgres::AsyncMessage;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -36,6 +36,20 @@ type Prepared = HashMap<String, Statement>;
 struct Conn {
     client: Client,
     prepared: Prepared,
+    /// A transaction begun by [`begin_with`] may still be open on it (its call was dropped).
+    open: bool,
+}
+
+impl Conn {
+    /// Rolls back what an abandoned call left open, so the connection starts clean.
+    async fn settle(&mut self) {
+        if self.open {
+            // A failure here means a broken connection, which the next statement reports.
+            if self.client.batch_execute("ROLLBACK").await.is_ok() {
+                self.open = false;
+            }
+        }
+    }
 }
 
 impl std::ops::Deref for Conn {
@@ -66,7 +80,7 @@ async fn prepare<C: GenericClient>(c: &C, cache: &mut Prepared, sql: &str) -> Re
 
 /// A store on a PostgreSQL server, shared by every runner of a fleet.
 pub struct PostgresStore {
-    clients: Vec<Mutex<Conn>>,
+    clients: Vec<Arc<Mutex<Conn>>>,
     finishing: Batch<(RecordId, StateChange), Scan>,
     work: Arc<Notify>,
     _listener: Client,
@@ -137,10 +151,11 @@ impl PostgresStore {
         }
         let mut clients = Vec::with_capacity(POOL_SIZE);
         for _ in 0..POOL_SIZE {
-            clients.push(Mutex::new(Conn {
+            clients.push(Arc::new(Mutex::new(Conn {
                 client: connect(&config, &label).await?,
                 prepared: Prepared::new(),
-            }));
+                open: false,
+            })));
         }
         let work = Arc::new(Notify::new());
         let listener = listen(&config, &label, Arc::clone(&work)).await?;
@@ -156,9 +171,11 @@ impl PostgresStore {
         Ok(store)
     }
 
-    async fn client(&self) -> MutexGuard<'_, Conn> {
+    async fn client(&self) -> OwnedMutexGuard<Conn> {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
-        self.clients[n].lock().await
+        let mut conn = Arc::clone(&self.clients[n]).lock_owned().await;
+        conn.settle().await;
+        conn
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -278,6 +295,24 @@ static COMPARE_AND_SET: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The parameters of [`COMPARE_AND_SET`] that write `next` over `prev`.
+fn cas_params(prev: &Scan, next: &Scan) -> Vec<Param> {
+    let mut params = scan_params(next);
+    params.push(Box::new(prev.owner.clone()));
+    params.push(Box::new(prev.name.clone()));
+    params.push(Box::new(prev.state.as_str().to_string()));
+    params.push(Box::new(prev.lease_token.clone()));
+    params
+}
+
+/// The Conflict of a compare-and-set that found the row changed.
+fn changed_meanwhile(scan: &Scan) -> Error {
+    Error::conflict(format!(
+        "scan {}/{} changed while it was being written",
+        scan.owner, scan.name
+    ))
+}
+
 /// Writes `next` over the row if it still has `prev`'s state and lease token.
 ///
 /// `statement` is [`COMPARE_AND_SET`] prepared on the connection behind `c`.
@@ -287,33 +322,75 @@ async fn compare_and_set<C: GenericClient>(
     prev: &Scan,
     next: &Scan,
 ) -> Result<()> {
-    let mut params = scan_params(next);
-    params.push(Box::new(prev.owner.clone()));
-    params.push(Box::new(prev.name.clone()));
-    params.push(Box::new(prev.state.as_str().to_string()));
-    params.push(Box::new(prev.lease_token.clone()));
-    let changed = c
-        .execute(statement, &refs(&params))
-        .await
-        .map_err(|e| pg("write a scan", e))?;
-    if changed != 1 {
-        return Err(Error::conflict(format!(
-            "scan {}/{} changed while it was being written",
-            prev.owner, prev.name
-        )));
+    if !try_compare_and_set(c, statement, prev, next).await? {
+        return Err(changed_meanwhile(prev));
     }
     Ok(())
 }
 
+/// Like [`compare_and_set`], but a changed row is `false` rather than an error.
+async fn try_compare_and_set<C: GenericClient>(
+    c: &C,
+    statement: &Statement,
+    prev: &Scan,
+    next: &Scan,
+) -> Result<bool> {
+    let params = cas_params(prev, next);
+    let changed = c
+        .execute(statement, &refs(&params))
+        .await
+        .map_err(|e| pg("write a scan", e))?;
+    Ok(changed == 1)
+}
+
+/// The statement that announces a queued scan.
+const NOTIFY_WORK: &str = "SELECT pg_notify($1, $2)";
+
 /// Announces a queued scan; delivered at commit, so waiting runners wake at once.
 async fn notify_work<C: GenericClient>(c: &C, id: &RecordId) -> Result<()> {
-    c.execute(
-        "SELECT pg_notify($1, $2)",
-        &[&WORK_CHANNEL, &id.to_string()],
-    )
+    c.execute(NOTIFY_WORK, &[&WORK_CHANNEL, &id.to_string()])
+        .await
+        .map(|_| ())
+        .map_err(|e| pg("announce a queued scan", e))
+}
+
+/// [`notify_work`] with [`NOTIFY_WORK`] prepared as `statement`, for pipelines (a statement
+/// given as text would be prepared first and go out late).
+async fn notify_prepared(c: &Client, statement: &Statement, id: &RecordId) -> Result<()> {
+    c.execute(statement, &[&WORK_CHANNEL, &id.to_string()])
+        .await
+        .map(|_| ())
+        .map_err(|e| pg("announce a queued scan", e))
+}
+
+/// Runs `futures` (each a statement on one connection) as a pipeline: each is polled once in
+/// order before any waits, so their statements go out in that order; then waits for all.
+/// The first error is returned at once, leaving the others' replies unread.
+async fn in_order<T, F>(futures: impl IntoIterator<Item = F>) -> Result<Vec<T>>
+where
+    F: Future<Output = Result<T>>,
+{
+    let mut running: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<T>> = running.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (future, out) in running.iter_mut().zip(done.iter_mut()) {
+            if out.is_some() {
+                continue;
+            }
+            match future.as_mut().poll(cx) {
+                std::task::Poll::Ready(Ok(value)) => *out = Some(value),
+                std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
+                std::task::Poll::Pending => all = false,
+            }
+        }
+        if all {
+            std::task::Poll::Ready(Ok(done.iter_mut().filter_map(Option::take).collect()))
+        } else {
+            std::task::Poll::Pending
+        }
+    })
     .await
-    .map(|_| ())
-    .map_err(|e| pg("announce a queued scan", e))
 }
 
 /// The statements that append a run, prepared on one connection.
@@ -360,27 +437,90 @@ async fn insert_run<C: GenericClient>(
     Ok(run)
 }
 
-/// Locks the given scans, in key order so that concurrent batches cannot deadlock.
-static LOCK_MANY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {} FROM scans s \
-         JOIN unnest($1::TEXT[], $2::TEXT[]) AS w(owner, name) \
-         ON s.owner = w.owner AND s.name = w.name \
-         ORDER BY s.owner, s.name FOR UPDATE OF s",
-        prefixed_columns("s")
-    )
-});
-
 /// A finishing change waiting for its batch.
 type Finishing = Queued<(RecordId, StateChange), Scan>;
 
+/// Guards a transaction begun by [`begin_with`]: if its call is dropped before
+/// [`TxGuard::close`], a task rolls the transaction back as soon as the connection is free.
+struct TxGuard {
+    conn: Option<Arc<Mutex<Conn>>>,
+}
+
+impl TxGuard {
+    /// Guards the transaction about to begin on the connection behind `conn`.
+    fn on(conn: &OwnedMutexGuard<Conn>) -> Self {
+        TxGuard {
+            conn: Some(Arc::clone(OwnedMutexGuard::mutex(conn))),
+        }
+    }
+
+    /// Ends the guard with the transaction's `outcome`: after a failure, rolls back what is
+    /// still open.
+    async fn close<T>(mut self, conn: &mut Conn, outcome: Result<T>) -> Result<T> {
+        self.conn = None;
+        if outcome.is_err() {
+            conn.settle().await;
+        }
+        outcome
+    }
+}
+
+impl Drop for TxGuard {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        // Without a runtime the next checkout of the connection rolls it back instead.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { conn.lock().await.settle().await });
+        }
+    }
+}
+
+/// Begins a transaction with BEGIN in the same round trip as `first`, its first statements
+/// (futures made on `client` and not yet polled).
+async fn begin_with<T>(
+    client: &Client,
+    open: &mut bool,
+    first: impl Future<Output = Result<T>>,
+    what: &str,
+) -> Result<T> {
+    *open = true;
+    let begin = async { client.batch_execute("BEGIN").await.map_err(|e| pg(what, e)) };
+    let ((), out) = futures_util::future::try_join(begin, first).await?;
+    Ok(out)
+}
+
+/// Ends a transaction with COMMIT in the same round trip as `last`, its last statements.
+///
+/// COMMIT is sent only if `last` failed on nothing before reaching the server; an error from
+/// the server aborts the transaction, and the COMMIT then rolls it back.
+async fn commit_with<T>(
+    client: &Client,
+    open: &mut bool,
+    last: impl Future<Output = Result<T>>,
+    what: &str,
+) -> Result<T> {
+    let commit = async {
+        client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(|e| pg(what, e))
+    };
+    let (out, ()) = futures_util::future::try_join(last, commit).await?;
+    *open = false;
+    Ok(out)
+}
+
 /// Applies every queued finishing change in one transaction and answers each request.
-async fn finish_batch(conn: &mut Conn, batch: Vec<Finishing>) {
+async fn finish_batch(conn: &mut OwnedMutexGuard<Conn>, batch: Vec<Finishing>) {
     if batch.is_empty() {
         return;
     }
     let items: Vec<&(RecordId, StateChange)> = batch.iter().map(|q| &q.item).collect();
-    match write_finishes(conn, &items).await {
+    let guard = TxGuard::on(conn);
+    let written = write_finishes(conn, &items).await;
+    match guard.close(conn, written).await {
         Ok(results) => {
             for (queued, result) in batch.into_iter().zip(results) {
                 queued.answer(result);
@@ -394,32 +534,101 @@ async fn finish_batch(conn: &mut Conn, batch: Vec<Finishing>) {
     }
 }
 
-/// The transaction behind [`finish_batch`]: per-request results, or a failure of the whole.
+/// Reads a scan and locks its row.
+static LOCK_ONE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {SCAN_COLUMNS} FROM scans WHERE owner = $1 AND name = $2 FOR UPDATE")
+});
+
+/// The last run number of a scan (0 for none); the caller holds the scan's row lock.
+const LAST_RUN: &str = "SELECT COALESCE(MAX(seq), 0) FROM scan_runs WHERE owner = $1 AND scan = $2";
+
+/// [`COMPARE_AND_SET`] that, when it writes, also appends the run it ends (seq, body).
+static CAS_AND_RUN: LazyLock<String> = LazyLock::new(|| {
+    let n = SCAN_COLUMN_COUNT;
+    format!(
+        "WITH changed AS ({} RETURNING 1) \
+         INSERT INTO scan_runs (owner, scan, seq, body) SELECT ${}, ${}, ${}, ${} FROM changed",
+        *COMPARE_AND_SET,
+        n + 1,
+        n + 2,
+        n + 5,
+        n + 6
+    )
+});
+
+/// Writes `next` over `prev` as [`compare_and_set`] does and appends `run` as number `seq` of
+/// the scan in the same statement; `false` (nothing written) when the row had changed.
+async fn cas_and_run(
+    c: &Client,
+    statement: &Statement,
+    prev: &Scan,
+    next: &Scan,
+    mut run: ScanRun,
+    seq: i64,
+) -> Result<bool> {
+    run.seq = u64::try_from(seq).unwrap_or(1);
+    let body = serde_json::to_string(&run).map_err(|e| json_error("run", e))?;
+    let mut params = cas_params(prev, next);
+    params.push(Box::new(seq));
+    params.push(Box::new(body));
+    let appended = c
+        .execute(statement, &refs(&params))
+        .await
+        .map_err(|e| pg("finish a scan", e))?;
+    Ok(appended == 1)
+}
+
+/// The statements of [`finish_batch`]'s transaction: per-request results, or a failure of the
+/// whole (then rolled back).
+///
+/// Two round trips: BEGIN with the row locks, taken in key order so that concurrent batches
+/// cannot deadlock, and then the scans' last run numbers (read once the locks are held, so no
+/// other writer can append meanwhile); then the compare-and-set writes, each with the run it
+/// ends, the announcements, and COMMIT. Every statement is one row's, so each keeps one plan.
 async fn write_finishes(
     conn: &mut Conn,
     items: &[&(RecordId, StateChange)],
 ) -> Result<Vec<Result<Scan>>> {
-    let Conn { client, prepared } = conn;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| pg("finish scans", e))?;
-    let lock = prepare(&tx, prepared, &LOCK_MANY).await?;
-    let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
-    let runs = RunStatements::prepare(&tx, prepared).await?;
-    let owners: Vec<&str> = items.iter().map(|i| i.0.owner.as_str()).collect();
-    let names: Vec<&str> = items.iter().map(|i| i.0.name.as_str()).collect();
+    let Conn {
+        client,
+        prepared,
+        open,
+    } = conn;
+    let lock = prepare(client, prepared, &LOCK_ONE).await?;
+    let last_run = prepare(client, prepared, LAST_RUN).await?;
+    let cas = prepare(client, prepared, &COMPARE_AND_SET).await?;
+    let cas_run = prepare(client, prepared, &CAS_AND_RUN).await?;
+    let notify = &prepare(client, prepared, NOTIFY_WORK).await?;
+    let mut ids: Vec<&RecordId> = items.iter().map(|i| &i.0).collect();
+    ids.sort_by(|a, b| (&a.owner, &a.name).cmp(&(&b.owner, &b.name)));
+    ids.dedup();
+    let client = &*client;
+    let (lock, last_run) = (&lock, &last_run);
+    let locks = in_order(ids.iter().map(|id| async move {
+        client
+            .query_opt(lock, &[&id.owner, &id.name])
+            .await
+            .map_err(|e| pg("finish scans", e))
+    }));
+    let last_runs = in_order(ids.iter().map(|id| async move {
+        client
+            .query_one(last_run, &[&id.owner, &id.name])
+            .await
+            .map_err(|e| pg("finish scans", e))
+    }));
+    let reads = futures_util::future::try_join(locks, last_runs);
+    let (locked, runs) = begin_with(client, open, reads, "finish scans").await?;
     let mut current = HashMap::new();
-    for row in tx
-        .query(&lock, &[&owners, &names])
-        .await
-        .map_err(|e| pg("finish scans", e))?
-    {
-        let scan = scan_from_row(&row)?;
-        current.insert(scan.id()?, scan);
+    let mut last_seq: HashMap<RecordId, i64> = HashMap::new();
+    for ((id, row), run) in ids.iter().zip(&locked).zip(&runs) {
+        if let Some(row) = row {
+            current.insert((*id).clone(), scan_from_row(row)?);
+        }
+        last_seq.insert((*id).clone(), run.get(0));
     }
     let now = clock::now();
     let mut results = Vec::with_capacity(items.len());
+    // (index into results, prev, next, run number when the write ends a run)
     let mut writes = Vec::new();
     for (id, change) in items {
         let Some(prev) = current.get(id) else {
@@ -429,31 +638,43 @@ async fn write_finishes(
         let mut next = prev.clone();
         match apply_change(&mut next, change, now) {
             Ok(()) => {
-                writes.push((prev.clone(), next.clone()));
-                current.insert(id.clone(), next.clone());
+                let seq = super::ends_run(&next).then(|| {
+                    let last = last_seq.entry(id.clone()).or_insert(0);
+                    *last += 1;
+                    *last
+                });
+                writes.push((results.len(), prev.clone(), next.clone(), seq));
+                current.insert((*id).clone(), next.clone());
                 results.push(Ok(next));
             }
             Err(e) => results.push(Err(e)),
         }
     }
-    // Pipelined: the writes of the whole batch share round trips.
-    futures_util::future::try_join_all(
-        writes
-            .iter()
-            .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
-    )
-    .await?;
-    for (_, next) in writes.iter().filter(|(_, n)| n.state == ScanState::Pending) {
-        notify_work(&tx, &next.id()?).await?;
+    let queued: Vec<RecordId> = writes
+        .iter()
+        .filter(|w| w.2.state == ScanState::Pending)
+        .map(|w| w.2.id())
+        .collect::<Result<_>>()?;
+    // Pipelined: the whole batch's writes, runs, announcements and COMMIT share a round trip.
+    let (cas, cas_run) = (&cas, &cas_run);
+    let cas_writes = in_order(writes.iter().map(|(_, prev, next, seq)| async move {
+        match seq {
+            Some(seq) => {
+                let run = ScanRun::of_finished(next);
+                cas_and_run(client, cas_run, prev, next, run, *seq).await
+            }
+            None => try_compare_and_set(client, cas, prev, next).await,
+        }
+    }));
+    let announce = in_order(queued.iter().map(|id| notify_prepared(client, notify, id)));
+    let last = futures_util::future::try_join(cas_writes, announce);
+    let (written, _) = commit_with(client, open, last, "finish scans").await?;
+    for ((at, prev, _, _), done) in writes.iter().zip(written) {
+        // Only this request's write was skipped; the others are committed.
+        if !done {
+            results[*at] = Err(changed_meanwhile(prev));
+        }
     }
-    futures_util::future::try_join_all(
-        writes
-            .iter()
-            .filter(|(_, next)| super::ends_run(next))
-            .map(|(_, next)| insert_run(&tx, &runs, ScanRun::of_finished(next))),
-    )
-    .await?;
-    tx.commit().await.map_err(|e| pg("finish scans", e))?;
     Ok(results)
 }
 
@@ -478,23 +699,41 @@ struct Claim<'a> {
 /// Locks candidate rows with `select` (rows another runner holds are skipped, not waited for)
 /// and claims them in order as `decide` says: take, pass over, or stop there.
 async fn claim_locked(
+    conn: &mut OwnedMutexGuard<Conn>,
+    select: &str,
+    params: &[&(dyn ToSql + Sync)],
+    claim: &Claim<'_>,
+    decide: &(dyn for<'s> Fn(&'s Scan) -> Option<bool> + Sync),
+) -> Result<Vec<Scan>> {
+    let guard = TxGuard::on(conn);
+    let claimed = claim_in_transaction(conn, select, params, claim, decide).await;
+    guard.close(conn, claimed).await
+}
+
+/// The statements of [`claim_locked`]'s transaction, in two round trips: BEGIN with the
+/// locking read, then the claims with COMMIT (the locks are held for one turn only).
+async fn claim_in_transaction(
     conn: &mut Conn,
     select: &str,
     params: &[&(dyn ToSql + Sync)],
     claim: &Claim<'_>,
     decide: &(dyn for<'s> Fn(&'s Scan) -> Option<bool> + Sync),
 ) -> Result<Vec<Scan>> {
-    let Conn { client, prepared } = conn;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| pg("claim scans", e))?;
-    let select = prepare(&tx, prepared, select).await?;
-    let cas = prepare(&tx, prepared, &COMPARE_AND_SET).await?;
-    let rows = tx
-        .query(&select, params)
-        .await
-        .map_err(|e| pg("claim scans", e))?;
+    let Conn {
+        client,
+        prepared,
+        open,
+    } = conn;
+    let select = prepare(client, prepared, select).await?;
+    let cas = prepare(client, prepared, &COMPARE_AND_SET).await?;
+    let client = &*client;
+    let read = async {
+        client
+            .query(&select, params)
+            .await
+            .map_err(|e| pg("claim scans", e))
+    };
+    let rows = begin_with(client, open, read, "claim scans").await?;
     let now = clock::now();
     let mut pairs = Vec::new();
     for row in &rows {
@@ -510,16 +749,19 @@ async fn claim_locked(
             None => break,
         }
     }
-    // Pipelined on the one connection: one round trip for the whole batch; the rows passed
-    // over are unlocked by the commit.
-    futures_util::future::try_join_all(
+    // The rows are locked by this transaction, so every write finds what was read; one that
+    // did not would only be a claim not made. The rows passed over are unlocked by the commit.
+    let claims = in_order(
         pairs
             .iter()
-            .map(|(prev, next)| compare_and_set(&tx, &cas, prev, next)),
-    )
-    .await?;
-    tx.commit().await.map_err(|e| pg("claim scans", e))?;
-    Ok(pairs.into_iter().map(|(_, next)| next).collect())
+            .map(|(prev, next)| try_compare_and_set(client, &cas, prev, next)),
+    );
+    let made = commit_with(client, open, claims, "claim scans").await?;
+    Ok(pairs
+        .into_iter()
+        .zip(made)
+        .filter_map(|((_, next), made)| made.then_some(next))
+        .collect())
 }
 
 /// The oldest Pending scans, locked; rows another transaction holds are skipped.
@@ -610,7 +852,9 @@ impl Store for PostgresStore {
 
     async fn get_scan(&self, id: &RecordId) -> Result<Scan> {
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
+        let Conn {
+            client, prepared, ..
+        } = &mut *c;
         read_scan(client, prepared, id, "")
             .await?
             .ok_or_else(|| missing(id))
@@ -619,7 +863,9 @@ impl Store for PostgresStore {
     async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan> {
         check_same_id(id, &config.id()?, "scan")?;
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
+        let Conn {
+            client, prepared, ..
+        } = &mut *c;
         let tx = client
             .transaction()
             .await
@@ -644,7 +890,9 @@ impl Store for PostgresStore {
 
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
+        let Conn {
+            client, prepared, ..
+        } = &mut *c;
         let tx = client
             .transaction()
             .await
@@ -711,7 +959,9 @@ impl Store for PostgresStore {
             "FOR UPDATE"
         };
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
+        let Conn {
+            client, prepared, ..
+        } = &mut *c;
         let tx = client
             .transaction()
             .await
@@ -800,7 +1050,9 @@ impl Store for PostgresStore {
             )
         });
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
+        let Conn {
+            client, prepared, ..
+        } = &mut *c;
         let statement = prepare(client, prepared, &PENDING).await?;
         let rows = client
             .query(&statement, &[&i64::from(limit)])
@@ -957,7 +1209,9 @@ impl Store for PostgresStore {
     async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
         let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
         let mut c = self.client().await;
-        let Conn { client, prepared } = &mut *c;
+        let Conn {
+            client, prepared, ..
+        } = &mut *c;
         let tx = client
             .transaction()
             .await
