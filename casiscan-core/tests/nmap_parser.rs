@@ -171,6 +171,7 @@ fn peer_defects_are_fixed() {
         .iter()
         .map(|i| match i {
             ScriptItem::Elem { key, .. } | ScriptItem::Table { key, .. } => key.as_deref(),
+            ScriptItem::Text { .. } => Some("text"),
         })
         .collect();
     assert_eq!(
@@ -310,12 +311,36 @@ fn cdata_is_literal_text_and_references_are_decoded() {
         .items
         .iter()
         .map(|i| match i {
-            ScriptItem::Elem { value, .. } => value.as_str(),
+            ScriptItem::Elem { value, .. } | ScriptItem::Text { value } => value.as_str(),
             ScriptItem::Table { .. } => "table",
         })
         .collect();
     assert_eq!(values, ["a &amp; b <x>", "pre&lt;post & Ü", "a < b"]);
     assert_eq!(run.outputs[0].text.as_str(), "raw &amp; <literal>");
+}
+
+#[test]
+fn character_data_beside_nse_items_is_kept_in_order_and_whitespace_is_not() {
+    let doc = "<nmaprun><host><hostscript><script id=\"s\" output=\"o\">\n  lead &amp; more \
+        <elem key=\"k\">v</elem>\n<table>\n<elem>x</elem>\n in table <![CDATA[<raw>]]>\n</table>\n\
+        tail</script></hostscript></host></nmaprun>";
+    let run = nmap::parse(doc.as_bytes()).expect("parse");
+    let items = &run.hosts[0].hostscripts[0].items;
+    let text = |value: &str| ScriptItem::Text {
+        value: value.into(),
+    };
+    assert_eq!(items.len(), 4, "{items:?}");
+    assert_eq!(items[0], text("\n  lead & more "));
+    assert_eq!(items[3], text("\ntail"));
+    match &items[2] {
+        ScriptItem::Table { items, .. } => {
+            assert_eq!(items.len(), 2, "{items:?}");
+            assert_eq!(items[1], text("\n in table <raw>\n"));
+        }
+        other => panic!("expected a table, got {other:?}"),
+    }
+    let json = serde_json::to_value(&items[0]).expect("json");
+    assert_eq!(json["kind"], "text");
 }
 
 #[test]

@@ -171,7 +171,8 @@ leaf_class!(
         output: Option<String>,
     }
     extra {
-    /// The script's tables and elems, in order, as dicts (`kind`, `key`, `value`/`items`).
+    /// The script's tables, elems and any text beside them, in order, as dicts (`kind`:
+    /// "elem", "table" or "text"; `key`; `value` or `items`).
     #[getter]
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_dict(py, &self.inner.items)

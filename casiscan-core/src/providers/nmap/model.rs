@@ -261,7 +261,7 @@ pub struct Script {
     pub items: Vec<ScriptItem>,
 }
 
-/// One `<elem>` or `<table>` of NSE structured output.
+/// One `<elem>` or `<table>` of NSE structured output, or character data beside them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScriptItem {
@@ -278,6 +278,12 @@ pub enum ScriptItem {
         key: Option<Text>,
         /// Children in order.
         items: Vec<ScriptItem>,
+    },
+    /// Character data directly inside a `<script>` or `<table>` (the DTD allows it; nmap itself
+    /// writes only whitespace there, which is not kept).
+    Text {
+        /// The text, references decoded, CDATA literal.
+        value: Text,
     },
 }
 

@@ -23,14 +23,28 @@ pub fn script<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step
 /// Reads children until the enclosing element ends, keeping order, keys and nesting.
 fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
     let mut out = Vec::new();
+    // Character data since the last child; nmap's whitespace between children is not kept.
+    let mut chars = Vec::new();
     loop {
         let (start, empty) = match src.next()? {
             Ev::Start(e) => (e, false),
             Ev::Empty(e) => (e, true),
-            Ev::End => return Ok(out),
+            Ev::End => {
+                flush_chars(&mut chars, &mut out);
+                return Ok(out);
+            }
             Ev::Eof => return Err(Stop::Truncated),
-            Ev::Text | Ev::Ref(_) => continue,
+            Ev::Text if chars.is_empty() && src.text_is_blank() => continue,
+            Ev::Text => {
+                src.append_text(&mut chars);
+                continue;
+            }
+            Ev::Ref(name) => {
+                text::push_general_ref(&mut chars, &name);
+                continue;
+            }
         };
+        flush_chars(&mut chars, &mut out);
         let key = src.attr(&start, b"key");
         match start.local_name().into_inner() {
             b"elem" => {
@@ -49,6 +63,19 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
             _ if empty => {}
             _ => src.skip_element()?,
         }
+    }
+}
+
+/// Moves character data read between children into `out` as a text item, unless it is blank.
+fn flush_chars(chars: &mut Vec<u8>, out: &mut Vec<ScriptItem>) {
+    if chars.is_empty() {
+        return;
+    }
+    let bytes = std::mem::take(chars);
+    if !bytes.iter().all(u8::is_ascii_whitespace) {
+        out.push(ScriptItem::Text {
+            value: Text::from(text::utf8_or_latin1(bytes)),
+        });
     }
 }
 

@@ -170,6 +170,11 @@ impl<R: BufRead> Source<R> {
         Text::from(text::utf8_or_latin1(bytes))
     }
 
+    /// True when the last [`Ev::Text`] event is only whitespace.
+    pub fn text_is_blank(&self) -> bool {
+        self.text.iter().all(u8::is_ascii_whitespace)
+    }
+
     /// Appends the last [`Ev::Text`] event's bytes (a Latin-1 file's high bytes as UTF-8).
     pub fn append_text(&self, out: &mut Vec<u8>) {
         self.push_text(out, &self.text);
