@@ -38,14 +38,14 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
             b"uptime" => {
                 h.uptime = Some(Uptime {
                     seconds: src.num(&e, b"seconds"),
-                    lastboot: src.attr(&e, b"lastboot"),
+                    lastboot: src.attr_unique(&e, b"lastboot"),
                 })
             }
             b"tcpsequence" => {
                 h.tcpsequence = Some(TcpSequence {
                     index: src.num(&e, b"index"),
                     difficulty: src.attr(&e, b"difficulty"),
-                    values: src.attr(&e, b"values"),
+                    values: src.attr_unique(&e, b"values"),
                     class: src.attr(&e, b"class"),
                 })
             }
@@ -72,8 +72,8 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
                         t.hops.push(Hop {
                             ttl: src.num(&hop, b"ttl"),
                             rtt: src.num(&hop, b"rtt"),
-                            ipaddr: src.attr(&hop, b"ipaddr"),
-                            host: src.attr(&hop, b"host"),
+                            ipaddr: src.attr_unique(&hop, b"ipaddr"),
+                            host: src.attr_unique(&hop, b"host"),
                         });
                     }
                     close(src, empty)
@@ -134,7 +134,7 @@ fn address<R: BufRead>(src: &Source<R>, e: &Tag) -> Address {
         _ => AddrType::Ipv4,
     };
     Address {
-        addr: src.attr(e, b"addr").unwrap_or_default(),
+        addr: src.attr_unique(e, b"addr").unwrap_or_default(),
         addrtype,
         vendor: src.attr(e, b"vendor"),
     }
@@ -143,7 +143,7 @@ fn address<R: BufRead>(src: &Source<R>, e: &Tag) -> Address {
 fn sequence<R: BufRead>(src: &Source<R>, e: &Tag) -> Sequence {
     Sequence {
         class: src.attr(e, b"class"),
-        values: src.attr(e, b"values"),
+        values: src.attr_unique(e, b"values"),
     }
 }
 
@@ -151,7 +151,7 @@ fn hostnames<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Hostnam
     each_child(src, empty, |src, e, empty| {
         if e.local_name().into_inner() == b"hostname" {
             out.push(Hostname {
-                name: src.attr(&e, b"name"),
+                name: src.attr_unique(&e, b"name"),
                 name_type: src.attr(&e, b"type"),
             });
         }
@@ -174,7 +174,7 @@ fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()>
                             reason: src.attr(&r, b"reason"),
                             count: src.num(&r, b"count"),
                             proto: src.attr(&r, b"proto"),
-                            ports: src.attr(&r, b"ports"),
+                            ports: src.attr_unique(&r, b"ports"),
                         });
                     }
                     close(src, empty)
@@ -206,7 +206,7 @@ fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port>
                     state: src.attr(&e, b"state"),
                     reason: src.attr(&e, b"reason"),
                     reason_ttl: src.num(&e, b"reason_ttl"),
-                    reason_ip: src.attr(&e, b"reason_ip"),
+                    reason_ip: src.attr_unique(&e, b"reason_ip"),
                 })
             }
             b"owner" => p.owner = src.attr(&e, b"name"),
@@ -244,7 +244,7 @@ fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
         highver: src.num(e, b"highver"),
         hostname: src.attr(e, b"hostname"),
         devicetype: src.attr(e, b"devicetype"),
-        servicefp: src.attr(e, b"servicefp"),
+        servicefp: src.attr_unique(e, b"servicefp"),
     };
     Service {
         name: src.attr(e, b"name"),
@@ -295,7 +295,8 @@ fn os_children<R: BufRead>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Ste
                 Ok(())
             }
             b"osfingerprint" => {
-                os.osfingerprints.extend(src.attr(&e, b"fingerprint"));
+                os.osfingerprints
+                    .extend(src.attr_unique(&e, b"fingerprint"));
                 close(src, empty)
             }
             _ => close(src, empty),

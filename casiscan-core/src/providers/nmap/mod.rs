@@ -10,6 +10,7 @@ mod reader;
 mod run;
 mod script;
 mod service;
+mod shared_text;
 mod source;
 mod tag;
 mod text;

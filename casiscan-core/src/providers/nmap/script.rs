@@ -10,7 +10,7 @@ use super::text;
 pub fn script<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Script> {
     let mut script = Script {
         id: src.attr(start, b"id"),
-        output: src.attr(start, b"output"),
+        output: src.attr_unique(start, b"output"),
         items: Vec::new(),
     };
     if !empty {

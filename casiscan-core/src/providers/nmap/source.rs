@@ -6,6 +6,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::model::Text;
+use super::shared_text::SharedText;
 pub use super::tag::Tag;
 use super::text;
 use crate::error::Error;
@@ -127,6 +128,7 @@ pub struct Source<R> {
     latin1: bool,
     text: Vec<u8>,
     own_error_at: Option<u64>,
+    shared: SharedText,
 }
 
 impl<R: BufRead> Source<R> {
@@ -154,6 +156,7 @@ impl<R: BufRead> Source<R> {
             latin1: false,
             text: Vec::new(),
             own_error_at: None,
+            shared: SharedText::default(),
         }
     }
 
@@ -163,7 +166,7 @@ impl<R: BufRead> Source<R> {
         if !self.latin1
             && let Ok(s) = std::str::from_utf8(&self.text)
         {
-            return Text::from(s);
+            return self.shared.text(s);
         }
         let mut bytes = Vec::with_capacity(self.text.len());
         self.append_text(&mut bytes);
@@ -185,9 +188,23 @@ impl<R: BufRead> Source<R> {
         text::decode(raw, self.latin1)
     }
 
-    /// Decodes an attribute of `start`, if present.
-    pub fn attr(&self, tag: &Tag, key: &[u8]) -> Option<Text> {
+    /// Decodes an attribute whose value is seldom repeated (an address, a name, a timestamp),
+    /// without looking for an earlier copy to share.
+    pub fn attr_unique(&self, tag: &Tag, key: &[u8]) -> Option<Text> {
         tag.raw(key).map(|v| self.decode(v))
+    }
+
+    /// Decodes an attribute of `start`, if present, sharing the storage of an equal value read
+    /// before (products, CPEs, OS classes and vendors repeat across hosts).
+    pub fn attr(&self, tag: &Tag, key: &[u8]) -> Option<Text> {
+        let raw = tag.raw(key)?;
+        if !self.latin1
+            && memchr::memchr(b'&', raw).is_none()
+            && let Ok(s) = std::str::from_utf8(raw)
+        {
+            return Some(self.shared.text(s));
+        }
+        Some(self.decode(raw))
     }
 
     /// Parses a numeric attribute; absent or malformed values are `None`, never 0.
