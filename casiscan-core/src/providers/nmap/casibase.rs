@@ -112,27 +112,32 @@ fn casibase_host(h: &Host) -> CasibaseHost<'_> {
     }
 }
 
-/// nmap's "(0.00013s latency)" from `times@srtt` in microseconds: two significant digits, as
-/// nmap's normal output (which Casibase reads) prints it; nmap's `-1` (unknown) gives none.
+/// nmap's "(0.00013s latency)" from `times@srtt` in microseconds, rounded to two significant
+/// digits the way nmap's normal output (which Casibase reads) does; nmap's `-1` (unknown) gives
+/// none.
 fn latency(srtt_us: i64) -> Option<String> {
     if srtt_us < 0 {
         return None;
     }
-    let seconds = srtt_us as f64 / 1_000_000.0;
-    if seconds == 0.0 {
-        return Some("0s".into());
-    }
-    let magnitude = seconds.log10().floor() as i32;
-    let decimals = usize::try_from(1 - magnitude).unwrap_or(0);
-    let text = format!("{seconds:.decimals$}");
-    // Rounding up to the next power of ten (0.000995 -> 0.00100) keeps one digit too many.
-    let text = match text.parse::<f64>() {
-        Ok(rounded) if rounded.log10().floor() as i32 > magnitude && decimals > 0 => {
-            format!("{seconds:.prec$}", prec = decimals - 1)
-        }
-        _ => text,
+    Some(format!(
+        "{}s",
+        two_significant_digits(srtt_us as f64 / 1_000_000.0)
+    ))
+}
+
+/// nmap's `num_to_string_sigdigit(d, 2)`: round to two significant digits in decimal, then
+/// print with as many decimals as that needs.
+fn two_significant_digits(d: f64) -> String {
+    const DIGITS: i32 = 2;
+    let (shift, rounded) = if d == 0.0 {
+        (-DIGITS, d)
+    } else {
+        let shift = d.abs().log10().floor() as i32 - DIGITS + 1;
+        let scale = 10f64.powf(f64::from(shift));
+        (shift, (d / scale + 0.5).floor() * scale)
     };
-    Some(format!("{text}s"))
+    let decimals = usize::try_from(-shift).unwrap_or(0);
+    format!("{rounded:.decimals$}")
 }
 
 fn casibase_port(p: &Port) -> CasibasePort<'_> {
@@ -193,15 +198,24 @@ pub fn summary(run: &NmapRun) -> String {
 mod tests {
     use super::latency;
 
+    /// Expected texts are what nmap's rounding gives for these values (halfway cases included).
     #[test]
     fn latency_has_two_significant_digits_like_nmap_text() {
-        assert_eq!(latency(123).as_deref(), Some("0.00012s"));
-        assert_eq!(latency(130).as_deref(), Some("0.00013s"));
-        assert_eq!(latency(123_456).as_deref(), Some("0.12s"));
-        assert_eq!(latency(1_500_000).as_deref(), Some("1.5s"));
-        assert_eq!(latency(12_345_678).as_deref(), Some("12s"));
-        assert_eq!(latency(995).as_deref(), Some("0.0010s"));
-        assert_eq!(latency(0).as_deref(), Some("0s"));
+        for (srtt, text) in [
+            (123, "0.00012s"),
+            (130, "0.00013s"),
+            (135, "0.00013s"),
+            (165, "0.00017s"),
+            (995, "0.00099s"),
+            (996, "0.00100s"),
+            (1_150, "0.0012s"),
+            (123_456, "0.12s"),
+            (1_500_000, "1.5s"),
+            (12_345_678, "12s"),
+            (0, "0.00s"),
+        ] {
+            assert_eq!(latency(srtt).as_deref(), Some(text), "srtt {srtt}");
+        }
         assert_eq!(latency(-1), None, "nmap writes -1 when it has no estimate");
     }
 }

@@ -282,7 +282,7 @@ pub enum ScriptItem {
     /// Character data directly inside a `<script>` or `<table>` (the DTD allows it; nmap itself
     /// writes only whitespace there, which is not kept).
     Text {
-        /// The text, references decoded, CDATA literal.
+        /// The text, references decoded, CDATA literal, the whitespace around it trimmed.
         value: Text,
     },
 }

@@ -66,15 +66,18 @@ fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
     }
 }
 
-/// Moves character data read between children into `out` as a text item, unless it is blank.
+/// Moves character data read between children into `out` as a text item, trimmed of the
+/// whitespace around it (nmap's line breaks between items); blank data gives no item.
 fn flush_chars(chars: &mut Vec<u8>, out: &mut Vec<ScriptItem>) {
     if chars.is_empty() {
         return;
     }
     let bytes = std::mem::take(chars);
-    if !bytes.iter().all(u8::is_ascii_whitespace) {
+    let text = text::utf8_or_latin1(bytes);
+    let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    if !trimmed.is_empty() {
         out.push(ScriptItem::Text {
-            value: Text::from(text::utf8_or_latin1(bytes)),
+            value: Text::from(trimmed),
         });
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::model::Text;
 
 /// `<service>`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Service {
     /// Service name.
     pub name: Option<Text>,
@@ -74,6 +74,21 @@ impl Service {
     /// The rarely present attributes, for writing (created empty when missing).
     pub fn extra_mut(&mut self) -> &mut ServiceExtra {
         self.extra.get_or_insert_with(Box::default)
+    }
+}
+
+impl PartialEq for Service {
+    /// Equal attributes are equal services, whether absent rare attributes are boxed or not.
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.conf == other.conf
+            && self.method == other.method
+            && self.version == other.version
+            && self.product == other.product
+            && self.extrainfo == other.extrainfo
+            && self.ostype == other.ostype
+            && self.cpes == other.cpes
+            && self.extra() == other.extra()
     }
 }
 
@@ -231,6 +246,18 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&plain).expect("json")).expect("read");
         assert_eq!(back, plain);
         assert!(back.extra.is_none());
+    }
+
+    #[test]
+    fn an_empty_box_equals_no_box() {
+        let mut boxed = sample(None);
+        boxed.extra_mut().tunnel = Some("ssl".into());
+        boxed.extra_mut().tunnel = None;
+        assert!(boxed.extra.is_some());
+        assert_eq!(boxed, sample(None));
+        let back: Service =
+            serde_json::from_str(&serde_json::to_string(&boxed).expect("json")).expect("read");
+        assert_eq!(back, boxed);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use quick_xml::events::Event;
 
 use super::model::Text;
 use super::shared_text::SharedText;
+use super::tag::BadTag;
 pub use super::tag::Tag;
 use super::text;
 use crate::error::Error;
@@ -218,6 +219,7 @@ impl<R: BufRead> Source<R> {
 
     /// The next event that matters (declarations, comments, PIs and DOCTYPE are skipped).
     pub fn next(&mut self) -> Step<Ev> {
+        self.own_error_at = None;
         loop {
             self.buf.clear();
             self.reader.get_mut().event_bytes = 0;
@@ -233,12 +235,12 @@ impl<R: BufRead> Source<R> {
                             self.fail_here(format!("elements nest deeper than {MAX_DEPTH} levels"))
                         );
                     }
-                    let tag = Tag::new(&s);
-                    Ev::Start(tag.map_err(|why| self.fail_here(why))?)
+                    let tag = Tag::new(&s).map_err(|bad| (bad, s.len() + 2));
+                    Ev::Start(tag.map_err(|(bad, len)| self.fail_in_tag(bad, len))?)
                 }
                 Event::Empty(s) => {
-                    let tag = Tag::new(&s);
-                    Ev::Empty(tag.map_err(|why| self.fail_here(why))?)
+                    let tag = Tag::new(&s).map_err(|bad| (bad, s.len() + 3));
+                    Ev::Empty(tag.map_err(|(bad, len)| self.fail_in_tag(bad, len))?)
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
@@ -340,6 +342,14 @@ impl<R: BufRead> Source<R> {
         let at = self.reader.buffer_position().saturating_sub(1);
         self.own_error_at = Some(at);
         Stop::Fail(self.error_here(message))
+    }
+
+    /// Fails at the faulty attribute of the tag just read, `tag_len` bytes long with its
+    /// `<` and `>` (and `/` when empty).
+    fn fail_in_tag(&mut self, bad: BadTag, tag_len: usize) -> Stop {
+        let start = self.reader.buffer_position().saturating_sub(tag_len as u64);
+        self.own_error_at = Some(start + 1 + bad.at as u64);
+        Stop::Fail(self.error_here(bad.message))
     }
 
     /// A parse error at the last error's position (line and column from the counted input).

@@ -53,7 +53,7 @@ impl Drop for Tag {
 
 impl Tag {
     /// Copies a start tag event and finds its attributes; a malformed attribute is an error.
-    pub fn new(start: &BytesStart<'_>) -> Result<Self, String> {
+    pub fn new(start: &BytesStart<'_>) -> Result<Self, BadTag> {
         let (mut bytes, mut attrs) = POOL
             .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
             .ok()
@@ -70,10 +70,13 @@ impl Tag {
         };
         match spans(&tag.bytes, name_len, &mut tag.attrs) {
             Ok(()) => Ok(tag),
-            Err(why) => Err(format!(
-                "{why} in <{}>",
-                String::from_utf8_lossy(&tag.bytes[..name_len])
-            )),
+            Err((why, at)) => Err(BadTag {
+                message: format!(
+                    "{why} in <{}>",
+                    String::from_utf8_lossy(&tag.bytes[..name_len])
+                ),
+                at,
+            }),
         }
     }
 
@@ -90,12 +93,22 @@ impl Tag {
             .map(|s| self.slice(s.value))
     }
 
-    fn slice(&self, (from, to): (u32, u32)) -> &[u8] {
-        self.bytes
-            .get(from as usize..to as usize)
-            .unwrap_or_default()
+    fn slice(&self, span: (u32, u32)) -> &[u8] {
+        span_bytes(&self.bytes, span)
     }
 }
+
+/// Why a start tag was refused, and where.
+#[derive(Debug)]
+pub struct BadTag {
+    /// What is wrong, naming the element.
+    pub message: String,
+    /// Byte offset of the faulty attribute within the tag, after its `<`.
+    pub at: usize,
+}
+
+/// Up to this many attributes a repeated name is looked for one by one; past it, by sorting.
+const LINEAR_DUPLICATE_CHECK: usize = 16;
 
 /// Bytes that cannot appear in an attribute name.
 const NOT_IN_NAME: &[u8] = b"<>\"'&=/";
@@ -103,7 +116,7 @@ const NOT_IN_NAME: &[u8] = b"<>\"'&=/";
 /// Finds `key="value"` / `key='value'` pairs after the name, as XML requires them: every name
 /// followed by `=` and a quoted value, attributes apart by whitespace, no name twice, no `<` in
 /// a value and every `&` in a value starting a reference.
-fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) -> Result<(), String> {
+fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) -> Result<(), (String, usize)> {
     let at = |i: usize| bytes.get(i).copied();
     let skip_space = |mut i: usize| {
         while at(i).is_some_and(|b| b.is_ascii_whitespace()) {
@@ -116,56 +129,83 @@ fn spans(bytes: &[u8], name_len: usize, out: &mut Vec<Span>) -> Result<(), Strin
         let spaced = i == name_len || at(i).is_some_and(|b| b.is_ascii_whitespace());
         i = skip_space(i);
         if i >= bytes.len() {
-            return Ok(());
+            return no_repeated_name(bytes, out);
         }
         if !spaced {
-            return Err("attributes not separated by whitespace".into());
+            return Err(("attributes not separated by whitespace".into(), i));
         }
         let key_start = i;
         while at(i).is_some_and(|b| !b.is_ascii_whitespace() && !NOT_IN_NAME.contains(&b)) {
             i += 1;
         }
         let key = &bytes[key_start..i];
+        let fail = |why: String| Err((why, key_start));
         let key_text = || String::from_utf8_lossy(key).into_owned();
         i = skip_space(i);
         if key.is_empty() || at(i) != Some(b'=') {
-            return Err(format!("malformed attribute {:?}", key_text()));
+            return fail(format!("malformed attribute {:?}", key_text()));
         }
         i = skip_space(i + 1);
         let Some(quote @ (b'"' | b'\'')) = at(i) else {
-            return Err(format!("attribute {} has no quoted value", key_text()));
+            return fail(format!("attribute {} has no quoted value", key_text()));
         };
         let value_start = i + 1;
         let Some(len) = memchr::memchr(quote, &bytes[value_start..]) else {
-            return Err(format!(
+            return fail(format!(
                 "attribute {} has an unterminated value",
                 key_text()
             ));
         };
         let value_end = value_start + len;
-        check_value(&bytes[value_start..value_end])
-            .map_err(|why| format!("{why} in attribute {}", key_text()))?;
-        let span = Span {
-            key: offsets(key_start, key_start + key.len())?,
-            value: offsets(value_start, value_end)?,
-        };
-        if out
-            .iter()
-            .any(|s| bytes.get(s.key.0 as usize..s.key.1 as usize) == Some(key))
-        {
-            return Err(format!("attribute {} given twice", key_text()));
+        if let Err(why) = check_value(&bytes[value_start..value_end]) {
+            return fail(format!("{why} in attribute {}", key_text()));
         }
-        out.push(span);
+        let (Some(key_span), Some(value_span)) = (
+            offsets(key_start, key_start + key.len()),
+            offsets(value_start, value_end),
+        ) else {
+            return fail("tag too large".into());
+        };
+        if out.len() < LINEAR_DUPLICATE_CHECK && out.iter().any(|s| span_bytes(bytes, s.key) == key)
+        {
+            return fail(format!("attribute {} given twice", key_text()));
+        }
+        out.push(Span {
+            key: key_span,
+            value: value_span,
+        });
         i = value_end + 1;
     }
 }
 
-/// A span's bounds as stored (a tag is far below 4 GB: events are capped much lower).
-fn offsets(from: usize, to: usize) -> Result<(u32, u32), String> {
-    match (u32::try_from(from), u32::try_from(to)) {
-        (Ok(f), Ok(t)) => Ok((f, t)),
-        _ => Err("tag too large".into()),
+/// The bytes a span covers.
+fn span_bytes(bytes: &[u8], (from, to): (u32, u32)) -> &[u8] {
+    bytes.get(from as usize..to as usize).unwrap_or_default()
+}
+
+/// For a tag with many attributes (the first ones were checked one by one), refuses a name
+/// given twice in O(n log n), so a crafted tag with millions of attributes stays fast.
+fn no_repeated_name(bytes: &[u8], spans: &[Span]) -> Result<(), (String, usize)> {
+    if spans.len() <= LINEAR_DUPLICATE_CHECK {
+        return Ok(());
     }
+    let mut keys: Vec<(&[u8], u32)> = spans
+        .iter()
+        .map(|s| (span_bytes(bytes, s.key), s.key.0))
+        .collect();
+    keys.sort_unstable();
+    match keys.windows(2).find(|w| w[0].0 == w[1].0) {
+        Some(w) => Err((
+            format!("attribute {} given twice", String::from_utf8_lossy(w[1].0)),
+            w[1].1 as usize,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A span's bounds as stored (a tag is far below 4 GB: events are capped much lower).
+fn offsets(from: usize, to: usize) -> Option<(u32, u32)> {
+    Some((u32::try_from(from).ok()?, u32::try_from(to).ok()?))
 }
 
 /// Refuses what XML forbids in an attribute value: `<`, and an `&` that starts no reference.
@@ -203,7 +243,7 @@ fn starts_reference(rest: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Tag, String> {
+    fn parse(text: &str) -> Result<Tag, BadTag> {
         let name_len = text.find(' ').unwrap_or(text.len());
         Tag::new(&BytesStart::from_content(text, name_len))
     }
@@ -254,8 +294,33 @@ mod tests {
                 .err()
                 .unwrap_or_else(|| panic!("accepted: {bad}"));
             let name = bad.split(' ').next().unwrap_or_default();
-            assert!(err.ends_with(&format!("in <{name}>")), "{bad}: {err}");
+            assert!(
+                err.message.ends_with(&format!("in <{name}>")),
+                "{bad}: {err:?}"
+            );
         }
+    }
+
+    #[test]
+    fn an_error_points_at_the_faulty_attribute() {
+        let err = parse("port protocol=\"tcp\"\n  portid=22")
+            .err()
+            .expect("refused");
+        assert_eq!(err.at, 22, "{err:?}");
+    }
+
+    #[test]
+    fn a_name_given_twice_is_found_among_many_attributes_quickly() {
+        let many: String = (0..200_000).map(|n| format!(" a{n}=\"\"")).collect();
+        assert_eq!(tag(&format!("host{many}")).raw(b"a199999"), Some(&b""[..]));
+        let err = parse(&format!("host{many} a777=\"x\""))
+            .err()
+            .expect("refused");
+        assert!(err.message.contains("a777 given twice"), "{err:?}");
+        let err = parse("host a=\"1\" b=\"2\" a=\"3\"")
+            .err()
+            .expect("refused");
+        assert_eq!(err.at, 17, "{err:?}");
     }
 
     #[test]
