@@ -303,9 +303,7 @@ mod tests {
 
     #[test]
     fn an_error_points_at_the_faulty_attribute() {
-        let err = parse("port protocol=\"tcp\"\n  portid=22")
-            .err()
-            .expect("refused");
+        let err = parse("port protocol=\"tcp\"\n  portid=22").expect_err("refused");
         assert_eq!(err.at, 22, "{err:?}");
     }
 
@@ -313,13 +311,9 @@ mod tests {
     fn a_name_given_twice_is_found_among_many_attributes_quickly() {
         let many: String = (0..200_000).map(|n| format!(" a{n}=\"\"")).collect();
         assert_eq!(tag(&format!("host{many}")).raw(b"a199999"), Some(&b""[..]));
-        let err = parse(&format!("host{many} a777=\"x\""))
-            .err()
-            .expect("refused");
+        let err = parse(&format!("host{many} a777=\"x\"")).expect_err("refused");
         assert!(err.message.contains("a777 given twice"), "{err:?}");
-        let err = parse("host a=\"1\" b=\"2\" a=\"3\"")
-            .err()
-            .expect("refused");
+        let err = parse("host a=\"1\" b=\"2\" a=\"3\"").expect_err("refused");
         assert_eq!(err.at, 17, "{err:?}");
     }
 
