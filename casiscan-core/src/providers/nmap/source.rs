@@ -199,13 +199,10 @@ impl<R: BufRead> Source<R> {
     /// before (products, CPEs, OS classes and vendors repeat across hosts).
     pub fn attr(&self, tag: &Tag, key: &[u8]) -> Option<Text> {
         let raw = tag.raw(key)?;
-        if !self.latin1
-            && memchr::memchr(b'&', raw).is_none()
-            && let Ok(s) = std::str::from_utf8(raw)
-        {
-            return Some(self.shared.text(s));
-        }
-        Some(self.decode(raw))
+        Some(match text::plain(raw, self.latin1) {
+            Some(s) => self.shared.text(s),
+            None => self.decode(raw),
+        })
     }
 
     /// Parses a numeric attribute; absent or malformed values are `None`, never 0.
@@ -235,12 +232,13 @@ impl<R: BufRead> Source<R> {
                             self.fail_here(format!("elements nest deeper than {MAX_DEPTH} levels"))
                         );
                     }
-                    let tag = Tag::new(&s).map_err(|bad| (bad, s.len() + 2));
-                    Ev::Start(tag.map_err(|(bad, len)| self.fail_in_tag(bad, len))?)
+                    // The tag's length with its `<` and `>`, to place an attribute error.
+                    let (tag, len) = (Tag::new(&s), s.len() + 2);
+                    Ev::Start(tag.map_err(|bad| self.fail_in_tag(bad, len))?)
                 }
                 Event::Empty(s) => {
-                    let tag = Tag::new(&s).map_err(|bad| (bad, s.len() + 3));
-                    Ev::Empty(tag.map_err(|(bad, len)| self.fail_in_tag(bad, len))?)
+                    let (tag, len) = (Tag::new(&s), s.len() + 3);
+                    Ev::Empty(tag.map_err(|bad| self.fail_in_tag(bad, len))?)
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);

@@ -2,6 +2,14 @@
 
 use super::model::Text;
 
+/// `raw` as it is, when decoding would not change it: UTF-8 in a UTF-8 file, no reference.
+pub fn plain(raw: &[u8], latin1: bool) -> Option<&str> {
+    if latin1 || memchr::memchr(b'&', raw).is_some() {
+        return None;
+    }
+    std::str::from_utf8(raw).ok()
+}
+
 /// Decodes raw XML text or attribute bytes into a String.
 ///
 /// nmap escapes every byte < 0x20 or > 0x7F as its own `&#xHH;`, so consecutive byte references
@@ -9,10 +17,7 @@ use super::model::Text;
 /// Control-character references that XML 1.0 forbids (`&#x1b;`) are accepted. Unknown named
 /// entities are kept as written: no entity is ever resolved from a DTD or a file.
 pub fn decode(raw: &[u8], latin1: bool) -> Text {
-    if !latin1
-        && memchr::memchr(b'&', raw).is_none()
-        && let Ok(s) = std::str::from_utf8(raw)
-    {
+    if let Some(s) = plain(raw, latin1) {
         return Text::from(s);
     }
     let mut bytes = Vec::with_capacity(raw.len());
