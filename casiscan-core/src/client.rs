@@ -266,6 +266,7 @@ impl Client {
             )
         })?;
         let request = RunRequest {
+            owner: scan.owner.clone(),
             target: target.as_arg(),
             command: scan.command.clone(),
             timeout: Duration::from_secs(scan.timeout_seconds.max(1)),
@@ -314,9 +315,10 @@ impl Client {
 
     /// Checks target, asset and command of a scan configuration.
     fn validate_config(&self, scan: &Scan) -> Result<()> {
+        let mut target = None;
         match scan.target_mode {
             TargetMode::ManualInput => {
-                scan.target.parse::<crate::model::Target>()?;
+                target = Some(scan.target.parse::<crate::model::Target>()?);
             }
             TargetMode::Asset if scan.asset.is_empty() => {
                 return Err(Error::invalid(
@@ -330,7 +332,7 @@ impl Client {
             return Err(Error::invalid("timeoutSeconds", "must be at least 1"));
         }
         if let Some(provider) = self.providers.get(scan.provider) {
-            provider.validate_command(&scan.command)?;
+            provider.check_scan(&scan.owner, target.as_ref(), &scan.command)?;
         }
         Ok(())
     }

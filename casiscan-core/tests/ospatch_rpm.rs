@@ -397,6 +397,7 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         assert!(rt.block_on(provider.available()));
         let request = RunRequest {
+            owner: "admin".into(),
             target: "127.0.0.1".into(),
             command: "all".into(),
             timeout: std::time::Duration::from_secs(60),

@@ -25,6 +25,7 @@ fn shell(script: &str) -> WuaCommand {
 
 fn request(verb: &str, timeout: Duration) -> RunRequest {
     RunRequest {
+        owner: "admin".into(),
         target: "localhost".into(),
         command: verb.into(),
         timeout,

@@ -56,6 +56,7 @@ pub async fn run(args: OsPatchArgs) -> Result<ExitCode> {
 /// RPM and Windows: the provider's own output (rows in Casibase's shape plus the report).
 async fn run_provider(provider: &OsPatchProvider, args: &OsPatchArgs) -> Result<ExitCode> {
     let request = RunRequest {
+        owner: String::new(),
         target: "localhost".into(),
         command: args.verb.clone(),
         timeout: Duration::from_secs(600),

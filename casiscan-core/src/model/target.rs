@@ -47,6 +47,108 @@ impl Target {
     }
 }
 
+impl Target {
+    /// How many addresses the target covers (a hostname counts as one, or its CIDR block).
+    pub fn address_count(&self) -> u128 {
+        let block = |bits: u32, prefix: u8| {
+            1u128
+                .checked_shl(bits.saturating_sub(u32::from(prefix)))
+                .unwrap_or(u128::MAX)
+        };
+        match self {
+            Target::Ip(_) => 1,
+            Target::Cidr { addr, prefix } => block(if addr.is_ipv4() { 32 } else { 128 }, *prefix),
+            Target::Range(r) => r
+                .split('.')
+                .map(|spec| {
+                    octet_ranges(spec)
+                        .iter()
+                        .map(|(lo, hi)| u128::from(hi - lo) + 1)
+                        .sum::<u128>()
+                })
+                .product(),
+            Target::Hostname(h) => match h.split_once('/') {
+                Some((_, prefix)) => prefix.parse().map_or(1, |p| block(32, p)),
+                None => 1,
+            },
+        }
+    }
+
+    /// Why the target can never be a real host, if so: `0.0.0.0/8`, multicast, broadcast, `::`.
+    pub fn reserved_reason(&self) -> Option<&'static str> {
+        const ZERO: &str = "0.0.0.0/8 is not a real host address";
+        const MULTICAST: &str = "multicast addresses are not hosts to scan";
+        const BROADCAST: &str = "255.255.255.255 is the broadcast address";
+        match self {
+            Target::Ip(ip) => reserved_v4_block(*ip, 32).or_else(|| reserved_v6(*ip, 128)),
+            Target::Cidr { addr, prefix } => {
+                reserved_v4_block(*addr, *prefix).or_else(|| reserved_v6(*addr, *prefix))
+            }
+            Target::Range(r) => {
+                let octets: Vec<Vec<(u8, u8)>> = r.split('.').map(octet_ranges).collect();
+                let first = octets.first().map(Vec::as_slice).unwrap_or(&[]);
+                if first.iter().any(|(lo, _)| *lo == 0) {
+                    Some(ZERO)
+                } else if first.iter().any(|(lo, hi)| *lo <= 239 && *hi >= 224) {
+                    Some(MULTICAST)
+                } else if octets.iter().all(|o| o.iter().any(|(_, hi)| *hi == 255)) {
+                    Some(BROADCAST)
+                } else {
+                    None
+                }
+            }
+            Target::Hostname(_) => None,
+        }
+    }
+}
+
+/// The reserved IPv4 block `addr/prefix` overlaps, if any.
+fn reserved_v4_block(addr: IpAddr, prefix: u8) -> Option<&'static str> {
+    let IpAddr::V4(v4) = addr else { return None };
+    let size = 1u64 << (32 - u32::from(prefix.min(32)));
+    let start = u64::from(u32::from(v4)) & !(size - 1);
+    let end = start + size - 1;
+    let overlaps = |lo: u64, hi: u64| start <= hi && end >= lo;
+    if overlaps(0, 0x00FF_FFFF) {
+        Some("0.0.0.0/8 is not a real host address")
+    } else if overlaps(0xE000_0000, 0xEFFF_FFFF) {
+        Some("multicast addresses are not hosts to scan")
+    } else if end == 0xFFFF_FFFF {
+        Some("255.255.255.255 is the broadcast address")
+    } else {
+        None
+    }
+}
+
+/// The reserved IPv6 block `addr/prefix` overlaps (multicast `ff00::/8`, unspecified `::`).
+fn reserved_v6(addr: IpAddr, prefix: u8) -> Option<&'static str> {
+    let IpAddr::V6(v6) = addr else { return None };
+    let low = u128::MAX
+        .checked_shr(u32::from(prefix.min(128)))
+        .unwrap_or(0);
+    let end = u128::from(v6) | low;
+    if v6.is_unspecified() && prefix == 128 {
+        Some("`::` is not a host address")
+    } else if end >= 0xFF << 120 {
+        Some("multicast addresses are not hosts to scan")
+    } else {
+        None
+    }
+}
+
+/// The inclusive ranges of one octet spec (`*`, `n`, `n-m`, comma lists).
+fn octet_ranges(spec: &str) -> Vec<(u8, u8)> {
+    if spec == "*" {
+        return vec![(0, 255)];
+    }
+    spec.split(',')
+        .filter_map(|item| match item.split_once('-') {
+            Some((lo, hi)) => Some((octet(lo)?, octet(hi)?)),
+            None => octet(item).map(|o| (o, o)),
+        })
+        .collect()
+}
+
 impl FromStr for Target {
     type Err = Error;
 
@@ -238,6 +340,61 @@ mod tests {
         }
         for t in ["10.0.0.1", "example.com", "::2"] {
             assert!(!t.parse::<Target>().unwrap().is_loopback(), "{t}");
+        }
+    }
+
+    #[test]
+    fn counts_addresses() {
+        for (t, n) in [
+            ("10.0.0.1", 1u128),
+            ("10.0.0.0/16", 65_536),
+            ("10.0.0.0/15", 131_072),
+            ("0.0.0.0/0", 1 << 32),
+            ("2001:db8::/64", 1 << 64),
+            ("::/0", u128::MAX),
+            ("10.0.*.1-10", 2_560),
+            ("10.0-1.*.*", 131_072),
+            ("scanme.nmap.org/24", 256),
+            ("example.com", 1),
+        ] {
+            assert_eq!(t.parse::<Target>().unwrap().address_count(), n, "{t}");
+        }
+    }
+
+    #[test]
+    fn knows_reserved_blocks() {
+        for t in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "0.0.0.0/0",
+            "224.0.0.1",
+            "239.255.255.250",
+            "224.0.0.0/4",
+            "255.255.255.255",
+            "0-10.0.0.1",
+            "230.*.*.*",
+            "255.255.255.*",
+            "::",
+            "ff02::1",
+            "::/0",
+        ] {
+            assert!(
+                t.parse::<Target>().unwrap().reserved_reason().is_some(),
+                "{t}"
+            );
+        }
+        for t in [
+            "10.0.0.0/16",
+            "127.0.0.1",
+            "::1",
+            "192.168.1.255",
+            "2001:db8::/32",
+            "223.255.255.255",
+        ] {
+            assert!(
+                t.parse::<Target>().unwrap().reserved_reason().is_none(),
+                "{t}"
+            );
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
-use crate::model::{Progress, ProviderKind};
+use crate::model::{Progress, ProviderKind, Target};
 
 /// Where a provider must run relative to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,6 +25,8 @@ pub enum Locality {
 /// What a provider is asked to do.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
+    /// The account the scan belongs to (the operator's per-account policy applies).
+    pub owner: String,
     /// The resolved, validated target as typed (IP, CIDR, range, hostname).
     pub target: String,
     /// Provider arguments (nmap options, or an OS patch verb).
@@ -80,6 +82,14 @@ pub trait Provider: Send + Sync {
 
     /// Checks a command without running anything; the same check `run` makes.
     fn validate_command(&self, command: &str) -> Result<()>;
+
+    /// Checks a scan for `owner` against the operator's policy; the same check `run` makes.
+    ///
+    /// `target` is `None` when it is not known yet (Asset mode before resolution).
+    fn check_scan(&self, owner: &str, target: Option<&Target>, command: &str) -> Result<()> {
+        let _ = (owner, target);
+        self.validate_command(command)
+    }
 
     /// Runs the scan; honours `request.timeout` and `ctx.cancel`, killing any child process group.
     async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput>;

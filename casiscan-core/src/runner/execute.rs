@@ -110,6 +110,7 @@ async fn run_provider(
         )
     })?;
     let request = RunRequest {
+        owner: scan.owner.clone(),
         target: target.as_arg(),
         command: scan.command.clone(),
         timeout: Duration::from_secs(scan.timeout_seconds.max(1)),

@@ -1,13 +1,14 @@
 //! The nmap provider: a complete streaming parser of nmap's XML and safe execution of `nmap`.
 
-mod args;
 mod casibase;
 mod host;
 mod model;
+pub mod options;
 mod progress;
 mod provider;
 mod reader;
 mod run;
+mod sandbox;
 mod script;
 mod service;
 mod shared_text;
@@ -16,9 +17,9 @@ mod tag;
 mod text;
 mod walk;
 
-pub use args::{TARGET_PLACEHOLDER, build_argv, split as split_command};
 pub use casibase::{CasibaseHost, CasibasePort, CasibaseResult, casibase_result, summary};
 pub use model::*;
+pub use options::{NmapCommand, NmapPolicy, TARGET_PLACEHOLDER, split as split_command};
 pub use provider::NmapProvider;
 pub use reader::{Entry, HostReader, parse};
 pub use run::find_nmap;

@@ -4,19 +4,33 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use super::args::{build_argv, validate};
 use super::casibase::{casibase_result, summary};
+use super::options::{NmapCommand, NmapPolicy, validate};
 use super::reader::parse;
 use super::run::{find_nmap, run_nmap};
+use super::sandbox::Confinement;
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, Target};
 use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
 
 /// Runs the real `nmap` found on PATH (or at a configured path).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NmapProvider {
     binary: Option<PathBuf>,
+    policy: std::sync::Arc<NmapPolicy>,
+    confine: bool,
     version: std::sync::Arc<tokio::sync::OnceCell<Option<String>>>,
+}
+
+impl Default for NmapProvider {
+    fn default() -> Self {
+        NmapProvider {
+            binary: None,
+            policy: Default::default(),
+            confine: true,
+            version: Default::default(),
+        }
+    }
 }
 
 impl NmapProvider {
@@ -29,8 +43,36 @@ impl NmapProvider {
     pub fn with_binary(path: impl Into<PathBuf>) -> Self {
         NmapProvider {
             binary: Some(path.into()),
-            version: Default::default(),
+            ..NmapProvider::default()
         }
+    }
+
+    /// Applies the operator's per-account policy (risky scripts, wide targets).
+    pub fn with_policy(mut self, policy: NmapPolicy) -> Self {
+        self.policy = std::sync::Arc::new(policy);
+        self
+    }
+
+    /// Runs nmap without Landlock file confinement (only for a wrapper that needs more access,
+    /// such as `ip netns exec`; the option check still applies).
+    pub fn unconfined(mut self) -> Self {
+        self.confine = false;
+        self
+    }
+
+    /// The per-account policy in force.
+    pub fn policy(&self) -> &NmapPolicy {
+        &self.policy
+    }
+
+    /// Parses `command` and checks it and `target` for `owner`.
+    fn checked(&self, owner: &str, target: Option<&Target>, command: &str) -> Result<NmapCommand> {
+        let command = NmapCommand::parse(command)?;
+        self.policy.check_command(owner, &command)?;
+        if let Some(target) = target {
+            self.policy.check_target(owner, target)?;
+        }
+        Ok(command)
     }
 
     /// nmap's version line, from `nmap --version` run once and cached; `None` if it cannot run.
@@ -80,11 +122,23 @@ impl Provider for NmapProvider {
         validate(command)
     }
 
+    fn check_scan(&self, owner: &str, target: Option<&Target>, command: &str) -> Result<()> {
+        self.checked(owner, target, command).map(|_| ())
+    }
+
     async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput> {
         let target: Target = request.target.parse()?;
-        let argv = build_argv(&request.command, &target.as_arg())?;
+        let command = self.checked(&request.owner, Some(&target), &request.command)?;
         let binary = self.binary()?;
-        let out = run_nmap(&binary, &argv, request.timeout, &ctx).await?;
+        let out = run_nmap(
+            &binary,
+            &command,
+            &target,
+            self.confine,
+            request.timeout,
+            &ctx,
+        )
+        .await?;
         let run = parse(&out.xml)?;
         if let Some(msg) = run
             .runstats
@@ -100,8 +154,15 @@ impl Provider for NmapProvider {
         }
         let result = serde_json::to_value(casibase_result(&run))
             .map_err(|e| Error::provider("Nmap", format!("cannot encode the result: {e}")))?;
+        let mut raw_text = out.normal;
+        if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
+            raw_text.push_str(&format!(
+                "\n# casiscan: nmap's file access was not fully confined (Landlock: {:?})\n",
+                out.confinement
+            ));
+        }
         Ok(ProviderOutput {
-            raw_text: out.normal,
+            raw_text,
             summary: summary(&run),
             result,
         })

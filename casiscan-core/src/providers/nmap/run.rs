@@ -7,8 +7,11 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::options::{NmapCommand, Setting};
 use super::progress::progress_from_line;
+use super::sandbox::{Confinement, FileRules, spawn_confined};
 use crate::error::{Error, Result};
+use crate::model::Target;
 use crate::providers::RunContext;
 
 /// What one nmap process produced.
@@ -18,7 +21,12 @@ pub struct NmapOutput {
     pub xml: Vec<u8>,
     /// nmap's normal (human) output.
     pub normal: String,
+    /// How far Landlock confined nmap's file access.
+    pub confinement: Confinement,
 }
+
+/// Environment variables nmap reads that could change its arguments, data or option parsing.
+const NMAP_ENVIRONMENT: &[&str] = &["NMAP_ARGS", "NMAPDIR", "POSIXLY_CORRECT"];
 
 /// Finds `nmap` on PATH.
 pub fn find_nmap() -> Option<PathBuf> {
@@ -37,10 +45,25 @@ fn nmap_error(message: impl Into<String>) -> Error {
     Error::provider("Nmap", message)
 }
 
-/// Runs nmap with `argv` (already checked), streaming progress into `ctx`.
+/// The whole argv: the command's canonical options, casiscan's outputs, `--`, the target.
+pub fn full_argv(command: &NmapCommand, target: &Target, normal: &Path) -> Vec<String> {
+    let mut argv = command.option_words();
+    argv.push("--oX=-".into());
+    argv.push(format!("--oN={}", normal.display()));
+    if !command.has_setting(Setting::StatsEvery) {
+        argv.push("--stats-every=1s".into());
+    }
+    argv.push("--".into());
+    argv.push(target.as_arg());
+    argv
+}
+
+/// Runs nmap with a checked command against `target`, streaming progress into `ctx`.
 pub async fn run_nmap(
     binary: &Path,
-    argv: &[String],
+    command: &NmapCommand,
+    target: &Target,
+    confine: bool,
     timeout: Duration,
     ctx: &RunContext,
 ) -> Result<NmapOutput> {
@@ -49,21 +72,8 @@ pub async fn run_nmap(
         .tempdir()
         .map_err(|e| nmap_error(format!("cannot create a private working directory: {e}")))?;
     let normal_path = workdir.path().join("normal.txt");
-    let mut child = Command::new(binary)
-        .args(argv)
-        .arg("-oX")
-        .arg("-")
-        .arg("-oN")
-        .arg(&normal_path)
-        .args(stats_args(argv))
-        .current_dir(workdir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| spawn_error(binary, e))?;
+    let argv = full_argv(command, target, &normal_path);
+    let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine).await?;
     let work = collect(&mut child, &normal_path, ctx);
     let outcome = tokio::select! {
         r = work => r,
@@ -82,16 +92,42 @@ pub async fn run_nmap(
         let detail = stderr.trim();
         return Err(nmap_error(format!("nmap exited with {status}: {detail}")));
     }
-    Ok(NmapOutput { xml, normal })
+    Ok(NmapOutput {
+        xml,
+        normal,
+        confinement,
+    })
 }
 
-/// `--stats-every 1s` unless the user chose an interval.
-fn stats_args(argv: &[String]) -> Vec<&'static str> {
-    if argv.iter().any(|a| a.starts_with("--stats-every")) {
-        Vec::new()
-    } else {
-        vec!["--stats-every", "1s"]
-    }
+/// Starts nmap confined to its files and `workdir`, without the environment that steers it.
+async fn spawn(
+    binary: &Path,
+    argv: Vec<String>,
+    workdir: &Path,
+    confine: bool,
+) -> Result<(Child, Confinement)> {
+    let rules = confine.then(|| FileRules {
+        program_dir: binary.parent().map(Path::to_path_buf),
+        workdir: workdir.to_path_buf(),
+    });
+    let program = binary.to_path_buf();
+    let dir = workdir.to_path_buf();
+    spawn_confined(rules, move || {
+        let mut cmd = Command::new(program);
+        cmd.args(argv)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        for name in NMAP_ENVIRONMENT {
+            cmd.env_remove(name);
+        }
+        cmd
+    })
+    .await
+    .map_err(|e| spawn_error(binary, e))
 }
 
 fn spawn_error(binary: &Path, e: std::io::Error) -> Error {
