@@ -9,7 +9,7 @@
 //! may also be the next word, whatever it looks like. `--` ends the options. Other words are
 //! operands, wherever they stand (getopt moves them to the end).
 
-use super::table::{Arg, LONG_OPTIONS, LongOption, short_arg};
+use super::table::{Arg, LONG_OPTIONS, LongOption, SHORT_OPTIONS, short_arg};
 
 /// Which nmap option a word was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,11 +126,13 @@ impl<'a, S: AsRef<str>> Cursor<'a, S> {
             return;
         }
         let body = &word[1..];
-        if bytes.len() > 2 || short_arg(bytes[1]).is_none() {
+        // glibc asks `strchr(optstring, c)`, which also finds the `:` separators.
+        let in_optstring = SHORT_OPTIONS.as_bytes().contains(&bytes[1]);
+        if bytes.len() > 2 || !in_optstring {
             match lookup(body) {
                 Lookup::Found(option) => return self.long(option, body, word),
                 Lookup::Ambiguous(names) => return self.misread(Misread::Ambiguous(names), word),
-                Lookup::NotFound if short_arg(bytes[1]).is_none() => {
+                Lookup::NotFound if !in_optstring => {
                     return self.misread(Misread::Unknown, word);
                 }
                 Lookup::NotFound => {}

@@ -17,6 +17,7 @@ mod value;
 pub use account::{AccountSet, NmapPolicy, RISKY_SCRIPT_CATEGORIES};
 pub use getopt::{Item, Misread, Reading, Spec, read};
 pub use option::{Flag, Level, NmapOption, Setting, Spelling, ValueKind};
+pub use policy::typed as typed_option;
 pub use split::split;
 pub use table::{Arg, LONG_OPTIONS, LongOption, SHORT_OPTIONS};
 
@@ -37,13 +38,17 @@ impl NmapCommand {
     ///
     /// An empty command is Casibase's default, a ping scan (`-sn`).
     pub fn parse(command: &str) -> Result<Self> {
-        let words = split(command)?;
+        Self::from_words(&split(command)?)
+    }
+
+    /// Reads already-split words as nmap would and keeps them only if every option is allowed.
+    pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<Self> {
         if words.is_empty() {
             return Ok(NmapCommand {
                 options: vec![NmapOption::ScanTypes("n".into())],
             });
         }
-        let reading = read(&words);
+        let reading = read(words);
         let options = typed_options(&reading)?;
         if let Some(operand) = reading.operands.iter().find(|o| *o != TARGET_PLACEHOLDER) {
             return Err(Error::invalid(

@@ -65,94 +65,27 @@ fn accepts_casibase_templates() {
     }
 }
 
-/// Every bypass form of issue 23 and the older hostile commands: all refused.
-pub(crate) const HOSTILE: &[&str] = &[
-    // Single-dash long options and prefixes that nmap reads as refused options.
-    "-port-ratio 0.1 -iL /etc/passwd",
-    "-po 0.5 -iL /etc/passwd",
-    "-proxies http://p:8080",
-    "-proxy http://p:8080",
-    "-excludefile /etc/shadow",
-    "-exclude-ports 1 -oN /tmp/x",
-    "-exclude 10.0.0.1 --datad=/tmp/evil",
-    "--datad=/tmp/evil",
-    "--datadir /tmp/evil",
-    "-datadir /tmp/evil",
-    "--script-ar userdb=/etc/passwd",
-    "--script-args-f /tmp/args",
-    "--oG=/tmp/out",
-    "-oG=/tmp/out",
-    "--oN /etc/cron.d/x",
-    "-iL /etc/passwd",
-    "-i /etc/passwd",
-    "-iR 100",
-    "-res /tmp/x",
-    "-resume /tmp/scan.gnmap",
-    "-serv /tmp/s",
-    "-versiondb /tmp/v",
-    "-styl http://evil/x.xsl",
-    "-webxml",
-    "-sI zombie.example",
-    "-spoof 00:11:22:33:44:55",
-    "-D 1.2.3.4,ME",
-    "-S 1.2.3.4",
-    "-b ftp.example",
-    "-ip-options R",
-    "-m /tmp/out",
-    "-o /tmp/out",
-    "-oNfile",
-    "-oX /tmp/x.xml",
-    "-oA out",
-    "--append-output",
-    "--script /tmp/evil.nse",
-    "--script=./evil",
-    "--script evil.nse",
-    "--script ../../tmp/x",
-    "--script=C:\\evil",
-    "-script /tmp/evil.nse",
-    "-scrip /tmp/evil.nse",
-    "--script-updatedb",
-    "--script-help=default",
-    "-iflist",
-    "-V",
-    "-version",
-    "-h",
-    "-help",
-    "-y",
-    "-yoloscan",
-    // Value-consuming confusion: what looks like a value is an option to nmap, or vice versa.
-    "-p -oN",
-    "-p",
-    "--exclude -oN",
-    "-ve",
-    "-de",
-    "-no",
-    "-p=80",
-    "-e eth0;id",
-    "--top-ports ten",
-    // Operands other than the placeholder; end of options.
-    "10.0.0.2",
-    "-sT evil.example",
-    "-- -oN x",
-    "-sT -- /etc/passwd",
-    "-",
-    // Quoting and control characters.
-    "\"unclosed",
-    "-sT\u{1b}",
-    "--interactive",
-    "-v0",
-    "-sB",
-    "-sSI",
-    "-P",
-    "-PEfoo",
-    "-O1",
-    "-T9",
-];
+/// Every bypass form of issue 23 and older hostile commands (shared with the binding tests).
+pub(crate) const HOSTILE_FILE: &str =
+    include_str!("../../../../tests/data/hostile_nmap_commands.txt");
+
+/// Commands with control characters, which a text fixture does not carry well.
+const HOSTILE_CONTROL: &[&str] = &["-sT\u{1b}", "-p 22\u{0}", "--script=a\u{7f}"];
+
+fn hostile() -> Vec<String> {
+    HOSTILE_FILE
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.replace("{SECRET}", "/etc/passwd"))
+        .chain(HOSTILE_CONTROL.iter().map(|s| s.to_string()))
+        .collect()
+}
 
 #[test]
 fn refuses_every_bypass_form() {
-    assert!(HOSTILE.len() >= 60);
-    for cmd in HOSTILE {
+    let hostile = hostile();
+    assert!(hostile.len() >= 80);
+    for cmd in &hostile {
         let err = argv(cmd, "127.0.0.1").unwrap_err();
         assert_eq!(
             err.kind(),
