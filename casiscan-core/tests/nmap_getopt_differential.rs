@@ -7,6 +7,8 @@
 //! accepts, getopt on the argv casiscan builds must yield exactly casiscan's typed options and
 //! the target as the only operand.
 
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
