@@ -53,6 +53,11 @@ fn test_program(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (dir, exe)
 }
 
+/// The shared table of nmap commands casiscan must refuse (issue 23).
+fn hostile_table() -> PathBuf {
+    crate_dir().join("../casiscan-core/tests/data/hostile_nmap_commands.txt")
+}
+
 fn assert_all_passed(stdout: &str) {
     let line = stdout.lines().last().unwrap_or("");
     assert!(line.ends_with(" passed, 0 failed"), "{stdout}");
@@ -61,7 +66,9 @@ fn assert_all_passed(stdout: &str) {
 #[test]
 fn c_tests_pass() {
     let (dir, exe) = test_program(&[]);
-    assert_all_passed(&run(Command::new(&exe).arg(dir.path())));
+    assert_all_passed(&run(Command::new(&exe)
+        .arg(dir.path())
+        .arg(hostile_table())));
 }
 
 #[test]
@@ -73,6 +80,7 @@ fn c_tests_pass_under_asan_and_ubsan() {
     ]);
     assert_all_passed(&run(Command::new(&exe)
         .arg(dir.path())
+        .arg(hostile_table())
         .env("ASAN_OPTIONS", "detect_leaks=1")));
 }
 
@@ -87,7 +95,8 @@ fn c_tests_pass_under_valgrind() {
             "--error-exitcode=1",
         ])
         .arg(&exe)
-        .arg(dir.path()));
+        .arg(dir.path())
+        .arg(hostile_table()));
     assert_all_passed(&stdout);
 }
 

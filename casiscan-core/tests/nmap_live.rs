@@ -296,6 +296,69 @@ async fn hostile_commands_never_start_nmap() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
+/// An NSE script that leaves a marker file when nmap runs it.
+fn canary_script(dir: &std::path::Path, marker: &std::path::Path) -> std::path::PathBuf {
+    let script = dir.join("canary.nse");
+    let body = format!(
+        "description = \"canary\"\ncategories = {{\"safe\"}}\n\
+         prerule = function() return true end\n\
+         action = function() local f = io.open(\"{}\", \"w\") f:write(\"ran\") f:close() end\n",
+        marker.display()
+    );
+    std::fs::write(&script, body).expect("script");
+    let scripts = dir.join("scripts");
+    std::fs::create_dir_all(&scripts).expect("scripts dir");
+    std::fs::copy(&script, scripts.join("canary.nse")).expect("copy");
+    std::fs::write(
+        scripts.join("script.db"),
+        "Entry { filename = \"canary.nse\", categories = { \"safe\", } }\n",
+    )
+    .expect("script.db");
+    script
+}
+
+#[tokio::test]
+async fn no_nse_file_named_by_path_ever_runs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let marker = dir.path().join("ran");
+    let script = canary_script(dir.path(), &marker);
+    let (s, d) = (script.display(), dir.path().display());
+    // The script really runs when nmap is given it directly (so the check below can fail).
+    let direct = std::process::Command::new("nmap")
+        .args(["-sn", "-n", "-Pn", "--script"])
+        .arg(&script)
+        .arg("127.0.0.1")
+        .output()
+        .expect("nmap");
+    assert!(
+        direct.status.success() && marker.exists(),
+        "the canary script works"
+    );
+    std::fs::remove_file(&marker).expect("reset");
+    for cmd in [
+        format!("-sn --script {s}"),
+        format!("-sn --script={s}"),
+        format!("-sn -script {s}"),
+        format!("-sn --scrip={s}"),
+        format!("-sn -scr {s}"),
+        format!("-sn -po 0.5 --script {s}"),
+        format!("-sn --datadir {d} --script canary"),
+        format!("-sn -datad {d} --script canary"),
+        format!("-sn --datad={d} -sC"),
+        format!("-sn -p -datadir {d} --script canary"),
+    ] {
+        let err = NmapProvider::new()
+            .run(
+                request("127.0.0.1", cmd.clone(), Duration::from_secs(30)),
+                RunContext::detached(),
+            )
+            .await
+            .expect_err(&cmd);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{cmd}: {err}");
+        assert!(!marker.exists(), "{cmd} ran the script");
+    }
+}
+
 #[tokio::test]
 async fn progress_is_published_while_scanning() {
     let ctx = RunContext::detached();

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import casiscan
 from casiscan import exceptions
 from conftest import loopback_scan
+
+HOSTILE_TABLE = (
+    Path(__file__).resolve().parents[2] / "casiscan-core" / "tests" / "data" / "hostile_nmap_commands.txt"
+)
+
+
+def hostile_commands() -> list[str]:
+    """The shared table of nmap option bypasses casiscan must refuse (issue 23)."""
+    lines = HOSTILE_TABLE.read_text(encoding="utf-8").splitlines()
+    return [line.replace("{SECRET}", "/etc/passwd") for line in lines if line and not line.startswith("#")]
 
 KINDS = {
     casiscan.InvalidInputError: "invalid_input",
@@ -60,6 +72,18 @@ def test_invalid_target_and_query_are_invalid_input(client: casiscan.Client) -> 
         client.list_scans(sort_field="password")
     with pytest.raises(casiscan.InvalidInputError):
         client.list_scans(page=0, page_size=10)
+
+
+def test_every_nmap_option_bypass_is_refused(client: casiscan.Client) -> None:
+    commands = hostile_commands()
+    assert len(commands) >= 80
+    for i, command in enumerate(commands):
+        with pytest.raises(casiscan.InvalidInputError, match="nmap"):
+            client.add_scan(casiscan.Scan("admin", f"evil{i}", target="127.0.0.1", command=command))
+    for target, command in [("0.0.0.0/0", "-sL -n"), ("127.0.0.1", "--script exploit")]:
+        with pytest.raises(casiscan.InvalidInputError):
+            client.add_scan(casiscan.Scan("admin", "wide", target=target, command=command))
+    assert client.list_scans(page=1, page_size=10).total == 0
 
 
 def test_unopenable_database_is_a_storage_error(tmp_path: object) -> None:

@@ -42,6 +42,43 @@ fn hostile_targets_are_refused_and_nothing_is_stored() {
     assert!(stdout(&listed).contains("0 scan(s)"), "{}", stdout(&listed));
 }
 
+/// The shared table of nmap commands casiscan must refuse (issue 23), `{SECRET}` filled in.
+fn hostile_commands(secret: &Path) -> Vec<String> {
+    let table = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../casiscan-core/tests/data/hostile_nmap_commands.txt"
+    );
+    std::fs::read_to_string(table)
+        .expect("fixture")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.replace("{SECRET}", &secret.display().to_string()))
+        .collect()
+}
+
+#[test]
+fn every_nmap_option_bypass_is_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("c.db");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "10.66.66.66 canary-from-a-file\n").expect("secret");
+    let commands = hostile_commands(&secret);
+    assert!(commands.len() >= 80);
+    for command in &commands {
+        let out = casiscan(&db, &["scan", "127.0.0.1", "--command", command]);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("invalid nmap"),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+        assert!(!stdout(&out).contains("canary"), "{command:?}");
+    }
+    let listed = casiscan(&db, &["list"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("0 scan(s)"), "{}", stdout(&listed));
+}
+
 #[test]
 fn unknown_provider_and_missing_scan_have_their_own_codes() {
     let dir = tempfile::tempdir().expect("tmp");

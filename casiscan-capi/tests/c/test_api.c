@@ -238,8 +238,63 @@ static void test_os_patch(void) {
     casiscan_string_free(json);
 }
 
+/* Writes `text` as a JSON string body (quotes and backslashes escaped) into `out`. */
+static void json_escape(const char *text, char *out, size_t size) {
+    size_t n = 0;
+    for (; *text != '\0' && n + 3 < size; text++) {
+        if (*text == '"' || *text == '\\')
+            out[n++] = '\\';
+        out[n++] = *text;
+    }
+    out[n] = '\0';
+}
+
+/* Issue 23: every nmap option bypass of the shared table is refused through the C API. */
+static void test_hostile_commands(const char *dir, const char *table) {
+    char db[512];
+    snprintf(db, sizeof db, "%s/hostile.db", dir);
+    casiscan_client *client = NULL;
+    CHECK(casiscan_client_new(db, &client) == CASISCAN_STATUS_OK);
+    FILE *f = fopen(table, "r");
+    CHECK(f != NULL);
+    if (f == NULL || client == NULL)
+        return;
+    char line[1024], escaped[2048], scan[4096];
+    int count = 0, refused = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
+        char *secret = strstr(line, "{SECRET}");
+        if (secret != NULL)
+            memcpy(secret, "/etc/pw\0", 8); /* "{SECRET}" is 8 bytes: the path ends the line */
+        json_escape(line, escaped, sizeof escaped);
+        snprintf(scan, sizeof scan,
+                 "{\"owner\":\"admin\",\"name\":\"evil%d\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                 "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"127.0.0.1\",\"command\":\"%s\"}",
+                 count, escaped);
+        char *out = NULL;
+        count++;
+        if (casiscan_client_add_scan(client, scan, &out) == CASISCAN_STATUS_INVALID_INPUT && out == NULL &&
+            strstr(last_error(), "nmap") != NULL)
+            refused++;
+        else
+            printf("accepted or wrong error: %s (%s)\n", line, last_error());
+        casiscan_string_free(out);
+    }
+    fclose(f);
+    CHECK(count >= 80 && refused == count);
+    char *page = NULL;
+    CHECK(casiscan_client_list_scans(client, "admin", 1, 10, &page) == CASISCAN_STATUS_OK);
+    CHECK(page != NULL && strstr(page, "evil") == NULL);
+    casiscan_string_free(page);
+    casiscan_client_free(client);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
+    if (argc > 2)
+        test_hostile_commands(dir, argv[2]);
     test_version_and_errors();
     test_nmap(dir);
     test_client(dir);
