@@ -17,6 +17,9 @@ pub struct Cli {
     /// Owner (organisation) of the scans.
     #[arg(long, global = true, default_value = "admin")]
     pub owner: String,
+    /// The operator's nmap policy.
+    #[command(flatten)]
+    pub nmap: crate::nmap_policy::NmapPolicyArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

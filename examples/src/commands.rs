@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use casiscan_core::model::{Progress, Scan, ScanState, Target};
-use casiscan_core::providers::{self, RunContext};
+use casiscan_core::providers::RunContext;
 use casiscan_core::store::ScanQuery;
 use casiscan_core::{Client, Error, Result};
 
@@ -21,7 +21,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Command::Ospatch(args) = cli.command {
         return crate::cmd_ospatch::run(args).await;
     }
-    let client = Client::open(&cli.db, providers::defaults()).await?;
+    let client = Client::open(&cli.db, cli.nmap.providers()).await?;
     let id = |raw: &str| qualify(&cli.owner, raw);
     match cli.command {
         Command::Serve {

@@ -5,6 +5,7 @@ mod cmd_ospatch;
 mod cmd_serve;
 mod cmd_worker;
 mod commands;
+mod nmap_policy;
 mod render;
 
 use std::process::ExitCode;
