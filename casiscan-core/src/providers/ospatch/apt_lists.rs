@@ -6,8 +6,14 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::cache_file::{Limits, read_text};
 use super::deb822::{stanzas, yes};
 use super::list_stream::for_each_stanza;
+
+/// Most offered versions of installed packages kept over all lists; a list that would pass it
+/// is not read (real systems stay under 100,000; a list of repeated stanzas could reach
+/// millions).
+pub const MAX_OFFERS: usize = 1 << 20;
 
 /// Release metadata of one package file (from its InRelease/Release).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -92,11 +98,19 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
         ));
         return lists;
     };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.path().is_file())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
+    // Every entry is kept whatever its kind: a FIFO or directory with a list's name is reported
+    // when it is opened, never skipped unsaid.
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        match entry.file_name().into_string() {
+            Ok(name) => names.push(name),
+            Err(raw) if is_packages(&raw.to_string_lossy()) => lists.warnings.push(format!(
+                "{}: the file name is not UTF-8; not read",
+                dir.join(&raw).display()
+            )),
+            Err(_) => {}
+        }
+    }
     names.sort();
     let releases: Vec<(String, Source)> = names
         .iter()
@@ -156,10 +170,10 @@ fn component(rest: &str) -> String {
 }
 
 fn read_release(path: &Path, name: &str, warnings: &mut Vec<String>) -> Option<(String, Source)> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path, Limits::STATUS, warnings) {
         Ok(t) => t,
         Err(e) => {
-            warnings.push(format!("{}: {e}", path.display()));
+            warnings.push(e.to_string());
             return None;
         }
     };
@@ -218,7 +232,7 @@ fn strip_signature(text: &str) -> String {
 }
 
 /// Adds the wanted packages of the list at `path` and counts the wanted stanzas it could not
-/// read; a list that fails part-way adds nothing.
+/// read; a list that fails part-way, or would pass [`MAX_OFFERS`], adds nothing.
 fn read_offers(
     path: &Path,
     source: usize,
@@ -227,7 +241,11 @@ fn read_offers(
 ) -> Result<usize, String> {
     let before = out.len();
     let mut unreadable = 0usize;
+    let mut overflow = false;
     let read = for_each_stanza(path, |stanza| {
+        if overflow {
+            return;
+        }
         let Some(name) = package_name(stanza) else {
             return;
         };
@@ -235,14 +253,23 @@ fn read_offers(
             return;
         }
         match offer(stanza, name, source) {
+            Some(_) if out.len() >= MAX_OFFERS => overflow = true,
             Some(o) => out.push(o),
             None => unreadable += 1,
         }
     });
-    read.map(|()| unreadable).map_err(|e| {
+    let result = match read {
+        Err(e) => Err(e.to_string()),
+        Ok(()) if overflow => Err(format!(
+            "{}: more than {MAX_OFFERS} versions of installed packages offered in all; not read",
+            path.display()
+        )),
+        Ok(()) => Ok(unreadable),
+    };
+    if result.is_err() {
         out.truncate(before);
-        format!("{}: {e}", path.display())
-    })
+    }
+    result
 }
 
 /// The `Package` of a stanza, lower-cased (it is nearly always the first line).
