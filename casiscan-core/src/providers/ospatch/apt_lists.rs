@@ -10,10 +10,10 @@ use super::cache_file::{Limits, read_text};
 use super::deb822::{stanzas, yes};
 use super::list_stream::for_each_stanza;
 
-/// Most offered versions of installed packages kept over all lists; a list that would pass it
-/// is not read (real systems stay under 100,000; a list of repeated stanzas could reach
-/// millions).
-pub const MAX_OFFERS: usize = 1 << 20;
+/// Most offered versions of installed packages kept over all lists (~100 MiB at most); a list
+/// that would pass it is not read. Real systems stay under 100,000; a list of distinct stanzas
+/// decoding to the cap could otherwise hold millions.
+pub const MAX_OFFERS: usize = 1 << 19;
 
 /// Release metadata of one package file (from its InRelease/Release).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -253,6 +253,8 @@ fn read_offers(
             return;
         }
         match offer(stanza, name, source) {
+            // A repeated stanza adds nothing new.
+            Some(o) if out.len() > before && out.last() == Some(&o) => {}
             Some(_) if out.len() >= MAX_OFFERS => overflow = true,
             Some(o) => out.push(o),
             None => unreadable += 1,

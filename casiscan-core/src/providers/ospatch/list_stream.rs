@@ -95,14 +95,12 @@ impl Chunker {
         next.extend_from_slice(&self.buf[cut + 2..]);
         self.buf.truncate(cut + 1);
         let full = std::mem::replace(&mut self.buf, next);
-        self.full
-            .send(full)
-            .map_err(|_| {
-                stop(Problem::Io(io::Error::new(
-                    io::ErrorKind::BrokenPipe,
-                    "list reader abandoned",
-                )))
-            })
+        self.full.send(full).map_err(|_| {
+            stop(Problem::Io(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "list reader abandoned",
+            )))
+        })
     }
 
     fn check_stanza_length(&self) -> io::Result<()> {

@@ -22,7 +22,7 @@ pub mod windows_rows;
 pub mod windows_run;
 mod xz_size;
 
-pub use apt_lists::Source;
+pub use apt_lists::{MAX_OFFERS, Source};
 pub use debversion::compare as compare_debian_versions;
 pub use dpkg_status::InstalledPackage;
 pub use provider::{Backend, OsPatchProvider, PatchRow, Verb, rows, summary};

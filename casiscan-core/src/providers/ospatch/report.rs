@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::apt_lists::{Offer, Source, read_lists};
+use super::cache_file::{Limits, read_bytes, read_optional_text};
 use super::debversion::compare;
 use super::dpkg_status::{InstalledPackage, native_arch, parse_status};
 use super::policy::{candidate, default_release, prioritise, read_pins};
-use super::cache_file::{Limits, read_bytes, read_optional_text};
 use super::support::{SupportStatus, os_release, support_status};
 use crate::error::{Error, Result};
 
@@ -122,11 +122,12 @@ pub fn debian_report_at(root: &Path, now: DateTime<Utc>) -> Result<OsPatchReport
     let status_path = root.join("var/lib/dpkg/status");
     let bytes = read_bytes(&status_path, Limits::STATUS)?;
     let mut warnings = Vec::new();
-    let installed = parse_status(&bytes, &status_path, &mut warnings).map_err(|m| Error::Parse {
-        message: format!("{}: {m}", status_path.display()),
-        line: None,
-        column: None,
-    })?;
+    let installed =
+        parse_status(&bytes, &status_path, &mut warnings).map_err(|m| Error::Parse {
+            message: format!("{}: {m}", status_path.display()),
+            line: None,
+            column: None,
+        })?;
     drop(bytes);
     if installed.is_empty() {
         let mut message = format!("{}: no installed package", status_path.display());

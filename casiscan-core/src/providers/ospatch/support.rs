@@ -88,9 +88,8 @@ fn title(distribution: &str) -> String {
 
 /// The text of `<root>/etc/os-release`, else `<root>/usr/lib/os-release`.
 pub fn os_release(root: &Path, warnings: &mut Vec<String>) -> Option<String> {
-    read_optional_text(&root.join("etc/os-release"), Limits::CONFIG, warnings).or_else(|| {
-        read_optional_text(&root.join("usr/lib/os-release"), Limits::CONFIG, warnings)
-    })
+    read_optional_text(&root.join("etc/os-release"), Limits::CONFIG, warnings)
+        .or_else(|| read_optional_text(&root.join("usr/lib/os-release"), Limits::CONFIG, warnings))
 }
 
 /// The support status of the release described by the os-release text `os`, on `today`;

@@ -45,8 +45,7 @@ fn lzma2_chunks<R: BufRead + Seek>(input: &mut R) -> io::Result<(u64, u64)> {
                 read += 2 + size;
             }
             0x80..=0xff => {
-                let unpacked =
-                    (u64::from(control & 0x1f) << 16) + u64::from(be16(input)?) + 1;
+                let unpacked = (u64::from(control & 0x1f) << 16) + u64::from(be16(input)?) + 1;
                 let packed = u64::from(be16(input)?) + 1;
                 // A state reset with new properties carries one properties byte.
                 let props = u64::from(control >= 0xc0);
@@ -103,6 +102,21 @@ mod tests {
             let size = xz_decoded_size(&mut Cursor::new(&xz)).expect("scan");
             assert_eq!(size, len as u64);
         }
+    }
+
+    /// `xz -9 --block-size=1MiB` of 2,680,000 bytes of stanzas: three blocks of LZMA chunks
+    /// with CRC64 checks.
+    const THREE_BLOCKS: &[u8] = include_bytes!("../../../tests/data/ospatch/three_blocks.xz");
+
+    #[test]
+    fn real_xz_blocks_of_compressed_chunks_are_summed() {
+        let size = xz_decoded_size(&mut Cursor::new(THREE_BLOCKS)).expect("scan");
+        assert_eq!(size, 2_680_000);
+        let mut out = Vec::new();
+        lzma_rs::xz_decompress(&mut Cursor::new(THREE_BLOCKS), &mut out).expect("decode");
+        assert_eq!(out.len() as u64, size);
+        let cut = &THREE_BLOCKS[..THREE_BLOCKS.len() / 2];
+        assert!(xz_decoded_size(&mut Cursor::new(cut)).is_err());
     }
 
     #[test]

@@ -76,7 +76,10 @@ pub fn read_repo(dir: &Path) -> Result<Repo> {
     }
     let primary = primary.ok_or_else(|| Error::parse(format!("{shown}: no primary data")))?;
     let primary_path = located(dir, &primary, &shown)?;
-    let packages = parse_primary(&read(&primary_path, Limits::STREAM)?, &primary_path.display().to_string())?;
+    let packages = parse_primary(
+        &read(&primary_path, Limits::STREAM)?,
+        &primary_path.display().to_string(),
+    )?;
     let (advisories, has_updateinfo) = match updateinfo {
         Some(href) => {
             let p = located(dir, &href, &shown)?;
