@@ -6,7 +6,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::cache_file::{Limits, read_text};
+use super::cache_file::{
+    Bytes, CacheFileError, Limits, MAX_DECODED_BYTES, MAX_LISTS_DECODED_BYTES, Problem, read_text,
+};
 use super::deb822::{stanzas, yes};
 use super::list_stream::for_each_stanza;
 
@@ -117,6 +119,7 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
         .filter(|n| n.ends_with("_InRelease") || n.ends_with("_Release"))
         .filter_map(|n| read_release(&dir.join(n), n, &mut lists.warnings))
         .collect();
+    let mut budget = MAX_LISTS_DECODED_BYTES;
     for name in names.iter().filter(|n| is_packages(n)) {
         let id = strip_compression(name);
         let mut source = releases
@@ -133,7 +136,7 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
         source.site = id.split('_').next().unwrap_or("").to_string();
         let index = lists.sources.len();
         let path = dir.join(name);
-        match read_offers(&path, index, wanted, &mut lists.offers) {
+        match read_offers(&path, index, wanted, &mut budget, &mut lists.offers) {
             Ok(0) => lists.sources.push(source),
             Ok(n) => {
                 lists.sources.push(source);
@@ -237,12 +240,13 @@ fn read_offers(
     path: &Path,
     source: usize,
     wanted: &dyn Fn(&str) -> bool,
+    budget: &mut u64,
     out: &mut Vec<Offer>,
 ) -> Result<usize, String> {
     let before = out.len();
     let mut unreadable = 0usize;
     let mut overflow = false;
-    let read = for_each_stanza(path, |stanza| {
+    let read = for_each_stanza(path, budget, |stanza| {
         if overflow {
             return;
         }
@@ -261,6 +265,14 @@ fn read_offers(
         }
     });
     let result = match read {
+        Err(CacheFileError {
+            problem: Problem::DecodedTooLarge { limit },
+            ..
+        }) if limit < MAX_DECODED_BYTES => Err(format!(
+            "{}: not read: the lists decode to more than {} in all",
+            path.display(),
+            Bytes(MAX_LISTS_DECODED_BYTES)
+        )),
         Err(e) => Err(e.to_string()),
         Ok(()) if overflow => Err(format!(
             "{}: more than {MAX_OFFERS} versions of installed packages offered in all; not read",
@@ -339,17 +351,43 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = lz4_list(dir.path(), 20_000);
         let mut offers = Vec::new();
-        assert_eq!(read_offers(&path, 0, &|n| n == "p1", &mut offers), Ok(0));
+        let mut unlimited = u64::MAX;
+        let budget = &mut unlimited;
+        assert_eq!(
+            read_offers(&path, 0, &|n| n == "p1", budget, &mut offers),
+            Ok(0)
+        );
         assert_eq!(offers.len(), 1, "the whole list reads");
         let bytes = std::fs::read(&path).expect("read");
         std::fs::write(&path, &bytes[..bytes.len() * 3 / 4]).expect("cut");
         let mut offers = Vec::new();
-        let err = read_offers(&path, 0, &|n| n.starts_with('p'), &mut offers).expect_err("cut");
+        let err =
+            read_offers(&path, 0, &|n| n.starts_with('p'), budget, &mut offers).expect_err("cut");
         assert!(
             err.contains("x_Packages.lz4") && err.contains("lz4"),
             "{err}"
         );
         assert!(offers.is_empty(), "nothing half-read is kept");
+    }
+
+    #[test]
+    fn lists_past_the_budget_are_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = lz4_list(dir.path(), 20_000);
+        let mut budget = 6 << 20;
+        let mut offers = Vec::new();
+        assert_eq!(
+            read_offers(&path, 0, &|n| n == "p1", &mut budget, &mut offers),
+            Ok(0)
+        );
+        assert!(budget < 2 << 20, "{budget}");
+        let err = read_offers(&path, 1, &|n| n == "p1", &mut budget, &mut offers)
+            .expect_err("over the budget");
+        assert!(
+            err.contains("the lists decode to more than 4096.0 MiB in all"),
+            "{err}"
+        );
+        assert_eq!(offers.len(), 1, "the refused list added nothing");
     }
 
     #[test]

@@ -22,6 +22,8 @@ use super::decompress::decode;
 pub const MAX_FILE_BYTES: u64 = 512 << 20;
 /// Largest decoded stream of one file: decompression stops there and the file is refused.
 pub const MAX_DECODED_BYTES: u64 = 512 << 20;
+/// Most bytes decoded from all the apt lists of one report: the lists past it are not read.
+pub const MAX_LISTS_DECODED_BYTES: u64 = 4 << 30;
 /// Largest decoded-to-compressed ratio past [`RATIO_FLOOR`] (real lists compress under 15×).
 pub const MAX_RATIO: u64 = 100;
 /// Decoded size up to which the ratio is not checked (small files may compress very well).

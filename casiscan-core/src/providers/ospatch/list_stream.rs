@@ -15,12 +15,21 @@ const CHUNK: usize = 1 << 20;
 const MAX_STANZA: usize = 16 << 20;
 
 /// Calls `each` with every blank-line-separated stanza of the list at `path`, in file order
-/// (opened as a [`CacheFile`] within [`Limits::STREAM`]).
+/// (opened as a [`CacheFile`] within [`Limits::STREAM`], and decoding at most `budget` bytes,
+/// which it lowers by what it decodes).
 ///
 /// On error the stanzas already seen have been passed to `each`; the caller decides whether to
 /// keep them.
-pub fn for_each_stanza(path: &Path, mut each: impl FnMut(&[u8])) -> Result<(), CacheFileError> {
-    let file = CacheFile::open(path, Limits::STREAM)?;
+pub fn for_each_stanza(
+    path: &Path,
+    budget: &mut u64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), CacheFileError> {
+    let limits = Limits {
+        decoded: Limits::STREAM.decoded.min(*budget),
+        ..Limits::STREAM
+    };
+    let file = CacheFile::open(path, limits)?;
     let (full_tx, full_rx) = sync_channel::<Vec<u8>>(2);
     let (empty_tx, empty_rx) = channel::<Vec<u8>>();
     std::thread::scope(|scope| {
@@ -31,6 +40,7 @@ pub fn for_each_stanza(path: &Path, mut each: impl FnMut(&[u8])) -> Result<(), C
             Ok(())
         });
         for block in full_rx {
+            *budget = budget.saturating_sub(block.len() as u64);
             stanzas(&block).for_each(&mut each);
             // The producer may have finished already; a dropped pool only costs an allocation.
             let _ = empty_tx.send(block);
@@ -147,7 +157,7 @@ mod tests {
             .collect();
         std::fs::write(&path, &text).expect("write");
         let mut seen = Vec::new();
-        for_each_stanza(&path, |s| {
+        for_each_stanza(&path, &mut { u64::MAX }, |s| {
             seen.push(String::from_utf8_lossy(s).into_owned())
         })
         .expect("read");
@@ -164,7 +174,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("list_Packages");
         std::fs::write(&path, "Description: x\n".repeat(MAX_STANZA / 10)).expect("write");
-        let err = for_each_stanza(&path, |_| {}).expect_err("too long");
+        let err = for_each_stanza(&path, &mut { u64::MAX }, |_| {}).expect_err("too long");
         assert!(matches!(err.problem, Problem::StanzaTooLong(_)), "{err}");
     }
 }

@@ -144,7 +144,7 @@ pub fn debian_report_at(root: &Path, now: DateTime<Utc>) -> Result<OsPatchReport
     warnings.append(&mut lists.warnings);
     if lists.sources.is_empty() {
         warnings.push(
-            "no apt package lists found: run `apt-get update`; no update can be reported".into(),
+            "no readable apt package list: run `apt-get update`; no update can be reported".into(),
         );
     }
     let pins = read_pins(root, &mut warnings);
