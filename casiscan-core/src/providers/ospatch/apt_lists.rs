@@ -6,8 +6,16 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::cache_file::{
+    Bytes, CacheFileError, Limits, MAX_DECODED_BYTES, MAX_LISTS_DECODED_BYTES, Problem, read_text,
+};
 use super::deb822::{stanzas, yes};
 use super::list_stream::for_each_stanza;
+
+/// Most offered versions of installed packages kept over all lists (~100 MiB at most); a list
+/// that would pass it is not read. Real systems stay under 100,000; a list of distinct stanzas
+/// decoding to the cap could otherwise hold millions.
+pub const MAX_OFFERS: usize = 1 << 19;
 
 /// Release metadata of one package file (from its InRelease/Release).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -92,17 +100,26 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
         ));
         return lists;
     };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.path().is_file())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
+    // Every entry is kept whatever its kind: a FIFO or directory with a list's name is reported
+    // when it is opened, never skipped unsaid.
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        match entry.file_name().into_string() {
+            Ok(name) => names.push(name),
+            Err(raw) if is_packages(&raw.to_string_lossy()) => lists.warnings.push(format!(
+                "{}: the file name is not UTF-8; not read",
+                dir.join(&raw).display()
+            )),
+            Err(_) => {}
+        }
+    }
     names.sort();
     let releases: Vec<(String, Source)> = names
         .iter()
         .filter(|n| n.ends_with("_InRelease") || n.ends_with("_Release"))
         .filter_map(|n| read_release(&dir.join(n), n, &mut lists.warnings))
         .collect();
+    let mut budget = MAX_LISTS_DECODED_BYTES;
     for name in names.iter().filter(|n| is_packages(n)) {
         let id = strip_compression(name);
         let mut source = releases
@@ -119,7 +136,7 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
         source.site = id.split('_').next().unwrap_or("").to_string();
         let index = lists.sources.len();
         let path = dir.join(name);
-        match read_offers(&path, index, wanted, &mut lists.offers) {
+        match read_offers(&path, index, wanted, &mut budget, &mut lists.offers) {
             Ok(0) => lists.sources.push(source),
             Ok(n) => {
                 lists.sources.push(source);
@@ -156,10 +173,10 @@ fn component(rest: &str) -> String {
 }
 
 fn read_release(path: &Path, name: &str, warnings: &mut Vec<String>) -> Option<(String, Source)> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path, Limits::STATUS, warnings) {
         Ok(t) => t,
         Err(e) => {
-            warnings.push(format!("{}: {e}", path.display()));
+            warnings.push(e.to_string());
             return None;
         }
     };
@@ -218,16 +235,21 @@ fn strip_signature(text: &str) -> String {
 }
 
 /// Adds the wanted packages of the list at `path` and counts the wanted stanzas it could not
-/// read; a list that fails part-way adds nothing.
+/// read; a list that fails part-way, or would pass [`MAX_OFFERS`], adds nothing.
 fn read_offers(
     path: &Path,
     source: usize,
     wanted: &dyn Fn(&str) -> bool,
+    budget: &mut u64,
     out: &mut Vec<Offer>,
 ) -> Result<usize, String> {
     let before = out.len();
     let mut unreadable = 0usize;
-    let read = for_each_stanza(path, |stanza| {
+    let mut overflow = false;
+    let read = for_each_stanza(path, budget, |stanza| {
+        if overflow {
+            return;
+        }
         let Some(name) = package_name(stanza) else {
             return;
         };
@@ -235,14 +257,33 @@ fn read_offers(
             return;
         }
         match offer(stanza, name, source) {
+            // A repeated stanza adds nothing new.
+            Some(o) if out.len() > before && out.last() == Some(&o) => {}
+            Some(_) if out.len() >= MAX_OFFERS => overflow = true,
             Some(o) => out.push(o),
             None => unreadable += 1,
         }
     });
-    read.map(|()| unreadable).map_err(|e| {
+    let result = match read {
+        Err(CacheFileError {
+            problem: Problem::DecodedTooLarge { limit },
+            ..
+        }) if limit < MAX_DECODED_BYTES => Err(format!(
+            "{}: not read: the lists decode to more than {} in all",
+            path.display(),
+            Bytes(MAX_LISTS_DECODED_BYTES)
+        )),
+        Err(e) => Err(e.to_string()),
+        Ok(()) if overflow => Err(format!(
+            "{}: more than {MAX_OFFERS} versions of installed packages offered in all; not read",
+            path.display()
+        )),
+        Ok(()) => Ok(unreadable),
+    };
+    if result.is_err() {
         out.truncate(before);
-        format!("{}: {e}", path.display())
-    })
+    }
+    result
 }
 
 /// The `Package` of a stanza, lower-cased (it is nearly always the first line).
@@ -310,17 +351,43 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = lz4_list(dir.path(), 20_000);
         let mut offers = Vec::new();
-        assert_eq!(read_offers(&path, 0, &|n| n == "p1", &mut offers), Ok(0));
+        let mut unlimited = u64::MAX;
+        let budget = &mut unlimited;
+        assert_eq!(
+            read_offers(&path, 0, &|n| n == "p1", budget, &mut offers),
+            Ok(0)
+        );
         assert_eq!(offers.len(), 1, "the whole list reads");
         let bytes = std::fs::read(&path).expect("read");
         std::fs::write(&path, &bytes[..bytes.len() * 3 / 4]).expect("cut");
         let mut offers = Vec::new();
-        let err = read_offers(&path, 0, &|n| n.starts_with('p'), &mut offers).expect_err("cut");
+        let err =
+            read_offers(&path, 0, &|n| n.starts_with('p'), budget, &mut offers).expect_err("cut");
         assert!(
             err.contains("x_Packages.lz4") && err.contains("lz4"),
             "{err}"
         );
         assert!(offers.is_empty(), "nothing half-read is kept");
+    }
+
+    #[test]
+    fn lists_past_the_budget_are_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = lz4_list(dir.path(), 20_000);
+        let mut budget = 6 << 20;
+        let mut offers = Vec::new();
+        assert_eq!(
+            read_offers(&path, 0, &|n| n == "p1", &mut budget, &mut offers),
+            Ok(0)
+        );
+        assert!(budget < 2 << 20, "{budget}");
+        let err = read_offers(&path, 1, &|n| n == "p1", &mut budget, &mut offers)
+            .expect_err("over the budget");
+        assert!(
+            err.contains("the lists decode to more than 4096.0 MiB in all"),
+            "{err}"
+        );
+        assert_eq!(offers.len(), 1, "the refused list added nothing");
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub fn stanzas(text: &str) -> impl Iterator<Item = Stanza<'_>> {
     text.split("\n\n").filter_map(parse_stanza)
 }
 
-fn parse_stanza(block: &str) -> Option<Stanza<'_>> {
+/// One stanza from a block without blank lines; `None` when it has no field.
+pub fn parse_stanza(block: &str) -> Option<Stanza<'_>> {
     let mut stanza = Stanza::default();
     for line in block.lines() {
         if line.starts_with([' ', '\t']) {

@@ -1,25 +1,32 @@
-//! Decodes an apt list in any compression apt keeps: plain, gz, xz, zst, lz4 (sniffed by magic).
+//! Decodes a cache file in any compression apt and dnf keep (plain, gz, xz, zst, lz4; sniffed by
+//! magic) into a sink that stops at the decoded-size caps and reads CRLF as LF.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
-use std::path::Path;
+use std::fmt;
+use std::io::{self, BufRead, Read, Seek, Write};
 
-use super::list_stream::Chunker;
+use super::cache_file::{Limits, MAX_RATIO, Problem, RATIO_FLOOR};
+use super::xz_size::xz_decoded_size;
 
-/// How a list file is compressed.
+/// How a cache file is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Compression {
+pub enum Compression {
+    /// Not compressed.
     Plain,
+    /// gzip (one or more members).
     Gzip,
+    /// xz.
     Xz,
+    /// Zstandard.
     Zstd,
+    /// LZ4 frame.
     Lz4,
+    /// bzip2 (not decoded).
     Bzip2,
 }
 
 impl Compression {
     /// The compression whose magic number starts `head`.
-    fn sniff(head: &[u8]) -> Self {
+    pub fn sniff(head: &[u8]) -> Self {
         match head {
             [0x1f, 0x8b, ..] => Self::Gzip,
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Self::Xz,
@@ -30,8 +37,8 @@ impl Compression {
         }
     }
 
-    /// Name used in error messages.
-    fn name(self) -> &'static str {
+    /// Name used in messages.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Plain => "text",
             Self::Gzip => "gzip",
@@ -43,35 +50,237 @@ impl Compression {
     }
 }
 
-/// Streams the decompressed bytes of the list at `path` into `out`.
-pub fn decode(path: &Path, out: &mut Chunker) -> Result<(), String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    let mut input = BufReader::with_capacity(256 * 1024, file);
-    let head = input.fill_buf().map_err(|e| e.to_string())?;
-    let kind = Compression::sniff(head);
-    let corrupt = |e: io::Error| match kind {
-        Compression::Plain => e.to_string(),
-        _ => format!("corrupt {}: {e}", kind.name()),
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Streams the decoded bytes of `input` (`size` bytes long) into `out`, within `limits`.
+pub fn decode<R: BufRead + Seek>(
+    mut input: R,
+    size: u64,
+    limits: Limits,
+    out: &mut dyn Write,
+) -> Result<(), Problem> {
+    let kind = Compression::sniff(input.fill_buf()?);
+    let corrupt = |message: String| Problem::Corrupt {
+        format: kind,
+        message,
     };
-    match kind {
-        Compression::Plain => out.pump(&mut input).map_err(corrupt),
-        Compression::Gzip => out
-            .pump(&mut flate2::bufread::MultiGzDecoder::new(input))
-            .map_err(corrupt),
-        Compression::Lz4 => out
-            .pump(&mut lz4_flex::frame::FrameDecoder::new(input))
-            .map_err(corrupt),
+    let mut sink = Sink::new(out, size, limits.decoded);
+    let result = match kind {
+        Compression::Plain => copy(&mut input, &mut sink),
+        Compression::Gzip => copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut sink),
+        Compression::Lz4 => copy(&mut lz4_flex::frame::FrameDecoder::new(input), &mut sink),
         Compression::Zstd => {
             let mut decoder = ruzstd::decoding::StreamingDecoder::new(input)
-                .map_err(|e| format!("corrupt zstd: {e}"))?;
-            out.pump(&mut decoder).map_err(corrupt)
+                .map_err(|e| corrupt(e.to_string()))?;
+            copy(&mut decoder, &mut sink)
         }
-        Compression::Xz => lzma_rs::xz_decompress(&mut input, out).map_err(|e| match e {
-            lzma_rs::error::Error::IoError(e) if e.kind() != io::ErrorKind::UnexpectedEof => {
-                corrupt(e)
+        Compression::Xz => {
+            // lzma-rs keeps a whole xz block in memory before writing it out, so the caps are
+            // checked on the sizes the LZMA2 chunks declare (which bound what it decodes) first.
+            let declared = xz_decoded_size(&mut input).map_err(|e| corrupt(e.to_string()))?;
+            sink.count(declared).map_err(classify_sink)?;
+            sink.written = 0;
+            input.rewind()?;
+            lzma_rs::xz_decompress(&mut input, &mut sink).map_err(|e| match e {
+                lzma_rs::error::Error::IoError(e) => e,
+                other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
+            })
+        }
+        Compression::Bzip2 => return Err(Problem::Unsupported(kind)),
+    };
+    match result.and_then(|()| sink.finish()) {
+        Ok(()) => Ok(()),
+        Err(e) if is_problem(&e) => Err(classify_sink(e)),
+        Err(e) if kind == Compression::Plain => Err(Problem::Io(e)),
+        Err(e) => Err(corrupt(e.to_string())),
+    }
+}
+
+fn is_problem(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Problem>())
+}
+
+/// The [`Problem`] a sink (or the writer behind it) stopped with.
+fn classify_sink(e: io::Error) -> Problem {
+    if !is_problem(&e) {
+        return Problem::Io(e);
+    }
+    match e.into_inner().map(|inner| inner.downcast::<Problem>()) {
+        Some(Ok(problem)) => *problem,
+        Some(Err(other)) => Problem::Io(io::Error::other(other)),
+        None => Problem::Io(io::Error::other("decoding stopped")),
+    }
+}
+
+/// An `io::Error` carrying `problem`, for a writer that must stop the decoding.
+pub fn stop(problem: Problem) -> io::Error {
+    io::Error::other(problem)
+}
+
+fn copy(input: &mut dyn Read, sink: &mut Sink<'_>) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => sink.write_all(&buf[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Passes decoded bytes on with CR dropped before LF, and stops past the caps.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    written: u64,
+    size: u64,
+    limit: u64,
+    pending_cr: bool,
+}
+
+impl<'a> Sink<'a> {
+    fn new(out: &'a mut dyn Write, size: u64, limit: u64) -> Self {
+        Self {
+            out,
+            written: 0,
+            size,
+            limit,
+            pending_cr: false,
+        }
+    }
+
+    /// Counts `n` more decoded bytes against the caps.
+    fn count(&mut self, n: u64) -> io::Result<()> {
+        self.written = self.written.saturating_add(n);
+        if self.written > self.limit {
+            return Err(stop(Problem::DecodedTooLarge { limit: self.limit }));
+        }
+        if self.written > RATIO_FLOOR && self.written > self.size.saturating_mul(MAX_RATIO) {
+            return Err(stop(Problem::Bomb { size: self.size }));
+        }
+        Ok(())
+    }
+
+    /// Writes `data` without the CR of each CRLF (a CR ending `data` waits for the next byte).
+    fn pass(&mut self, mut data: &[u8]) -> io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if std::mem::take(&mut self.pending_cr) && data[0] != b'\n' {
+            self.out.write_all(b"\r")?;
+        }
+        while let Some(i) = memchr::memchr(b'\r', data) {
+            match data.get(i + 1) {
+                Some(b'\n') => self.out.write_all(&data[..i])?,
+                Some(_) => self.out.write_all(&data[..=i])?,
+                None => {
+                    self.pending_cr = true;
+                    return self.out.write_all(&data[..i]);
+                }
             }
-            other => format!("corrupt xz: {other:?}"),
-        }),
-        Compression::Bzip2 => Err("bzip2 lists are not supported".into()),
+            data = &data[i + 1..];
+        }
+        self.out.write_all(data)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.pending_cr) {
+            self.out.write_all(b"\r")?;
+        }
+        self.out.flush()
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.count(data.len() as u64)?;
+        self.pass(data)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    const LIMITS: Limits = Limits {
+        file: 1 << 30,
+        decoded: 4 << 20,
+    };
+
+    fn run(data: &[u8], limits: Limits) -> Result<Vec<u8>, Problem> {
+        let mut out = Vec::new();
+        decode(Cursor::new(data), data.len() as u64, limits, &mut out).map(|()| out)
+    }
+
+    /// Five MiB of list text in each supported compression.
+    fn packed() -> Vec<(Compression, Vec<u8>)> {
+        let text = "Package: p\nVersion: 1\n\n".repeat(5 << 20 >> 4);
+        let bytes = text.as_bytes();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).expect("gz");
+        let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        lz4.write_all(bytes).expect("lz4");
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &bytes[..], &mut xz).expect("xz");
+        let zst =
+            ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest);
+        vec![
+            (Compression::Plain, bytes.to_vec()),
+            (Compression::Gzip, gz.finish().expect("gz")),
+            (Compression::Lz4, lz4.finish().expect("lz4")),
+            (Compression::Xz, xz),
+            (Compression::Zstd, zst),
+        ]
+    }
+
+    #[test]
+    fn every_compression_stops_at_the_decoded_cap() {
+        for (kind, data) in packed() {
+            assert_eq!(Compression::sniff(&data), kind);
+            let err = run(&data, LIMITS).expect_err("over the cap");
+            assert!(
+                matches!(err, Problem::DecodedTooLarge { limit } if limit == LIMITS.decoded),
+                "{kind}: {err}"
+            );
+            let roomy = Limits {
+                file: 1 << 30,
+                decoded: 64 << 20,
+            };
+            let out = run(&data, roomy).expect("within the cap");
+            assert!(out.len() > 4 << 20, "{kind}");
+        }
+    }
+
+    #[test]
+    fn crlf_split_across_writes_still_reads_as_lf() {
+        let mut out = Vec::new();
+        let mut sink = Sink::new(&mut out, 0, 1 << 20);
+        for piece in [&b"a\r"[..], b"\nb\r", b"", b"c\r\n\r", b"\n"] {
+            sink.write_all(piece).expect("write");
+        }
+        sink.finish().expect("finish");
+        assert_eq!(out, b"a\nb\rc\n\n");
+    }
+
+    #[test]
+    fn a_high_ratio_past_the_floor_is_a_bomb() {
+        let mut out = Vec::new();
+        let mut sink = Sink::new(&mut out, 1000, u64::MAX);
+        let err = sink
+            .count(RATIO_FLOOR + 1)
+            .expect_err("ratio over the floor");
+        assert!(matches!(classify_sink(err), Problem::Bomb { size: 1000 }));
+        let mut sink = Sink::new(&mut out, 1 << 20, u64::MAX);
+        assert!(sink.count(RATIO_FLOOR + 1).is_ok());
     }
 }

@@ -1,39 +1,56 @@
 //! Streams a package list as whole stanzas from a decoding thread, so decompression overlaps parsing.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 use memchr::memmem;
 
-use super::decompress::decode;
+use super::cache_file::{CacheFile, CacheFileError, Limits, Problem};
+use super::decompress::stop;
 
 /// Bytes handed over per chunk.
 const CHUNK: usize = 1 << 20;
 /// Longest stanza accepted; a longer run without a blank line is a corrupt list.
 const MAX_STANZA: usize = 16 << 20;
 
-/// Calls `each` with every blank-line-separated stanza of the list at `path`, in file order.
+/// Calls `each` with every blank-line-separated stanza of the list at `path`, in file order
+/// (opened as a [`CacheFile`] within [`Limits::STREAM`], and decoding at most `budget` bytes,
+/// which it lowers by what it decodes).
 ///
 /// On error the stanzas already seen have been passed to `each`; the caller decides whether to
-/// keep them. The error text does not name the file.
-pub fn for_each_stanza(path: &Path, mut each: impl FnMut(&[u8])) -> Result<(), String> {
+/// keep them.
+pub fn for_each_stanza(
+    path: &Path,
+    budget: &mut u64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), CacheFileError> {
+    let limits = Limits {
+        decoded: Limits::STREAM.decoded.min(*budget),
+        ..Limits::STREAM
+    };
+    let file = CacheFile::open(path, limits)?;
     let (full_tx, full_rx) = sync_channel::<Vec<u8>>(2);
     let (empty_tx, empty_rx) = channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
             let mut chunker = Chunker::new(full_tx, empty_rx);
-            decode(path, &mut chunker)?;
-            chunker.finish()
+            file.decode_into(&mut chunker)?;
+            chunker.finish();
+            Ok(())
         });
         for block in full_rx {
+            *budget = budget.saturating_sub(block.len() as u64);
             stanzas(&block).for_each(&mut each);
             // The producer may have finished already; a dropped pool only costs an allocation.
             let _ = empty_tx.send(block);
         }
-        producer
-            .join()
-            .unwrap_or_else(|_| Err("list reader stopped unexpectedly".into()))
+        producer.join().unwrap_or_else(|_| {
+            Err(CacheFileError::new(
+                path,
+                io::Error::other("the list reader stopped unexpectedly"),
+            ))
+        })
     })
 }
 
@@ -51,7 +68,7 @@ fn stanzas(block: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Collects decoded bytes and hands them on in chunks that end on a stanza boundary.
-pub struct Chunker {
+struct Chunker {
     buf: Vec<u8>,
     full: SyncSender<Vec<u8>>,
     empty: Receiver<Vec<u8>>,
@@ -66,27 +83,13 @@ impl Chunker {
         }
     }
 
-    /// Reads `r` to its end.
-    pub fn pump(&mut self, r: &mut dyn Read) -> io::Result<()> {
-        loop {
-            let want = CHUNK.saturating_sub(self.buf.len()).max(64 * 1024);
-            self.buf.reserve(want);
-            let n = r.take(want as u64).read_to_end(&mut self.buf)?;
-            if n == 0 {
-                return Ok(());
-            }
-            self.ship_if_full()?;
-        }
-    }
-
     /// Hands over what is left.
-    fn finish(mut self) -> Result<(), String> {
+    fn finish(mut self) {
         if !self.buf.is_empty() {
             let rest = std::mem::take(&mut self.buf);
             // The consumer only stops reading when this thread has ended.
             let _ = self.full.send(rest);
         }
-        Ok(())
     }
 
     fn ship_if_full(&mut self) -> io::Result<()> {
@@ -102,17 +105,17 @@ impl Chunker {
         next.extend_from_slice(&self.buf[cut + 2..]);
         self.buf.truncate(cut + 1);
         let full = std::mem::replace(&mut self.buf, next);
-        self.full
-            .send(full)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "list reader abandoned"))
+        self.full.send(full).map_err(|_| {
+            stop(Problem::Io(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "list reader abandoned",
+            )))
+        })
     }
 
     fn check_stanza_length(&self) -> io::Result<()> {
         if self.buf.len() > MAX_STANZA {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("a stanza longer than {} MB", MAX_STANZA >> 20),
-            ));
+            return Err(stop(Problem::StanzaTooLong(MAX_STANZA as u64)));
         }
         Ok(())
     }
@@ -154,7 +157,7 @@ mod tests {
             .collect();
         std::fs::write(&path, &text).expect("write");
         let mut seen = Vec::new();
-        for_each_stanza(&path, |s| {
+        for_each_stanza(&path, &mut { u64::MAX }, |s| {
             seen.push(String::from_utf8_lossy(s).into_owned())
         })
         .expect("read");
@@ -171,7 +174,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("list_Packages");
         std::fs::write(&path, "Description: x\n".repeat(MAX_STANZA / 10)).expect("write");
-        let err = for_each_stanza(&path, |_| {}).expect_err("too long");
-        assert!(err.contains("stanza longer"), "{err}");
+        let err = for_each_stanza(&path, &mut { u64::MAX }, |_| {}).expect_err("too long");
+        assert!(matches!(err.problem, Problem::StanzaTooLong(_)), "{err}");
     }
 }

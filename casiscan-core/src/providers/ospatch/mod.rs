@@ -4,6 +4,7 @@
 //! Windows Update Agent through PowerShell; tested on recorded output only).
 
 mod apt_lists;
+pub mod cache_file;
 mod deb822;
 mod debversion;
 mod decompress;
@@ -19,8 +20,9 @@ pub mod windows;
 pub mod windows_command;
 pub mod windows_rows;
 pub mod windows_run;
+mod xz_size;
 
-pub use apt_lists::Source;
+pub use apt_lists::{MAX_OFFERS, Source};
 pub use debversion::compare as compare_debian_versions;
 pub use dpkg_status::InstalledPackage;
 pub use provider::{Backend, OsPatchProvider, PatchRow, Verb, rows, summary};

@@ -1,9 +1,10 @@
 //! apt's candidate policy: file priorities, pins from preferences, Default-Release.
 
 use std::cmp::Ordering;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::apt_lists::{Offer, Source};
+use super::cache_file::{Limits, read_optional_text, read_text};
 use super::deb822::stanzas;
 use super::debversion::compare;
 use super::glob::glob;
@@ -66,29 +67,39 @@ impl Pin {
 
 /// Reads preferences and preferences.d (sorted; no extension or `.pref`) under `root`.
 pub fn read_pins(root: &Path, warnings: &mut Vec<String>) -> Vec<Pin> {
-    let mut files = vec![root.join("etc/apt/preferences")];
-    if let Ok(dir) = std::fs::read_dir(root.join("etc/apt/preferences.d")) {
-        let mut more: Vec<_> = dir
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    let stem = n.strip_suffix(".pref").unwrap_or(n);
-                    !stem.contains('.') || n.ends_with(".pref")
-                })
-            })
-            .collect();
-        more.sort();
-        files.extend(more);
+    let mut texts = Vec::new();
+    let main = root.join("etc/apt/preferences");
+    if let Some(text) = read_optional_text(&main, Limits::CONFIG, warnings) {
+        texts.push((main, text));
     }
-    let mut pins = Vec::new();
-    for file in files.iter().filter(|f| f.is_file()) {
-        match std::fs::read_to_string(file) {
-            Ok(text) => parse_preferences(&text, &file.display().to_string(), &mut pins, warnings),
-            Err(e) => warnings.push(format!("{}: {e}", file.display())),
+    for file in config_dir(&root.join("etc/apt/preferences.d"), |n| {
+        let stem = n.strip_suffix(".pref").unwrap_or(n);
+        !stem.contains('.') || n.ends_with(".pref")
+    }) {
+        match read_text(&file, Limits::CONFIG, warnings) {
+            Ok(text) => texts.push((file, text)),
+            Err(e) => warnings.push(e.to_string()),
         }
     }
+    let mut pins = Vec::new();
+    for (file, text) in texts {
+        parse_preferences(&text, &file.display().to_string(), &mut pins, warnings);
+    }
     pins
+}
+
+/// The entries of a `.d` directory whose names `keep` accepts, sorted (none when it is absent).
+fn config_dir(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&keep))
+        .collect();
+    files.sort();
+    files
 }
 
 fn parse_preferences(text: &str, file: &str, pins: &mut Vec<Pin>, warnings: &mut Vec<String>) {
@@ -142,27 +153,30 @@ fn release_terms(text: &str) -> Vec<(char, String)> {
 }
 
 /// `APT::Default-Release "x";` from apt.conf and apt.conf.d.
-pub fn default_release(root: &Path) -> Option<String> {
-    let mut files = vec![root.join("etc/apt/apt.conf")];
-    if let Ok(dir) = std::fs::read_dir(root.join("etc/apt/apt.conf.d")) {
-        files.extend(dir.flatten().map(|e| e.path()));
+pub fn default_release(root: &Path, warnings: &mut Vec<String>) -> Option<String> {
+    let main = root.join("etc/apt/apt.conf");
+    let mut texts: Vec<String> = read_optional_text(&main, Limits::CONFIG, warnings)
+        .into_iter()
+        .collect();
+    for file in config_dir(&root.join("etc/apt/apt.conf.d"), |_| true) {
+        match read_text(&file, Limits::CONFIG, warnings) {
+            Ok(text) => texts.push(text),
+            Err(e) => warnings.push(e.to_string()),
+        }
     }
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .find_map(|text| {
-            text.lines().find_map(|l| {
-                let l = l.trim();
-                let rest = l.strip_prefix("APT::Default-Release")?;
-                Some(
-                    rest.trim()
-                        .trim_end_matches(';')
-                        .trim()
-                        .trim_matches('"')
-                        .to_string(),
-                )
-            })
+    texts.iter().find_map(|text| {
+        text.lines().find_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("APT::Default-Release")?;
+            Some(
+                rest.trim()
+                    .trim_end_matches(';')
+                    .trim()
+                    .trim_matches('"')
+                    .to_string(),
+            )
         })
+    })
 }
 
 /// Sets every source's priority: defaults, Default-Release (990), then the first general pin.

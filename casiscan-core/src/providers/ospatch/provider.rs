@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use serde::Serialize;
 
+use super::cache_file::present;
 use super::report::{OsPatchReport, debian_report};
 use super::windows_rows::{available_rows, installed_rows};
 use super::windows_run::{WuaCommand, run_wua};
@@ -176,8 +177,9 @@ impl OsPatchProvider {
         self
     }
 
+    /// A dpkg status of any kind is there (what is not a regular file is reported when read).
     fn is_debian(&self) -> bool {
-        self.root.join("var/lib/dpkg/status").is_file()
+        present(&self.root.join("var/lib/dpkg/status"))
     }
 
     /// The backend for this root, or an error naming what was looked for.
@@ -185,7 +187,7 @@ impl OsPatchProvider {
         if self.is_debian() {
             return Ok(Backend::Debian);
         }
-        if RPMDB_PATHS.iter().any(|p| self.root.join(p).is_file()) {
+        if RPMDB_PATHS.iter().any(|p| present(&self.root.join(p))) {
             return Ok(Backend::Rpm);
         }
         if self.windows.is_some() {

@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::apt_lists::{Offer, Source, read_lists};
+use super::cache_file::{Limits, read_bytes, read_optional_text};
 use super::debversion::compare;
 use super::dpkg_status::{InstalledPackage, native_arch, parse_status};
 use super::policy::{candidate, default_release, prioritise, read_pins};
-use super::support::{SupportStatus, support_status};
+use super::support::{SupportStatus, os_release, support_status};
 use crate::error::{Error, Result};
 
 /// One available update.
@@ -119,35 +120,38 @@ pub fn debian_report(root: &Path) -> Result<OsPatchReport> {
 /// Builds the report as it stands at `now` (support phase, expired and stale lists).
 pub fn debian_report_at(root: &Path, now: DateTime<Utc>) -> Result<OsPatchReport> {
     let status_path = root.join("var/lib/dpkg/status");
-    let text = std::fs::read_to_string(&status_path).map_err(|source| Error::Io {
-        path: status_path.display().to_string(),
-        source,
-    })?;
-    let installed = parse_status(&text).map_err(|m| Error::Parse {
-        message: format!("{}: {m}", status_path.display()),
-        line: None,
-        column: None,
-    })?;
+    let bytes = read_bytes(&status_path, Limits::STATUS)?;
+    let mut warnings = Vec::new();
+    let installed =
+        parse_status(&bytes, &status_path, &mut warnings).map_err(|m| Error::Parse {
+            message: format!("{}: {m}", status_path.display()),
+            line: None,
+            column: None,
+        })?;
+    drop(bytes);
     if installed.is_empty() {
-        return Err(Error::parse(format!(
-            "{}: no installed package",
-            status_path.display()
-        )));
+        let mut message = format!("{}: no installed package", status_path.display());
+        for w in &warnings {
+            message.push_str("; ");
+            message.push_str(w);
+        }
+        return Err(Error::parse(message));
     }
     let arch = native_arch(&installed);
     let names: std::collections::HashSet<String> =
         installed.iter().map(|p| p.name.clone()).collect();
     let mut lists = read_lists(&root.join("var/lib/apt/lists"), &|n| names.contains(n));
-    let mut warnings = std::mem::take(&mut lists.warnings);
+    warnings.append(&mut lists.warnings);
     if lists.sources.is_empty() {
         warnings.push(
-            "no apt package lists found: run `apt-get update`; no update can be reported".into(),
+            "no readable apt package list: run `apt-get update`; no update can be reported".into(),
         );
     }
     let pins = read_pins(root, &mut warnings);
-    prioritise(&mut lists.sources, &pins, default_release(root).as_deref());
+    let default = default_release(root, &mut warnings);
+    prioritise(&mut lists.sources, &pins, default.as_deref());
     let updates = updates(&installed, &lists.offers, &lists.sources, &pins, &arch);
-    let reboot = reboot(root, &installed);
+    let reboot = reboot(root, &installed, &mut warnings);
     let summary = Summary {
         installed_count: installed.len(),
         updates_count: updates.len(),
@@ -160,13 +164,16 @@ pub fn debian_report_at(root: &Path, now: DateTime<Utc>) -> Result<OsPatchReport
         metadata_as_of: newest_release(&lists.sources).map(|t| t.to_rfc3339()),
         metadata_expired: expired(&lists.sources, now).next().is_some(),
     };
-    let support = support_status(root, now.date_naive());
+    let os = os_release(root, &mut warnings);
+    let support = os
+        .as_deref()
+        .and_then(|os| support_status(root, os, now.date_naive(), &mut warnings));
     let mut recommendations = recommend(&updates, &lists.sources, &reboot);
     recommendations.extend(freshness(&lists.sources, now));
     recommendations.extend(support.as_ref().and_then(SupportStatus::recommendation));
     Ok(OsPatchReport {
         backend: "dpkg-apt",
-        os: os_name(root),
+        os: os.as_deref().and_then(os_name),
         support,
         arch,
         sources: lists.sources,
@@ -245,16 +252,20 @@ fn updates(
     out
 }
 
-fn reboot(root: &Path, installed: &[InstalledPackage]) -> Reboot {
+fn reboot(root: &Path, installed: &[InstalledPackage], warnings: &mut Vec<String>) -> Reboot {
     let flag = root.join("run/reboot-required");
-    let packages: Vec<String> = std::fs::read_to_string(root.join("run/reboot-required.pkgs"))
-        .map(|t| {
-            t.lines()
-                .map(str::to_string)
-                .filter(|l| !l.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let packages: Vec<String> = read_optional_text(
+        &root.join("run/reboot-required.pkgs"),
+        Limits::CONFIG,
+        warnings,
+    )
+    .map(|t| {
+        t.lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
+    .unwrap_or_default();
     let running = if root == Path::new("/") {
         std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .ok()
@@ -372,10 +383,8 @@ fn freshness(sources: &[Source], now: DateTime<Utc>) -> Vec<String> {
     }
 }
 
-fn os_name(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("etc/os-release"))
-        .or_else(|_| std::fs::read_to_string(root.join("usr/lib/os-release")))
-        .ok()?;
+/// `PRETTY_NAME` of an os-release text.
+fn os_name(text: &str) -> Option<String> {
     text.lines()
         .find_map(|l| l.strip_prefix("PRETTY_NAME="))
         .map(|v| v.trim_matches('"').to_string())

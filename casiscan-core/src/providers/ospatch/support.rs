@@ -5,6 +5,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::cache_file::{Limits, read_optional_text};
+
 /// Where a release stands in its vendor's support cycle on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -84,12 +86,20 @@ fn title(distribution: &str) -> String {
     })
 }
 
-/// The support status of the release described by `<root>/etc/os-release`, on `today`;
-/// `None` when os-release or the distro-info table does not know it.
-pub fn support_status(root: &Path, today: NaiveDate) -> Option<SupportStatus> {
-    let os = std::fs::read_to_string(root.join("etc/os-release"))
-        .or_else(|_| std::fs::read_to_string(root.join("usr/lib/os-release")))
-        .ok()?;
+/// The text of `<root>/etc/os-release`, else `<root>/usr/lib/os-release`.
+pub fn os_release(root: &Path, warnings: &mut Vec<String>) -> Option<String> {
+    read_optional_text(&root.join("etc/os-release"), Limits::CONFIG, warnings)
+        .or_else(|| read_optional_text(&root.join("usr/lib/os-release"), Limits::CONFIG, warnings))
+}
+
+/// The support status of the release described by the os-release text `os`, on `today`;
+/// `None` when os-release or the distro-info table under `root` does not know it.
+pub fn support_status(
+    root: &Path,
+    os: &str,
+    today: NaiveDate,
+    warnings: &mut Vec<String>,
+) -> Option<SupportStatus> {
     let value = |key: &str| {
         os.lines()
             .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
@@ -100,11 +110,13 @@ pub fn support_status(root: &Path, today: NaiveDate) -> Option<SupportStatus> {
         return None;
     }
     let codename = value("VERSION_CODENAME").or_else(|| value("UBUNTU_CODENAME"));
-    let table = std::fs::read_to_string(
-        root.join("usr/share/distro-info")
+    let table = read_optional_text(
+        &root
+            .join("usr/share/distro-info")
             .join(format!("{distribution}.csv")),
-    )
-    .ok()?;
+        Limits::CONFIG,
+        warnings,
+    )?;
     let row = find_row(&table, codename.as_deref(), value("VERSION_ID").as_deref())?;
     Some(status(distribution, &row, today))
 }
@@ -190,6 +202,14 @@ mod tests {
         )
         .expect("csv");
         dir
+    }
+
+    fn support_status(root: &Path, today: NaiveDate) -> Option<SupportStatus> {
+        let mut warnings = Vec::new();
+        let os = os_release(root, &mut warnings)?;
+        let status = super::support_status(root, &os, today, &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        status
     }
 
     fn day(s: &str) -> NaiveDate {

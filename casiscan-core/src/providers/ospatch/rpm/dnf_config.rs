@@ -6,6 +6,7 @@ use std::path::Path;
 
 use std::cmp::Ordering;
 
+use super::super::cache_file::{Limits, present, read_text};
 use super::super::glob::glob;
 use super::vercmp::{Evr, compare_evr};
 
@@ -208,7 +209,7 @@ pub fn read_dnf_config(root: &Path, warnings: &mut Vec<String>) -> DnfConfig {
     let main = ["etc/dnf/dnf.conf", "etc/yum.conf"]
         .iter()
         .map(|p| root.join(p))
-        .find(|p| p.is_file());
+        .find(|p| present(p));
     if let Some(path) = main {
         for (section, key, value) in ini(&read(&path, warnings)) {
             if section == "main" && matches!(key.as_str(), "exclude" | "excludepkgs") {
@@ -221,9 +222,10 @@ pub fn read_dnf_config(root: &Path, warnings: &mut Vec<String>) -> DnfConfig {
     config
 }
 
+/// The text of a configuration file; a problem is a warning and the text empty.
 fn read(path: &Path, warnings: &mut Vec<String>) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| {
-        warnings.push(format!("{}: {e}", path.display()));
+    read_text(path, Limits::CONFIG, warnings).unwrap_or_else(|e| {
+        warnings.push(e.to_string());
         String::new()
     })
 }
@@ -265,7 +267,7 @@ fn read_repo_files(root: &Path, warnings: &mut Vec<String>) -> HashMap<String, R
 fn read_versionlock(root: &Path, warnings: &mut Vec<String>) -> VersionLock {
     let mut locks = read_versionlock_list(root, warnings);
     let toml_path = root.join("etc/dnf/versionlock.toml");
-    if toml_path.is_file() {
+    if present(&toml_path) {
         match toml::from_str::<LockFile>(&read(&toml_path, warnings)) {
             Ok(file) => locks.entries = file.packages,
             Err(e) => warnings.push(format!(
@@ -281,7 +283,7 @@ fn read_versionlock(root: &Path, warnings: &mut Vec<String>) -> VersionLock {
 fn read_versionlock_list(root: &Path, warnings: &mut Vec<String>) -> VersionLock {
     let conf = root.join("etc/dnf/plugins/versionlock.conf");
     let mut list_path = root.join("etc/dnf/plugins/versionlock.list");
-    if conf.is_file() {
+    if present(&conf) {
         for (section, key, value) in ini(&read(&conf, warnings)) {
             match (section.as_str(), key.as_str()) {
                 ("main", "enabled") if !truthy(&value) => return VersionLock::default(),
@@ -293,7 +295,7 @@ fn read_versionlock_list(root: &Path, warnings: &mut Vec<String>) -> VersionLock
         }
     }
     let mut locks = VersionLock::default();
-    if !list_path.is_file() {
+    if !present(&list_path) {
         return locks;
     }
     for line in read(&list_path, warnings).lines().map(str::trim) {

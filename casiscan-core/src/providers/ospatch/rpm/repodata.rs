@@ -1,12 +1,14 @@
 //! dnf repodata: `primary.xml` (available packages) and `updateinfo.xml` (advisories), plain or gzip.
 
-use std::io::Read;
+use std::borrow::Cow;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Error, Result};
 
+use super::super::cache_file::Limits;
+use super::super::decompress::{Compression, decode};
 use super::vercmp::Evr;
 
 /// One package offered by a repository.
@@ -57,27 +59,21 @@ pub struct Advisory {
     pub packages: Vec<AdvisoryPackage>,
 }
 
-/// Decompresses gzip input (sniffed by magic); other input is returned as is.
-fn inflate(data: &[u8], what: &str) -> Result<Vec<u8>> {
-    if data.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(data)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::parse(format!("{what}: corrupt gzip: {e}")))?;
-        return Ok(out);
+/// Decompresses input in any supported compression (sniffed by magic) within the streaming
+/// caps; plain input is borrowed as is.
+fn inflate<'a>(data: &'a [u8], what: &str) -> Result<Cow<'a, [u8]>> {
+    if Compression::sniff(data) == Compression::Plain {
+        return Ok(Cow::Borrowed(data));
     }
-    for (magic, name) in [
-        (&[0xfd, 0x37, 0x7a, 0x58][..], "xz"),
-        (&[0x28, 0xb5, 0x2f, 0xfd][..], "zstd"),
-        (&[0x42, 0x5a, 0x68][..], "bzip2"),
-    ] {
-        if data.starts_with(magic) {
-            return Err(Error::parse(format!(
-                "{what}: {name} compression is not supported"
-            )));
-        }
-    }
-    Ok(data.to_vec())
+    let mut out = Vec::new();
+    decode(
+        std::io::Cursor::new(data),
+        data.len() as u64,
+        Limits::STREAM,
+        &mut out,
+    )
+    .map_err(|e| Error::parse(format!("{what}: {e}")))?;
+    Ok(Cow::Owned(out))
 }
 
 fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
@@ -131,7 +127,7 @@ fn text(r: &mut Reader<&[u8]>, what: &str) -> Result<String> {
 /// Parses `primary.xml[.gz]`; `what` names the file in errors.
 pub fn parse_primary(data: &[u8], what: &str) -> Result<Vec<RepoPackage>> {
     let xml = inflate(data, what)?;
-    let mut r = Reader::from_reader(xml.as_slice());
+    let mut r = Reader::from_reader(xml.as_ref());
     let mut out = Vec::new();
     let mut cur: Option<RepoPackage> = None;
     let mut saw_root = false;
@@ -195,7 +191,7 @@ pub fn parse_primary(data: &[u8], what: &str) -> Result<Vec<RepoPackage>> {
 /// Parses `updateinfo.xml[.gz]`; `what` names the file in errors.
 pub fn parse_updateinfo(data: &[u8], what: &str) -> Result<Vec<Advisory>> {
     let xml = inflate(data, what)?;
-    let mut r = Reader::from_reader(xml.as_slice());
+    let mut r = Reader::from_reader(xml.as_ref());
     let mut out = Vec::new();
     let mut cur: Option<Advisory> = None;
     let mut saw_root = false;

@@ -6,13 +6,17 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 
+use super::super::cache_file::check_regular;
 use super::header::{RpmPackage, parse_header};
 
 /// Reads every package header of `path` (skipping `gpg-pubkey`); a corrupt blob is an error naming it.
 pub fn read_rpmdb(path: &Path) -> Result<Vec<RpmPackage>> {
     let shown = path.display().to_string();
-    if !path.is_file() {
-        return Err(Error::not_found(format!("rpmdb {shown}")));
+    match check_regular(path) {
+        Err(e) if e.is_missing() => return Err(Error::not_found(format!("rpmdb {shown}"))),
+        // SQLite would block on a FIFO and read a device without end.
+        Err(e) => return Err(e.into()),
+        Ok(()) => {}
     }
     let db = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Error::storage(format!("opening rpmdb {shown}"), e))?;

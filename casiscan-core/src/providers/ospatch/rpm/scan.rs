@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+use super::super::cache_file::present;
 use super::dnf_config::read_dnf_config;
 use super::header::RpmPackage;
 use super::repodata::RepoPackage;
@@ -34,7 +35,7 @@ const CACHE_DIRS: [&str; 2] = ["var/cache/dnf", "var/cache/libdnf5"];
 fn locate_rpmdb(root: &Path) -> Result<PathBuf> {
     for dir in RPMDB_PATHS {
         let p = root.join(dir).join("rpmdb.sqlite");
-        if p.is_file() {
+        if present(&p) {
             return Ok(p);
         }
     }
@@ -98,7 +99,7 @@ pub fn scan_rpm(root: &Path) -> Result<RpmScan> {
         let mut dirs: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.join("repodata/repomd.xml").is_file())
+            .filter(|p| present(&p.join("repodata/repomd.xml")))
             .collect();
         dirs.sort();
         for dir in dirs {
