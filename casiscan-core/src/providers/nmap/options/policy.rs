@@ -2,10 +2,7 @@
 
 use super::getopt::{Item, Misread, Spec};
 use super::option::{Flag, Level, NmapOption, Setting, Spelling};
-use super::value::check_value;
-
-/// Why an option nmap would read is refused.
-pub type Refusal = String;
+use super::value::{Refusal, check_value};
 
 /// What casiscan does with the option `spec`.
 enum Meaning {

@@ -1,7 +1,9 @@
 //! Checks of option values: what each kind of value may contain.
 
 use super::option::ValueKind;
-use super::policy::Refusal;
+
+/// Why an option nmap would read is refused.
+pub type Refusal = String;
 
 /// The longest value casiscan passes to nmap.
 pub const MAX_VALUE_LEN: usize = 4096;
