@@ -923,6 +923,7 @@ impl Store for PostgresStore {
     }
 
     async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        query.validate()?;
         let window = query.window()?;
         let (field, order) = query.effective_sort();
         let dir = match order {

@@ -356,6 +356,7 @@ fn list_filter(query: &ScanQuery) -> (String, Vec<rusqlite::types::Value>) {
 }
 
 fn list_scans_blocking(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
+    query.validate()?;
     let window = query.window()?;
     let (field, order) = query.effective_sort();
     let dir = match order {
