@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::model::{
-    Asset, MAX_TIMEOUT_SECONDS, RecordId, Scan, ScanRun, ScanState, TargetMode,
-};
+use crate::model::{Asset, MAX_TIMEOUT_SECONDS, RecordId, Scan, ScanRun, ScanState, TargetMode};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::runner::{self, LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
 use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};

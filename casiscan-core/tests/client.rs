@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casiscan_core::model::{
-    Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanState, TargetMode,
-};
+use casiscan_core::model::{Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanState, TargetMode};
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
@@ -256,7 +254,10 @@ async fn a_timeout_above_the_maximum_is_refused_not_clamped() {
     let mut at_max = scan("max", "127.0.0.1", "");
     at_max.timeout_seconds = MAX_TIMEOUT_SECONDS;
     assert_eq!(
-        c.add_scan(&at_max).await.expect("at the max").timeout_seconds,
+        c.add_scan(&at_max)
+            .await
+            .expect("at the max")
+            .timeout_seconds,
         MAX_TIMEOUT_SECONDS
     );
     for too_long in [MAX_TIMEOUT_SECONDS + 1, u64::MAX] {

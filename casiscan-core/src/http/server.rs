@@ -71,11 +71,7 @@ impl Default for ServeConfig {
 
 /// Serves the router on `listener` with `config`'s limits until the future is dropped
 /// (which closes every connection).
-pub async fn serve_with(
-    listener: TcpListener,
-    state: AppState,
-    config: ServeConfig,
-) -> Result<()> {
+pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeConfig) -> Result<()> {
     config.validate()?;
     let app = router(state).layer(RequestBodyTimeoutLayer::new(config.body_read_timeout));
     let mut http = hyper::server::conn::http1::Builder::new();

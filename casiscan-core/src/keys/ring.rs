@@ -120,7 +120,8 @@ impl KeyRing {
 
     /// Deletes the account's key; the next request with it fails.
     pub async fn delete(&self, account: &str, actor: &str) -> Result<(), KeyError> {
-        self.check_primary(account, actor, KeyAction::Delete).await?;
+        self.check_primary(account, actor, KeyAction::Delete)
+            .await?;
         if self.store.delete_api_key(account).await? {
             Ok(())
         } else {

@@ -16,7 +16,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use tokio::sync::Notify;
 
 use super::batch::{Batch, Queued, answer_of, shared_failure};
-use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
+use super::{
+    Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id, skip_corrupt_row,
+};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
@@ -36,6 +38,7 @@ pub struct SqliteStore {
     finishing: Batch<(RecordId, StateChange), Scan>,
     work: Arc<Notify>,
     label: Arc<str>,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -48,44 +51,53 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
+    ///
+    /// Nothing is written when the schema is current. A file this process cannot write (or one
+    /// in a directory where SQLite cannot create its WAL files) is opened read-only: reads work
+    /// and every write fails with [`Error::ReadOnly`].
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path: PathBuf = path.as_ref().to_path_buf();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+        Self::open_with(path.as_ref(), Access::ReadWrite).await
+    }
+
+    /// Opens an existing database without ever writing to it (`SQLITE_OPEN_READONLY`); its
+    /// schema must be current. Every write fails with [`Error::ReadOnly`].
+    pub async fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Access::ReadOnly).await
+    }
+
+    /// True when this store was opened read-only (asked for, or the file is not writable).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    async fn open_with(path: &Path, access: Access) -> Result<Self> {
+        if path.as_os_str().is_empty() {
+            // SQLite would open a private temporary database for an empty name.
+            return Err(Error::invalid("SQLite path", "the path is empty"));
+        }
+        let path: PathBuf = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, access))
             .await
             .map_err(|e| Error::storage("the open task failed", e))?
     }
 
-    fn open_blocking(path: &Path) -> Result<Self> {
+    fn open_blocking(path: &Path, access: Access) -> Result<Self> {
         let label: Arc<str> = path.display().to_string().into();
-        let fail = |what: &str, e: rusqlite::Error| describe(&label, what, e);
-        let mut conn = if path.as_os_str() == ":memory:" {
-            Connection::open_in_memory().map_err(|e| fail("open", e))?
+        let (conn, read_only) = if path.as_os_str() == ":memory:" {
+            let conn = Connection::open_in_memory().map_err(|e| describe(&label, "open", e))?;
+            (prepare_writable(conn, &label)?, false)
         } else {
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            Connection::open_with_flags(path, flags).map_err(|e| fail("open", e))?
+            match access {
+                Access::ReadOnly => (open_read_only(path, &label)?, true),
+                Access::ReadWrite => open_file(path, &label)?,
+            }
         };
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| fail("configure", e))?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| fail("configure", e))?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| fail("enable WAL on", e))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| fail("configure", e))?;
-        schema::migrate(&mut conn)
-            .map_err(|e| fail("migrate", e))?
-            .map_err(|m| Error::Storage {
-                message: format!("{label}: {m}"),
-                source: None,
-            })?;
         Ok(SqliteStore {
             conn: Arc::new(ConnectionThread::start(conn, &label)?),
             finishing: Batch::default(),
             work: work_signal(path),
             label,
+            read_only,
         })
     }
 
@@ -113,6 +125,196 @@ impl SqliteStore {
     }
 }
 
+/// How [`SqliteStore::open_with`] may use the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Read and write; read-only if the file is not writable.
+    ReadWrite,
+    /// Never write.
+    ReadOnly,
+}
+
+/// Opens `path` for writing (creating it) when possible, else read-only; returns the
+/// connection and whether it is read-only.
+fn open_file(path: &Path, label: &str) -> Result<(Connection, bool)> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match Connection::open_with_flags(path, flags) {
+        Ok(conn) => conn,
+        // Neither the file nor its directory is writable, but the file may be readable.
+        Err(e) if path.exists() && is_unwritable(&e) => {
+            return Ok((open_read_only(path, label)?, true));
+        }
+        Err(e) => return Err(describe(label, "open", e)),
+    };
+    // SQLite quietly opens a file it may not write (permissions, read-only mount) read-only.
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        drop(conn);
+        return Ok((open_read_only(path, label)?, true));
+    }
+    match prepare_writable(conn, label) {
+        Ok(conn) => Ok((conn, false)),
+        // The file is writable but the WAL files cannot be created next to it (read-only
+        // directory) or the disk is full: reading may still work.
+        Err(e) if path.exists() && e.cant_write => Ok((open_read_only(path, label)?, true)),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// Why a writable open failed, and whether a read-only open is worth trying.
+struct SetupError {
+    error: Error,
+    cant_write: bool,
+}
+
+impl From<Error> for SetupError {
+    fn from(error: Error) -> Self {
+        SetupError {
+            error,
+            cant_write: false,
+        }
+    }
+}
+
+impl From<SetupError> for Error {
+    fn from(e: SetupError) -> Self {
+        e.error
+    }
+}
+
+/// True for the errors of a file or directory that cannot be written (or a full disk).
+fn is_unwritable(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::PermissionDenied
+                | rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::SystemIoFailure
+        )
+    )
+}
+
+/// Configures a writable connection: WAL (only if not already set) and the schema (only if
+/// not current), so that opening a current database writes nothing.
+fn prepare_writable(
+    mut conn: Connection,
+    label: &str,
+) -> std::result::Result<Connection, SetupError> {
+    let fail = |what: &str, e: rusqlite::Error| SetupError {
+        cant_write: is_unwritable(&e),
+        error: describe(label, what, e),
+    };
+    configure(&conn).map_err(|e| fail("configure", e))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .map_err(|e| fail("read the journal mode of", e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| fail("enable WAL on", e))?;
+    }
+    let version = schema::version(&conn).map_err(|e| fail("read the schema version of", e))?;
+    if version != schema::SCHEMA_VERSION {
+        schema::migrate(&mut conn)
+            .map_err(|e| fail("migrate", e))?
+            .map_err(|m| Error::Storage {
+                message: format!("{label}: {m}"),
+                source: None,
+            })?;
+    }
+    Ok(conn)
+}
+
+/// Connection settings that write nothing to the file.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+}
+
+/// Opens an existing database read-only and checks its schema is current.
+///
+/// A WAL database needs its `-shm` file even to be read. When SQLite cannot create it (a
+/// read-only directory) and there is no `-wal` file (so every committed change is in the main
+/// file), the file is opened `immutable`: a snapshot, valid as long as nobody writes it.
+fn open_read_only(path: &Path, label: &str) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| describe(label, "open", e))?;
+    configure(&conn).map_err(|e| describe(label, "configure", e))?;
+    let version = match schema::version(&conn) {
+        Ok(v) => v,
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+            drop(conn);
+            return open_immutable(path, label);
+        }
+        Err(e) => return Err(describe(label, "read the schema version of", e)),
+    };
+    check_read_only_schema(label, version)?;
+    Ok(conn)
+}
+
+fn open_immutable(path: &Path, label: &str) -> Result<Connection> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Err(Error::ReadOnly {
+            path: label.to_owned(),
+            reason: "it is in WAL mode with changes in its -wal file, and its -shm file cannot \
+                     be created here; open it once with write access to checkpoint it"
+                .into(),
+        });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let uri = format!("{}?immutable=1", file_uri(path));
+    let conn = Connection::open_with_flags(&uri, flags).map_err(|e| describe(label, "open", e))?;
+    configure(&conn).map_err(|e| describe(label, "configure", e))?;
+    let version =
+        schema::version(&conn).map_err(|e| describe(label, "read the schema version of", e))?;
+    check_read_only_schema(label, version)?;
+    Ok(conn)
+}
+
+/// A read-only database is usable only at this build's schema version (it cannot be migrated).
+fn check_read_only_schema(label: &str, version: i64) -> Result<()> {
+    if version == schema::SCHEMA_VERSION {
+        return Ok(());
+    }
+    let reason = if version > schema::SCHEMA_VERSION {
+        format!(
+            "it has schema version {version}, newer than this casiscan ({})",
+            schema::SCHEMA_VERSION
+        )
+    } else {
+        format!(
+            "it has schema version {version} and this casiscan needs {}; open it once with \
+             write access to migrate it",
+            schema::SCHEMA_VERSION
+        )
+    };
+    Err(Error::ReadOnly {
+        path: label.to_owned(),
+        reason,
+    })
+}
+
+/// `file:` URI of `path` (RFC 3986 percent-encoding; `/` kept).
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(b) {
+            uri.push(char::from(*b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
 /// The queued-work signal shared by every store this process opens on the same file.
 fn work_signal(path: &Path) -> Arc<Notify> {
     static SIGNALS: LazyLock<Mutex<HashMap<PathBuf, Weak<Notify>>>> =
@@ -138,7 +340,12 @@ fn describe(label: &str, what: &str, e: rusqlite::Error) -> Error {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             "the database is locked by another process".to_string()
         }
-        Some(rusqlite::ErrorCode::ReadOnly) => "the database is read-only".to_string(),
+        Some(rusqlite::ErrorCode::ReadOnly) => {
+            return Error::ReadOnly {
+                path: label.to_owned(),
+                reason: format!("cannot {what} it"),
+            };
+        }
         Some(rusqlite::ErrorCode::CannotOpen) => "the file cannot be opened".to_string(),
         _ => e.to_string(),
     };
@@ -355,6 +562,16 @@ fn list_filter(query: &ScanQuery) -> (String, Vec<rusqlite::types::Value>) {
     (clause, values)
 }
 
+/// `owner/name` of a row whose first two columns are the owner and the name, however stored.
+fn row_id(row: &rusqlite::Row<'_>) -> String {
+    let text = |idx: usize| match row.get_ref(idx) {
+        Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+        Ok(other) => format!("{other:?}"),
+        Err(e) => format!("<{e}>"),
+    };
+    format!("{}/{}", text(0), text(1))
+}
+
 fn list_scans_blocking(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
     query.validate()?;
     let window = query.window()?;
@@ -379,11 +596,15 @@ fn list_scans_blocking(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan
         col = field.column()
     );
     let mut stmt = conn.prepare(&statement).map_err(sql)?;
-    let items = stmt
-        .query_map(as_params(&values).as_slice(), scan_from_row)
-        .map_err(sql)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(sql)?;
+    let mut rows = stmt.query(as_params(&values).as_slice()).map_err(sql)?;
+    let mut items = Vec::new();
+    // A failing step is the database's error; a row that does not decode is skipped alone.
+    while let Some(row) = rows.next().map_err(sql)? {
+        match scan_from_row(row) {
+            Ok(scan) => items.push(scan),
+            Err(e) => skip_corrupt_row("scan", &row_id(row), &e),
+        }
+    }
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
@@ -709,19 +930,23 @@ impl Store for SqliteStore {
         self.run("list assets in", move |conn| {
             let mut stmt = conn
                 .prepare(
-                    "SELECT body FROM assets WHERE ?1 IS NULL OR owner = ?1 \
+                    "SELECT owner, name, body FROM assets WHERE ?1 IS NULL OR owner = ?1 \
                      ORDER BY created_time DESC, owner DESC, name DESC",
                 )
                 .map_err(sql)?;
-            let bodies = stmt
-                .query_map([owner], |r| r.get::<_, String>(0))
-                .map_err(sql)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(sql)?;
-            bodies
-                .iter()
-                .map(|b| serde_json::from_str(b).map_err(|e| json_error("asset", e)))
-                .collect()
+            let mut rows = stmt.query([owner]).map_err(sql)?;
+            let mut assets = Vec::new();
+            while let Some(row) = rows.next().map_err(sql)? {
+                let body = row
+                    .get::<_, String>(2)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(&b).map_err(|e| e.to_string()));
+                match body {
+                    Ok(asset) => assets.push(asset),
+                    Err(e) => skip_corrupt_row("asset", &row_id(row), &e),
+                }
+            }
+            Ok(assets)
         })
         .await
     }
