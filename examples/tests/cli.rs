@@ -186,3 +186,119 @@ fn scan_stores_the_run_and_the_other_commands_manage_it() {
     assert_eq!(casiscan(&db, &["show", "web"]).status.code(), Some(3));
     drop(listener);
 }
+
+/// How to run casiscan as a user who cannot write a 0444 file or a 0555 directory: directly when
+/// not root; as `nobody` through `setpriv` when root (root ignores file permissions); `None` when
+/// neither is possible here.
+fn unprivileged() -> Option<Vec<String>> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some(Vec::new());
+    }
+    let prefix: Vec<String> = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ]
+    .map(String::from)
+    .to_vec();
+    let probe = Command::new(&prefix[0])
+        .args(&prefix[1..])
+        .arg(env!("CARGO_BIN_EXE_casiscan"))
+        .arg("--version")
+        .output()
+        .ok()?;
+    probe.status.success().then_some(prefix)
+}
+
+fn casiscan_as(prefix: &[String], db: &Path, args: &[&str]) -> Output {
+    let mut command = match prefix.split_first() {
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest).arg(env!("CARGO_BIN_EXE_casiscan"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_casiscan")),
+    };
+    command
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("CASISCAN_DB")
+        .output()
+        .expect("run casiscan")
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[test]
+fn list_works_on_a_database_the_user_cannot_write() {
+    let Some(prefix) = unprivileged() else {
+        eprintln!(
+            "SKIPPED list_works_on_a_database_the_user_cannot_write: running as root without \
+             a working `setpriv` (root ignores file permissions, so the test would prove nothing)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tmp");
+    chmod(dir.path(), 0o755);
+    // A read-only file in a writable directory (SQLite can create its -shm file there), and a
+    // read-only file in a read-only directory (it cannot: the file is opened immutable).
+    for (case, dir_mode) in [("file", 0o777), ("directory", 0o555)] {
+        let sub = dir.path().join(case);
+        std::fs::create_dir(&sub).expect("mkdir");
+        let db = sub.join("c.db");
+        runtime.block_on(async {
+            let client = casiscan_core::Client::open(
+                db.to_str().expect("utf8"),
+                casiscan_core::providers::Providers::new(),
+            )
+            .await
+            .expect("create");
+            for name in ["s1", "s2"] {
+                let mut scan = casiscan_core::model::Scan::new("admin", name);
+                scan.target = "127.0.0.1".into();
+                client.add_scan(&scan).await.expect("add");
+            }
+        });
+        chmod(&db, 0o444);
+        chmod(&sub, dir_mode);
+        let before = std::fs::read(&db).expect("read");
+
+        let out = casiscan_as(&prefix, &db, &["list"]);
+        assert!(out.status.success(), "{case}: {}", stderr(&out));
+        let listed = stdout(&out);
+        assert!(
+            listed.contains("admin/s1") && listed.contains("2 scan(s)"),
+            "{case}: {listed}"
+        );
+        let out = casiscan_as(&prefix, &db, &["show", "s2"]);
+        assert!(out.status.success(), "{case}: {}", stderr(&out));
+
+        for write in [&["clear", "s1"][..], &["delete", "s1"][..]] {
+            let out = casiscan_as(&prefix, &db, write);
+            assert_eq!(
+                out.status.code(),
+                Some(7),
+                "{case} {write:?}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains("is read-only"),
+                "{case} {write:?}: {}",
+                stderr(&out)
+            );
+        }
+        assert_eq!(
+            std::fs::read(&db).expect("read"),
+            before,
+            "{case}: unchanged"
+        );
+        chmod(&sub, 0o755);
+    }
+}

@@ -243,10 +243,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 fn open_read_only(path: &Path, label: &str) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| describe(label, "open", e))?;
-    configure(&conn).map_err(|e| describe(label, "configure", e))?;
-    let version = match schema::version(&conn) {
+    let version = match configure(&conn).and_then(|()| schema::version(&conn)) {
         Ok(v) => v,
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+        // The -shm file cannot be created or opened (CANTOPEN, or READONLY_CANTINIT).
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+            ) =>
+        {
             drop(conn);
             return open_immutable(path, label);
         }
