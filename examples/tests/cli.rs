@@ -302,3 +302,80 @@ fn list_works_on_a_database_the_user_cannot_write() {
         chmod(&sub, 0o755);
     }
 }
+
+#[test]
+fn serve_applies_its_connection_limits_and_refuses_zero() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("serve.db");
+    for bad in [
+        &["--header-read-timeout", "0"][..],
+        &["--body-read-timeout", "0"][..],
+        &["--max-connections", "0"][..],
+    ] {
+        let out = casiscan(
+            &db,
+            &[&["serve", "--listen", "127.0.0.1:0"][..], bad].concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casiscan"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--header-read-timeout",
+            "1",
+        ])
+        .args(["--max-connections", "4"])
+        .env("CASISCAN_ADMIN_TOKEN", "an-admin-token-of-16+")
+        .env_remove("CASISCAN_DB")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let _server = Kill(child);
+    let line = lines.next().expect("a line").expect("utf8");
+    let addr = line
+        .rsplit_once("http://")
+        .map(|(_, a)| a.trim().to_string())
+        .expect("serving on http://ADDR");
+
+    let started = Instant::now();
+    let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
+    slow.write_all(b"GET /api/get-scans HTTP/1.1\r\nHost: x\r\n")
+        .expect("partial header");
+    slow.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
+    let mut rest = Vec::new();
+    slow.read_to_end(&mut rest)
+        .expect("closed by the server, not by our 5 s read timeout");
+    let after = started.elapsed();
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(4),
+        "closed after {after:?}"
+    );
+
+    // A lowercase scheme is accepted end to end.
+    let mut ok = std::net::TcpStream::connect(&addr).expect("connect");
+    ok.write_all(
+        b"GET /api/get-scans HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+          authorization: bearer an-admin-token-of-16+\r\n\r\n",
+    )
+    .expect("request");
+    let mut answer = String::new();
+    ok.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
