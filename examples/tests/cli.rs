@@ -379,3 +379,55 @@ fn serve_applies_its_connection_limits_and_refuses_zero() {
     ok.read_to_string(&mut answer).expect("answer");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[test]
+fn list_works_on_a_full_disk() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("c.db");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let client = casiscan_core::Client::open(
+                db.to_str().expect("utf8"),
+                casiscan_core::providers::Providers::new(),
+            )
+            .await
+            .expect("create");
+            let mut scan = casiscan_core::model::Scan::new("admin", "s1");
+            scan.target = "127.0.0.1".into();
+            client.add_scan(&scan).await.expect("add");
+        });
+    // A private mount namespace with a small tmpfs, filled up, holding a copy of the database.
+    let mnt = dir.path().join("full");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let script = r#"
+        mount -t tmpfs -o size=512k tmpfs "$1" || exit 100
+        cp "$2" "$1/c.db" || exit 101
+        dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
+        "$3" --db "$1/c.db" list; echo "list-exit=$?"
+        "$3" --db "$1/c.db" clear s1; echo "clear-exit=$?"
+    "#;
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(&mnt)
+        .arg(&db)
+        .arg(env!("CARGO_BIN_EXE_casiscan"))
+        .env_remove("CASISCAN_DB")
+        .output();
+    let out = match out {
+        Ok(o) if !matches!(o.status.code(), Some(100) | Some(101)) && o.status.success() => o,
+        other => {
+            eprintln!(
+                "SKIPPED list_works_on_a_full_disk: no user and mount namespace here ({other:?})"
+            );
+            return;
+        }
+    };
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("admin/s1") && text.contains("list-exit=0"),
+        "{text}\n{err}"
+    );
+    assert!(text.contains("clear-exit=7"), "{text}\n{err}");
+    assert!(err.contains("is read-only"), "{err}");
+}

@@ -245,13 +245,9 @@ fn open_read_only(path: &Path, label: &str) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| describe(label, "open", e))?;
     let version = match configure(&conn).and_then(|()| schema::version(&conn)) {
         Ok(v) => v,
-        // The -shm file cannot be created or opened (CANTOPEN, or READONLY_CANTINIT).
-        Err(e)
-            if matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
-            ) =>
-        {
+        // The -shm file cannot be created, opened or grown (read-only directory: CANTOPEN or
+        // READONLY_CANTINIT; full disk: IOERR_SHMSIZE).
+        Err(e) if is_unwritable(&e) => {
             drop(conn);
             return open_immutable(path, label);
         }
