@@ -61,6 +61,24 @@ async fn sqlite_lists_skip_a_corrupt_row_and_warn_with_its_id() {
     );
     assert!(!log_capture::events_containing("corrupt asset row admin/sqlite-bad-asset").is_empty());
 
+    // A run history with one unreadable run keeps the others.
+    let id: casiscan_core::model::RecordId = "admin/good-1".parse().expect("id");
+    for _ in 0..3 {
+        store
+            .append_run(&casiscan_core::model::ScanRun::of_finished(&Scan::new(
+                "admin", "good-1",
+            )))
+            .await
+            .expect("run");
+    }
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    raw.execute("UPDATE scan_runs SET body = '[' WHERE seq = 2", [])
+        .expect("corrupt a run");
+    drop(raw);
+    let runs = store.list_runs(&id).await.expect("runs listed");
+    assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 3]);
+    assert!(!log_capture::events_containing("corrupt run row admin/good-1 #2").is_empty());
+
     // Reading the bad row by id is still an error, a storage one (not a panic).
     let err = store
         .get_scan(&"admin/sqlite-bad-scan".parse().expect("id"))

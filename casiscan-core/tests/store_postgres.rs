@@ -219,6 +219,22 @@ async fn postgres_lists_skip_a_corrupt_row_and_warn_with_its_id() {
         ["asset-1"]
     );
     assert!(!log_capture::events_containing("corrupt asset row admin/pg-bad-asset").is_empty());
+
+    let id: casiscan_core::model::RecordId = "admin/good-1".parse().expect("id");
+    for _ in 0..3 {
+        store
+            .append_run(&casiscan_core::model::ScanRun::of_finished(&Scan::new(
+                "admin", "good-1",
+            )))
+            .await
+            .expect("run");
+    }
+    raw.batch_execute("UPDATE scan_runs SET body = '[' WHERE seq = 2")
+        .await
+        .expect("corrupt a run");
+    let runs = store.list_runs(&id).await.expect("runs listed");
+    assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 3]);
+    assert!(!log_capture::events_containing("corrupt run row admin/good-1 #2").is_empty());
 }
 
 #[tokio::test]

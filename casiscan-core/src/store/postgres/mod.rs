@@ -1275,14 +1275,30 @@ impl Store for PostgresStore {
     }
 
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
-        let c = self.client().await;
-        bodies(
-            &c,
-            "list runs",
-            "SELECT body FROM scan_runs WHERE owner = $1 AND scan = $2 ORDER BY seq",
-            &[&scan.owner, &scan.name],
-        )
-        .await
+        let rows = self
+            .client()
+            .await
+            .query(
+                "SELECT owner, scan, seq, body FROM scan_runs WHERE owner = $1 AND scan = $2 \
+                 ORDER BY seq",
+                &[&scan.owner, &scan.name],
+            )
+            .await
+            .map_err(|e| pg("list runs", e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let body = row
+                    .try_get::<_, &str>(3)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(b).map_err(|e| e.to_string()));
+                body.map_err(|e| {
+                    let seq = row.try_get::<_, i64>(2).unwrap_or_default();
+                    skip_corrupt_row("run", &format!("{} #{seq}", row_id(row)), &e);
+                })
+                .ok()
+            })
+            .collect())
     }
 
     async fn set_primary_user(&self, account: &str, user: &str) -> Result<()> {

@@ -971,17 +971,27 @@ impl Store for SqliteStore {
         let id = scan.clone();
         self.run("list runs in", move |conn| {
             let mut stmt = conn
-                .prepare("SELECT body FROM scan_runs WHERE owner = ?1 AND scan = ?2 ORDER BY seq")
+                .prepare(
+                    "SELECT owner, scan, seq, body FROM scan_runs \
+                     WHERE owner = ?1 AND scan = ?2 ORDER BY seq",
+                )
                 .map_err(sql)?;
-            let bodies = stmt
-                .query_map(params![id.owner, id.name], |r| r.get::<_, String>(0))
-                .map_err(sql)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(sql)?;
-            bodies
-                .iter()
-                .map(|b| serde_json::from_str(b).map_err(|e| json_error("run", e)))
-                .collect()
+            let mut rows = stmt.query(params![id.owner, id.name]).map_err(sql)?;
+            let mut runs = Vec::new();
+            while let Some(row) = rows.next().map_err(sql)? {
+                let body = row
+                    .get::<_, String>(3)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(&b).map_err(|e| e.to_string()));
+                match body {
+                    Ok(run) => runs.push(run),
+                    Err(e) => {
+                        let seq = row.get::<_, i64>(2).unwrap_or_default();
+                        skip_corrupt_row("run", &format!("{} #{seq}", row_id(row)), &e);
+                    }
+                }
+            }
+            Ok(runs)
         })
         .await
     }
