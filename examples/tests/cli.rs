@@ -431,3 +431,48 @@ fn list_works_on_a_full_disk() {
     assert!(text.contains("clear-exit=7"), "{text}\n{err}");
     assert!(err.contains("is read-only"), "{err}");
 }
+
+#[test]
+fn a_read_only_directory_with_uncheckpointed_changes_is_a_clear_error() {
+    let Some(prefix) = unprivileged() else {
+        eprintln!(
+            "SKIPPED a_read_only_directory_with_uncheckpointed_changes_is_a_clear_error: \
+             running as root without a working `setpriv`"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    chmod(dir.path(), 0o755);
+    let source = dir.path().join("source.db");
+    assert!(casiscan(&source, &["list"]).status.success());
+    // Copy the database and its -wal while a writer's change is still only in the WAL.
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).expect("mkdir");
+    let copy = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,shutil,sys\n\
+             c=sqlite3.connect(sys.argv[1],isolation_level=None)\n\
+             c.execute('PRAGMA wal_autocheckpoint=0')\n\
+             c.execute(\"INSERT INTO runners VALUES ('r', 'now', '{}')\")\n\
+             shutil.copy(sys.argv[1], sys.argv[2])\n\
+             shutil.copy(sys.argv[1] + '-wal', sys.argv[2] + '-wal')\n",
+        )
+        .arg(&source)
+        .arg(ro.join("c.db"))
+        .status()
+        .expect("python3");
+    assert!(copy.success());
+    let db = ro.join("c.db");
+    assert!(std::fs::metadata(ro.join("c.db-wal")).expect("wal").len() > 0);
+    chmod(&db, 0o444);
+    chmod(&ro, 0o555);
+    let out = casiscan_as(&prefix, &db, &["list"]);
+    chmod(&ro, 0o755);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is read-only") && stderr(&out).contains("-wal"),
+        "{}",
+        stderr(&out)
+    );
+}

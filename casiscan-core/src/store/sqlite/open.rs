@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{BUSY_TIMEOUT, describe, schema};
 use crate::error::{Error, Result};
 
-/// How [`SqliteStore::open_with`] may use the file.
+/// How `SqliteStore::open_with` may use the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Access {
     /// Read and write; read-only if the file is not writable.
