@@ -85,7 +85,7 @@ fn open_fds() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout() {
     let _serial = SERIAL.lock().await;
-    let timeout = Duration::from_secs(1);
+    let timeout = Duration::from_secs(2);
     let addr = start(ServeConfig {
         header_read_timeout: timeout,
         body_read_timeout: Duration::from_secs(1),
