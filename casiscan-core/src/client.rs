@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::model::{Asset, RecordId, Scan, ScanRun, ScanState, TargetMode};
+use crate::model::{Asset, MAX_TIMEOUT_SECONDS, RecordId, Scan, ScanRun, ScanState, TargetMode};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::runner::{self, LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
 use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};
@@ -37,6 +37,13 @@ impl std::str::FromStr for Database {
         let path = s
             .strip_prefix("sqlite://")
             .or_else(|| s.strip_prefix("sqlite:"));
+        if path.is_some_and(str::is_empty) {
+            // SQLite would open a private temporary database for an empty name.
+            return Err(Error::invalid(
+                format!("database `{s}`"),
+                "the SQLite path is empty (use `sqlite:PATH`, or `memory:` for a throwaway store)",
+            ));
+        }
         Ok(Database::Sqlite(path.unwrap_or(s).into()))
     }
 }
@@ -330,6 +337,16 @@ impl Client {
         }
         if scan.timeout_seconds == 0 {
             return Err(Error::invalid("timeoutSeconds", "must be at least 1"));
+        }
+        if scan.timeout_seconds > MAX_TIMEOUT_SECONDS {
+            return Err(Error::invalid(
+                "timeoutSeconds",
+                format!(
+                    "{} is above the maximum of {MAX_TIMEOUT_SECONDS} ({} days)",
+                    scan.timeout_seconds,
+                    MAX_TIMEOUT_SECONDS / 86_400
+                ),
+            ));
         }
         if let Some(provider) = self.providers.get(scan.provider) {
             provider.check_scan(&scan.owner, target.as_ref(), &scan.command)?;

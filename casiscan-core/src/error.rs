@@ -53,6 +53,15 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// The database is open read-only (asked for, or the file or its directory is not
+    /// writable), so this write cannot happen; its kind is [`ErrorKind::Storage`].
+    #[error("the database {path} is read-only: {reason}")]
+    ReadOnly {
+        /// The database file.
+        path: String,
+        /// What could not be done, and why.
+        reason: String,
+    },
     /// Authentication or authorisation failed.
     #[error("authentication failed")]
     Auth,
@@ -135,7 +144,7 @@ impl Error {
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::Parse { .. } => ErrorKind::Parse,
             Error::Provider { .. } => ErrorKind::Provider,
-            Error::Storage { .. } => ErrorKind::Storage,
+            Error::Storage { .. } | Error::ReadOnly { .. } => ErrorKind::Storage,
             Error::Auth => ErrorKind::Auth,
             Error::Canceled(_) => ErrorKind::Canceled,
             Error::Io { .. } => ErrorKind::Io,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casiscan_core::model::{Asset, ProviderKind, Scan, ScanState, TargetMode};
+use casiscan_core::model::{Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanState, TargetMode};
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
@@ -246,6 +246,64 @@ async fn running_scans_resist_edits_and_plain_deletes() {
         c.get_scan("admin/s").await.expect_err("gone").kind(),
         ErrorKind::NotFound
     );
+}
+
+#[tokio::test]
+async fn a_timeout_above_the_maximum_is_refused_not_clamped() {
+    let c = client().await;
+    let mut at_max = scan("max", "127.0.0.1", "");
+    at_max.timeout_seconds = MAX_TIMEOUT_SECONDS;
+    assert_eq!(
+        c.add_scan(&at_max)
+            .await
+            .expect("at the max")
+            .timeout_seconds,
+        MAX_TIMEOUT_SECONDS
+    );
+    for too_long in [MAX_TIMEOUT_SECONDS + 1, u64::MAX] {
+        let mut over = scan("over", "127.0.0.1", "");
+        over.timeout_seconds = too_long;
+        for err in [
+            c.add_scan(&over).await.expect_err("add refused"),
+            c.update_scan("admin/max", &{
+                let mut o = over.clone();
+                o.name = "max".into();
+                o
+            })
+            .await
+            .expect_err("update refused"),
+            c.run_now(&over, RunContext::detached())
+                .await
+                .expect_err("run_now refused"),
+        ] {
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+            let text = err.to_string();
+            assert!(text.contains("timeoutSeconds"), "{text}");
+            assert!(
+                text.contains(&format!("maximum of {MAX_TIMEOUT_SECONDS}")),
+                "{text}"
+            );
+        }
+    }
+    assert_eq!(
+        c.get_scan("admin/max").await.expect("kept").timeout_seconds,
+        MAX_TIMEOUT_SECONDS
+    );
+}
+
+#[tokio::test]
+async fn an_empty_sqlite_path_is_refused() {
+    for db in ["sqlite:", "sqlite://"] {
+        let err = Client::open(db, Providers::new())
+            .await
+            .expect_err("empty path");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{db}: {err}");
+        assert!(err.to_string().contains("SQLite path is empty"), "{err}");
+    }
+    let err = casiscan_core::store::SqliteStore::open("")
+        .await
+        .expect_err("empty path");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
 
 #[tokio::test]

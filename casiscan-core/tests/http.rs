@@ -12,6 +12,7 @@ use casiscan_core::lifecycle::{
 };
 use casiscan_core::model::{ProviderKind, ScanStatus};
 use casiscan_core::providers::Providers;
+use casiscan_core::store::ScanQuery;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -606,4 +607,120 @@ async fn the_diff_of_two_stored_runs() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = call(get("/api/get-scan-diff?id=admin/d&from=x")).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+/// A server over a SQLite file in `dir` (the memory store is what `start` uses).
+async fn start_sqlite(dir: &std::path::Path) -> String {
+    let db = dir.join("http.db");
+    let client = Client::open(db.to_str().expect("utf8"), Providers::new())
+        .await
+        .expect("client");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { serve(listener, AppState::new(client, TOKEN)).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn get_scans_answers_400_for_an_overlong_filter_or_an_overflowing_page() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (memory, _) = start(false).await;
+    let sqlite = start_sqlite(dir.path()).await;
+    let c = http();
+    let at_cap = "a".repeat(ScanQuery::MAX_FILTER_CHARS);
+    let over_cap = "a".repeat(ScanQuery::MAX_FILTER_CHARS + 1);
+    // Past SQLite's own LIKE limit (50,000 bytes), which used to surface as a 500.
+    let huge = "%".repeat(60_000);
+    let max = u32::MAX;
+    for base in [&memory, &sqlite] {
+        let get = |q: &str| {
+            c.get(format!("{base}/api/get-scans?{q}"))
+                .bearer_auth(TOKEN)
+        };
+        call(
+            c.post(format!("{base}/api/add-scan"))
+                .bearer_auth(TOKEN)
+                .json(&scan("s1")),
+        )
+        .await;
+        let (st, b) = call(get(&format!("field=name&value={at_cap}"))).await;
+        assert_eq!(st, StatusCode::OK, "{base}: {b}");
+        for q in [
+            format!("field=name&value={over_cap}"),
+            format!("field=target&value={huge}"),
+        ] {
+            let (st, b) = call(get(&q)).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{base}: {b}");
+            let msg = b["msg"].as_str().unwrap_or_default();
+            assert!(msg.contains("longer than 256 characters"), "{msg}");
+        }
+        for q in [
+            format!("p={max}&pageSize={max}"),
+            // (2^31 + 1) × (2^32 - 1): the first page past i64::MAX at the largest size.
+            format!("p={}&pageSize={max}", (1u64 << 31) + 2),
+        ] {
+            let (st, b) = call(get(&q)).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{base} {q}: {b}");
+            let msg = b["msg"].as_str().unwrap_or_default();
+            assert!(msg.contains("largest offset"), "{msg}");
+        }
+        for q in ["p=99999999999999999999&pageSize=1", "p=1&pageSize=-1"] {
+            let (st, b) = call(get(q)).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{base} {q}: {b}");
+            assert!(
+                b["msg"].as_str().unwrap_or_default().contains("invalid"),
+                "{b}"
+            );
+        }
+        // The last pages that still fit answer normally (empty).
+        for q in [
+            format!("p={max}&pageSize=1"),
+            format!("p={}&pageSize={max}", (1u64 << 31) + 1),
+        ] {
+            let (st, b) = call(get(&q)).await;
+            assert_eq!(
+                (st, b["data2"].clone()),
+                (StatusCode::OK, json!(1)),
+                "{q}: {b}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_accepted_in_any_case() {
+    let (base, _) = start(false).await;
+    let c = http();
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let (st, b) = call(
+            c.get(format!("{base}/api/get-scans"))
+                .header("authorization", format!("{scheme} {TOKEN}")),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{scheme}: {b}");
+    }
+    let (st, _) = call(
+        c.get(format!("{base}/api/get-scans"))
+            .header("authorization", format!("Basic {TOKEN}")),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn deleting_a_key_as_another_user_speaks_of_deleting() {
+    let (base, _) = start(false).await;
+    let c = http();
+    let post = |p: &str| c.post(format!("{base}{p}")).bearer_auth(TOKEN);
+    call(post("/api/set-primary-user?account=acme&user=alice")).await;
+    let (st, b) = call(post("/api/add-api-key?account=acme&user=alice&name=k")).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = call(post("/api/delete-api-key?account=acme&user=mallory")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["msg"], "Only the primary user can delete an API key.");
+    let (st, b) = call(post("/api/add-api-key?account=acme&user=mallory&name=k")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["msg"], "Only the primary user can generate an API key.");
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use casiscan_core::export::fetch_scan_logs;
 use casiscan_core::keys::{
-    KeyError, KeyRing, access_key_well_formed, ct_eq, secret_key_well_formed,
+    KeyAction, KeyError, KeyRing, access_key_well_formed, ct_eq, secret_key_well_formed,
 };
 
 async fn ring() -> KeyRing {
@@ -53,7 +53,7 @@ async fn one_key_per_account_primary_only_rotation() {
     let r = ring().await;
     assert_eq!(
         r.create("acme", "mallory", "x").await.unwrap_err(),
-        KeyError::NotPrimaryUser
+        KeyError::NotPrimaryUser(KeyAction::Generate)
     );
     assert_eq!(
         r.create("acme", "alice", " ").await.unwrap_err(),
@@ -66,7 +66,11 @@ async fn one_key_per_account_primary_only_rotation() {
     );
     assert_eq!(
         r.delete("acme", "mallory").await.unwrap_err(),
-        KeyError::NotPrimaryUser
+        KeyError::NotPrimaryUser(KeyAction::Delete)
+    );
+    assert_eq!(
+        KeyError::NotPrimaryUser(KeyAction::Delete).to_string(),
+        "Only the primary user can delete an API key."
     );
     assert_eq!(
         r.verify(&old.access_key, &old.secret_key)

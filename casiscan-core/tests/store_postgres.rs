@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use casiscan_core::store::{PostgresStore, Store, conformance};
 
+mod log_capture;
+
 fn url() -> String {
     std::env::var("CASISCAN_TEST_PG_URL").expect(
         "CASISCAN_TEST_PG_URL is not set: run scripts/test.sh, or start a server with scripts/pg-start.sh",
@@ -157,4 +159,121 @@ async fn a_dropped_claim_leaves_no_rows_locked() {
     let s = a.get_scan(&id).await.expect("get");
     assert_eq!(s.state, ScanState::Running);
     assert_eq!(s.runner, "b");
+}
+
+/// A store in its own schema, and a raw connection to that schema for tampering.
+async fn store_and_raw(tag: &str) -> (PostgresStore, tokio_postgres::Client) {
+    let schema = format!("{tag}_{}", std::process::id());
+    let store = PostgresStore::open_in_schema(&url(), Some(&schema))
+        .await
+        .expect("open");
+    let (raw, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .expect("raw connection");
+    tokio::spawn(connection);
+    raw.batch_execute(&format!("SET search_path TO {schema}"))
+        .await
+        .expect("search_path");
+    (store, raw)
+}
+
+#[tokio::test]
+async fn postgres_lists_skip_a_corrupt_row_and_warn_with_its_id() {
+    use casiscan_core::model::{Asset, Scan};
+    use casiscan_core::store::ScanQuery;
+
+    log_capture::install();
+    let (store, raw) = store_and_raw("corrupt").await;
+    for name in ["good-1", "pg-bad-scan", "good-2"] {
+        store
+            .add_scan(&Scan::new("admin", name))
+            .await
+            .expect("add");
+    }
+    for name in ["asset-1", "pg-bad-asset"] {
+        store
+            .add_asset(&Asset::new("admin", name))
+            .await
+            .expect("add asset");
+    }
+    raw.batch_execute(
+        "UPDATE scans SET state = 'NoSuchState' WHERE name = 'pg-bad-scan'; \
+         UPDATE assets SET body = '{not json' WHERE name = 'pg-bad-asset';",
+    )
+    .await
+    .expect("corrupt two rows");
+
+    let page = store
+        .list_scans(&ScanQuery::default())
+        .await
+        .expect("the listing survives one bad row");
+    let mut names: Vec<_> = page.items.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["good-1", "good-2"]);
+    let warned = log_capture::events_containing("corrupt scan row admin/pg-bad-scan");
+    assert!(warned.iter().any(|e| e.starts_with("WARN")), "{warned:?}");
+
+    let assets = store.list_assets(None).await.expect("assets listed");
+    assert_eq!(
+        assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        ["asset-1"]
+    );
+    assert!(!log_capture::events_containing("corrupt asset row admin/pg-bad-asset").is_empty());
+
+    let id: casiscan_core::model::RecordId = "admin/good-1".parse().expect("id");
+    for _ in 0..3 {
+        store
+            .append_run(&casiscan_core::model::ScanRun::of_finished(&Scan::new(
+                "admin", "good-1",
+            )))
+            .await
+            .expect("run");
+    }
+    raw.batch_execute("UPDATE scan_runs SET body = '[' WHERE seq = 2")
+        .await
+        .expect("corrupt a run");
+    let runs = store.list_runs(&id).await.expect("runs listed");
+    assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 3]);
+    assert!(!log_capture::events_containing("corrupt run row admin/good-1 #2").is_empty());
+}
+
+#[tokio::test]
+async fn postgres_list_refuses_an_overlong_filter_and_an_overflowing_page() {
+    use casiscan_core::store::{ScanField, ScanQuery};
+
+    let (store, _raw) = store_and_raw("limits").await;
+    let filtered = |n: usize| ScanQuery {
+        filter: Some((ScanField::Target, "%".repeat(n))),
+        ..ScanQuery::default()
+    };
+    store
+        .list_scans(&filtered(ScanQuery::MAX_FILTER_CHARS))
+        .await
+        .expect("at the cap");
+    for query in [
+        filtered(ScanQuery::MAX_FILTER_CHARS + 1),
+        filtered(60_000),
+        ScanQuery {
+            page: Some(u32::MAX),
+            page_size: Some(u32::MAX),
+            ..ScanQuery::default()
+        },
+    ] {
+        let err = store.list_scans(&query).await.expect_err("refused");
+        assert_eq!(err.kind(), casiscan_core::ErrorKind::InvalidInput, "{err}");
+    }
+    // The largest offset that fits still runs (and finds nothing).
+    let last = ScanQuery {
+        page: Some((1 << 31) + 1),
+        page_size: Some(u32::MAX),
+        ..ScanQuery::default()
+    };
+    assert!(
+        store
+            .list_scans(&last)
+            .await
+            .expect("fits")
+            .items
+            .is_empty()
+    );
 }

@@ -39,6 +39,16 @@ pub enum Command {
         /// Allow reads without a token.
         #[arg(long)]
         public_reads: bool,
+        /// Seconds a client has to send a complete request header; also how long an idle
+        /// keep-alive connection is kept.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_read_timeout: u64,
+        /// Longest wait, in seconds, for the next chunk of a request body.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        body_read_timeout: u64,
+        /// Most connections open at once; further clients wait in the listen backlog.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_connections: u64,
     },
     /// Add a scan of TARGET, run it here, store the run and print the result.
     Scan {

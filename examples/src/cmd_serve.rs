@@ -2,15 +2,16 @@
 
 use std::process::ExitCode;
 
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::{AppState, ServeConfig, serve_with};
 use casiscan_core::{Client, Error, Result};
 
-/// Binds `listen` and serves the router; the admin token guards every write.
+/// Binds `listen` and serves the router within `limits`; the admin token guards every write.
 pub async fn run(
     client: Client,
     listen: &str,
     admin_token: &str,
     public_reads: bool,
+    limits: ServeConfig,
 ) -> Result<ExitCode> {
     if admin_token.len() < 16 {
         return Err(Error::invalid(
@@ -18,6 +19,7 @@ pub async fn run(
             "must be at least 16 characters",
         ));
     }
+    limits.validate()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::Io {
@@ -31,7 +33,7 @@ pub async fn run(
     eprintln!("casiscan: serving on http://{addr}");
     let state = AppState::new(client, admin_token).with_public_reads(public_reads);
     tokio::select! {
-        r = serve(listener, state) => r.map_err(|e| Error::Io { path: listen.into(), source: e })?,
+        r = serve_with(listener, state, limits) => r?,
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,9 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use casiscan_core::http::ServeConfig;
 
 use casiscan_core::model::{Progress, Scan, ScanState, Target};
 use casiscan_core::providers::RunContext;
@@ -28,7 +31,18 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             listen,
             admin_token,
             public_reads,
-        } => crate::cmd_serve::run(client, &listen, &admin_token, public_reads).await,
+            header_read_timeout,
+            body_read_timeout,
+            max_connections,
+        } => {
+            let limits = ServeConfig {
+                header_read_timeout: Duration::from_secs(header_read_timeout),
+                body_read_timeout: Duration::from_secs(body_read_timeout),
+                max_connections: usize::try_from(max_connections)
+                    .map_err(|_| Error::invalid("--max-connections", "too large"))?,
+            };
+            crate::cmd_serve::run(client, &listen, &admin_token, public_reads, limits).await
+        }
         Command::Scan {
             target,
             provider,

@@ -223,3 +223,293 @@ fn scan_stores_the_run_and_the_other_commands_manage_it() {
     assert_eq!(casiscan(&db, &["show", "web"]).status.code(), Some(3));
     drop(listener);
 }
+
+/// How to run casiscan as a user who cannot write a 0444 file or a 0555 directory: directly when
+/// not root; as `nobody` through `setpriv` when root (root ignores file permissions); `None` when
+/// neither is possible here.
+fn unprivileged() -> Option<Vec<String>> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some(Vec::new());
+    }
+    let prefix: Vec<String> = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ]
+    .map(String::from)
+    .to_vec();
+    let probe = Command::new(&prefix[0])
+        .args(&prefix[1..])
+        .arg(env!("CARGO_BIN_EXE_casiscan"))
+        .arg("--version")
+        .output()
+        .ok()?;
+    probe.status.success().then_some(prefix)
+}
+
+fn casiscan_as(prefix: &[String], db: &Path, args: &[&str]) -> Output {
+    let mut command = match prefix.split_first() {
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest).arg(env!("CARGO_BIN_EXE_casiscan"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_casiscan")),
+    };
+    command
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("CASISCAN_DB")
+        .output()
+        .expect("run casiscan")
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[test]
+fn list_works_on_a_database_the_user_cannot_write() {
+    let Some(prefix) = unprivileged() else {
+        eprintln!(
+            "SKIPPED list_works_on_a_database_the_user_cannot_write: running as root without \
+             a working `setpriv` (root ignores file permissions, so the test would prove nothing)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tmp");
+    chmod(dir.path(), 0o755);
+    // A read-only file in a writable directory (SQLite can create its -shm file there), and a
+    // read-only file in a read-only directory (it cannot: the file is opened immutable).
+    for (case, dir_mode) in [("file", 0o777), ("directory", 0o555)] {
+        let sub = dir.path().join(case);
+        std::fs::create_dir(&sub).expect("mkdir");
+        let db = sub.join("c.db");
+        runtime.block_on(async {
+            let client = casiscan_core::Client::open(
+                db.to_str().expect("utf8"),
+                casiscan_core::providers::Providers::new(),
+            )
+            .await
+            .expect("create");
+            for name in ["s1", "s2"] {
+                let mut scan = casiscan_core::model::Scan::new("admin", name);
+                scan.target = "127.0.0.1".into();
+                client.add_scan(&scan).await.expect("add");
+            }
+        });
+        chmod(&db, 0o444);
+        chmod(&sub, dir_mode);
+        let before = std::fs::read(&db).expect("read");
+
+        let out = casiscan_as(&prefix, &db, &["list"]);
+        assert!(out.status.success(), "{case}: {}", stderr(&out));
+        let listed = stdout(&out);
+        assert!(
+            listed.contains("admin/s1") && listed.contains("2 scan(s)"),
+            "{case}: {listed}"
+        );
+        let out = casiscan_as(&prefix, &db, &["show", "s2"]);
+        assert!(out.status.success(), "{case}: {}", stderr(&out));
+
+        for write in [&["clear", "s1"][..], &["delete", "s1"][..]] {
+            let out = casiscan_as(&prefix, &db, write);
+            assert_eq!(
+                out.status.code(),
+                Some(7),
+                "{case} {write:?}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains("is read-only"),
+                "{case} {write:?}: {}",
+                stderr(&out)
+            );
+        }
+        assert_eq!(
+            std::fs::read(&db).expect("read"),
+            before,
+            "{case}: unchanged"
+        );
+        chmod(&sub, 0o755);
+    }
+}
+
+#[test]
+fn serve_applies_its_connection_limits_and_refuses_zero() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("serve.db");
+    for bad in [
+        &["--header-read-timeout", "0"][..],
+        &["--body-read-timeout", "0"][..],
+        &["--max-connections", "0"][..],
+    ] {
+        let out = casiscan(
+            &db,
+            &[&["serve", "--listen", "127.0.0.1:0"][..], bad].concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casiscan"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--header-read-timeout",
+            "1",
+        ])
+        .args(["--max-connections", "4"])
+        .env("CASISCAN_ADMIN_TOKEN", "an-admin-token-of-16+")
+        .env_remove("CASISCAN_DB")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let _server = Kill(child);
+    let line = lines.next().expect("a line").expect("utf8");
+    let addr = line
+        .rsplit_once("http://")
+        .map(|(_, a)| a.trim().to_string())
+        .expect("serving on http://ADDR");
+
+    let started = Instant::now();
+    let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
+    slow.write_all(b"GET /api/get-scans HTTP/1.1\r\nHost: x\r\n")
+        .expect("partial header");
+    slow.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
+    let mut rest = Vec::new();
+    slow.read_to_end(&mut rest)
+        .expect("closed by the server, not by our 5 s read timeout");
+    let after = started.elapsed();
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(4),
+        "closed after {after:?}"
+    );
+
+    // A lowercase scheme is accepted end to end.
+    let mut ok = std::net::TcpStream::connect(&addr).expect("connect");
+    ok.write_all(
+        b"GET /api/get-scans HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+          authorization: bearer an-admin-token-of-16+\r\n\r\n",
+    )
+    .expect("request");
+    let mut answer = String::new();
+    ok.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[test]
+fn list_works_on_a_full_disk() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("c.db");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let client = casiscan_core::Client::open(
+                db.to_str().expect("utf8"),
+                casiscan_core::providers::Providers::new(),
+            )
+            .await
+            .expect("create");
+            let mut scan = casiscan_core::model::Scan::new("admin", "s1");
+            scan.target = "127.0.0.1".into();
+            client.add_scan(&scan).await.expect("add");
+        });
+    // A private mount namespace with a small tmpfs, filled up, holding a copy of the database.
+    let mnt = dir.path().join("full");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let script = r#"
+        mount -t tmpfs -o size=512k tmpfs "$1" || exit 100
+        cp "$2" "$1/c.db" || exit 101
+        dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
+        "$3" --db "$1/c.db" list; echo "list-exit=$?"
+        "$3" --db "$1/c.db" clear s1; echo "clear-exit=$?"
+    "#;
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(&mnt)
+        .arg(&db)
+        .arg(env!("CARGO_BIN_EXE_casiscan"))
+        .env_remove("CASISCAN_DB")
+        .output();
+    let out = match out {
+        Ok(o) if !matches!(o.status.code(), Some(100) | Some(101)) && o.status.success() => o,
+        other => {
+            eprintln!(
+                "SKIPPED list_works_on_a_full_disk: no user and mount namespace here ({other:?})"
+            );
+            return;
+        }
+    };
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("admin/s1") && text.contains("list-exit=0"),
+        "{text}\n{err}"
+    );
+    assert!(text.contains("clear-exit=7"), "{text}\n{err}");
+    assert!(err.contains("is read-only"), "{err}");
+}
+
+#[test]
+fn a_read_only_directory_with_uncheckpointed_changes_is_a_clear_error() {
+    let Some(prefix) = unprivileged() else {
+        eprintln!(
+            "SKIPPED a_read_only_directory_with_uncheckpointed_changes_is_a_clear_error: \
+             running as root without a working `setpriv`"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    chmod(dir.path(), 0o755);
+    let source = dir.path().join("source.db");
+    assert!(casiscan(&source, &["list"]).status.success());
+    // Copy the database and its -wal while a writer's change is still only in the WAL.
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).expect("mkdir");
+    let copy = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,shutil,sys\n\
+             c=sqlite3.connect(sys.argv[1],isolation_level=None)\n\
+             c.execute('PRAGMA wal_autocheckpoint=0')\n\
+             c.execute(\"INSERT INTO runners VALUES ('r', 'now', '{}')\")\n\
+             shutil.copy(sys.argv[1], sys.argv[2])\n\
+             shutil.copy(sys.argv[1] + '-wal', sys.argv[2] + '-wal')\n",
+        )
+        .arg(&source)
+        .arg(ro.join("c.db"))
+        .status()
+        .expect("python3");
+    assert!(copy.success());
+    let db = ro.join("c.db");
+    assert!(std::fs::metadata(ro.join("c.db-wal")).expect("wal").len() > 0);
+    chmod(&db, 0o444);
+    chmod(&ro, 0o555);
+    let out = casiscan_as(&prefix, &db, &["list"]);
+    chmod(&ro, 0o755);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is read-only") && stderr(&out).contains("-wal"),
+        "{}",
+        stderr(&out)
+    );
+}

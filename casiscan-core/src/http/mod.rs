@@ -4,6 +4,7 @@
 mod caller;
 mod envelope;
 mod routes;
+mod server;
 mod state;
 
 use axum::Router;
@@ -11,6 +12,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 
+pub use server::{ServeConfig, serve_with};
 pub use state::AppState;
 
 /// The OpenAPI 3.0 document describing every route.
@@ -47,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the router on `listener` until the future is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+/// Serves the router on `listener` with the default [`ServeConfig`] until the future is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> crate::Result<()> {
+    serve_with(listener, state, ServeConfig::default()).await
 }

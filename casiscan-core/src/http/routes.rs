@@ -58,8 +58,12 @@ fn scan_query(p: &Params) -> Result<ScanQuery, Response> {
     let num = |k: &str| -> Result<Option<u32>, Response> {
         param(p, k)
             .map(|v| {
-                v.parse::<u32>()
-                    .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("invalid {k}")))
+                v.parse::<u32>().map_err(|_| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("invalid {k}: expected an integer from 1 to {}", u32::MAX),
+                    )
+                })
             })
             .transpose()
     };
@@ -79,6 +83,7 @@ fn scan_query(p: &Params) -> Result<ScanQuery, Response> {
     if let Some(o) = param(p, "sortOrder") {
         q.sort_order = SortOrder::from_casibase(o);
     }
+    q.validate().map_err(bad)?;
     Ok(q)
 }
 

@@ -55,13 +55,37 @@ impl AppState {
         logs.push(log);
     }
 
-    /// True when `Authorization: Bearer <admin token>` matches (constant time).
+    /// True when `Authorization: Bearer <admin token>` matches (constant time); the scheme is
+    /// case-insensitive (RFC 9110 §11.1).
     pub fn is_admin(&self, headers: &HeaderMap) -> bool {
         let token = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .unwrap_or_default();
         !token.is_empty() && ct_eq(&digest(token), &self.admin_hash)
+    }
+}
+
+/// The token of a `Bearer` credential, whatever the case of the scheme.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_matches(' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer t0k", "bearer t0k", "BEARER t0k", "bEaReR  t0k "] {
+            assert_eq!(bearer_token(v), Some("t0k"), "{v}");
+        }
+        assert_eq!(bearer_token("Basic t0k"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearert0k"), None);
     }
 }

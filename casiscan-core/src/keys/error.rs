@@ -4,8 +4,8 @@
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum KeyError {
     /// Only the account's primary user may create or delete its key.
-    #[error("Only the primary user can generate an API key.")]
-    NotPrimaryUser,
+    #[error("Only the primary user can {0} an API key.")]
+    NotPrimaryUser(KeyAction),
     /// One key per account: delete it before creating another.
     #[error("An API key already exists for this account. Delete it before generating a new one.")]
     KeyAlreadyExists,
@@ -29,6 +29,31 @@ pub enum KeyError {
     Storage(String),
 }
 
+/// What the primary user alone may do with an account's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyAction {
+    /// Create the key pair.
+    Generate,
+    /// Delete the key.
+    Delete,
+}
+
+impl KeyAction {
+    /// The verb, as the error message uses it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAction::Generate => "generate",
+            KeyAction::Delete => "delete",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl From<crate::Error> for KeyError {
     fn from(e: crate::Error) -> Self {
         KeyError::Storage(e.to_string())
@@ -39,7 +64,7 @@ impl KeyError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            KeyError::NotPrimaryUser => "NOT_PRIMARY_USER",
+            KeyError::NotPrimaryUser(_) => "NOT_PRIMARY_USER",
             KeyError::KeyAlreadyExists => "KEY_ALREADY_EXISTS",
             KeyError::NoApiKey => "NO_API_KEY",
             KeyError::InvalidName => "INVALID_NAME",
@@ -52,7 +77,7 @@ impl KeyError {
     /// HTTP status code.
     pub fn http_status(&self) -> u16 {
         match self {
-            KeyError::NotPrimaryUser => 403,
+            KeyError::NotPrimaryUser(_) => 403,
             KeyError::KeyAlreadyExists => 409,
             KeyError::NoApiKey => 404,
             KeyError::InvalidName => 400,

@@ -5,7 +5,7 @@ mod error;
 mod format;
 mod ring;
 
-pub use error::KeyError;
+pub use error::{KeyAction, KeyError};
 pub use format::{
     ACCESS_PREFIX, SECRET_PREFIX, access_key_well_formed, new_access_key, new_secret_key,
     secret_key_well_formed,

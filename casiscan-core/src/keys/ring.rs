@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use super::error::KeyError;
+use super::error::{KeyAction, KeyError};
 use super::format::{
     access_key_well_formed, new_access_key, new_secret_key, secret_key_well_formed,
 };
@@ -63,10 +63,15 @@ impl KeyRing {
         Ok(self.store.set_primary_user(account, user).await?)
     }
 
-    async fn check_primary(&self, account: &str, actor: &str) -> Result<(), KeyError> {
+    async fn check_primary(
+        &self,
+        account: &str,
+        actor: &str,
+        action: KeyAction,
+    ) -> Result<(), KeyError> {
         match self.store.primary_user(account).await? {
             Some(p) if p == actor => Ok(()),
-            _ => Err(KeyError::NotPrimaryUser),
+            _ => Err(KeyError::NotPrimaryUser(action)),
         }
     }
 
@@ -81,7 +86,8 @@ impl KeyRing {
         if name.is_empty() || name.chars().count() > 64 {
             return Err(KeyError::InvalidName);
         }
-        self.check_primary(account, actor).await?;
+        self.check_primary(account, actor, KeyAction::Generate)
+            .await?;
         if self.store.api_key(account).await?.is_some() {
             return Err(KeyError::KeyAlreadyExists);
         }
@@ -114,7 +120,8 @@ impl KeyRing {
 
     /// Deletes the account's key; the next request with it fails.
     pub async fn delete(&self, account: &str, actor: &str) -> Result<(), KeyError> {
-        self.check_primary(account, actor).await?;
+        self.check_primary(account, actor, KeyAction::Delete)
+            .await?;
         if self.store.delete_api_key(account).await? {
             Ok(())
         } else {

@@ -18,7 +18,7 @@ pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation}
 pub use id::RecordId;
 pub use provider_kind::ProviderKind;
 pub use run::ScanRun;
-pub use scan::{DEFAULT_TIMEOUT_SECONDS, Progress, Scan, TargetMode};
+pub use scan::{DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Progress, Scan, TargetMode};
 pub use scan_log::{AssetInfo, ScanLog, ScanStatus, SealStatus};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
 pub use state::{ScanState, Transition, next_state};

@@ -41,6 +41,9 @@ pub struct Progress {
 /// Default per-run timeout: one hour.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 3600;
 
+/// Largest per-run timeout a scan may ask for: 30 days (larger values are refused, not clamped).
+pub const MAX_TIMEOUT_SECONDS: u64 = 30 * 86_400;
+
 fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_SECONDS
 }

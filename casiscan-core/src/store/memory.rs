@@ -98,6 +98,7 @@ impl Store for MemoryStore {
     }
 
     async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        query.validate()?;
         let window = query.window()?;
         let (field, order) = query.effective_sort();
         self.with(|t| {

@@ -164,6 +164,13 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// Logs a stored row that cannot be read and is left out of a listing (one bad row must not hide
+/// every other record).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn skip_corrupt_row(what: &str, id: &str, error: &dyn std::fmt::Display) {
+    tracing::warn!(row = %id, "skipping corrupt {what} row {id}: {error}");
+}
+
 /// True when a scan's state ends a run that belongs in the history.
 pub(crate) fn ends_run(scan: &Scan) -> bool {
     matches!(

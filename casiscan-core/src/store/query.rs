@@ -180,6 +180,29 @@ pub struct ScanQuery {
 }
 
 impl ScanQuery {
+    /// Longest filter `value` accepted, in characters; longer ones are refused as invalid input.
+    pub const MAX_FILTER_CHARS: usize = 256;
+
+    /// Largest row offset (`(p - 1) × pageSize`) a page may start at: SQL's signed 64-bit range.
+    pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+    /// Refuses a query no store can answer: an over-long filter or a page past
+    /// [`ScanQuery::MAX_OFFSET`]. Every store calls it, so the answer is the same everywhere.
+    pub fn validate(&self) -> Result<()> {
+        if let Some((field, value)) = &self.filter
+            && value.chars().count() > Self::MAX_FILTER_CHARS
+        {
+            return Err(Error::invalid(
+                format!("filter on {}", field.json_name()),
+                format!(
+                    "the value is longer than {} characters",
+                    Self::MAX_FILTER_CHARS
+                ),
+            ));
+        }
+        self.window().map(|_| ())
+    }
+
     /// The sort column and direction in effect.
     pub fn effective_sort(&self) -> (ScanField, SortOrder) {
         if self.asset.is_some() {
@@ -201,7 +224,19 @@ impl ScanQuery {
                 if p == 0 || size == 0 {
                     return Err(Error::invalid("page", "`p` and `pageSize` start at 1"));
                 }
-                Ok(Some((u64::from(p - 1) * u64::from(size), u64::from(size))))
+                let offset = u64::from(p - 1)
+                    .checked_mul(u64::from(size))
+                    .filter(|o| *o <= Self::MAX_OFFSET)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            format!("page {p} of size {size}"),
+                            format!(
+                                "it would start past the largest offset ({})",
+                                Self::MAX_OFFSET
+                            ),
+                        )
+                    })?;
+                Ok(Some((offset, u64::from(size))))
             }
             _ => Ok(None),
         }
@@ -232,4 +267,42 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// How many items match the query in all.
     pub total: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paged(p: u32, size: u32) -> ScanQuery {
+        ScanQuery {
+            page: Some(p),
+            page_size: Some(size),
+            ..ScanQuery::default()
+        }
+    }
+
+    #[test]
+    fn offsets_past_the_signed_range_are_invalid_input() {
+        assert_eq!(paged(3, 10).window().expect("small"), Some((20, 10)));
+        let largest = paged(u32::MAX, u32::MAX);
+        // (2^32 - 2) × (2^32 - 1) fits u64 but not i64: refused, not wrapped or clamped.
+        let err = largest.validate().expect_err("past i64");
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("largest offset"), "{err}");
+        assert!(paged(u32::MAX, 1).validate().is_ok());
+    }
+
+    #[test]
+    fn filters_longer_than_the_cap_are_invalid_input() {
+        let with = |n: usize| ScanQuery {
+            filter: Some((ScanField::Name, "é".repeat(n))),
+            ..ScanQuery::default()
+        };
+        assert!(with(ScanQuery::MAX_FILTER_CHARS).validate().is_ok());
+        let err = with(ScanQuery::MAX_FILTER_CHARS + 1)
+            .validate()
+            .expect_err("too long");
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("longer than 256"), "{err}");
+    }
 }

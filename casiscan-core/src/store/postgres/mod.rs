@@ -19,7 +19,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Statement};
 
 use super::batch::{Batch, Queued, answer_of, shared_failure};
-use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
+use super::{
+    Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id, skip_corrupt_row,
+};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
@@ -827,6 +829,18 @@ fn list_filter(query: &ScanQuery) -> (String, Vec<Param>) {
     (clause, params)
 }
 
+/// `owner/name` of a row whose first two columns are the owner and the name.
+fn row_id(row: &tokio_postgres::Row) -> String {
+    let text = |idx: usize| {
+        row.try_get::<_, Option<&str>>(idx)
+            .ok()
+            .flatten()
+            .unwrap_or("?")
+            .to_owned()
+    };
+    format!("{}/{}", text(0), text(1))
+}
+
 async fn bodies<T: serde::de::DeserializeOwned>(
     c: &Client,
     what: &str,
@@ -923,6 +937,7 @@ impl Store for PostgresStore {
     }
 
     async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
+        query.validate()?;
         let window = query.window()?;
         let (field, order) = query.effective_sort();
         let dir = match order {
@@ -951,8 +966,19 @@ impl Store for PostgresStore {
             .query(&sql, &refs(&params))
             .await
             .map_err(|e| pg("list scans", e))?;
+        // The rows are all received: an error here is one row that does not decode.
+        let items = rows
+            .iter()
+            .filter_map(|row| match scan_from_row(row) {
+                Ok(scan) => Some(scan),
+                Err(e) => {
+                    skip_corrupt_row("scan", &row_id(row), &e);
+                    None
+                }
+            })
+            .collect();
         Ok(Page {
-            items: rows.iter().map(scan_from_row).collect::<Result<_>>()?,
+            items,
             total: u64::try_from(total).unwrap_or(0),
         })
     }
@@ -1201,15 +1227,28 @@ impl Store for PostgresStore {
     }
 
     async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
-        let c = self.client().await;
-        bodies(
-            &c,
-            "list assets",
-            "SELECT body FROM assets WHERE $1::TEXT IS NULL OR owner = $1 \
-             ORDER BY created_time COLLATE \"C\" DESC, owner COLLATE \"C\" DESC, name COLLATE \"C\" DESC",
-            &[&owner],
-        )
-        .await
+        let rows = self
+            .client()
+            .await
+            .query(
+                "SELECT owner, name, body FROM assets WHERE $1::TEXT IS NULL OR owner = $1 \
+                 ORDER BY created_time COLLATE \"C\" DESC, owner COLLATE \"C\" DESC, \
+                 name COLLATE \"C\" DESC",
+                &[&owner],
+            )
+            .await
+            .map_err(|e| pg("list assets", e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let body = row
+                    .try_get::<_, &str>(2)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(b).map_err(|e| e.to_string()));
+                body.map_err(|e| skip_corrupt_row("asset", &row_id(row), &e))
+                    .ok()
+            })
+            .collect())
     }
 
     async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
@@ -1236,14 +1275,30 @@ impl Store for PostgresStore {
     }
 
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
-        let c = self.client().await;
-        bodies(
-            &c,
-            "list runs",
-            "SELECT body FROM scan_runs WHERE owner = $1 AND scan = $2 ORDER BY seq",
-            &[&scan.owner, &scan.name],
-        )
-        .await
+        let rows = self
+            .client()
+            .await
+            .query(
+                "SELECT owner, scan, seq, body FROM scan_runs WHERE owner = $1 AND scan = $2 \
+                 ORDER BY seq",
+                &[&scan.owner, &scan.name],
+            )
+            .await
+            .map_err(|e| pg("list runs", e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let body = row
+                    .try_get::<_, &str>(3)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(b).map_err(|e| e.to_string()));
+                body.map_err(|e| {
+                    let seq = row.try_get::<_, i64>(2).unwrap_or_default();
+                    skip_corrupt_row("run", &format!("{} #{seq}", row_id(row)), &e);
+                })
+                .ok()
+            })
+            .collect())
     }
 
     async fn set_primary_user(&self, account: &str, user: &str) -> Result<()> {

@@ -2,6 +2,7 @@
 
 mod connection;
 mod keys;
+mod open;
 mod rows;
 mod schema;
 
@@ -12,17 +13,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::Notify;
 
 use super::batch::{Batch, Queued, answer_of, shared_failure};
-use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id};
+use super::{
+    Page, ScanQuery, SortOrder, StateChange, Store, apply_change, check_same_id, skip_corrupt_row,
+};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
 use crate::runner::RunnerIdentity;
 use connection::ConnectionThread;
 use keys::KeyColumn;
+use open::{Access, open_file, open_memory, open_read_only};
 use rows::{SCAN_COLUMN_COUNT, SCAN_COLUMNS, as_params, scan_from_row, scan_values};
 
 /// How long a writer waits for another process's lock before reporting "locked".
@@ -36,6 +40,7 @@ pub struct SqliteStore {
     finishing: Batch<(RecordId, StateChange), Scan>,
     work: Arc<Notify>,
     label: Arc<str>,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -48,44 +53,52 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
+    ///
+    /// Nothing is written when the schema is current. A file this process cannot write (or one
+    /// in a directory where SQLite cannot create its WAL files) is opened read-only: reads work
+    /// and every write fails with [`Error::ReadOnly`].
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path: PathBuf = path.as_ref().to_path_buf();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+        Self::open_with(path.as_ref(), Access::ReadWrite).await
+    }
+
+    /// Opens an existing database without ever writing to it (`SQLITE_OPEN_READONLY`); its
+    /// schema must be current. Every write fails with [`Error::ReadOnly`].
+    pub async fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path.as_ref(), Access::ReadOnly).await
+    }
+
+    /// True when this store was opened read-only (asked for, or the file is not writable).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    async fn open_with(path: &Path, access: Access) -> Result<Self> {
+        if path.as_os_str().is_empty() {
+            // SQLite would open a private temporary database for an empty name.
+            return Err(Error::invalid("SQLite path", "the path is empty"));
+        }
+        let path: PathBuf = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, access))
             .await
             .map_err(|e| Error::storage("the open task failed", e))?
     }
 
-    fn open_blocking(path: &Path) -> Result<Self> {
+    fn open_blocking(path: &Path, access: Access) -> Result<Self> {
         let label: Arc<str> = path.display().to_string().into();
-        let fail = |what: &str, e: rusqlite::Error| describe(&label, what, e);
-        let mut conn = if path.as_os_str() == ":memory:" {
-            Connection::open_in_memory().map_err(|e| fail("open", e))?
+        let (conn, read_only) = if path.as_os_str() == ":memory:" {
+            (open_memory(&label)?, false)
         } else {
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            Connection::open_with_flags(path, flags).map_err(|e| fail("open", e))?
+            match access {
+                Access::ReadOnly => (open_read_only(path, &label)?, true),
+                Access::ReadWrite => open_file(path, &label)?,
+            }
         };
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| fail("configure", e))?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| fail("configure", e))?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| fail("enable WAL on", e))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| fail("configure", e))?;
-        schema::migrate(&mut conn)
-            .map_err(|e| fail("migrate", e))?
-            .map_err(|m| Error::Storage {
-                message: format!("{label}: {m}"),
-                source: None,
-            })?;
         Ok(SqliteStore {
             conn: Arc::new(ConnectionThread::start(conn, &label)?),
             finishing: Batch::default(),
             work: work_signal(path),
             label,
+            read_only,
         })
     }
 
@@ -138,7 +151,12 @@ fn describe(label: &str, what: &str, e: rusqlite::Error) -> Error {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             "the database is locked by another process".to_string()
         }
-        Some(rusqlite::ErrorCode::ReadOnly) => "the database is read-only".to_string(),
+        Some(rusqlite::ErrorCode::ReadOnly) => {
+            return Error::ReadOnly {
+                path: label.to_owned(),
+                reason: format!("cannot {what} it"),
+            };
+        }
         Some(rusqlite::ErrorCode::CannotOpen) => "the file cannot be opened".to_string(),
         _ => e.to_string(),
     };
@@ -355,7 +373,18 @@ fn list_filter(query: &ScanQuery) -> (String, Vec<rusqlite::types::Value>) {
     (clause, values)
 }
 
+/// `owner/name` of a row whose first two columns are the owner and the name, however stored.
+fn row_id(row: &rusqlite::Row<'_>) -> String {
+    let text = |idx: usize| match row.get_ref(idx) {
+        Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+        Ok(other) => format!("{other:?}"),
+        Err(e) => format!("<{e}>"),
+    };
+    format!("{}/{}", text(0), text(1))
+}
+
 fn list_scans_blocking(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
+    query.validate()?;
     let window = query.window()?;
     let (field, order) = query.effective_sort();
     let dir = match order {
@@ -378,11 +407,15 @@ fn list_scans_blocking(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan
         col = field.column()
     );
     let mut stmt = conn.prepare(&statement).map_err(sql)?;
-    let items = stmt
-        .query_map(as_params(&values).as_slice(), scan_from_row)
-        .map_err(sql)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(sql)?;
+    let mut rows = stmt.query(as_params(&values).as_slice()).map_err(sql)?;
+    let mut items = Vec::new();
+    // A failing step is the database's error; a row that does not decode is skipped alone.
+    while let Some(row) = rows.next().map_err(sql)? {
+        match scan_from_row(row) {
+            Ok(scan) => items.push(scan),
+            Err(e) => skip_corrupt_row("scan", &row_id(row), &e),
+        }
+    }
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
@@ -708,19 +741,23 @@ impl Store for SqliteStore {
         self.run("list assets in", move |conn| {
             let mut stmt = conn
                 .prepare(
-                    "SELECT body FROM assets WHERE ?1 IS NULL OR owner = ?1 \
+                    "SELECT owner, name, body FROM assets WHERE ?1 IS NULL OR owner = ?1 \
                      ORDER BY created_time DESC, owner DESC, name DESC",
                 )
                 .map_err(sql)?;
-            let bodies = stmt
-                .query_map([owner], |r| r.get::<_, String>(0))
-                .map_err(sql)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(sql)?;
-            bodies
-                .iter()
-                .map(|b| serde_json::from_str(b).map_err(|e| json_error("asset", e)))
-                .collect()
+            let mut rows = stmt.query([owner]).map_err(sql)?;
+            let mut assets = Vec::new();
+            while let Some(row) = rows.next().map_err(sql)? {
+                let body = row
+                    .get::<_, String>(2)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(&b).map_err(|e| e.to_string()));
+                match body {
+                    Ok(asset) => assets.push(asset),
+                    Err(e) => skip_corrupt_row("asset", &row_id(row), &e),
+                }
+            }
+            Ok(assets)
         })
         .await
     }
@@ -744,17 +781,27 @@ impl Store for SqliteStore {
         let id = scan.clone();
         self.run("list runs in", move |conn| {
             let mut stmt = conn
-                .prepare("SELECT body FROM scan_runs WHERE owner = ?1 AND scan = ?2 ORDER BY seq")
+                .prepare(
+                    "SELECT owner, scan, seq, body FROM scan_runs \
+                     WHERE owner = ?1 AND scan = ?2 ORDER BY seq",
+                )
                 .map_err(sql)?;
-            let bodies = stmt
-                .query_map(params![id.owner, id.name], |r| r.get::<_, String>(0))
-                .map_err(sql)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(sql)?;
-            bodies
-                .iter()
-                .map(|b| serde_json::from_str(b).map_err(|e| json_error("run", e)))
-                .collect()
+            let mut rows = stmt.query(params![id.owner, id.name]).map_err(sql)?;
+            let mut runs = Vec::new();
+            while let Some(row) = rows.next().map_err(sql)? {
+                let body = row
+                    .get::<_, String>(3)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_str(&b).map_err(|e| e.to_string()));
+                match body {
+                    Ok(run) => runs.push(run),
+                    Err(e) => {
+                        let seq = row.get::<_, i64>(2).unwrap_or_default();
+                        skip_corrupt_row("run", &format!("{} #{seq}", row_id(row)), &e);
+                    }
+                }
+            }
+            Ok(runs)
         })
         .await
     }

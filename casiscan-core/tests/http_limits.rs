@@ -1,0 +1,197 @@
+//! The REST server against slow and idle clients (slowloris): a real server on 127.0.0.1 and
+//! real TCP connections that never finish their request header.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+
+use casiscan_core::Client;
+use casiscan_core::http::{AppState, ServeConfig, serve_with};
+use casiscan_core::providers::Providers;
+
+/// The tests count this process's file descriptors: they must not run at the same time.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+const PARTIAL: &[u8] = b"GET /api/openapi.json HTTP/1.1\r\nHost: casiscan\r\nX-Slow: ";
+const FULL: &[u8] = b"GET /api/openapi.json HTTP/1.1\r\nHost: casiscan\r\n\r\n";
+
+async fn start(config: ServeConfig) -> SocketAddr {
+    let client = Client::open("memory:", Providers::new())
+        .await
+        .expect("client");
+    // A listen backlog that holds every client of these tests (tokio's default is 128).
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let listener = socket.listen(1024).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let state = AppState::new(client, "admin-token-for-tests");
+    tokio::spawn(async move { serve_with(listener, state, config).await });
+    addr
+}
+
+async fn connect(addr: SocketAddr, send: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    if !send.is_empty() {
+        s.write_all(send).await.expect("write");
+    }
+    s
+}
+
+/// Reads one response (header and a `content-length` body) from a keep-alive connection.
+async fn read_response(s: &mut TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = s.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "closed before a full response");
+        data.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&data).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return text;
+            }
+        }
+    }
+}
+
+/// Waits until the server closes `s` (end of file or reset); the time it took.
+async fn closed_within(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    match tokio::time::timeout(limit, s.read_to_end(&mut sink)).await {
+        Ok(_) => Some(started.elapsed()),
+        Err(_) => None,
+    }
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout() {
+    let _serial = SERIAL.lock().await;
+    let timeout = Duration::from_secs(2);
+    let addr = start(ServeConfig {
+        header_read_timeout: timeout,
+        body_read_timeout: Duration::from_secs(1),
+        max_connections: 256,
+    })
+    .await;
+    let opened = Instant::now();
+    let mut held = Vec::new();
+    for i in 0..100 {
+        // Half send part of a header, half send nothing at all.
+        held.push(connect(addr, if i % 2 == 0 { PARTIAL } else { b"" }).await);
+    }
+    // A keep-alive connection that made one request and then goes quiet.
+    let mut kept = connect(addr, FULL).await;
+    assert!(read_response(&mut kept).await.starts_with("HTTP/1.1 200"));
+    // A request whose body never arrives.
+    let mut no_body = connect(
+        addr,
+        b"POST /api/add-scan HTTP/1.1\r\nHost: casiscan\r\nContent-Length: 100\r\n\r\n{\"own",
+    )
+    .await;
+
+    // While they are held, a normal request is served at once.
+    let mut normal = connect(addr, FULL).await;
+    let served = tokio::time::timeout(Duration::from_millis(500), read_response(&mut normal))
+        .await
+        .expect("a normal request is served while the slow ones are held");
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    assert!(
+        opened.elapsed() < timeout,
+        "the check ran before the timeout"
+    );
+
+    for (i, s) in held.iter_mut().enumerate() {
+        let after = closed_within(s, timeout * 4)
+            .await
+            .unwrap_or_else(|| panic!("connection {i} still open after {:?}", timeout * 4));
+        assert!(
+            opened.elapsed() + after >= timeout.mul_f32(0.9),
+            "closed too early"
+        );
+    }
+    assert!(
+        closed_within(&mut kept, timeout * 3).await.is_some(),
+        "idle keep-alive closed"
+    );
+    // The body timeout ends the request (an error answer, or a plain close).
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(timeout * 4, no_body.read_to_end(&mut rest)).await;
+    assert!(
+        ended.is_ok(),
+        "a stalled body is not waited for indefinitely"
+    );
+    assert!(
+        rest.is_empty() || String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 4"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_idle_connections_take_no_more_than_the_limit_of_descriptors() {
+    let _serial = SERIAL.lock().await;
+    let limit = 8;
+    let timeout = Duration::from_secs(2);
+    let addr = start(ServeConfig {
+        header_read_timeout: timeout,
+        body_read_timeout: Duration::from_secs(2),
+        max_connections: limit,
+    })
+    .await;
+    // Fill every slot with a slow client.
+    let started = Instant::now();
+    let mut slow = Vec::new();
+    for _ in 0..limit {
+        slow.push(connect(addr, PARTIAL).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A real request now waits in the listen backlog...
+    let mut waiting = connect(addr, FULL).await;
+    // ...and so do three hundred more idle clients, without a server-side descriptor each.
+    let before = open_fds();
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(connect(addr, PARTIAL).await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let grown = open_fds().saturating_sub(before);
+    assert!(
+        grown <= 300 + 4,
+        "{grown} descriptors for 300 client sockets: the server accepted past its limit"
+    );
+    // Once the slow clients time out, the waiting request is next in the backlog: not before.
+    let answer = tokio::time::timeout(timeout * 3, read_response(&mut waiting))
+        .await
+        .expect("served once a slot frees up");
+    let answered = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answered >= timeout.mul_f32(0.9),
+        "served at {answered:?}, before a slot was free: the limit did not hold"
+    );
+    for s in &mut slow {
+        assert!(
+            closed_within(s, timeout).await.is_some(),
+            "slow client closed"
+        );
+    }
+}
