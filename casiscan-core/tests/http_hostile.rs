@@ -70,6 +70,13 @@ async fn an_account_key_cannot_smuggle_any_nmap_option() {
     std::fs::write(&secret, "10.66.66.66 canary-from-a-file\n").expect("secret");
     let (st, b) = call(post("/api/add-scan").json(&scan("fine", "127.0.0.1", "-sT -p 22"))).await;
     assert_eq!(st, StatusCode::OK, "{b}");
+    // Safe scripts chosen by name or by nmap's curated default set pass (nmap's script.db).
+    for (name, command) in [("banner", "--script banner -p 22"), ("dflt", "-sC -p 22")] {
+        let (st, b) = call(post("/api/add-scan").json(&scan(name, "127.0.0.1", command))).await;
+        assert_eq!(st, StatusCode::OK, "{command}: {b}");
+        let (st, _) = call(post("/api/delete-scan").json(&scan(name, "127.0.0.1", command))).await;
+        assert_eq!(st, StatusCode::OK);
+    }
 
     let mut refused = 0;
     for (i, command) in hostile_commands(&secret).iter().enumerate() {
@@ -95,6 +102,19 @@ async fn an_account_key_cannot_smuggle_any_nmap_option() {
         ("127.0.0.1", "--script exploit"),
         ("127.0.0.1", "--script=http-*"),
         ("127.0.0.1", "--script-args=userdb=/etc/passwd"),
+        ("127.0.0.1", "--script true"),
+        ("127.0.0.1", "--script TRUE"),
+        ("127.0.0.1", "--script \"not safe\""),
+        ("127.0.0.1", "--script vuln"),
+        ("127.0.0.1", "--script safe"),
+        ("127.0.0.1", "--script broadcast-ping"),
+        ("127.0.0.1", "--script banner --script-args newtargets"),
+        ("127.0.0.1", "--dns-servers 10.0.0.53"),
+        ("0x0", "-sn"),
+        ("0xe0000001", "-sn"),
+        ("localhost/0", "-sn"),
+        ("::ffff:0.0.0.0", "-6 -sn"),
+        ("::/127", "-6 -sn"),
     ] {
         let (st, b) = call(post("/api/add-scan").json(&scan("wide", target, command))).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{target} {command}: {b}");

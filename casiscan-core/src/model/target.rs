@@ -20,7 +20,7 @@ pub enum Target {
     },
     /// An nmap octet range, e.g. `10.0.0.1-20` or `192.168.*.1,3`.
     Range(String),
-    /// An RFC 1123 hostname, optionally with a CIDR suffix (`host.example/28`).
+    /// An RFC 1123 hostname.
     Hostname(String),
 }
 
@@ -67,10 +67,7 @@ impl Target {
                         .sum::<u128>()
                 })
                 .product(),
-            Target::Hostname(h) => match h.split_once('/') {
-                Some((_, prefix)) => prefix.parse().map_or(1, |p| block(32, p)),
-                None => 1,
-            },
+            Target::Hostname(_) => 1,
         }
     }
 
@@ -123,17 +120,34 @@ fn reserved_v4_block(addr: IpAddr, prefix: u8) -> Option<&'static str> {
 /// The reserved IPv6 block `addr/prefix` overlaps (multicast `ff00::/8`, unspecified `::`).
 fn reserved_v6(addr: IpAddr, prefix: u8) -> Option<&'static str> {
     let IpAddr::V6(v6) = addr else { return None };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return reserved_v4_block(IpAddr::V4(v4), prefix.saturating_sub(96));
+    }
     let low = u128::MAX
         .checked_shr(u32::from(prefix.min(128)))
         .unwrap_or(0);
     let end = u128::from(v6) | low;
-    if v6.is_unspecified() && prefix == 128 {
+    if u128::from(v6) & !low == 0 {
         Some("`::` is not a host address")
     } else if end >= 0xFF << 120 {
         Some("multicast addresses are not hosts to scan")
     } else {
         None
     }
+}
+
+/// Names that `inet_aton` reads as an address (`0x0`, `0177.1`, `3232235777`): one to four
+/// labels, each decimal, octal (`0...`) or hexadecimal (`0x...`).
+fn is_numeric_name(s: &str) -> bool {
+    let labels: Vec<&str> = s.strip_suffix('.').unwrap_or(s).split('.').collect();
+    labels.len() <= 4
+        && labels.iter().all(|label| {
+            let lower = label.to_ascii_lowercase();
+            match lower.strip_prefix("0x") {
+                Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+                None => !lower.is_empty() && lower.bytes().all(|b| b.is_ascii_digit()),
+            }
+        })
 }
 
 /// The inclusive ranges of one octet spec (`*`, `n`, `n-m`, comma lists).
@@ -188,16 +202,15 @@ impl FromStr for Target {
                 }
                 return Ok(Target::Cidr { addr, prefix });
             }
-            if prefix > 32 {
-                return bad("the CIDR prefix is too long");
-            }
-            if is_hostname(head) {
-                return Ok(Target::Hostname(s.to_string()));
-            }
-            return bad("not an IP address or hostname before the CIDR prefix");
+            return bad(
+                "a CIDR prefix needs an IP address (nmap would scan the whole block around what the name resolves to)",
+            );
         }
         if is_octet_range(s) {
             return Ok(Target::Range(s.to_string()));
+        }
+        if is_numeric_name(s) {
+            return bad("write an IPv4 address in dotted decimal (nmap reads this as a number)");
         }
         if is_hostname(s) {
             return Ok(Target::Hostname(s.to_string()));
@@ -283,7 +296,6 @@ mod tests {
             ("scanme.nmap.org", "host"),
             ("web-01", "host"),
             ("host.example.com.", "host"),
-            ("scanme.nmap.org/28", "host"),
         ];
         for (input, kind) in cases {
             let t: Target = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -320,6 +332,12 @@ mod tests {
             "host-.example",
             "under_score.example",
             "a/b",
+            "scanme.nmap.org/28",
+            "localhost/0",
+            "0x0",
+            "0xe0000001",
+            "0xffffffff",
+            "0177.0.0.1",
         ] {
             let err = bad.parse::<Target>().unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{bad:?}");
@@ -354,7 +372,6 @@ mod tests {
             ("::/0", u128::MAX),
             ("10.0.*.1-10", 2_560),
             ("10.0-1.*.*", 131_072),
-            ("scanme.nmap.org/24", 256),
             ("example.com", 1),
         ] {
             assert_eq!(t.parse::<Target>().unwrap().address_count(), n, "{t}");
@@ -377,6 +394,10 @@ mod tests {
             "::",
             "ff02::1",
             "::/0",
+            "::/127",
+            "::ffff:0.0.0.0",
+            "::ffff:255.255.255.255",
+            "::ffff:224.0.0.1",
         ] {
             assert!(
                 t.parse::<Target>().unwrap().reserved_reason().is_some(),

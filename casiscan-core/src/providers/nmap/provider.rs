@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use super::casibase::{casibase_result, summary};
-use super::options::{NmapCommand, NmapPolicy, validate};
+use super::options::{NmapCommand, NmapPolicy, ScriptDb, validate};
 use super::reader::parse;
 use super::run::{find_nmap, run_nmap};
 use super::sandbox::Confinement;
@@ -68,7 +68,9 @@ impl NmapProvider {
     /// Parses `command` and checks it and `target` for `owner`.
     fn checked(&self, owner: &str, target: Option<&Target>, command: &str) -> Result<NmapCommand> {
         let command = NmapCommand::parse(command)?;
-        self.policy.check_command(owner, &command)?;
+        let scripts = ScriptDb::for_nmap(self.binary().ok().as_deref());
+        let scripts = scripts.as_deref().map_err(String::as_str);
+        self.policy.check_command(owner, &command, scripts)?;
         if let Some(target) = target {
             self.policy.check_target(owner, target)?;
         }

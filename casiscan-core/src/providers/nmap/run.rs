@@ -25,8 +25,9 @@ pub struct NmapOutput {
     pub confinement: Confinement,
 }
 
-/// Environment variables nmap reads that could change its arguments, data or option parsing.
-const NMAP_ENVIRONMENT: &[&str] = &["NMAP_ARGS", "NMAPDIR", "POSIXLY_CORRECT"];
+/// The only environment nmap gets: none of the runner's (its secrets, `NMAP_ARGS`, `NMAPDIR`,
+/// `POSIXLY_CORRECT`), a fixed `PATH`, and `HOME` in the private directory (so no `~/.nmap`).
+const NMAP_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// Finds `nmap` on PATH.
 pub fn find_nmap() -> Option<PathBuf> {
@@ -115,15 +116,16 @@ async fn spawn(
     spawn_confined(rules, move || {
         let mut cmd = Command::new(program);
         cmd.args(argv)
-            .current_dir(dir)
+            .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        for name in NMAP_ENVIRONMENT {
-            cmd.env_remove(name);
-        }
+        cmd.env_clear()
+            .env("PATH", NMAP_PATH)
+            .env("HOME", &dir)
+            .env("LC_ALL", "C");
         cmd
     })
     .await
@@ -195,4 +197,43 @@ async fn kill_group(child: &mut Child) {
             nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
     }
     let _ = child.kill().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn nmap_gets_none_of_the_runners_environment() {
+        let workdir = tempfile::tempdir().unwrap();
+        // The runner's own environment holds secrets (admin token, database URL) and NMAP_ARGS.
+        let env = Path::new("/usr/bin/env");
+        let (child, _) = spawn(env, Vec::new(), workdir.path(), true).await.unwrap();
+        let out = child.wait_with_output().await.unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut names: Vec<&str> = text.lines().filter_map(|l| l.split('=').next()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["HOME", "LC_ALL", "PATH"], "{text}");
+        assert!(text.contains(&format!("HOME={}", workdir.path().display())));
+    }
+
+    #[test]
+    fn casiscan_adds_its_outputs_and_the_target_last() {
+        let command = NmapCommand::parse("-sT -p 80 --stats-every 5s").unwrap();
+        let target: Target = "127.0.0.1".parse().unwrap();
+        let argv = full_argv(&command, &target, Path::new("/w/n.txt"));
+        assert_eq!(
+            argv,
+            [
+                "-sT",
+                "-p",
+                "80",
+                "--stats-every=5s",
+                "--oX=-",
+                "--oN=/w/n.txt",
+                "--",
+                "127.0.0.1"
+            ]
+        );
+    }
 }

@@ -42,7 +42,8 @@ const READ_FILES: &[&str] = &[
     "/etc/services",
     "/etc/protocols",
     "/etc/localtime",
-    "/etc/ssl",
+    "/etc/ssl/certs",
+    "/etc/ssl/openssl.cnf",
     "/etc/nmap",
     "/proc",
     "/sys",
@@ -94,6 +95,15 @@ fn confine_this_thread(rules: &FileRules) -> std::io::Result<Confinement> {
     let read = AccessFs::from_read(abi);
     let all = AccessFs::from_all(abi);
     let write_device = AccessFs::WriteFile | AccessFs::ReadFile;
+    // No execute, devices, FIFOs, sockets or links in the private directory.
+    let private = AccessFs::ReadFile
+        | AccessFs::ReadDir
+        | AccessFs::WriteFile
+        | AccessFs::RemoveFile
+        | AccessFs::RemoveDir
+        | AccessFs::MakeReg
+        | AccessFs::MakeDir
+        | AccessFs::Truncate;
     let program_dir: Vec<&Path> = rules.program_dir.iter().map(PathBuf::as_path).collect();
     let status = Ruleset::default()
         .handle_access(all)
@@ -102,7 +112,7 @@ fn confine_this_thread(rules: &FileRules) -> std::io::Result<Confinement> {
         .and_then(|r| r.add_rules(path_beneath_rules(READ_FILES, read)))
         .and_then(|r| r.add_rules(path_beneath_rules(&program_dir, read)))
         .and_then(|r| r.add_rules(path_beneath_rules(WRITE_FILES, write_device)))
-        .and_then(|r| r.add_rules(path_beneath_rules([&rules.workdir], all)))
+        .and_then(|r| r.add_rules(path_beneath_rules([&rules.workdir], private)))
         .and_then(|r| r.restrict_self())
         .map_err(|e| std::io::Error::other(format!("cannot confine nmap with Landlock: {e}")))?;
     Ok(match status.ruleset {

@@ -1,15 +1,21 @@
 //! The operator's policy per account: risky NSE scripts, script arguments with paths, wide targets.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::collections::BTreeSet;
 
+use super::scripts::{ScriptDb, Selected};
 use super::{NmapCommand, NmapOption, Setting};
 use crate::error::{Error, Result};
 use crate::model::Target;
 
 /// NSE categories that attack the target or reach beyond it; refused unless granted.
-pub const RISKY_SCRIPT_CATEGORIES: &[&str] =
-    &["dos", "exploit", "brute", "intrusive", "external", "all"];
+pub const RISKY_SCRIPT_CATEGORIES: &[&str] = &[
+    "dos",
+    "exploit",
+    "brute",
+    "intrusive",
+    "external",
+    "broadcast",
+];
 
 /// The default largest target: 65 536 addresses (an IPv4 /16).
 pub const DEFAULT_MAX_TARGET_ADDRESSES: u128 = 65_536;
@@ -57,18 +63,26 @@ impl Default for NmapPolicy {
 }
 
 impl NmapPolicy {
-    /// Checks what `owner`'s command asks for against this policy.
-    pub fn check_command(&self, owner: &str, command: &NmapCommand) -> Result<()> {
+    /// Checks what `owner`'s command asks for against this policy and nmap's script database.
+    ///
+    /// `scripts` is the database, or why it cannot be read (then `--script` is refused).
+    pub fn check_command(
+        &self,
+        owner: &str,
+        command: &NmapCommand,
+        scripts: Result<&ScriptDb, &str>,
+    ) -> Result<()> {
         if self.risky_scripts.contains(owner) {
             return Ok(());
         }
         for option in command.options() {
             match option {
-                NmapOption::Setting(Setting::Script, value) => check_scripts(value)?,
-                NmapOption::Setting(Setting::ScriptArgs, value) if value.contains(['/', '\\']) => {
+                NmapOption::Setting(Setting::Script, value) => check_scripts(value, scripts)?,
+                NmapOption::Setting(Setting::ScriptArgs, value) => check_script_args(value)?,
+                NmapOption::Setting(Setting::DnsServers, _) => {
                     return Err(refused(
-                        "--script-args",
-                        "script arguments naming paths need the account's risky-scripts grant",
+                        "--dns-servers",
+                        "DNS servers of the account's choosing need the account's risky-scripts grant",
                     ));
                 }
                 _ => {}
@@ -101,33 +115,26 @@ fn refused(option: &str, why: &str) -> Error {
     Error::invalid(format!("nmap option `{option}`"), why)
 }
 
-/// Refuses risky categories, wildcards, and scripts whose categories (nmap's script.db) are risky.
-fn check_scripts(expression: &str) -> Result<()> {
-    let words = expression
-        .split(|c: char| ",() ".contains(c))
-        .filter(|w| !w.is_empty() && !["and", "or", "not"].contains(w));
-    for word in words {
-        let lower = word.to_ascii_lowercase();
-        if word.contains('*') {
-            return Err(refused(
-                "--script",
-                &format!("`{word}` is a wildcard; name scripts or safe categories"),
-            ));
+/// Refuses a `--script` value that selects any script of a risky category.
+///
+/// The rule `default` (what `-sC` and `-A` run, as nmap curates it) is allowed as it is.
+fn check_scripts(value: &str, db: Result<&ScriptDb, &str>) -> Result<()> {
+    let db = db.map_err(|why| refused("--script", why))?;
+    let selected = db.select(value).map_err(|why| refused("--script", &why))?;
+    for Selected { script, rule } in selected {
+        if rule.eq_ignore_ascii_case("default") {
+            continue;
         }
-        if RISKY_SCRIPT_CATEGORIES.contains(&lower.as_str()) {
-            return Err(refused(
-                "--script",
-                &format!("category `{word}` needs the account's risky-scripts grant"),
-            ));
-        }
-        if let Some(category) = script_db().get(lower.as_str()).and_then(|cats| {
-            cats.iter()
-                .find(|c| RISKY_SCRIPT_CATEGORIES.contains(&c.as_str()))
-        }) {
+        if let Some(category) = script
+            .categories
+            .iter()
+            .find(|c| RISKY_SCRIPT_CATEGORIES.contains(&c.as_str()))
+        {
             return Err(refused(
                 "--script",
                 &format!(
-                    "script `{word}` is in category `{category}`, which needs the account's risky-scripts grant"
+                    "`{rule}` selects script `{}` of category `{category}`, which needs the account's risky-scripts grant",
+                    script.name
                 ),
             ));
         }
@@ -135,87 +142,99 @@ fn check_scripts(expression: &str) -> Result<()> {
     Ok(())
 }
 
-/// Script name → categories, from nmap's installed script.db (empty when none is found).
-fn script_db() -> &'static HashMap<String, Vec<String>> {
-    static DB: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
-    DB.get_or_init(|| {
-        [
-            "/usr/share/nmap/scripts/script.db",
-            "/usr/local/share/nmap/scripts/script.db",
-        ]
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .map(|text| parse_script_db(&text))
-        .unwrap_or_default()
-    })
-}
-
-/// Reads script.db lines: `Entry { filename = "x.nse", categories = { "a", "b", } }`.
-fn parse_script_db(text: &str) -> HashMap<String, Vec<String>> {
-    text.lines()
-        .filter_map(|line| {
-            let (_, rest) = line.split_once("filename = \"")?;
-            let (file, rest) = rest.split_once('"')?;
-            let name = file
-                .strip_suffix(".nse")
-                .unwrap_or(file)
-                .to_ascii_lowercase();
-            let (_, cats) = rest.split_once("categories = {")?;
-            let cats = cats
-                .split('"')
-                .skip(1)
-                .step_by(2)
-                .map(str::to_ascii_lowercase)
-                .collect();
-            Some((name, cats))
-        })
-        .collect()
+/// Refuses script arguments that name paths or add targets nmap then scans unchecked.
+fn check_script_args(value: &str) -> Result<()> {
+    if value.contains(['/', '\\']) {
+        return Err(refused(
+            "--script-args",
+            "script arguments naming paths need the account's risky-scripts grant",
+        ));
+    }
+    if value.to_ascii_lowercase().contains("newtargets") {
+        return Err(refused(
+            "--script-args",
+            "newtargets makes nmap scan hosts that were never checked as targets",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_script_db_lines() {
-        let db = parse_script_db(
+    fn db() -> ScriptDb {
+        ScriptDb::parse(
             "Entry { filename = \"http-brute.nse\", categories = { \"brute\", \"intrusive\", } }\n\
-             Entry { filename = \"banner.nse\", categories = { \"discovery\", \"safe\", } }\n",
-        );
-        assert_eq!(db["http-brute"], ["brute", "intrusive"]);
-        assert_eq!(db["banner"], ["discovery", "safe"]);
+             Entry { filename = \"banner.nse\", categories = { \"discovery\", \"safe\", } }\n\
+             Entry { filename = \"http-open-proxy.nse\", categories = { \"default\", \"discovery\", \"external\", \"safe\", } }\n\
+             Entry { filename = \"smb-vuln-x.nse\", categories = { \"dos\", \"vuln\", } }\n\
+             Entry { filename = \"broadcast-ping.nse\", categories = { \"broadcast\", \"discovery\", \"safe\", } }\n",
+        )
     }
 
     #[test]
     fn refuses_risky_scripts_unless_granted() {
         let policy = NmapPolicy::default();
+        let db = db();
         for bad in [
             "--script exploit",
             "--script \"default or intrusive\"",
             "--script=all",
-            "--script *",
+            "--script true",
+            "--script TRUE",
+            "--script \"not safe\"",
+            "--script \"false or not false\"",
             "--script http-*",
+            "--script vuln",
+            "--script safe",
+            "--script http-brute",
+            "--script http-open-proxy",
             "--script DOS",
+            "--script unknown-name",
             "--script-args user=/etc/passwd",
+            "--script-args newtargets",
+            "--script-args=NewTargets,x=1",
+            "--dns-servers 10.0.0.53",
         ] {
             let command = NmapCommand::parse(bad).unwrap();
-            assert!(policy.check_command("acme", &command).is_err(), "{bad}");
+            assert!(
+                policy.check_command("acme", &command, Ok(&db)).is_err(),
+                "{bad}"
+            );
             let granted = NmapPolicy {
                 risky_scripts: AccountSet::of(["acme"]),
                 ..NmapPolicy::default()
             };
-            granted.check_command("acme", &command).unwrap();
-            assert!(granted.check_command("other", &command).is_err(), "{bad}");
+            granted.check_command("acme", &command, Ok(&db)).unwrap();
+            assert!(
+                granted.check_command("other", &command, Ok(&db)).is_err(),
+                "{bad}"
+            );
         }
         for fine in [
             "--script default",
-            "--script \"default and safe\"",
+            "--script banner",
+            "--script \"discovery and not (broadcast or external)\"",
             "-A",
             "-sC",
         ] {
             let command = NmapCommand::parse(fine).unwrap();
-            policy.check_command("acme", &command).unwrap();
+            policy
+                .check_command("acme", &command, Ok(&db))
+                .unwrap_or_else(|e| panic!("{fine}: {e}"));
         }
+        let command = NmapCommand::parse("--script banner").unwrap();
+        assert!(
+            policy
+                .check_command("acme", &command, Err("no script.db"))
+                .is_err(),
+            "fails closed"
+        );
+        let command = NmapCommand::parse("-sV -A").unwrap();
+        policy
+            .check_command("acme", &command, Err("no script.db"))
+            .unwrap();
     }
 
     #[test]

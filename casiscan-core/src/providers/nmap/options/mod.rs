@@ -10,6 +10,7 @@ mod account;
 mod getopt;
 mod option;
 mod policy;
+mod scripts;
 mod split;
 mod table;
 mod value;
@@ -18,6 +19,7 @@ pub use account::{AccountSet, NmapPolicy, RISKY_SCRIPT_CATEGORIES};
 pub use getopt::{Item, Misread, Reading, Spec, read};
 pub use option::{Flag, Level, NmapOption, Setting, Spelling, ValueKind};
 pub use policy::typed as typed_option;
+pub use scripts::{ScriptDb, ScriptEntry, Selected};
 pub use split::split;
 pub use table::{Arg, LONG_OPTIONS, LongOption, SHORT_OPTIONS};
 
