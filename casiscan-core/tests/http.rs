@@ -20,7 +20,9 @@ async fn start(public_reads: bool) -> (String, AppState) {
     let client = Client::open("memory:", Providers::new())
         .await
         .expect("client");
-    let state = AppState::new(client, TOKEN).with_public_reads(public_reads);
+    let state = AppState::new(client, TOKEN)
+        .expect("state")
+        .with_public_reads(public_reads);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -619,7 +621,9 @@ async fn start_sqlite(dir: &std::path::Path) -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { serve(listener, AppState::new(client, TOKEN)).await });
+    tokio::spawn(
+        async move { serve(listener, AppState::new(client, TOKEN).expect("state")).await },
+    );
     format!("http://{addr}")
 }
 

@@ -15,7 +15,7 @@ const TOKEN: &str = "admin-token-for-tests";
 async fn start() -> (String, AppState) {
     let providers = Providers::new().with(Arc::new(NmapProvider::new()));
     let client = Client::open("memory:", providers).await.expect("client");
-    let state = AppState::new(client, TOKEN);
+    let state = AppState::new(client, TOKEN).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -29,7 +29,7 @@ async fn start(config: ServeConfig) -> SocketAddr {
         .expect("bind");
     let listener = socket.listen(1024).expect("listen");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState::new(client, "admin-token-for-tests");
+    let state = AppState::new(client, "admin-token-for-tests").expect("state");
     tokio::spawn(async move { serve_with(listener, state, config).await });
     addr
 }

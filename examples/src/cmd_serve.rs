@@ -13,12 +13,7 @@ pub async fn run(
     public_reads: bool,
     limits: ServeConfig,
 ) -> Result<ExitCode> {
-    if admin_token.len() < 16 {
-        return Err(Error::invalid(
-            "admin token",
-            "must be at least 16 characters",
-        ));
-    }
+    let state = AppState::new(client, admin_token)?.with_public_reads(public_reads);
     limits.validate()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -31,7 +26,6 @@ pub async fn run(
         source: e,
     })?;
     eprintln!("casiscan: serving on http://{addr}");
-    let state = AppState::new(client, admin_token).with_public_reads(public_reads);
     tokio::select! {
         r = serve_with(listener, state, limits) => r?,
         _ = tokio::signal::ctrl_c() => {}

@@ -36,6 +36,6 @@ fn exit_code(kind: casiscan_core::ErrorKind) -> u8 {
         K::Storage => 7,
         K::Auth => 8,
         K::Canceled => 9,
-        _ => 1,
+        K::Io => 10,
     }
 }

@@ -3,6 +3,8 @@
 // A Response is the one-off error path of a request handler; boxing it would gain nothing.
 #![allow(clippy::result_large_err)]
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
@@ -47,6 +49,53 @@ impl Caller {
                 self.check(requested.unwrap_or(account))?;
                 Ok(Some(account.clone()))
             }
+        }
+    }
+}
+
+/// The caller of a write (admin token or an account's key pair); without one the request is 401.
+pub struct Writer(pub Caller);
+
+/// The caller of a read: as for writes, or anyone (as the admin) when reads are public.
+pub struct Reader(pub Caller);
+
+fn unauthorized() -> Response {
+    error(StatusCode::UNAUTHORIZED, "unauthorized")
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        writer(s, &parts.headers)
+            .await
+            .map(Writer)
+            .ok_or_else(unauthorized)
+    }
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        reader(s, &parts.headers)
+            .await
+            .map(Reader)
+            .ok_or_else(unauthorized)
+    }
+}
+
+/// The holder of the admin token (key management); anyone else is 401.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        if s.is_admin(&parts.headers) {
+            Ok(Admin)
+        } else {
+            Err(unauthorized())
         }
     }
 }

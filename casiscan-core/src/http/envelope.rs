@@ -34,7 +34,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Conflict | ErrorKind::Canceled => StatusCode::CONFLICT,
         ErrorKind::Auth => StatusCode::UNAUTHORIZED,
         ErrorKind::Provider => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Storage | ErrorKind::Io => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -50,7 +50,14 @@ pub fn core_error(e: &Error) -> Response {
 
 /// The envelope for a key error.
 pub fn key_error(e: KeyError) -> Response {
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = match e {
+        KeyError::NotPrimaryUser(_) => StatusCode::FORBIDDEN,
+        KeyError::KeyAlreadyExists => StatusCode::CONFLICT,
+        KeyError::NoApiKey => StatusCode::NOT_FOUND,
+        KeyError::InvalidName => StatusCode::BAD_REQUEST,
+        KeyError::MissingCredentials | KeyError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        KeyError::Random | KeyError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
     error(status, &e.to_string())
 }
 

@@ -9,11 +9,10 @@ mod state;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 
 pub use server::{ServeConfig, serve_with};
-pub use state::AppState;
+pub use state::{AppState, MIN_ADMIN_TOKEN_LEN};
 
 /// The OpenAPI 3.0 document describing every route.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -21,8 +20,12 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// The router over `state`.
 pub fn router(state: AppState) -> Router {
     use routes::*;
-    let change = |verb: &'static str| {
-        post(move |State(s): State<AppState>, h: HeaderMap, p: Params| change_scan(s, h, p, verb))
+    let change = |action: ScanAction| {
+        post(
+            move |State(s): State<AppState>, caller: caller::Writer, p: Params| {
+                change_scan(s, caller, p, action)
+            },
+        )
     };
     Router::new()
         .route("/api/get-scans", get(get_scans))
@@ -30,9 +33,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/add-scan", post(add_scan))
         .route("/api/update-scan", post(update_scan))
         .route("/api/delete-scan", post(delete_scan))
-        .route("/api/start-scan", change("start"))
-        .route("/api/cancel-scan", change("cancel"))
-        .route("/api/clear-scan", change("clear"))
+        .route("/api/start-scan", change(ScanAction::Start))
+        .route("/api/cancel-scan", change(ScanAction::Cancel))
+        .route("/api/clear-scan", change(ScanAction::Clear))
         .route("/api/scan-asset", post(scan_asset))
         .route("/api/get-scan-diff", get(get_scan_diff))
         .route("/api/get-assets", get(get_assets))

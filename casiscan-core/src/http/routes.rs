@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::caller::{Caller, owner_of, reader, writer};
+use super::caller::{Admin, Caller, Reader, Writer, owner_of};
 use super::envelope::{core_error, error, key_error, ok, respond};
 use super::state::AppState;
 use crate::export::{ExportError, ExportResponse, authenticate, export_logs, parse_export_query};
@@ -34,10 +34,6 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
             &format!("invalid request body: {e}"),
         )
     })
-}
-
-fn deny() -> Response {
-    error(StatusCode::UNAUTHORIZED, "unauthorized")
 }
 
 fn id_param(p: &Params) -> Result<String, Response> {
@@ -88,10 +84,7 @@ fn scan_query(p: &Params) -> Result<ScanQuery, Response> {
 }
 
 /// `GET /api/get-scans`: page of scans, total in `data2`.
-pub async fn get_scans(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    let Some(caller) = reader(&s, &h).await else {
-        return deny();
-    };
+pub async fn get_scans(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     let mut q = match scan_query(&p) {
         Ok(q) => q,
         Err(r) => return r,
@@ -110,10 +103,7 @@ pub async fn get_scans(State(s): State<AppState>, h: HeaderMap, p: Params) -> Re
 }
 
 /// `GET /api/get-scan?id=owner/name`.
-pub async fn get_scan(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    let Some(caller) = reader(&s, &h).await else {
-        return deny();
-    };
+pub async fn get_scan(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     match owned_id(&caller, &p) {
         Ok(id) => respond(s.client.get_scan(&id).await),
         Err(r) => r,
@@ -121,10 +111,7 @@ pub async fn get_scan(State(s): State<AppState>, h: HeaderMap, p: Params) -> Res
 }
 
 /// `POST /api/add-scan` (body: scan).
-pub async fn add_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
+pub async fn add_scan(State(s): State<AppState>, Writer(caller): Writer, body: Bytes) -> Response {
     let scan: Scan = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -138,13 +125,10 @@ pub async fn add_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> R
 /// `POST /api/update-scan?id=` (body: scan).
 pub async fn update_scan(
     State(s): State<AppState>,
-    h: HeaderMap,
+    Writer(caller): Writer,
     p: Params,
     body: Bytes,
 ) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
     let scan: Scan = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -159,10 +143,11 @@ pub async fn update_scan(
 }
 
 /// `POST /api/delete-scan` (body: scan with owner and name).
-pub async fn delete_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
+pub async fn delete_scan(
+    State(s): State<AppState>,
+    Writer(caller): Writer,
+    body: Bytes,
+) -> Response {
     let scan: Scan = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -174,32 +159,42 @@ pub async fn delete_scan(State(s): State<AppState>, h: HeaderMap, body: Bytes) -
     respond(s.client.delete_scan(&id, false).await.map(|()| true))
 }
 
+/// What `start-scan`, `cancel-scan` and `clear-scan` do to a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanAction {
+    /// Queue it (Pending).
+    Start,
+    /// Cancel it.
+    Cancel,
+    /// Reset its results, keep its configuration.
+    Clear,
+}
+
 /// `POST /api/start-scan?id=`, `cancel-scan`, `clear-scan`.
-pub async fn change_scan(s: AppState, h: HeaderMap, p: Params, verb: &'static str) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
+pub async fn change_scan(
+    s: AppState,
+    Writer(caller): Writer,
+    p: Params,
+    action: ScanAction,
+) -> Response {
     let id = match owned_id(&caller, &p) {
         Ok(id) => id,
         Err(r) => return r,
     };
-    respond(match verb {
-        "start" => s.client.start_scan(&id).await,
-        "cancel" => s.client.cancel_scan(&id).await,
-        _ => s.client.clear_scan(&id).await,
+    respond(match action {
+        ScanAction::Start => s.client.start_scan(&id).await,
+        ScanAction::Cancel => s.client.cancel_scan(&id).await,
+        ScanAction::Clear => s.client.clear_scan(&id).await,
     })
 }
 
 /// `POST /api/scan-asset`: `saveToScan=true&id=` queues the stored scan; otherwise runs the body now.
 pub async fn scan_asset(
     State(s): State<AppState>,
-    h: HeaderMap,
+    Writer(caller): Writer,
     p: Params,
     body: Bytes,
 ) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
     if param(&p, "saveToScan") == Some("true") {
         return match owned_id(&caller, &p) {
             Ok(id) => respond(s.client.start_scan(&id).await),
@@ -224,10 +219,11 @@ pub async fn scan_asset(
 }
 
 /// `GET /api/get-scan-diff?id=&from=&to=`: what changed between two runs (default: the last two).
-pub async fn get_scan_diff(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    let Some(caller) = reader(&s, &h).await else {
-        return deny();
-    };
+pub async fn get_scan_diff(
+    State(s): State<AppState>,
+    Reader(caller): Reader,
+    p: Params,
+) -> Response {
     let id = match owned_id(&caller, &p) {
         Ok(id) => id,
         Err(r) => return r,
@@ -248,10 +244,7 @@ pub async fn get_scan_diff(State(s): State<AppState>, h: HeaderMap, p: Params) -
 }
 
 /// `GET /api/get-assets?owner=`.
-pub async fn get_assets(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    let Some(caller) = reader(&s, &h).await else {
-        return deny();
-    };
+pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     match caller.listing_owner(param(&p, "owner")) {
         Ok(owner) => respond(s.client.list_assets(owner.as_deref()).await),
         Err(r) => r,
@@ -259,10 +252,7 @@ pub async fn get_assets(State(s): State<AppState>, h: HeaderMap, p: Params) -> R
 }
 
 /// `GET /api/get-asset?id=`.
-pub async fn get_asset(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    let Some(caller) = reader(&s, &h).await else {
-        return deny();
-    };
+pub async fn get_asset(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     match owned_id(&caller, &p) {
         Ok(id) => respond(s.client.get_asset(&id).await),
         Err(r) => r,
@@ -270,10 +260,7 @@ pub async fn get_asset(State(s): State<AppState>, h: HeaderMap, p: Params) -> Re
 }
 
 /// `POST /api/add-asset` (body: asset).
-pub async fn add_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
+pub async fn add_asset(State(s): State<AppState>, Writer(caller): Writer, body: Bytes) -> Response {
     let a: Asset = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -287,13 +274,10 @@ pub async fn add_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> 
 /// `POST /api/update-asset?id=` (body: asset).
 pub async fn update_asset(
     State(s): State<AppState>,
-    h: HeaderMap,
+    Writer(caller): Writer,
     p: Params,
     body: Bytes,
 ) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
     let a: Asset = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -308,10 +292,11 @@ pub async fn update_asset(
 }
 
 /// `POST /api/delete-asset` (body: asset with owner and name).
-pub async fn delete_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
-    let Some(caller) = writer(&s, &h).await else {
-        return deny();
-    };
+pub async fn delete_asset(
+    State(s): State<AppState>,
+    Writer(caller): Writer,
+    body: Bytes,
+) -> Response {
     let a: Asset = match parse(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -328,10 +313,7 @@ pub async fn delete_asset(State(s): State<AppState>, h: HeaderMap, body: Bytes) 
 }
 
 /// `POST /api/set-primary-user?account=&user=` (admin).
-pub async fn set_primary_user(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !s.is_admin(&h) {
-        return deny();
-    }
+pub async fn set_primary_user(State(s): State<AppState>, _: Admin, p: Params) -> Response {
     match (param(&p, "account"), param(&p, "user")) {
         (Some(a), Some(u)) => match s.keys.set_primary_user(a, u).await {
             Ok(()) => ok(json!(true), Value::Null),
@@ -342,10 +324,7 @@ pub async fn set_primary_user(State(s): State<AppState>, h: HeaderMap, p: Params
 }
 
 /// `POST /api/add-api-key?account=&user=&name=`: returns the secret once.
-pub async fn add_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !s.is_admin(&h) {
-        return deny();
-    }
+pub async fn add_api_key(State(s): State<AppState>, _: Admin, p: Params) -> Response {
     let (a, u, n) = (
         param(&p, "account").unwrap_or_default(),
         param(&p, "user").unwrap_or_default(),
@@ -358,10 +337,7 @@ pub async fn add_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> 
 }
 
 /// `GET /api/get-api-key?account=`: the record, never the secret.
-pub async fn get_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !s.is_admin(&h) {
-        return deny();
-    }
+pub async fn get_api_key(State(s): State<AppState>, _: Admin, p: Params) -> Response {
     match s.keys.get(param(&p, "account").unwrap_or_default()).await {
         Ok(r) => ok(
             serde_json::to_value(ApiKeyInfo::from(&r)).unwrap_or(Value::Null),
@@ -372,10 +348,7 @@ pub async fn get_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> 
 }
 
 /// `POST /api/delete-api-key?account=&user=`.
-pub async fn delete_api_key(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
-    if !s.is_admin(&h) {
-        return deny();
-    }
+pub async fn delete_api_key(State(s): State<AppState>, _: Admin, p: Params) -> Response {
     match s
         .keys
         .delete(

@@ -8,6 +8,9 @@ use crate::Client;
 use crate::keys::{KeyRing, ct_eq};
 use crate::model::ScanLog;
 
+/// The shortest admin token the server accepts.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
 /// Shared state of the REST server.
 #[derive(Clone)]
 pub struct AppState {
@@ -29,15 +32,22 @@ fn digest(s: &str) -> [u8; 32] {
 }
 
 impl AppState {
-    /// State for `client` with an admin bearer token (required for every write).
-    pub fn new(client: Client, admin_token: &str) -> Self {
-        AppState {
+    /// State for `client` with an admin bearer token (required for every write); the token must
+    /// be at least [`MIN_ADMIN_TOKEN_LEN`] characters.
+    pub fn new(client: Client, admin_token: &str) -> crate::Result<Self> {
+        if admin_token.chars().count() < MIN_ADMIN_TOKEN_LEN {
+            return Err(crate::Error::invalid(
+                "admin token",
+                format!("must be at least {MIN_ADMIN_TOKEN_LEN} characters"),
+            ));
+        }
+        Ok(AppState {
             keys: KeyRing::new(std::sync::Arc::clone(client.store())),
             logs: Arc::new(RwLock::new(Vec::new())),
             admin_hash: digest(admin_token),
             client,
             public_reads: false,
-        }
+        })
     }
 
     /// Lets reads through without a token.

@@ -1,4 +1,4 @@
-//! Key management and authentication errors with their codes and HTTP statuses.
+//! Key management and authentication errors with their stable codes.
 
 /// Why a key operation or an authentication failed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
@@ -71,18 +71,6 @@ impl KeyError {
             KeyError::MissingCredentials => "MISSING_CREDENTIALS",
             KeyError::InvalidCredentials => "INVALID_CREDENTIALS",
             KeyError::Random | KeyError::Storage(_) => "INTERNAL",
-        }
-    }
-
-    /// HTTP status code.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            KeyError::NotPrimaryUser(_) => 403,
-            KeyError::KeyAlreadyExists => 409,
-            KeyError::NoApiKey => 404,
-            KeyError::InvalidName => 400,
-            KeyError::MissingCredentials | KeyError::InvalidCredentials => 401,
-            KeyError::Random | KeyError::Storage(_) => 500,
         }
     }
 }
