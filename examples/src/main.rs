@@ -36,6 +36,6 @@ fn exit_code(kind: casiscan_core::ErrorKind) -> u8 {
         K::Storage => 7,
         K::Auth => 8,
         K::Canceled => 9,
-        K::Io => 10,
+        K::Io => 1,
     }
 }
