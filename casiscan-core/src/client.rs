@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::model::{Asset, MAX_TIMEOUT_SECONDS, RecordId, Scan, ScanRun, ScanState, TargetMode};
+use crate::model::{
+    Asset, IntoRecordId, MAX_TIMEOUT_SECONDS, Scan, ScanRun, ScanState, TargetMode,
+};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::runner::{self, LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
 use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};
@@ -137,8 +139,8 @@ impl Client {
     }
 
     /// The scan with id `owner/name`.
-    pub async fn get_scan(&self, id: &str) -> Result<Scan> {
-        self.store.get_scan(&id.parse()?).await
+    pub async fn get_scan(&self, id: impl IntoRecordId) -> Result<Scan> {
+        self.store.get_scan(&id.into_record_id()?).await
     }
 
     /// Lists scans with Casibase's query semantics.
@@ -147,14 +149,14 @@ impl Client {
     }
 
     /// Replaces the configuration of a scan that is not Pending or Running.
-    pub async fn update_scan(&self, id: &str, config: &Scan) -> Result<Scan> {
+    pub async fn update_scan(&self, id: impl IntoRecordId, config: &Scan) -> Result<Scan> {
         self.validate_config(config)?;
-        self.store.update_scan(&id.parse()?, config).await
+        self.store.update_scan(&id.into_record_id()?, config).await
     }
 
     /// Deletes a scan; a Running scan only with `force`, which cancels it first.
-    pub async fn delete_scan(&self, id: &str, force: bool) -> Result<()> {
-        let id: RecordId = id.parse()?;
+    pub async fn delete_scan(&self, id: impl IntoRecordId, force: bool) -> Result<()> {
+        let id = id.into_record_id()?;
         if force {
             match self.store.apply(&id, &StateChange::Cancel).await {
                 Ok(_) => {}
@@ -166,36 +168,41 @@ impl Client {
     }
 
     /// Queues a scan for a runner (clears results, keeps config).
-    pub async fn start_scan(&self, id: &str) -> Result<Scan> {
-        let id: RecordId = id.parse()?;
+    pub async fn start_scan(&self, id: impl IntoRecordId) -> Result<Scan> {
+        let id = id.into_record_id()?;
         let scan = self.store.get_scan(&id).await?;
         self.validate_config(&scan)?;
         self.store.apply(&id, &StateChange::Start).await
     }
 
     /// Cancels a Pending or Running scan; its runner kills the process group.
-    pub async fn cancel_scan(&self, id: &str) -> Result<Scan> {
-        self.store.apply(&id.parse()?, &StateChange::Cancel).await
+    pub async fn cancel_scan(&self, id: impl IntoRecordId) -> Result<Scan> {
+        self.store
+            .apply(&id.into_record_id()?, &StateChange::Cancel)
+            .await
     }
 
     /// Resets a finished scan to Created: results, runner, error and progress cleared.
-    pub async fn clear_scan(&self, id: &str) -> Result<Scan> {
-        self.store.apply(&id.parse()?, &StateChange::Clear).await
+    pub async fn clear_scan(&self, id: impl IntoRecordId) -> Result<Scan> {
+        self.store
+            .apply(&id.into_record_id()?, &StateChange::Clear)
+            .await
     }
 
     /// The runs of a scan, oldest first.
-    pub async fn list_runs(&self, id: &str) -> Result<Vec<ScanRun>> {
-        self.store.list_runs(&id.parse()?).await
+    pub async fn list_runs(&self, id: impl IntoRecordId) -> Result<Vec<ScanRun>> {
+        self.store.list_runs(&id.into_record_id()?).await
     }
 
     /// What changed between two runs of a scan (by `seq`; default: the last two), like ndiff.
     pub async fn diff_runs(
         &self,
-        id: &str,
+        id: impl IntoRecordId,
         from: Option<u64>,
         to: Option<u64>,
     ) -> Result<crate::lifecycle::RunDiff> {
-        let runs = self.list_runs(id).await?;
+        let id = id.into_record_id()?;
+        let runs = self.list_runs(&id).await?;
         let last = runs.last().map_or(0, |r| r.seq);
         let to = to.unwrap_or(last);
         let from = match from {
@@ -241,9 +248,9 @@ impl Client {
     /// Starts a scan and runs it in this process as this client's runner; returns the result.
     ///
     /// `ctx` receives live progress; canceling it stops the run.
-    pub async fn run_scan(&self, id: &str, ctx: RunContext) -> Result<Scan> {
-        let record: RecordId = id.parse()?;
-        self.start_scan(id).await?;
+    pub async fn run_scan(&self, id: impl IntoRecordId, ctx: RunContext) -> Result<Scan> {
+        let record = id.into_record_id()?;
+        self.start_scan(&record).await?;
         let token = uuid::Uuid::new_v4().to_string();
         let claim = StateChange::Claim {
             runner: self.runner_name.clone(),
@@ -274,7 +281,7 @@ impl Client {
         })?;
         let request = RunRequest {
             owner: scan.owner.clone(),
-            target: target.as_arg(),
+            target,
             command: scan.command.clone(),
             timeout: Duration::from_secs(scan.timeout_seconds.max(1)),
         };
@@ -289,18 +296,18 @@ impl Client {
     }
 
     /// The asset with id `owner/name`.
-    pub async fn get_asset(&self, id: &str) -> Result<Asset> {
-        self.store.get_asset(&id.parse()?).await
+    pub async fn get_asset(&self, id: impl IntoRecordId) -> Result<Asset> {
+        self.store.get_asset(&id.into_record_id()?).await
     }
 
     /// Replaces an asset.
-    pub async fn update_asset(&self, id: &str, asset: &Asset) -> Result<Asset> {
-        self.store.update_asset(&id.parse()?, asset).await
+    pub async fn update_asset(&self, id: impl IntoRecordId, asset: &Asset) -> Result<Asset> {
+        self.store.update_asset(&id.into_record_id()?, asset).await
     }
 
     /// Deletes an asset.
-    pub async fn delete_asset(&self, id: &str) -> Result<()> {
-        self.store.delete_asset(&id.parse()?).await
+    pub async fn delete_asset(&self, id: impl IntoRecordId) -> Result<()> {
+        self.store.delete_asset(&id.into_record_id()?).await
     }
 
     /// Assets of `owner`, or of every owner.

@@ -42,7 +42,7 @@ impl Provider for Scripted {
             }
             _ => Ok(ProviderOutput {
                 raw_text: format!("scanned {}", request.target),
-                result: serde_json::json!({"target": request.target}),
+                result: serde_json::json!({"target": request.target.to_string()}),
                 summary: "1 hosts up".into(),
             }),
         }

@@ -25,7 +25,7 @@ fn listen(addr: &str, banner: &'static [u8]) -> u16 {
 fn request(target: &str, command: String, timeout: Duration) -> RunRequest {
     RunRequest {
         owner: "admin".into(),
-        target: target.into(),
+        target: target.parse().expect("target"),
         command,
         timeout,
     }
@@ -286,12 +286,9 @@ async fn hostile_commands_never_start_nmap() {
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{cmd}");
     }
     assert!(!std::path::Path::new(marker).exists());
-    let err = NmapProvider::new()
-        .run(
-            request("-oN /tmp/x", String::new(), Duration::from_secs(5)),
-            RunContext::detached(),
-        )
-        .await
+    // A target reaches the provider typed: a hostile one cannot even be built.
+    let err = "-oN /tmp/x"
+        .parse::<casiscan_core::model::Target>()
         .expect_err("target");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }

@@ -398,7 +398,7 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
         assert!(rt.block_on(provider.available()));
         let request = RunRequest {
             owner: "admin".into(),
-            target: "127.0.0.1".into(),
+            target: "127.0.0.1".parse().expect("target"),
             command: "all".into(),
             timeout: std::time::Duration::from_secs(60),
         };

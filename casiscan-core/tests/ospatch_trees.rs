@@ -398,7 +398,7 @@ fn the_providers_own_result_yields_findings_and_diffs() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let request = || RunRequest {
         owner: "admin".into(),
-        target: "127.0.0.1".into(),
+        target: "127.0.0.1".parse().expect("target"),
         command: "available".into(),
         timeout: std::time::Duration::from_secs(60),
     };

@@ -26,7 +26,7 @@ fn shell(script: &str) -> WuaCommand {
 fn request(verb: &str, timeout: Duration) -> RunRequest {
     RunRequest {
         owner: "admin".into(),
-        target: "localhost".into(),
+        target: "localhost".parse().expect("target"),
         command: verb.into(),
         timeout,
     }

@@ -57,7 +57,7 @@ pub async fn run(args: OsPatchArgs) -> Result<ExitCode> {
 async fn run_provider(provider: &OsPatchProvider, args: &OsPatchArgs) -> Result<ExitCode> {
     let request = RunRequest {
         owner: String::new(),
-        target: "localhost".into(),
+        target: "localhost".parse()?,
         command: args.verb.clone(),
         timeout: Duration::from_secs(600),
     };

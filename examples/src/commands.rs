@@ -125,7 +125,7 @@ async fn scan_here(client: &Client, scan: Scan, json: bool) -> Result<ExitCode> 
         ));
     }
     let added = client.add_scan(&scan).await?;
-    let id = format!("{}/{}", added.owner, added.name);
+    let id = added.id()?;
     let ctx = RunContext::detached();
     let progress = tokio::spawn(show_progress(ctx.progress.subscribe()));
     let interrupt = {

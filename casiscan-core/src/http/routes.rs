@@ -155,8 +155,11 @@ pub async fn delete_scan(
     if let Err(r) = caller.check(&scan.owner) {
         return r;
     }
-    let id = format!("{}/{}", scan.owner, scan.name);
-    respond(s.client.delete_scan(&id, false).await.map(|()| true))
+    respond(
+        async { s.client.delete_scan(scan.id()?, false).await }
+            .await
+            .map(|()| true),
+    )
 }
 
 /// What `start-scan`, `cancel-scan` and `clear-scan` do to a scan.
@@ -305,8 +308,7 @@ pub async fn delete_asset(
         return r;
     }
     respond(
-        s.client
-            .delete_asset(&format!("{}/{}", a.owner, a.name))
+        async { s.client.delete_asset(a.id()?).await }
             .await
             .map(|()| true),
     )

@@ -27,6 +27,42 @@ impl RecordId {
     }
 }
 
+/// Anything that names a record: a [`RecordId`], or `owner/name` text checked on conversion.
+pub trait IntoRecordId {
+    /// The id, or `InvalidInput` when the text is not `owner/name`.
+    fn into_record_id(self) -> Result<RecordId>;
+}
+
+impl IntoRecordId for RecordId {
+    fn into_record_id(self) -> Result<RecordId> {
+        Ok(self)
+    }
+}
+
+impl IntoRecordId for &RecordId {
+    fn into_record_id(self) -> Result<RecordId> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoRecordId for &str {
+    fn into_record_id(self) -> Result<RecordId> {
+        self.parse()
+    }
+}
+
+impl IntoRecordId for &String {
+    fn into_record_id(self) -> Result<RecordId> {
+        self.parse()
+    }
+}
+
+impl IntoRecordId for String {
+    fn into_record_id(self) -> Result<RecordId> {
+        self.parse()
+    }
+}
+
 fn validate_part(part: &str, id: &RecordId) -> Result<()> {
     let bad = |reason: &str| Err(Error::invalid(format!("id `{id}`"), reason));
     if part.is_empty() {

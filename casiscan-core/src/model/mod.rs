@@ -15,7 +15,7 @@ mod target;
 pub use api_key::{ApiKeyInfo, ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetProperties, AssetType};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
-pub use id::RecordId;
+pub use id::{IntoRecordId, RecordId};
 pub use provider_kind::ProviderKind;
 pub use run::ScanRun;
 pub use scan::{DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Progress, Scan, TargetMode};

@@ -27,8 +27,8 @@ pub enum Locality {
 pub struct RunRequest {
     /// The account the scan belongs to (the operator's per-account policy applies).
     pub owner: String,
-    /// The resolved, validated target as typed (IP, CIDR, range, hostname).
-    pub target: String,
+    /// The resolved, validated target.
+    pub target: Target,
     /// Provider arguments (nmap options, or an OS patch verb).
     pub command: String,
     /// Wall-clock limit for the run.

@@ -111,7 +111,7 @@ async fn run_provider(
     })?;
     let request = RunRequest {
         owner: scan.owner.clone(),
-        target: target.as_arg(),
+        target: target.clone(),
         command: scan.command.clone(),
         timeout: Duration::from_secs(scan.timeout_seconds.max(1)),
     };

@@ -129,13 +129,13 @@ impl Provider for NmapProvider {
     }
 
     async fn run(&self, request: RunRequest, ctx: RunContext) -> Result<ProviderOutput> {
-        let target: Target = request.target.parse()?;
-        let command = self.checked(&request.owner, Some(&target), &request.command)?;
+        let target = &request.target;
+        let command = self.checked(&request.owner, Some(target), &request.command)?;
         let binary = self.binary()?;
         let out = run_nmap(
             &binary,
             &command,
-            &target,
+            target,
             self.confine,
             request.timeout,
             &ctx,
