@@ -10,6 +10,7 @@ pub type Text = lean_string::LeanStr;
 
 /// One nmap run (`<nmaprun>`), with `incomplete` set when the file was cut short.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NmapRun {
     /// The scanner name (`nmap`).
     pub scanner: Option<Text>,
@@ -53,6 +54,7 @@ pub struct NmapRun {
 
 /// `<scaninfo>`: one scan type over one protocol.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScanInfo {
     /// Scan type (`syn`, `connect`, `udp`, …).
     #[serde(rename = "type")]
@@ -69,6 +71,7 @@ pub struct ScanInfo {
 
 /// `<target>`: a target specification and why it was or was not scanned.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TargetSpec {
     /// The specification as given.
     pub specification: Option<Text>,
@@ -111,6 +114,7 @@ pub struct TaskEvent {
 
 /// `<host>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Host {
     /// Scan start, Unix seconds.
     pub starttime: Option<i64>,
@@ -154,6 +158,7 @@ pub struct Host {
 
 /// `<status>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Status {
     /// `up`, `down`, `unknown`, `skipped`.
     pub state: Option<Text>,
@@ -188,6 +193,7 @@ pub struct Address {
 
 /// `<hostname>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Hostname {
     /// The name.
     pub name: Option<Text>,
@@ -198,6 +204,7 @@ pub struct Hostname {
 
 /// `<extraports>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ExtraPorts {
     /// Their common state.
     pub state: Option<Text>,
@@ -209,6 +216,7 @@ pub struct ExtraPorts {
 
 /// `<extrareasons>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ExtraReasons {
     /// The reason.
     pub reason: Option<Text>,
@@ -222,6 +230,7 @@ pub struct ExtraReasons {
 
 /// `<port>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Port {
     /// `tcp`, `udp`, `sctp`, `ip`.
     pub protocol: Option<Text>,
@@ -239,6 +248,7 @@ pub struct Port {
 
 /// `<state>` of a port.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PortState {
     /// `open`, `closed`, `filtered`, `open|filtered`, `closed|filtered`, `unfiltered`.
     pub state: Option<Text>,
@@ -252,6 +262,7 @@ pub struct PortState {
 
 /// `<script>`: id, its own output text, and its structured tables and elems in order.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Script {
     /// Script id.
     pub id: Option<Text>,
@@ -289,6 +300,7 @@ pub enum ScriptItem {
 
 /// `<os>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Os {
     /// Ports used for detection.
     pub portused: Vec<PortUsed>,
@@ -302,6 +314,7 @@ pub struct Os {
 
 /// `<portused>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PortUsed {
     /// Port state.
     pub state: Option<Text>,
@@ -313,6 +326,7 @@ pub struct PortUsed {
 
 /// `<osmatch>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OsMatch {
     /// OS name.
     pub name: Option<Text>,
@@ -326,6 +340,7 @@ pub struct OsMatch {
 
 /// `<osclass>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OsClass {
     /// Vendor.
     pub vendor: Option<Text>,
@@ -344,6 +359,7 @@ pub struct OsClass {
 
 /// `<uptime>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Uptime {
     /// Seconds up.
     pub seconds: Option<u64>,
@@ -353,6 +369,7 @@ pub struct Uptime {
 
 /// `<tcpsequence>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TcpSequence {
     /// Difficulty index.
     pub index: Option<u64>,
@@ -366,6 +383,7 @@ pub struct TcpSequence {
 
 /// `<ipidsequence>` / `<tcptssequence>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Sequence {
     /// Class.
     pub class: Option<Text>,
@@ -375,6 +393,7 @@ pub struct Sequence {
 
 /// `<trace>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Trace {
     /// Protocol used.
     pub proto: Option<Text>,
@@ -386,6 +405,7 @@ pub struct Trace {
 
 /// `<hop>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Hop {
     /// TTL.
     pub ttl: Option<u32>,
@@ -399,6 +419,7 @@ pub struct Hop {
 
 /// `<times>`, microseconds.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Times {
     /// Smoothed RTT.
     pub srtt: Option<i64>,
@@ -410,6 +431,7 @@ pub struct Times {
 
 /// `<output>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Output {
     /// Output type (`interactive`).
     #[serde(rename = "type")]
@@ -420,6 +442,7 @@ pub struct Output {
 
 /// `<runstats>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunStats {
     /// `<finished>`.
     pub finished: Option<Finished>,
@@ -429,6 +452,7 @@ pub struct RunStats {
 
 /// `<finished>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Finished {
     /// Unix seconds.
     pub time: Option<i64>,
@@ -446,6 +470,7 @@ pub struct Finished {
 
 /// `<hosts>` in runstats.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HostCounts {
     /// Hosts up.
     pub up: Option<u64>,
