@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casiscan_core::model::{Asset, ProviderKind, Scan, ScanState, TargetMode};
+use casiscan_core::model::{Asset, ProviderKind, Scan, ScanResult, ScanState, TargetMode};
+use casiscan_core::providers::nmap::CasibaseResult;
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
@@ -42,7 +43,10 @@ impl Provider for Scripted {
             }
             _ => Ok(ProviderOutput {
                 raw_text: format!("scanned {}", request.target),
-                result: serde_json::json!({"target": request.target}),
+                result: ScanResult::Nmap(CasibaseResult {
+                    summary: format!("scanned {}", request.target),
+                    ..CasibaseResult::default()
+                }),
                 summary: "1 hosts up".into(),
             }),
         }
