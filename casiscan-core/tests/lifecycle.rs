@@ -8,8 +8,7 @@ use casiscan_core::lifecycle::{
     ospatch_detections, unique_alert_id,
 };
 use casiscan_core::model::{
-    FindingKey, LifecycleState, ProviderKind, ScanLog, ScanResult, ScanStatus, SealStatus,
-    Severity,
+    FindingKey, LifecycleState, ProviderKind, ScanLog, ScanResult, ScanStatus, SealStatus, Severity,
 };
 use casiscan_core::providers::nmap::CasibaseResult;
 use casiscan_core::providers::ospatch::PatchReport;

@@ -185,7 +185,12 @@ async fn a_down_host_is_reported_down() {
         )
         .await
         .expect("scan");
-    assert_eq!(stored(&out)["hosts"][0]["status"], "down", "{:?}", out.result);
+    assert_eq!(
+        stored(&out)["hosts"][0]["status"],
+        "down",
+        "{:?}",
+        out.result
+    );
     assert_eq!(out.summary, "1 hosts scanned");
     assert_eq!(stored(&out)["nmap"]["runstats"]["hosts"]["down"], 1);
 }

@@ -31,7 +31,10 @@ fn keys(v: &serde_json::Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn update<'a>(r: &'a PatchReport, name: &str) -> &'a casiscan_core::providers::ospatch::PatchUpdate {
+fn update<'a>(
+    r: &'a PatchReport,
+    name: &str,
+) -> &'a casiscan_core::providers::ospatch::PatchUpdate {
     r.updates
         .iter()
         .find(|u| u.name == name)
@@ -53,7 +56,11 @@ fn every_backend_gives_the_same_keys() {
             .iter()
             .map(keys)
             .collect();
-        assert_eq!(update_keys.len(), 1, "{backend}: one key set for every update");
+        assert_eq!(
+            update_keys.len(),
+            1,
+            "{backend}: one key set for every update"
+        );
         shapes.push((
             keys(&v),
             update_keys,
@@ -87,11 +94,18 @@ fn every_backend_gives_the_same_keys() {
 fn each_backend_makes_its_security_verdict_once() {
     let deb = report(&testdata("debian"), None).expect("debian");
     assert_eq!(deb.os.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
-    assert!(update(&deb, "openssl").is_security, "a security-archive version");
+    assert!(
+        update(&deb, "openssl").is_security,
+        "a security-archive version"
+    );
     let vim = update(&deb, "vim");
     assert!(!vim.is_security);
     assert_eq!(vim.held, Some(true));
-    assert!(deb.warnings.iter().any(|w| w.starts_with("unknown: updates[].severity")));
+    assert!(
+        deb.warnings
+            .iter()
+            .any(|w| w.starts_with("unknown: updates[].severity"))
+    );
 
     let rpm = report(&testdata("rpm"), None).expect("rpm");
     assert_eq!(rpm.os.as_deref(), Some("Rocky Linux 9.4 (Blue Onyx)"));
@@ -103,7 +117,11 @@ fn each_backend_makes_its_security_verdict_once() {
     assert!(!update(&rpm, "tool").is_security, "a bugfix advisory");
     assert_eq!(rpm.summary.security_updates_count, Some(1));
     assert!(rpm.support.is_none());
-    assert!(rpm.warnings.iter().any(|w| w.starts_with("unknown: support")));
+    assert!(
+        rpm.warnings
+            .iter()
+            .any(|w| w.starts_with("unknown: support"))
+    );
 
     let win = report(&testdata("windows/wua_full.json"), None).expect("windows");
     let cu = update(&win, "KB5037782");
@@ -132,8 +150,15 @@ fn each_backend_makes_its_security_verdict_once() {
 #[test]
 fn a_directory_of_recorded_output_a_wrong_backend_and_an_empty_root() {
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::copy(testdata("windows/wua_full.json"), dir.path().join("wua.json")).expect("copy");
-    assert_eq!(detect(dir.path(), false).expect("detected"), Backend::Windows);
+    std::fs::copy(
+        testdata("windows/wua_full.json"),
+        dir.path().join("wua.json"),
+    )
+    .expect("copy");
+    assert_eq!(
+        detect(dir.path(), false).expect("detected"),
+        Backend::Windows
+    );
     assert_eq!(
         report(dir.path(), None).expect("dir"),
         report(&testdata("windows/wua_full.json"), None).expect("file")
@@ -157,7 +182,10 @@ fn stored_results_read_back_typed_and_keep_casibase_rows() {
         let result = ScanResult::OsPatch(scan(&root, None).expect("scan").into_result(Verb::All));
         let text = result.to_stored().expect("stored");
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
-        assert_eq!(keys(&v), BTreeSet::from(["patches".into(), "report".into()]));
+        assert_eq!(
+            keys(&v),
+            BTreeSet::from(["patches".into(), "report".into()])
+        );
         for row in v["patches"].as_array().expect("rows") {
             for key in ["title", "kb", "size", "status", "categories", "isInstalled"] {
                 assert!(row.get(key).is_some(), "{key} in {row}");

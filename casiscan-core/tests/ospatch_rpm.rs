@@ -409,7 +409,10 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
             panic!("an OS patch result");
         };
         let report = result.report.as_ref().unwrap();
-        assert_eq!(report.backend, casiscan_core::providers::ospatch::Backend::Rpm);
+        assert_eq!(
+            report.backend,
+            casiscan_core::providers::ospatch::Backend::Rpm
+        );
         let found = casiscan_core::lifecycle::ospatch_detections(report);
         let brief: Vec<_> = found
             .iter()

@@ -1,12 +1,12 @@
 //! Windows Update Agent backend on recorded sample output (this project cannot run Windows).
 
-use casiscan_core::providers::ospatch::windows::{WUA_SCRIPT, normalize_date, parse_wua_json};
 use casiscan_core::providers::ospatch::windows::rows::{available_rows, installed_rows};
+use casiscan_core::providers::ospatch::windows::{WUA_SCRIPT, normalize_date, parse_wua_json};
 
 /// Rows as the JSON they are stored as.
 fn as_json<T: serde::Serialize>(rows: Vec<T>) -> Vec<serde_json::Value> {
     rows.into_iter()
-        .map(|r| serde_json::to_value(r).unwrap())
+        .map(|r| serde_json::to_value(r).expect("a row"))
         .collect()
 }
 
@@ -191,7 +191,8 @@ fn windows_security_updates_become_findings_with_msrc_severity() {
         "report": serde_json::to_value(&r).unwrap(),
     })
     .to_string();
-    let ScanResult::OsPatch(stored) = ScanResult::from_stored(ProviderKind::OsPatch, &legacy).unwrap()
+    let ScanResult::OsPatch(stored) =
+        ScanResult::from_stored(ProviderKind::OsPatch, &legacy).unwrap()
     else {
         panic!("an OS patch result");
     };

@@ -71,7 +71,10 @@ async fn recorded_agent_output_becomes_rows_summary_and_report() {
     let ScanResult::OsPatch(all) = &all.result else {
         panic!("an OS patch result");
     };
-    assert!(all.patches.len() > 3, "installed rows follow the available ones");
+    assert!(
+        all.patches.len() > 3,
+        "installed rows follow the available ones"
+    );
     assert!(all.patches.iter().any(|r| r.is_installed));
 }
 

@@ -103,7 +103,9 @@ impl PyOsPatchReport {
             .map_or_else(|| "None".to_string(), |n| n.to_string());
         format!(
             "OsPatchReport(backend={}, installed={}, updates={}, security={security})",
-            self.report.backend, self.report.summary.installed_count, self.report.summary.updates_count,
+            self.report.backend,
+            self.report.summary.installed_count,
+            self.report.summary.updates_count,
         )
     }
 }

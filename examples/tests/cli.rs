@@ -185,7 +185,10 @@ fn ospatch_json_has_the_same_top_level_keys_on_debian_rpm_and_windows_roots() {
             "{backend}: a security update"
         );
         shapes.push((keys, update_keys));
-        let chosen = casiscan(&db, &["ospatch", "--root", root, "--backend", backend, "--json"]);
+        let chosen = casiscan(
+            &db,
+            &["ospatch", "--root", root, "--backend", backend, "--json"],
+        );
         assert_eq!(chosen.stdout, out.stdout, "{backend}: chosen = detected");
         let text = casiscan(&db, &["ospatch", "--root", root, "--verb", "all"]);
         assert!(text.status.success(), "{backend}: {}", stderr(&text));
@@ -211,7 +214,13 @@ fn ospatch_json_has_the_same_top_level_keys_on_debian_rpm_and_windows_roots() {
     let debian = ospatch_roots()[0].1.clone();
     let out = casiscan(
         &db,
-        &["ospatch", "--root", debian.to_str().expect("utf8"), "--backend", "rpm"],
+        &[
+            "ospatch",
+            "--root",
+            debian.to_str().expect("utf8"),
+            "--backend",
+            "rpm",
+        ],
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("rpmdb.sqlite"), "{}", stderr(&out));

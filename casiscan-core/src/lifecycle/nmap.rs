@@ -161,7 +161,10 @@ fn bracket(host: &str) -> String {
 /// The value of the first `<elem key="key">` among `items`.
 fn elem<'a>(items: &'a [ScriptItem], key: &str) -> Option<&'a str> {
     items.iter().find_map(|i| match i {
-        ScriptItem::Elem { key: Some(k), value } if k.as_str() == key => Some(value.as_str()),
+        ScriptItem::Elem {
+            key: Some(k),
+            value,
+        } if k.as_str() == key => Some(value.as_str()),
         _ => None,
     })
 }

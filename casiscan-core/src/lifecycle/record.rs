@@ -70,7 +70,10 @@ pub fn outcome_from_run(
             (o.detections, o.negatives, Coverage::Nmap(o.coverage))
         }
         ScanResult::OsPatch(r) => (
-            r.report.as_ref().map(ospatch_detections).unwrap_or_default(),
+            r.report
+                .as_ref()
+                .map(ospatch_detections)
+                .unwrap_or_default(),
             Vec::new(),
             Coverage::OsPatch {
                 inventory_complete: status.is_authoritative(),

@@ -227,7 +227,10 @@ pub(crate) fn unknown(key: &str, reason: &str) -> String {
 
 /// Summary counts that every backend computes the same way from its updates.
 pub(crate) fn count(installed: usize, updates: &[PatchUpdate]) -> Summary {
-    let held = updates.iter().map(|u| u.held).collect::<Option<Vec<bool>>>();
+    let held = updates
+        .iter()
+        .map(|u| u.held)
+        .collect::<Option<Vec<bool>>>();
     Summary {
         installed_count: installed,
         updates_count: updates.len(),

@@ -8,13 +8,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::apt_lists::{Offer, Source, read_lists};
 use super::super::cache_file::{Limits, read_bytes, read_optional_text};
+use super::super::report::Reboot;
+use super::super::support::{SupportStatus, os_release, pretty_name, support_status};
+use super::apt_lists::{Offer, Source, read_lists};
 use super::debversion::compare;
 use super::dpkg_status::{InstalledPackage, native_arch, parse_status};
 use super::policy::{candidate, default_release, prioritise, read_pins};
-use super::super::report::Reboot;
-use super::super::support::{SupportStatus, os_release, pretty_name, support_status};
 use crate::error::{Error, Result};
 
 /// One available update.

@@ -73,10 +73,7 @@ fn reboot(scan: &RpmScan, running: Option<String>) -> Reboot {
 /// The common report of an RPM scan (no os-release or support: [`scan`] adds them).
 pub fn patch_report(r: RpmScan, reboot: Reboot) -> PatchReport {
     let mut warnings = r.warnings;
-    warnings.push(unknown(
-        "arch",
-        "the rpmdb names no native architecture",
-    ));
+    warnings.push(unknown("arch", "the rpmdb names no native architecture"));
     warnings.push(unknown(
         "summary.metadataAsOf",
         "dnf caches are not dated by casiscan",

@@ -36,7 +36,10 @@ pub fn scan_recorded(root: &Path) -> Result<Scanned> {
         ));
     };
     let bytes = read_bytes(&path, Limits::STATUS)?;
-    Ok(scanned(parse_wua_json(&bytes, &path.display().to_string())?))
+    Ok(scanned(parse_wua_json(
+        &bytes,
+        &path.display().to_string(),
+    )?))
 }
 
 /// The report and rows of parsed agent output.
@@ -53,7 +56,10 @@ pub fn patch_report(r: WuaReport) -> PatchReport {
     let mut warnings = vec![
         unknown("os", "the Windows Update Agent output names no OS release"),
         unknown("support", "no support-phase table for Windows"),
-        unknown("arch", "the Windows Update Agent output names no architecture"),
+        unknown(
+            "arch",
+            "the Windows Update Agent output names no architecture",
+        ),
         unknown(
             "updates[].installedVersion",
             "Windows updates are not package versions",
