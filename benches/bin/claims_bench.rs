@@ -38,7 +38,9 @@ impl Provider for Noop {
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(ProviderOutput {
             raw_text: String::new(),
-            result: serde_json::json!({}),
+            result: casiscan_core::model::ScanResult::empty(
+                casiscan_core::model::ProviderKind::Nmap,
+            ),
             summary: "noop".into(),
         })
     }

@@ -247,13 +247,30 @@ void casiscan_string_free(char *s);
 casiscan_status casiscan_last_error_message(char *buf, size_t len, size_t *written);
 
 /*
- Writes the OS patch report (Debian/Ubuntu) of the tree under `root` ("/" for this machine) as JSON.
+ Writes the OS patch report of `root` as JSON, from the detected backend: Debian/Ubuntu
+ (dpkg + apt), RPM (rpmdb + dnf caches) or Windows (recorded Windows Update Agent output:
+ `root` a file, or a directory holding `wua.json`; the live agent on Windows). The JSON has
+ the same keys for every backend.
+
+ A root without any of them is `CASISCAN_STATUS_PROVIDER`, naming what was looked for.
 
  # Safety
  `root` must be a NUL-terminated string; `out_json` must be writable; free the result with
  `casiscan_string_free`.
  */
 casiscan_status casiscan_os_patch_report_json(const char *root, char **out_json);
+
+/*
+ [`casiscan_os_patch_report_json`] from the backend named `backend` (`"debian"`, `"rpm"` or
+ `"windows"`); `backend == NULL` detects it. An unknown name is `CASISCAN_STATUS_INVALID_INPUT`.
+
+ # Safety
+ `root` must be a NUL-terminated string; `backend` NULL or a NUL-terminated string;
+ `out_json` must be writable; free the result with `casiscan_string_free`.
+ */
+casiscan_status casiscan_os_patch_report_backend_json(const char *root,
+                                                      const char *backend,
+                                                      char **out_json);
 
 /*
  Parses nmap XML from `len` bytes at `data` into a new handle.

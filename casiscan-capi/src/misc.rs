@@ -7,6 +7,7 @@ use crate::boundary::{
     Failure, copy_last_error, ffi_boundary, ffi_void, owned_string, str_arg, write_out,
 };
 use crate::status::casiscan_status;
+use casiscan_core::providers::ospatch::{Backend, report};
 
 /// The library version as a static NUL-terminated string (never freed).
 #[unsafe(no_mangle)]
@@ -46,7 +47,12 @@ pub unsafe extern "C" fn casiscan_last_error_message(
     unsafe { copy_last_error(buf, len, written) }
 }
 
-/// Writes the OS patch report (Debian/Ubuntu) of the tree under `root` ("/" for this machine) as JSON.
+/// Writes the OS patch report of `root` as JSON, from the detected backend: Debian/Ubuntu
+/// (dpkg + apt), RPM (rpmdb + dnf caches) or Windows (recorded Windows Update Agent output:
+/// `root` a file, or a directory holding `wua.json`; the live agent on Windows). The JSON has
+/// the same keys for every backend.
+///
+/// A root without any of them is `CASISCAN_STATUS_PROVIDER`, naming what was looked for.
 ///
 /// # Safety
 /// `root` must be a NUL-terminated string; `out_json` must be writable; free the result with
@@ -56,13 +62,35 @@ pub unsafe extern "C" fn casiscan_os_patch_report_json(
     root: *const c_char,
     out_json: *mut *mut c_char,
 ) -> casiscan_status {
+    // SAFETY: forwarded caller contract; NULL backend = detect.
+    unsafe { casiscan_os_patch_report_backend_json(root, std::ptr::null(), out_json) }
+}
+
+/// [`casiscan_os_patch_report_json`] from the backend named `backend` (`"debian"`, `"rpm"` or
+/// `"windows"`); `backend == NULL` detects it. An unknown name is `CASISCAN_STATUS_INVALID_INPUT`.
+///
+/// # Safety
+/// `root` must be a NUL-terminated string; `backend` NULL or a NUL-terminated string;
+/// `out_json` must be writable; free the result with `casiscan_string_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_os_patch_report_backend_json(
+    root: *const c_char,
+    backend: *const c_char,
+    out_json: *mut *mut c_char,
+) -> casiscan_status {
     ffi_boundary(|| {
         // SAFETY: caller contract on `root`.
         let root = unsafe { str_arg(root, "root") }?;
+        let backend: Option<Backend> = if backend.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, caller contract on `backend`.
+            Some(unsafe { str_arg(backend, "backend") }?.parse()?)
+        };
         if out_json.is_null() {
             return Err(crate::boundary::null("out_json"));
         }
-        let report = casiscan_core::providers::ospatch::debian_report(Path::new(root))?;
+        let report = report(Path::new(root), backend)?;
         let json = serde_json::to_string(&report)
             .map_err(|e| Failure(casiscan_status::Parse, e.to_string()))?;
         // SAFETY: checked non-NULL above; caller contract.

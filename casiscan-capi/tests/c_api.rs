@@ -58,6 +58,11 @@ fn hostile_table() -> PathBuf {
     crate_dir().join("../casiscan-core/tests/data/hostile_nmap_commands.txt")
 }
 
+/// The committed OS patch roots (Debian, RPM) and recorded Windows Update output.
+fn ospatch_testdata() -> PathBuf {
+    crate_dir().join("../casiscan-core/testdata/ospatch")
+}
+
 fn assert_all_passed(stdout: &str) {
     let line = stdout.lines().last().unwrap_or("");
     assert!(line.ends_with(" passed, 0 failed"), "{stdout}");
@@ -68,7 +73,8 @@ fn c_tests_pass() {
     let (dir, exe) = test_program(&[]);
     assert_all_passed(&run(Command::new(&exe)
         .arg(dir.path())
-        .arg(hostile_table())));
+        .arg(hostile_table())
+        .arg(ospatch_testdata())));
 }
 
 #[test]
@@ -81,6 +87,7 @@ fn c_tests_pass_under_asan_and_ubsan() {
     assert_all_passed(&run(Command::new(&exe)
         .arg(dir.path())
         .arg(hostile_table())
+        .arg(ospatch_testdata())
         .env("ASAN_OPTIONS", "detect_leaks=1")));
 }
 
@@ -96,7 +103,8 @@ fn c_tests_pass_under_valgrind() {
         ])
         .arg(&exe)
         .arg(dir.path())
-        .arg(hostile_table()));
+        .arg(hostile_table())
+        .arg(ospatch_testdata()));
     assert_all_passed(&stdout);
 }
 

@@ -214,12 +214,21 @@ impl Client {
                 .max()
                 .ok_or_else(|| Error::invalid(format!("scan {id}"), "needs two runs to compare"))?,
         };
-        let result = |seq: u64| -> Result<serde_json::Value> {
+        // Runs recorded before runs kept their provider read as the scan's.
+        let scan_provider = match runs.iter().all(|r| r.provider.is_some()) {
+            true => crate::model::ProviderKind::default(),
+            false => self.store.get_scan(&id).await?.provider,
+        };
+        let result = |seq: u64| -> Result<crate::model::ScanResult> {
             let run = runs
                 .iter()
                 .find(|r| r.seq == seq)
                 .ok_or_else(|| Error::not_found(format!("run {seq} of scan {id}")))?;
-            Ok(serde_json::from_str(&run.result).unwrap_or(serde_json::Value::Null))
+            let provider = run.provider.unwrap_or(scan_provider);
+            Ok(crate::model::ScanResult::from_stored_or_empty(
+                provider,
+                &run.result,
+            ))
         };
         Ok(crate::lifecycle::diff_results(&result(from)?, &result(to)?))
     }

@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use casiscan_core::model::{Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanState, TargetMode};
+use casiscan_core::model::{
+    Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanResult, ScanState, TargetMode,
+};
+use casiscan_core::providers::nmap::CasibaseResult;
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
@@ -42,7 +45,10 @@ impl Provider for Scripted {
             }
             _ => Ok(ProviderOutput {
                 raw_text: format!("scanned {}", request.target),
-                result: serde_json::json!({"target": request.target.to_string()}),
+                result: ScanResult::Nmap(CasibaseResult {
+                    summary: format!("scanned {}", request.target),
+                    ..CasibaseResult::default()
+                }),
                 summary: "1 hosts up".into(),
             }),
         }

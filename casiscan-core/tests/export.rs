@@ -29,7 +29,7 @@ fn result() -> Value {
 }
 
 fn log_at(n: u32, t: DateTime<Utc>, findings: &mut FindingMap) -> ScanLog {
-    let o = nmap_observations(&result());
+    let o = nmap_observations(&serde_json::from_value(result()).expect("nmap result"));
     apply_outcome(
         findings,
         &ScanOutcome {

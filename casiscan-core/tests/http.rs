@@ -231,7 +231,7 @@ async fn keys_and_log_export_over_http() {
     assert!(b["data"].get("secretHash").is_none(), "nor its hash: {b}");
 
     let result = json!({"hosts": [{"ip": "10.0.0.5", "status": "up", "ports": [{"port": "22/tcp", "state": "open", "service": "ssh"}]}]});
-    let o = nmap_observations(&result);
+    let o = nmap_observations(&serde_json::from_value(result).expect("nmap result"));
     let t = Utc
         .with_ymd_and_hms(2026, 2, 1, 10, 0, 0)
         .single()

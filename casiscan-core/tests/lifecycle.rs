@@ -8,8 +8,10 @@ use casiscan_core::lifecycle::{
     ospatch_detections, unique_alert_id,
 };
 use casiscan_core::model::{
-    FindingKey, LifecycleState, ProviderKind, ScanLog, ScanStatus, SealStatus, Severity,
+    FindingKey, LifecycleState, ProviderKind, ScanLog, ScanResult, ScanStatus, SealStatus, Severity,
 };
+use casiscan_core::providers::nmap::CasibaseResult;
+use casiscan_core::providers::ospatch::PatchReport;
 
 const HOST: &str = "10.0.0.5";
 
@@ -38,6 +40,27 @@ fn nmap_result(ports: Vec<Value>) -> Value {
     }})
 }
 
+/// An nmap result as stored, read back typed.
+fn nmap(result: &Value) -> CasibaseResult {
+    match ScanResult::from_stored(ProviderKind::Nmap, &result.to_string()).expect("nmap result") {
+        ScanResult::Nmap(r) => r,
+        ScanResult::OsPatch(_) => panic!("an nmap result"),
+    }
+}
+
+/// An OS patch result stored by an earlier version (`report.updates`), read back typed.
+fn patch(updates: Value) -> ScanResult {
+    let stored = json!({"patches": [], "report": {"updates": updates}}).to_string();
+    ScanResult::from_stored(ProviderKind::OsPatch, &stored).expect("OS patch result")
+}
+
+fn patch_report(updates: Value) -> PatchReport {
+    match patch(updates) {
+        ScanResult::OsPatch(r) => r.report.expect("report"),
+        ScanResult::Nmap(_) => panic!("an OS patch result"),
+    }
+}
+
 fn at(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0)
         .single()
@@ -45,7 +68,7 @@ fn at(day: u32) -> DateTime<Utc> {
 }
 
 fn outcome(n: u32, status: ScanStatus, result: &Value) -> ScanOutcome {
-    let o = nmap_observations(result);
+    let o = nmap_observations(&nmap(result));
     ScanOutcome {
         run_id: format!("admin/s#{n}"),
         account: "admin".into(),
@@ -270,8 +293,8 @@ fn fingerprint_is_length_prefixed_and_normalised() {
     );
     // IPv6 spelled two ways → same host key after extraction.
     let r = |ip: &str| json!({"hosts": [{"ip": ip, "status": "up", "ports": [{"port": "22/tcp", "state": "open"}]}]});
-    let a = nmap_observations(&r("2001:DB8:0:0::1"));
-    let b = nmap_observations(&r("2001:db8::1"));
+    let a = nmap_observations(&nmap(&r("2001:DB8:0:0::1")));
+    let b = nmap_observations(&nmap(&r("2001:db8::1")));
     assert_eq!(a.detections[0].key, b.detections[0].key);
 }
 
@@ -283,14 +306,19 @@ fn severity_bands_and_sources() {
     assert_eq!(Severity::from_cvss(4.0), Severity::Medium);
     assert_eq!(Severity::from_cvss(7.0), Severity::High);
     assert_eq!(Severity::from_cvss(9.0), Severity::Critical);
-    let open = nmap_observations(&nmap_result(vec![port(22, "open", "1", vec![])]));
+    let open = nmap_observations(&nmap(&nmap_result(vec![port(22, "open", "1", vec![])])));
     assert_eq!(open.detections[0].severity, Severity::Info);
     let vulners = json!({"id": "vulners", "items": [{"kind": "table", "key": "cpe:/a:openbsd:openssh:8.9", "items": [
         {"kind": "table", "key": null, "items": [
             {"kind": "elem", "key": "id", "value": "cve-2023-38408"},
             {"kind": "elem", "key": "cvss", "value": "9.8"},
             {"kind": "elem", "key": "type", "value": "cve"}]}]}]});
-    let o = nmap_observations(&nmap_result(vec![port(22, "open", "8.9", vec![vulners])]));
+    let o = nmap_observations(&nmap(&nmap_result(vec![port(
+        22,
+        "open",
+        "8.9",
+        vec![vulners],
+    )])));
     let v = o
         .detections
         .iter()
@@ -298,11 +326,11 @@ fn severity_bands_and_sources() {
         .expect("vulners row");
     assert_eq!(v.severity, Severity::Critical);
     assert_eq!(v.cvss.map(|c| c.base_score), Some(9.8));
-    let patch = ospatch_detections(&json!({"updates": [
+    let patch = ospatch_detections(&patch_report(json!([
         {"name": "openssl", "arch": "amd64", "installedVersion": "3.0.1", "candidateVersion": "3.0.2",
          "isSecurity": true, "advisories": ["dsa-5678-1"], "cveIds": ["CVE-2024-1"], "severity": "Important"},
         {"name": "vim", "arch": "amd64", "installedVersion": "9", "candidateVersion": "9.1", "isSecurity": false, "advisories": []},
-        {"name": "zlib", "arch": "amd64", "installedVersion": "1", "candidateVersion": "2", "isSecurity": true, "advisories": []}]}));
+        {"name": "zlib", "arch": "amd64", "installedVersion": "1", "candidateVersion": "2", "isSecurity": true, "advisories": []}])));
     assert_eq!(patch.len(), 2);
     assert_eq!(patch[0].severity, Severity::High);
     assert!(
@@ -389,16 +417,15 @@ fn diff_between_runs_like_ndiff() {
         {"ip": "10.0.0.1", "status": "up", "ports": [
             {"port": "22/tcp", "state": "open", "service": "ssh", "version": "OpenSSH 8.9"},
             {"port": "80/tcp", "state": "open", "service": "http"}]},
-        {"ip": "10.0.0.2", "status": "up", "ports": []}],
-        "updates": [{"name": "openssl", "arch": "amd64", "candidateVersion": "3.0.2"}]});
+        {"ip": "10.0.0.2", "status": "up", "ports": []}]});
     let b = json!({"hosts": [
         {"ip": "10.0.0.1", "status": "up", "ports": [
             {"port": "22/tcp", "state": "open", "service": "ssh", "version": "OpenSSH 9.6"},
             {"port": "80/tcp", "state": "closed", "service": "http"},
             {"port": "443/tcp", "state": "open", "service": "https"}]},
         {"ip": "10.0.0.2", "status": "down"},
-        {"ip": "10.0.0.3", "status": "up"}],
-        "updates": [{"name": "curl", "arch": "amd64", "candidateVersion": "8"}]});
+        {"ip": "10.0.0.3", "status": "up"}]});
+    let (a, b) = (ScanResult::Nmap(nmap(&a)), ScanResult::Nmap(nmap(&b)));
     let d = diff_results(&a, &b);
     assert_eq!(d.hosts_up, ["10.0.0.3"]);
     assert_eq!(d.hosts_down, ["10.0.0.2"]);
@@ -406,8 +433,14 @@ fn diff_between_runs_like_ndiff() {
     assert_eq!(d.ports_opened[0].port, "443/tcp");
     assert_eq!(d.ports_closed[0].port, "80/tcp");
     assert_eq!(d.services_changed[0].after, "open ssh OpenSSH 9.6");
+    assert!(d.updates_appeared.is_empty());
+    assert!(diff_results(&a, &a).is_empty());
+    let a = patch(json!([{"name": "openssl", "arch": "amd64", "candidateVersion": "3.0.2"}]));
+    let b = patch(json!([{"name": "curl", "arch": "amd64", "candidateVersion": "8"}]));
+    let d = diff_results(&a, &b);
     assert_eq!(d.updates_appeared, ["curl amd64"]);
     assert_eq!(d.updates_applied, ["openssl amd64"]);
+    assert!(d.ports_opened.is_empty());
     assert!(diff_results(&a, &a).is_empty());
 }
 
@@ -532,17 +565,29 @@ fn a_timed_out_or_empty_host_closes_nothing_and_makes_the_run_partial() {
         timeout_seconds: None,
     };
     assert_eq!(
-        scan_status(&run(&timed_out, ScanState::Completed), &timed_out, 600),
+        scan_status(
+            &run(&timed_out, ScanState::Completed),
+            &ScanResult::Nmap(nmap(&timed_out)),
+            600
+        ),
         ScanStatus::Partial
     );
     assert_eq!(
-        scan_status(&run(&open, ScanState::Completed), &open, 600),
+        scan_status(
+            &run(&open, ScanState::Completed),
+            &ScanResult::Nmap(nmap(&open)),
+            600
+        ),
         ScanStatus::Success
     );
     // A failed nmap run whose result has its keys but no host up observed nothing: Error.
     let nothing = json!({"hosts": [], "summary": "", "nmap": {"hosts": []}});
     assert_eq!(
-        scan_status(&run(&nothing, ScanState::Failed), &nothing, 600),
+        scan_status(
+            &run(&nothing, ScanState::Failed),
+            &ScanResult::Nmap(nmap(&nothing)),
+            600
+        ),
         ScanStatus::Error
     );
     // With the port closed and the host fully accounted for, the finding closes.

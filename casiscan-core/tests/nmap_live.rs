@@ -41,8 +41,13 @@ async fn scan(target: &str, command: String) -> ProviderOutput {
         .unwrap_or_else(|e| panic!("scan of {target} failed: {e}"))
 }
 
+/// The result as it is stored (JSON text), parsed.
+fn stored(out: &ProviderOutput) -> serde_json::Value {
+    serde_json::from_str(&out.result.to_stored().expect("stored")).expect("JSON")
+}
+
 fn ports(out: &ProviderOutput) -> Vec<(String, String)> {
-    out.result["hosts"]
+    stored(out)["hosts"]
         .as_array()
         .into_iter()
         .flatten()
@@ -65,23 +70,24 @@ async fn connect_scan_finds_the_open_port() {
         vec![(format!("{port}/tcp"), "open".to_string())]
     );
     assert_eq!(out.summary, "1 ports found");
-    assert_eq!(out.result["hosts"][0]["ip"], "127.0.0.1");
+    assert_eq!(stored(&out)["hosts"][0]["ip"], "127.0.0.1");
     assert!(
         out.raw_text.contains(&format!("{port}/tcp")),
         "normal output kept: {}",
         out.raw_text
     );
-    assert_eq!(out.result["nmap"]["hosts"][0]["ports"][0]["portid"], port);
+    assert_eq!(stored(&out)["nmap"]["hosts"][0]["ports"][0]["portid"], port);
 }
 
 #[tokio::test]
 async fn version_detection_reads_the_banner() {
     let port = listen("127.0.0.1:0", b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
     let out = scan("127.0.0.1", format!("-sT -sV -p {port} %s")).await;
-    let svc = &out.result["nmap"]["hosts"][0]["ports"][0]["service"];
+    let json = stored(&out);
+    let svc = &json["nmap"]["hosts"][0]["ports"][0]["service"];
     assert_eq!(svc["name"], "ssh", "{svc}");
     assert_eq!(svc["product"], "OpenSSH");
-    let version = out.result["hosts"][0]["ports"][0]["version"]
+    let version = json["hosts"][0]["ports"][0]["version"]
         .as_str()
         .unwrap_or("");
     assert!(version.starts_with("OpenSSH 9.2p1"), "{version}");
@@ -105,13 +111,13 @@ async fn udp_scan_reports_the_udp_port() {
 async fn ipv6_loopback_is_scanned() {
     let port = listen("[::1]:0", b"");
     let out = scan("::1", format!("-6 -sT -p {port}")).await;
-    assert_eq!(out.result["hosts"][0]["ip"], "::1");
+    assert_eq!(stored(&out)["hosts"][0]["ip"], "::1");
     assert_eq!(
         ports(&out),
         vec![(format!("{port}/tcp"), "open".to_string())]
     );
     assert_eq!(
-        out.result["nmap"]["hosts"][0]["addresses"][0]["addrtype"],
+        stored(&out)["nmap"]["hosts"][0]["addresses"][0]["addrtype"],
         "ipv6"
     );
 }
@@ -179,9 +185,14 @@ async fn a_down_host_is_reported_down() {
         )
         .await
         .expect("scan");
-    assert_eq!(out.result["hosts"][0]["status"], "down", "{}", out.result);
+    assert_eq!(
+        stored(&out)["hosts"][0]["status"],
+        "down",
+        "{:?}",
+        out.result
+    );
     assert_eq!(out.summary, "1 hosts scanned");
-    assert_eq!(out.result["nmap"]["runstats"]["hosts"]["down"], 1);
+    assert_eq!(stored(&out)["nmap"]["runstats"]["hosts"]["down"], 1);
 }
 
 fn nmap_running_with(marker: &str) -> bool {

@@ -4,7 +4,8 @@ use std::cmp::Ordering;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use casiscan_core::providers::ospatch::{compare_debian_versions, debian_report};
+use casiscan_core::providers::ospatch::compare_debian_versions;
+use casiscan_core::providers::ospatch::debian::debian_report;
 
 /// `(name, candidate, installed)` from `apt list --upgradable`.
 fn apt_upgradable() -> Vec<(String, String, String)> {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use casiscan_core::ErrorKind;
 use casiscan_core::providers::ospatch::MAX_OFFERS;
 use casiscan_core::providers::ospatch::cache_file::{MAX_DECODED_BYTES, MAX_STATUS_BYTES};
-use casiscan_core::providers::ospatch::{OsPatchReport, debian_report};
+use casiscan_core::providers::ospatch::debian::{DebianReport as OsPatchReport, debian_report};
 
 /// Longest any case may take (they take well under a second when the limits hold).
 const DEADLINE: Duration = Duration::from_secs(60);

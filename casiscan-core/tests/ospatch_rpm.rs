@@ -405,7 +405,15 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
         let out = rt
             .block_on(provider.run(request, RunContext::detached()))
             .unwrap();
-        let found = casiscan_core::lifecycle::ospatch_detections(&out.result);
+        let casiscan_core::model::ScanResult::OsPatch(result) = &out.result else {
+            panic!("an OS patch result");
+        };
+        let report = result.report.as_ref().unwrap();
+        assert_eq!(
+            report.backend,
+            casiscan_core::providers::ospatch::Backend::Rpm
+        );
+        let found = casiscan_core::lifecycle::ospatch_detections(report);
         let brief: Vec<_> = found
             .iter()
             .map(|d| (d.title.as_str(), d.severity))
@@ -423,8 +431,10 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
             "{}",
             found[0].found_on
         );
-        let patches = out.result["patches"].as_array().unwrap();
-        assert_eq!(patches.len(), clean.updates.len() + clean.installed.len());
+        assert_eq!(
+            result.patches.len(),
+            clean.updates.len() + clean.installed.len()
+        );
         assert_eq!(
             out.summary,
             format!("{} available patches found", clean.updates.len())
@@ -448,12 +458,12 @@ fn real_rpmdb_and_createrepo_repository_give_updates_with_advisories() {
     );
     let rows = rpm_available_rows(&clean);
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["kb"], "LAB-2024:0001");
-    assert_eq!(rows[0]["categories"], "Security Updates, Important");
-    assert_eq!(rows[0]["rebootRequired"], true);
-    assert_eq!(rows[0]["status"], "Available");
+    assert_eq!(rows[0].kb, "LAB-2024:0001");
+    assert_eq!(rows[0].categories, "Security Updates, Important");
+    assert!(rows[0].reboot_required);
+    assert_eq!(rows[0].status, "Available");
     assert_eq!(rpm_installed_rows(&clean).len(), 5);
-    assert_eq!(rpm_installed_rows(&clean)[0]["title"], "demo-1.0-1.noarch");
+    assert_eq!(rpm_installed_rows(&clean)[0].title, "demo-1.0-1.noarch");
     assert_eq!(
         rpm_summary(&clean),
         serde_json::json!({"installedCount": 5, "updatesCount": 2, "securityUpdatesCount": 1})
@@ -615,7 +625,7 @@ fn dnf_priorities_excludes_and_version_locks_pick_dnfs_candidate() {
     );
     let scan = scan_rpm(&root).expect("scan");
     let rows = rpm_available_rows(&scan);
-    assert_eq!(rows[1]["status"], "Held");
+    assert_eq!(rows[1].status, "Held");
 
     std::fs::write(
         root.join("etc/dnf/plugins/versionlock.conf"),

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use casiscan_core::ErrorKind;
-use casiscan_core::providers::ospatch::{
-    OsPatchReport, SupportPhase, Update, debian_report, debian_report_at,
+use casiscan_core::providers::ospatch::SupportPhase;
+use casiscan_core::providers::ospatch::debian::{
+    DebianReport as OsPatchReport, DebianUpdate as Update, debian_report, debian_report_at,
 };
 
 fn status_stanza(name: &str, arch: &str, version: &str, status: &str) -> String {
@@ -390,6 +391,7 @@ fn the_release_support_phase_comes_from_distro_info() {
 #[test]
 fn the_providers_own_result_yields_findings_and_diffs() {
     use casiscan_core::lifecycle::{diff_results, ospatch_detections};
+    use casiscan_core::model::ScanResult;
     use casiscan_core::providers::ospatch::OsPatchProvider;
     use casiscan_core::providers::{Provider, RunContext, RunRequest};
     let dir = tempfile::tempdir().expect("tmp");
@@ -405,7 +407,11 @@ fn the_providers_own_result_yields_findings_and_diffs() {
     let out = rt
         .block_on(provider.run(request(), RunContext::detached()))
         .expect("run");
-    let found = ospatch_detections(&out.result);
+    let report = |r: &ScanResult| match r {
+        ScanResult::OsPatch(r) => r.report.clone().expect("report"),
+        ScanResult::Nmap(_) => panic!("an OS patch result"),
+    };
+    let found = ospatch_detections(&report(&out.result));
     let titles: Vec<&str> = found.iter().map(|d| d.title.as_str()).collect();
     assert_eq!(titles, ["PKG-UPDATE:foo: security update for foo missing"]);
     assert!(
@@ -428,7 +434,7 @@ fn the_providers_own_result_yields_findings_and_diffs() {
     let later = rt
         .block_on(provider.run(request(), RunContext::detached()))
         .expect("run");
-    assert!(ospatch_detections(&later.result).is_empty());
+    assert!(ospatch_detections(&report(&later.result)).is_empty());
     assert_eq!(
         diff_results(&out.result, &later.result).updates_applied,
         ["foo amd64"]

@@ -1,7 +1,14 @@
 //! Windows Update Agent backend on recorded sample output (this project cannot run Windows).
 
+use casiscan_core::providers::ospatch::windows::rows::{available_rows, installed_rows};
 use casiscan_core::providers::ospatch::windows::{WUA_SCRIPT, normalize_date, parse_wua_json};
-use casiscan_core::providers::ospatch::windows_rows::{available_rows, installed_rows};
+
+/// Rows as the JSON they are stored as.
+fn as_json<T: serde::Serialize>(rows: Vec<T>) -> Vec<serde_json::Value> {
+    rows.into_iter()
+        .map(|r| serde_json::to_value(r).expect("a row"))
+        .collect()
+}
 
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -38,7 +45,7 @@ fn full_sample_gives_security_flags_kbs_cves_and_rows() {
     assert!(edge.cve_ids.is_empty());
     assert!(!r.available[2].is_security());
 
-    let rows = available_rows(&r);
+    let rows = as_json(available_rows(&r));
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["status"], "Downloaded");
     assert_eq!(rows[0]["size"], "393.3 MB");
@@ -51,7 +58,7 @@ fn full_sample_gives_security_flags_kbs_cves_and_rows() {
     );
     assert_eq!(rows[2]["status"], "Available");
 
-    let inst = installed_rows(&r);
+    let inst = as_json(installed_rows(&r));
     let kbs: Vec<_> = inst
         .iter()
         .map(|v| (v["kb"].as_str().unwrap(), v["status"].as_str().unwrap()))
@@ -108,7 +115,7 @@ fn truncated_or_empty_output_is_an_error_naming_the_source() {
 
 #[test]
 fn encoded_command_decodes_with_base64_and_iconv_to_the_script() {
-    use casiscan_core::providers::ospatch::windows_command::{encoded_command, wua_command};
+    use casiscan_core::providers::ospatch::windows::command::{encoded_command, wua_command};
     use std::io::Write;
     use std::process::{Command, Stdio};
     let (program, args) = wua_command();
@@ -142,13 +149,12 @@ fn encoded_command_decodes_with_base64_and_iconv_to_the_script() {
 #[test]
 fn windows_security_updates_become_findings_with_msrc_severity() {
     use casiscan_core::lifecycle::{diff_results, ospatch_detections};
-    use casiscan_core::model::Severity;
+    use casiscan_core::model::{ProviderKind, ScanResult, Severity};
+    use casiscan_core::providers::ospatch::OsPatchResult;
+    use casiscan_core::providers::ospatch::windows::patch_report;
     let r = parse_wua_json(&sample("wua_full.json"), "wua_full.json").unwrap();
-    let result = serde_json::json!({
-        "patches": available_rows(&r),
-        "report": serde_json::to_value(&r).unwrap(),
-    });
-    let found = ospatch_detections(&result);
+    let report = patch_report(r.clone());
+    let found = ospatch_detections(&report);
     let brief: Vec<_> = found
         .iter()
         .map(|d| (d.title.as_str(), d.severity))
@@ -167,8 +173,29 @@ fn windows_security_updates_become_findings_with_msrc_severity() {
         ],
         "the update rollup is not a security finding; an empty MSRC rating falls back"
     );
+    let result = ScanResult::OsPatch(OsPatchResult {
+        patches: available_rows(&r),
+        report: Some(report),
+    });
     let mut applied = r.clone();
     applied.available.remove(0);
-    let after = serde_json::json!({ "report": serde_json::to_value(&applied).unwrap() });
+    let after = ScanResult::OsPatch(OsPatchResult {
+        patches: Vec::new(),
+        report: Some(patch_report(applied)),
+    });
     assert_eq!(diff_results(&result, &after).updates_applied, ["KB5037782"]);
+
+    // A result stored by an earlier version (the agent's own report) reads the same.
+    let legacy = serde_json::json!({
+        "patches": as_json(available_rows(&r)),
+        "report": serde_json::to_value(&r).unwrap(),
+    })
+    .to_string();
+    let ScanResult::OsPatch(stored) =
+        ScanResult::from_stored(ProviderKind::OsPatch, &legacy).unwrap()
+    else {
+        panic!("an OS patch result");
+    };
+    let again = ospatch_detections(stored.report.as_ref().unwrap());
+    assert_eq!(again, found);
 }

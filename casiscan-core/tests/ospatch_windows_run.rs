@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use casiscan_core::ErrorKind;
-use casiscan_core::providers::ospatch::windows_run::WuaCommand;
+use casiscan_core::model::ScanResult;
+use casiscan_core::providers::ospatch::windows::WuaCommand;
 use casiscan_core::providers::ospatch::{Backend, OsPatchProvider};
 use casiscan_core::providers::{Provider, RunContext, RunRequest};
 
@@ -51,10 +52,15 @@ async fn recorded_agent_output_becomes_rows_summary_and_report() {
         .await
         .expect("run");
     assert_eq!(out.summary, "3 available patches found");
-    let patches = out.result["patches"].as_array().expect("rows");
-    assert_eq!(patches.len(), 3);
-    assert_eq!(patches[0]["kb"], "KB5037782");
-    assert_eq!(out.result["report"]["rebootRequired"], true);
+    let ScanResult::OsPatch(result) = &out.result else {
+        panic!("an OS patch result");
+    };
+    assert_eq!(result.patches.len(), 3);
+    assert_eq!(result.patches[0].kb, "KB5037782");
+    let report = result.report.as_ref().expect("report");
+    assert_eq!(report.backend, Backend::Windows);
+    assert_eq!(report.reboot.required, Some(true));
+    assert_eq!(report.updates[0].kb.as_deref(), Some("KB5037782"));
     let all = p
         .run(
             request("all", Duration::from_secs(10)),
@@ -62,9 +68,14 @@ async fn recorded_agent_output_becomes_rows_summary_and_report() {
         )
         .await
         .expect("all");
-    let rows = all.result["patches"].as_array().expect("rows");
-    assert!(rows.len() > 3, "installed rows follow the available ones");
-    assert!(rows.iter().any(|r| r["isInstalled"] == true));
+    let ScanResult::OsPatch(all) = &all.result else {
+        panic!("an OS patch result");
+    };
+    assert!(
+        all.patches.len() > 3,
+        "installed rows follow the available ones"
+    );
+    assert!(all.patches.iter().any(|r| r.is_installed));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! Python enums mirroring the core's scan state, provider kind and target mode.
+//! Python enums mirroring the core's scan state, provider kind, target mode and OS patch backend.
 
 use casiscan_core::model::{ProviderKind, ScanState, TargetMode};
+use casiscan_core::providers::ospatch::Backend;
 use pyo3::prelude::*;
 
 /// Declares a Python enum mirroring a core enum, with `value` (the core's name) and
@@ -70,5 +71,14 @@ mirror_enum!(
     PyTargetMode => TargetMode, "TargetMode" {
         ManualInput = "MANUAL_INPUT",
         Asset = "ASSET",
+    }
+);
+
+mirror_enum!(
+    /// The package database an OS patch report was read from.
+    PyOsPatchBackend => Backend, "OsPatchBackend" {
+        Debian = "DEBIAN",
+        Rpm = "RPM",
+        Windows = "WINDOWS",
     }
 );

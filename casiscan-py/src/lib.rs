@@ -30,7 +30,7 @@ mod _casiscan {
     #[pymodule_export]
     use crate::client::PyClient;
     #[pymodule_export]
-    use crate::enums::{PyProviderKind, PyScanState, PyTargetMode};
+    use crate::enums::{PyOsPatchBackend, PyProviderKind, PyScanState, PyTargetMode};
     #[pymodule_export]
     use crate::errors::{
         AuthError, CanceledError, CasiscanError, CasiscanIOError, ConflictError, InvalidInputError,

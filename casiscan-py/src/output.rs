@@ -3,7 +3,7 @@
 use casiscan_core::providers::ProviderOutput;
 use pyo3::prelude::*;
 
-use crate::convert::{to_dict, to_json, value_to_py};
+use crate::convert::{to_dict, to_json};
 
 /// The provider's raw text, its structured result and a one-line summary.
 #[pyclass(name = "RunOutput", module = "casiscan", frozen)]
@@ -40,7 +40,7 @@ impl PyRunOutput {
     /// The structured result as Python objects.
     #[getter]
     fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        value_to_py(py, &self.inner.result)
+        to_dict(py, &self.inner.result)
     }
 
     /// One line, e.g. "11 ports found".

@@ -1,5 +1,6 @@
-"""OS patch report: this Debian machine (equal to the Rust JSON of the same root) and a small
-root built by the test."""
+"""OS patch report: this Debian machine (equal to the Rust JSON of the same root), a small root
+built by the test, and the committed Debian and RPM roots and recorded Windows output (the same
+keys for every backend)."""
 
 from __future__ import annotations
 
@@ -64,8 +65,70 @@ def test_a_root_without_lists_reports_installed_and_warns(tmp_path: pathlib.Path
     assert asyncio.run(main()).to_json() == report.to_json()
 
 
-def test_a_root_without_dpkg_status_is_an_io_error(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(casiscan.CasiscanIOError, match="var/lib/dpkg/status"):
+def test_a_root_without_dpkg_status_is_an_error_naming_what_was_looked_for(
+    tmp_path: pathlib.Path,
+) -> None:
+    with pytest.raises(casiscan.ProviderError, match="var/lib/dpkg/status"):
         casiscan.os_patch_report(tmp_path)
+    with pytest.raises(casiscan.CasiscanIOError, match="var/lib/dpkg/status"):
+        casiscan.os_patch_report(tmp_path, backend="debian")
+    with pytest.raises(casiscan.InvalidInputError, match="solaris"):
+        casiscan.os_patch_report(tmp_path, backend="solaris")
     with pytest.raises(TypeError):
         casiscan.os_patch_report(3)  # type: ignore[arg-type]
+
+
+TESTDATA = ROOT / "casiscan-core" / "testdata" / "ospatch"
+BACKENDS = [
+    (casiscan.OsPatchBackend.DEBIAN, TESTDATA / "debian"),
+    (casiscan.OsPatchBackend.RPM, TESTDATA / "rpm"),
+    (casiscan.OsPatchBackend.WINDOWS, TESTDATA / "windows" / "wua_full.json"),
+]
+
+
+@pytest.mark.parametrize(("backend", "root"), BACKENDS, ids=lambda v: str(v))
+def test_every_backend_gives_typed_objects(
+    backend: casiscan.OsPatchBackend, root: pathlib.Path
+) -> None:
+    report = casiscan.os_patch_report(root)
+    assert report.backend == backend
+    assert casiscan.os_patch_report(root, backend=backend).to_json() == report.to_json()
+    assert casiscan.os_patch_report(root, backend=backend.value).to_json() == report.to_json()
+    security = [u for u in report.updates if u.is_security]
+    assert security, report
+    assert report.summary.updates_count == len(report.updates)
+    assert report.summary.installed_count == len(report.installed) > 0
+    assert all(isinstance(p, casiscan.InstalledPackage) for p in report.installed)
+    assert isinstance(report.reboot, casiscan.Reboot)
+    for update in report.updates:
+        assert update.to_dict()["isSecurity"] == update.is_security
+    if backend == casiscan.OsPatchBackend.RPM:
+        demo = next(u for u in report.updates if u.name == "demo")
+        assert (demo.severity, demo.advisories) == ("Important", ["LAB-2024:0001"])
+        assert demo.cve_ids == ["CVE-2024-0001", "CVE-2024-0002"]
+    if backend == casiscan.OsPatchBackend.WINDOWS:
+        assert security[0].kb == "KB5037782" and security[0].installed_version is None
+        assert report.reboot.required is True
+    if backend == casiscan.OsPatchBackend.DEBIAN:
+        vim = next(u for u in report.updates if u.name == "vim")
+        assert vim.held is True and not vim.is_security
+
+
+def test_every_backend_has_the_same_keys() -> None:
+    shapes = set()
+    for _, root in BACKENDS:
+        d = casiscan.os_patch_report(root).to_dict()
+        shapes.add((tuple(d), tuple(d["updates"][0]), tuple(d["summary"]), tuple(d["reboot"])))
+    assert len(shapes) == 1, shapes
+    top = next(iter(shapes))[0]
+    for key in ("backend", "os", "support", "installed", "updates", "reboot", "summary"):
+        assert key in top
+
+
+def test_the_async_twin_takes_the_backend() -> None:
+    root = TESTDATA / "rpm"
+
+    async def main() -> casiscan.OsPatchReport:
+        return await casiscan.aos_patch_report(root, "rpm")
+
+    assert asyncio.run(main()).to_json() == casiscan.os_patch_report(root).to_json()

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use casiscan_core::model::{Progress, Scan};
+use casiscan_core::model::{Progress, Scan, ScanResult};
 use casiscan_core::store::Page;
 use serde::Serialize;
 
@@ -46,12 +46,12 @@ pub fn outcome(scan: &Scan) -> String {
     if !scan.error_text.is_empty() {
         let _ = writeln!(out, "{}", scan.error_text);
     }
-    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&scan.result) {
+    if let Ok(mut result) = ScanResult::from_stored(scan.provider, &scan.result) {
         // The full nmap model is in `--json` and `show`; the text view keeps Casibase's keys.
-        if let Some(map) = value.as_object_mut() {
-            map.remove("nmap");
+        if let ScanResult::Nmap(r) = &mut result {
+            r.nmap = None;
         }
-        let _ = writeln!(out, "{}", json(&value));
+        let _ = writeln!(out, "{}", json(&result));
     }
     out
 }

@@ -148,6 +148,88 @@ fn ospatch_reads_this_machine_and_names_what_a_bare_root_lacks() {
     assert!(!db.exists(), "ospatch opens no database");
 }
 
+/// The committed Debian and RPM roots and the recorded Windows Update output.
+fn ospatch_roots() -> [(&'static str, std::path::PathBuf); 3] {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../casiscan-core/testdata/ospatch");
+    [
+        ("debian", data.join("debian")),
+        ("rpm", data.join("rpm")),
+        ("windows", data.join("windows/wua_full.json")),
+    ]
+}
+
+#[test]
+fn ospatch_json_has_the_same_top_level_keys_on_debian_rpm_and_windows_roots() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let mut shapes = Vec::new();
+    for (backend, root) in ospatch_roots() {
+        let root = root.to_str().expect("utf8");
+        let out = casiscan(&db, &["ospatch", "--root", root, "--json"]);
+        assert!(out.status.success(), "{backend}: {}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["backend"], backend);
+        let keys: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+        let update_keys: Vec<String> = v["updates"][0]
+            .as_object()
+            .expect("an update")
+            .keys()
+            .cloned()
+            .collect();
+        assert!(
+            v["updates"]
+                .as_array()
+                .expect("updates")
+                .iter()
+                .any(|u| u["isSecurity"] == true),
+            "{backend}: a security update"
+        );
+        shapes.push((keys, update_keys));
+        let chosen = casiscan(
+            &db,
+            &["ospatch", "--root", root, "--backend", backend, "--json"],
+        );
+        assert_eq!(chosen.stdout, out.stdout, "{backend}: chosen = detected");
+        let text = casiscan(&db, &["ospatch", "--root", root, "--verb", "all"]);
+        assert!(text.status.success(), "{backend}: {}", stderr(&text));
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("available patches found"),
+            "{backend}"
+        );
+    }
+    assert!(shapes.windows(2).all(|w| w[0] == w[1]), "{shapes:#?}");
+    for key in [
+        "backend",
+        "os",
+        "support",
+        "installed",
+        "updates",
+        "reboot",
+        "summary",
+        "recommendations",
+        "warnings",
+    ] {
+        assert!(shapes[0].0.iter().any(|k| k == key), "{key}");
+    }
+    let debian = ospatch_roots()[0].1.clone();
+    let out = casiscan(
+        &db,
+        &[
+            "ospatch",
+            "--root",
+            debian.to_str().expect("utf8"),
+            "--backend",
+            "rpm",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("rpmdb.sqlite"), "{}", stderr(&out));
+    let out = casiscan(&db, &["ospatch", "--backend", "solaris"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("solaris"), "{}", stderr(&out));
+    assert!(!db.exists(), "ospatch opens no database");
+}
+
 #[test]
 fn parse_nmap_prints_the_model_and_reports_bad_files() {
     let dir = tempfile::tempdir().expect("tmp");

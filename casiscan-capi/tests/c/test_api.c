@@ -228,14 +228,49 @@ static void test_client(const char *dir) {
     casiscan_client_free(client);
 }
 
-static void test_os_patch(void) {
+/* The same top-level keys from every backend: the committed Debian and RPM roots and the
+   recorded Windows Update output under `testdata`. */
+static void test_os_patch(const char *testdata) {
     char *json = NULL;
-    CHECK(casiscan_os_patch_report_json("/nonexistent-root", &json) == CASISCAN_STATUS_IO && json == NULL);
-    CHECK(strstr(last_error(), "dpkg/status") != NULL);
+    CHECK(casiscan_os_patch_report_json("/nonexistent-root", &json) == CASISCAN_STATUS_PROVIDER && json == NULL);
+    CHECK(strstr(last_error(), "dpkg/status") != NULL && strstr(last_error(), "rpmdb.sqlite") != NULL);
+    CHECK(casiscan_os_patch_report_backend_json("/nonexistent-root", "debian", &json) == CASISCAN_STATUS_IO);
+    CHECK(strstr(last_error(), "dpkg/status") != NULL && json == NULL);
+    CHECK(casiscan_os_patch_report_backend_json("/", "solaris", &json) == CASISCAN_STATUS_INVALID_INPUT);
     CHECK(casiscan_os_patch_report_json(NULL, &json) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_os_patch_report_json("/", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_os_patch_report_json("/", &json) == CASISCAN_STATUS_OK && strstr(json, "\"installed\"") != NULL);
     casiscan_string_free(json);
+    if (testdata == NULL)
+        return;
+    static const char *const roots[3][3] = {
+        {"debian", "debian", "\"backend\":\"debian\""},
+        {"rpm", "rpm", "\"severity\":\"Important\""},
+        {"windows", "windows/wua_full.json", "\"kb\":\"KB5037782\""},
+    };
+    static const char *const keys[] = {"\"backend\":", "\"os\":", "\"support\":", "\"installed\":",
+                                       "\"updates\":", "\"isSecurity\":true", "\"severity\":",
+                                       "\"cveIds\":", "\"held\":", "\"reboot\":", "\"summary\":",
+                                       "\"recommendations\":", "\"warnings\":"};
+    for (size_t i = 0; i < 3; i++) {
+        char root[1024];
+        snprintf(root, sizeof root, "%s/%s", testdata, roots[i][1]);
+        char *detected = NULL, *chosen = NULL;
+        CHECK(casiscan_os_patch_report_json(root, &detected) == CASISCAN_STATUS_OK);
+        CHECK(casiscan_os_patch_report_backend_json(root, roots[i][0], &chosen) == CASISCAN_STATUS_OK);
+        if (detected == NULL || chosen == NULL) {
+            printf("os patch %s: %s\n", roots[i][0], last_error());
+            casiscan_string_free(detected);
+            casiscan_string_free(chosen);
+            continue;
+        }
+        CHECK(strcmp(detected, chosen) == 0);
+        CHECK(strstr(detected, roots[i][2]) != NULL);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            CHECK(strstr(detected, keys[k]) != NULL);
+        casiscan_string_free(detected);
+        casiscan_string_free(chosen);
+    }
 }
 
 /* Writes `text` as a JSON string body (quotes and backslashes escaped) into `out`. */
@@ -298,7 +333,7 @@ int main(int argc, char **argv) {
     test_version_and_errors();
     test_nmap(dir);
     test_client(dir);
-    test_os_patch();
+    test_os_patch(argc > 3 ? argv[3] : NULL);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::fingerprint::normalize_host;
 use super::ospatch::pending_updates;
+use crate::model::ScanResult;
 
 /// A port of a host, e.g. host `10.0.0.1`, port `22/tcp`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -58,53 +58,45 @@ impl RunDiff {
 
 type Hosts = BTreeMap<String, (bool, BTreeMap<String, (String, String)>)>;
 
-fn hosts(result: &Value) -> Hosts {
+fn hosts(result: &ScanResult) -> Hosts {
     let mut out = Hosts::new();
-    for h in result
-        .get("hosts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let ip = normalize_host(h.get("ip").and_then(Value::as_str).unwrap_or_default());
-        let up = h.get("status").and_then(Value::as_str) == Some("up");
-        let mut ports = BTreeMap::new();
-        for p in h
-            .get("ports")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let get = |k: &str| {
-                p.get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let service = format!("{} {}", get("service"), get("version"))
+    let ScanResult::Nmap(result) = result else {
+        return out;
+    };
+    for h in &result.hosts {
+        let ports = h
+            .ports
+            .iter()
+            .map(|p| {
+                let service = format!(
+                    "{} {}",
+                    p.service.as_deref().unwrap_or_default(),
+                    p.version.as_deref().unwrap_or_default()
+                )
                 .trim()
                 .to_owned();
-            ports.insert(get("port"), (get("state"), service));
-        }
-        out.insert(ip, (up, ports));
+                (p.port.clone(), (p.state.clone(), service))
+            })
+            .collect();
+        out.insert(normalize_host(&h.ip), (h.status == "up", ports));
     }
     out
 }
 
-fn updates(result: &Value) -> BTreeMap<String, String> {
-    pending_updates(result)
-        .into_iter()
-        .map(|u| {
-            (
-                format!("{} {}", u.name, u.arch).trim().to_owned(),
-                u.candidate,
-            )
-        })
-        .collect()
+fn updates(result: &ScanResult) -> BTreeMap<String, String> {
+    match result {
+        ScanResult::OsPatch(r) => r
+            .report
+            .iter()
+            .flat_map(pending_updates)
+            .map(|(k, v)| (k, v.to_owned()))
+            .collect(),
+        ScanResult::Nmap(_) => BTreeMap::new(),
+    }
 }
 
-/// Compares two structured results (nmap `hosts[]`, OS patch updates of any backend).
-pub fn diff_results(older: &Value, newer: &Value) -> RunDiff {
+/// Compares two results (nmap hosts and ports, OS patch updates of any backend).
+pub fn diff_results(older: &ScanResult, newer: &ScanResult) -> RunDiff {
     let mut d = RunDiff::default();
     let (a, b) = (hosts(older), hosts(newer));
     let empty = BTreeMap::new();

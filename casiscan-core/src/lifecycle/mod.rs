@@ -20,7 +20,7 @@ pub use fingerprint::{
     fingerprint, hex, normalize_host, normalize_id, normalize_title, sha256_hex, unique_alert_id,
 };
 pub use nmap::{NmapObservations, nmap_observations, parse_ranges, selected_scripts};
-pub use ospatch::{PendingUpdate, ospatch_detections, pending_updates};
+pub use ospatch::{ospatch_detections, pending_updates};
 pub use outcome::{Coverage, Detection, HostCoverage, NmapCoverage, ScanOutcome};
 pub use record::{outcome_from_run, scan_status};
 pub use replay::replay;

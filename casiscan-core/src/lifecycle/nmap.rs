@@ -1,4 +1,4 @@
-//! Observations from an nmap run's structured `result`: open ports, NSE vulns, vulners rows, coverage.
+//! Observations from an nmap run's typed result: open ports, NSE vulns, vulners rows, coverage.
 
 use std::collections::BTreeSet;
 
@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::fingerprint::{normalize_host, normalize_id, normalize_title};
 use super::outcome::{Detection, HostCoverage, NmapCoverage};
 use crate::model::{Cvss, CvssVersion, FindingKey, Severity, SeveritySource};
+use crate::providers::nmap::{AddrType, CasibaseResult, NmapRun, Port, Script, ScriptItem};
 
 /// Detections, explicit negatives and coverage read from one nmap result.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,86 +20,70 @@ pub struct NmapObservations {
     pub coverage: NmapCoverage,
 }
 
-/// Reads the full model under `result.nmap` when present, else Casibase's `hosts[].ports[]` keys.
-pub fn nmap_observations(result: &Value) -> NmapObservations {
+/// Reads the full run under `nmap` when present, else Casibase's `hosts[].ports[]`.
+pub fn nmap_observations(result: &CasibaseResult) -> NmapObservations {
     let mut out = NmapObservations::default();
-    match result.get("nmap") {
-        Some(run) if run.is_object() => read_full(run, &mut out),
-        _ => read_casibase(result, &mut out),
+    match &result.nmap {
+        Some(run) => read_full(run, &mut out),
+        None => read_casibase(result, &mut out),
     }
     out
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
-}
-
-fn read_casibase(result: &Value, out: &mut NmapObservations) {
-    for h in arr(result, "hosts") {
-        let host = normalize_host(s(h, "ip").unwrap_or_default());
+fn read_casibase(result: &CasibaseResult, out: &mut NmapObservations) {
+    for h in &result.hosts {
+        let host = normalize_host(&h.ip);
         let mut cov = HostCoverage {
-            up: s(h, "status") == Some("up"),
+            up: h.status == "up",
             ..HostCoverage::default()
         };
-        for p in arr(h, "ports") {
-            let Some((num, proto)) = s(p, "port").and_then(|x| x.split_once('/')) else {
+        for p in &h.ports {
+            let Some((num, proto)) = p.port.split_once('/') else {
                 continue;
             };
             let Ok(port) = num.parse::<u16>() else {
                 continue;
             };
             let proto = proto.to_ascii_lowercase();
-            let state = s(p, "state").unwrap_or("unknown").to_owned();
-            if state == "open" {
-                let service = s(p, "service").unwrap_or("unknown");
+            if p.state == "open" {
+                let service = p.service.as_deref().unwrap_or("unknown");
                 out.detections.push(port_detection(
                     &host,
                     &proto,
                     port,
                     service,
-                    serde_json::json!({"service": service, "version": s(p, "version")}),
+                    serde_json::json!({"service": service, "version": p.version}),
                 ));
             }
-            cov.ports.insert((proto, port), state);
+            cov.ports.insert((proto, port), p.state.clone());
         }
         out.coverage.hosts.insert(host, cov);
     }
 }
 
-fn read_full(run: &Value, out: &mut NmapObservations) {
-    for si in arr(run, "scaninfos") {
-        let proto = s(si, "protocol").unwrap_or("tcp").to_ascii_lowercase();
+fn read_full(run: &NmapRun, out: &mut NmapObservations) {
+    for si in &run.scaninfos {
+        let proto = si.protocol.as_deref().unwrap_or("tcp").to_ascii_lowercase();
         let ranges = out.coverage.scanned.entry(proto).or_default();
-        ranges.extend(s(si, "services").map(parse_ranges).unwrap_or_default());
+        ranges.extend(si.services.as_deref().map(parse_ranges).unwrap_or_default());
     }
-    out.coverage.scripts = selected_scripts(s(run, "args").unwrap_or_default());
-    for h in arr(run, "hosts") {
-        let addr = arr(h, "addresses")
+    out.coverage.scripts = selected_scripts(run.args.as_deref().unwrap_or_default());
+    for h in &run.hosts {
+        let addr = h
+            .addresses
             .iter()
-            .find(|a| {
-                !s(a, "addrtype")
-                    .unwrap_or_default()
-                    .eq_ignore_ascii_case("mac")
-            })
-            .and_then(|a| s(a, "addr"))
-            .unwrap_or_default();
+            .find(|a| a.addrtype != AddrType::Mac)
+            .map_or("", |a| a.addr.as_str());
         let host = normalize_host(addr);
         // A host that hit --host-timeout reported nothing reliable: it covers nothing.
-        let timed_out = h.get("timedout").and_then(Value::as_bool) == Some(true);
-        let up = !timed_out && h.get("status").and_then(|st| s(st, "state")) == Some("up");
-        let extraports = arr(h, "extraports");
+        let timed_out = h.timedout == Some(true);
+        let up = !timed_out && h.status.as_ref().and_then(|st| st.state.as_deref()) == Some("up");
         // Unlisted ports count as closed only when nmap accounted for the host's ports at all.
-        let accounted = !extraports.is_empty() || !arr(h, "ports").is_empty();
+        let accounted = !h.extraports.is_empty() || !h.ports.is_empty();
         let unlisted_closed = accounted
-            && extraports.iter().all(|e| {
+            && h.extraports.iter().all(|e| {
                 matches!(
-                    s(e, "state").unwrap_or_default(),
+                    e.state.as_deref().unwrap_or_default(),
                     "closed" | "filtered" | "closed|filtered"
                 )
             });
@@ -107,45 +92,44 @@ fn read_full(run: &Value, out: &mut NmapObservations) {
             unlisted_closed,
             ..HostCoverage::default()
         };
-        for p in arr(h, "ports") {
+        for p in &h.ports {
             read_port(&host, p, &mut cov, out);
         }
-        for script in arr(h, "hostscripts") {
+        for script in &h.hostscripts {
             read_script(&host, None, script, out);
         }
         out.coverage.hosts.insert(host, cov);
     }
 }
 
-fn read_port(host: &str, p: &Value, cov: &mut HostCoverage, out: &mut NmapObservations) {
-    let Some(port) = p
-        .get("portid")
-        .and_then(Value::as_u64)
-        .and_then(|n| u16::try_from(n).ok())
-    else {
+fn read_port(host: &str, p: &Port, cov: &mut HostCoverage, out: &mut NmapObservations) {
+    let Some(port) = p.portid.and_then(|n| u16::try_from(n).ok()) else {
         return;
     };
-    let proto = s(p, "protocol").unwrap_or("tcp").to_ascii_lowercase();
+    let proto = p.protocol.as_deref().unwrap_or("tcp").to_ascii_lowercase();
     let state = p
-        .get("state")
-        .and_then(|st| s(st, "state"))
+        .state
+        .as_ref()
+        .and_then(|st| st.state.as_deref())
         .unwrap_or("unknown");
-    let svc = p.get("service").cloned().unwrap_or(Value::Null);
-    if svc.get("version").is_some() || svc.get("product").is_some() {
+    let svc = p.service.as_ref();
+    if svc.is_some_and(|s| s.version.is_some() || s.product.is_some()) {
         cov.versioned.insert((proto.clone(), port));
     }
     cov.ports.insert((proto.clone(), port), state.to_owned());
     if state != "open" {
         return;
     }
-    let name = s(&svc, "name").unwrap_or("unknown");
+    let text = |f: fn(&crate::providers::nmap::Service) -> Option<&str>| svc.and_then(f);
+    let name = text(|s| s.name.as_deref()).unwrap_or("unknown");
     let evidence = serde_json::json!({
-        "service": name, "product": s(&svc, "product"), "version": s(&svc, "version"),
-        "extrainfo": s(&svc, "extrainfo"), "tunnel": s(&svc, "tunnel"),
+        "service": name, "product": text(|s| s.product.as_deref()),
+        "version": text(|s| s.version.as_deref()), "extrainfo": text(|s| s.extrainfo.as_deref()),
+        "tunnel": text(|s| s.extra().tunnel.as_deref()),
     });
     out.detections
         .push(port_detection(host, &proto, port, name, evidence));
-    for script in arr(p, "scripts") {
+    for script in &p.scripts {
         read_script(host, Some((&proto, port)), script, out);
     }
 }
@@ -174,26 +158,41 @@ fn bracket(host: &str) -> String {
     }
 }
 
-/// A script's structured items as (key, value) elems and (key, children) tables.
-fn items(v: &Value) -> &[Value] {
-    arr(v, "items")
+/// The value of the first `<elem key="key">` among `items`.
+fn elem<'a>(items: &'a [ScriptItem], key: &str) -> Option<&'a str> {
+    items.iter().find_map(|i| match i {
+        ScriptItem::Elem {
+            key: Some(k),
+            value,
+        } if k.as_str() == key => Some(value.as_str()),
+        _ => None,
+    })
 }
 
-fn elem<'a>(table: &'a Value, key: &str) -> Option<&'a str> {
-    items(table)
-        .iter()
-        .find(|i| s(i, "kind") == Some("elem") && s(i, "key") == Some(key))
-        .and_then(|i| s(i, "value"))
+/// The `<table>`s among `items`, as (key, children).
+fn tables(items: &[ScriptItem]) -> impl Iterator<Item = (Option<&str>, &[ScriptItem])> {
+    items.iter().filter_map(|i| match i {
+        ScriptItem::Table { key, items } => Some((key.as_deref(), items.as_slice())),
+        _ => None,
+    })
 }
 
-fn subtable<'a>(table: &'a Value, key: &str) -> Option<&'a Value> {
-    items(table)
-        .iter()
-        .find(|i| s(i, "kind") == Some("table") && s(i, "key") == Some(key))
+/// The children of the first `<table key="key">` among `items`.
+fn subtable<'a>(items: &'a [ScriptItem], key: &str) -> Option<&'a [ScriptItem]> {
+    tables(items).find(|(k, _)| *k == Some(key)).map(|(_, t)| t)
 }
 
-fn read_script(host: &str, port: Option<(&str, u16)>, script: &Value, out: &mut NmapObservations) {
-    let Some(id) = s(script, "id").map(str::to_ascii_lowercase) else {
+/// (key, value) of every elem or text among `items`.
+fn values(items: &[ScriptItem]) -> impl Iterator<Item = (Option<&str>, &str)> {
+    items.iter().filter_map(|i| match i {
+        ScriptItem::Elem { key, value } => Some((key.as_deref(), value.as_str())),
+        ScriptItem::Text { value } => Some((None, value.as_str())),
+        ScriptItem::Table { .. } => None,
+    })
+}
+
+fn read_script(host: &str, port: Option<(&str, u16)>, script: &Script, out: &mut NmapObservations) {
+    let Some(id) = script.id.as_deref().map(str::to_ascii_lowercase) else {
         return;
     };
     out.coverage.scripts.insert(id.clone());
@@ -207,15 +206,12 @@ fn read_script(host: &str, port: Option<(&str, u16)>, script: &Value, out: &mut 
         }
         return;
     }
-    for t in items(script)
-        .iter()
-        .filter(|i| s(i, "kind") == Some("table"))
-    {
+    for (table_key, t) in tables(&script.items) {
         let Some(state) = elem(t, "state") else {
             continue;
         };
-        let title = elem(t, "title").unwrap_or_else(|| s(t, "key").unwrap_or_default());
-        let Some(vuln_key) = vuln_key(t, title) else {
+        let title = elem(t, "title").unwrap_or_else(|| table_key.unwrap_or_default());
+        let Some(vuln_key) = vuln_key(t, table_key, title) else {
             continue;
         };
         let key = FindingKey::NmapNse {
@@ -241,21 +237,15 @@ fn read_script(host: &str, port: Option<(&str, u16)>, script: &Value, out: &mut 
             severity_source: source,
             cvss,
             found_on: found_on.clone(),
-            evidence: serde_json::json!({"state": state, "title": title, "output": s(script, "output")}),
+            evidence: serde_json::json!({"state": state, "title": title, "output": script.output.as_deref()}),
         });
     }
 }
 
 /// CVE id if any, else the first other id sorted, else the normalised title; never `NMAP-<n>`.
-fn vuln_key(t: &Value, title: &str) -> Option<String> {
+fn vuln_key(t: &[ScriptItem], table_key: Option<&str>, title: &str) -> Option<String> {
     let mut ids: Vec<String> = subtable(t, "ids")
-        .map(|ids| {
-            items(ids)
-                .iter()
-                .filter_map(|i| s(i, "value"))
-                .map(normalize_id)
-                .collect()
-        })
+        .map(|ids| values(ids).map(|(_, v)| normalize_id(v)).collect())
         .unwrap_or_default();
     ids.sort();
     if let Some(cve) = ids.iter().find(|i| i.starts_with("CVE:")) {
@@ -264,7 +254,7 @@ fn vuln_key(t: &Value, title: &str) -> Option<String> {
     if let Some(first) = ids.first() {
         return Some(first.clone());
     }
-    let table_key = s(t, "key").map(normalize_id).unwrap_or_default();
+    let table_key = table_key.map(normalize_id).unwrap_or_default();
     if table_key.starts_with("CVE-") {
         return Some(table_key);
     }
@@ -272,13 +262,12 @@ fn vuln_key(t: &Value, title: &str) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-fn nse_severity(t: &Value, state_u: &str) -> (Severity, SeveritySource, Option<Cvss>) {
+fn nse_severity(t: &[ScriptItem], state_u: &str) -> (Severity, SeveritySource, Option<Cvss>) {
     let scores = subtable(t, "scores").map(|sc| {
-        items(sc)
-            .iter()
-            .filter_map(|i| {
-                let v = s(i, "value")?.trim().parse::<f64>().ok()?;
-                Cvss::new(v, CvssVersion::from_key(s(i, "key").unwrap_or("CVSS")))
+        values(sc)
+            .filter_map(|(key, value)| {
+                let v = value.trim().parse::<f64>().ok()?;
+                Cvss::new(v, CvssVersion::from_key(key.unwrap_or("CVSS")))
             })
             .collect::<Vec<_>>()
     });
@@ -304,16 +293,13 @@ fn read_vulners(
     host: &str,
     proto: &str,
     port: u16,
-    script: &Value,
+    script: &Script,
     on: &str,
     out: &mut NmapObservations,
 ) {
-    for cpe in items(script)
-        .iter()
-        .filter(|i| s(i, "kind") == Some("table"))
-    {
-        let product = s(cpe, "key").unwrap_or_default();
-        for row in items(cpe).iter().filter(|i| s(i, "kind") == Some("table")) {
+    for (cpe_key, cpe) in tables(&script.items) {
+        let product = cpe_key.unwrap_or_default();
+        for (_, row) in tables(cpe) {
             let Some(id) = elem(row, "id").map(normalize_id) else {
                 continue;
             };

@@ -1,30 +1,24 @@
 //! Turns a finished [`ScanRun`] into a [`ScanOutcome`]: export status, detections and coverage.
 
 use chrono::{TimeDelta, Utc};
-use serde_json::Value;
 
 use super::nmap::nmap_observations;
 use super::ospatch::ospatch_detections;
 use super::outcome::{Coverage, NmapCoverage, ScanOutcome};
-use crate::model::{ProviderKind, ScanRun, ScanState, ScanStatus};
+use crate::model::{ProviderKind, ScanResult, ScanRun, ScanState, ScanStatus};
 
 /// Export status of a run: completed within `timeout_seconds` → Success, past it → Time Over,
 /// an incomplete result (cut short, or a host that hit `--host-timeout`) or a canceled or
 /// failed run that still observed something → Partial, anything else → Error.
-pub fn scan_status(run: &ScanRun, result: &Value, timeout_seconds: u64) -> ScanStatus {
+pub fn scan_status(run: &ScanRun, result: &ScanResult, timeout_seconds: u64) -> ScanStatus {
     let has_results = observed_something(result);
-    let flag = |v: Option<&Value>| v.and_then(Value::as_bool).unwrap_or(false);
-    let nmap_hosts = || {
-        result
-            .get("nmap")
-            .and_then(|n| n.get("hosts"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+    let incomplete = match result {
+        ScanResult::Nmap(r) => r
+            .nmap
+            .as_ref()
+            .is_some_and(|n| n.incomplete || n.hosts.iter().any(|h| h.timedout == Some(true))),
+        ScanResult::OsPatch(_) => false,
     };
-    let incomplete = flag(result.get("nmap").and_then(|n| n.get("incomplete")))
-        || flag(result.get("incomplete"))
-        || nmap_hosts().any(|h| flag(h.get("timedout")));
     match run.state {
         ScanState::Completed if incomplete => ScanStatus::Partial,
         ScanState::Completed => {
@@ -46,22 +40,18 @@ pub fn scan_status(run: &ScanRun, result: &Value, timeout_seconds: u64) -> ScanS
 }
 
 /// Whether a result holds any observation: a host up (nmap), or an OS patch report or rows.
-fn observed_something(result: &Value) -> bool {
-    let non_empty = |v: Option<&Value>| v.and_then(Value::as_array).is_some_and(|a| !a.is_empty());
-    let up = |h: &Value| {
-        let status = h.get("status");
-        status.and_then(Value::as_str) == Some("up")
-            || status.and_then(|s| s.get("state")).and_then(Value::as_str) == Some("up")
-    };
-    let hosts_up = |v: Option<&Value>| {
-        v.and_then(Value::as_array)
-            .is_some_and(|hosts| hosts.iter().any(up))
-    };
-    hosts_up(result.get("hosts"))
-        || hosts_up(result.get("nmap").and_then(|n| n.get("hosts")))
-        || result.get("report").is_some_and(|r| r.is_object())
-        || non_empty(result.get("patches"))
-        || non_empty(result.get("updates"))
+fn observed_something(result: &ScanResult) -> bool {
+    match result {
+        ScanResult::Nmap(r) => {
+            r.hosts.iter().any(|h| h.status == "up")
+                || r.nmap.as_ref().is_some_and(|n| {
+                    n.hosts
+                        .iter()
+                        .any(|h| h.status.as_ref().and_then(|s| s.state.as_deref()) == Some("up"))
+                })
+        }
+        ScanResult::OsPatch(r) => r.report.is_some() || !r.patches.is_empty(),
+    }
 }
 
 /// Builds the lifecycle input of a finished run; `asset` is the asset name or, without one, the target.
@@ -71,16 +61,19 @@ pub fn outcome_from_run(
     asset: &str,
     timeout_seconds: u64,
 ) -> ScanOutcome {
-    let result: Value = serde_json::from_str(&run.result).unwrap_or(Value::Null);
+    let result = ScanResult::from_stored_or_empty(provider, &run.result);
     let status = scan_status(run, &result, timeout_seconds);
     let ended_at = run.finished_time.unwrap_or_else(Utc::now);
-    let (detections, negatives, coverage) = match provider {
-        ProviderKind::Nmap => {
-            let o = nmap_observations(&result);
+    let (detections, negatives, coverage) = match &result {
+        ScanResult::Nmap(r) => {
+            let o = nmap_observations(r);
             (o.detections, o.negatives, Coverage::Nmap(o.coverage))
         }
-        ProviderKind::OsPatch => (
-            ospatch_detections(&result),
+        ScanResult::OsPatch(r) => (
+            r.report
+                .as_ref()
+                .map(ospatch_detections)
+                .unwrap_or_default(),
             Vec::new(),
             Coverage::OsPatch {
                 inventory_complete: status.is_authoritative(),

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
-use crate::model::{Progress, ProviderKind, Target};
+use crate::model::{Progress, ProviderKind, ScanResult, Target};
 
 /// Where a provider must run relative to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,8 +62,8 @@ impl RunContext {
 pub struct ProviderOutput {
     /// The tool's own text output (Casibase's `rawResult`).
     pub raw_text: String,
-    /// Structured result (Casibase's `result`, stored as JSON text).
-    pub result: serde_json::Value,
+    /// Structured result (Casibase's `result`; serialised once, where the run is stored).
+    pub result: ScanResult,
     /// One line, e.g. "11 ports found".
     pub summary: String,
 }

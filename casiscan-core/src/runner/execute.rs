@@ -125,11 +125,19 @@ fn finishing_change(token: &str, outcome: Result<ProviderOutput>, partial: Strin
         Err(Error::Canceled(_)) => StateChange::Release {
             token: token.to_string(),
         },
-        Ok(out) => StateChange::Complete {
-            token: token.to_string(),
-            raw_result: out.raw_text,
-            result: out.result.to_string(),
-            summary: out.summary,
+        // The one place a result becomes the stored JSON text.
+        Ok(out) => match out.result.to_stored() {
+            Ok(result) => StateChange::Complete {
+                token: token.to_string(),
+                raw_result: out.raw_text,
+                result,
+                summary: out.summary,
+            },
+            Err(e) => StateChange::Fail {
+                token: token.to_string(),
+                error: format!("Error: {e}"),
+                raw_result: out.raw_text,
+            },
         },
         Err(e) => StateChange::Fail {
             token: token.to_string(),

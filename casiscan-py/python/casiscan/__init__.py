@@ -23,6 +23,7 @@ from casiscan._casiscan import (
     NmapRun,
     NmapScript,
     NmapService,
+    OsPatchBackend,
     OsPatchReport,
     OsPatchSummary,
     OsPatchUpdate,
@@ -74,6 +75,7 @@ __all__ = [
     "NmapScript",
     "NmapService",
     "NotFoundError",
+    "OsPatchBackend",
     "OsPatchReport",
     "OsPatchSummary",
     "OsPatchUpdate",
@@ -98,9 +100,12 @@ __all__ = [
 ]
 
 
-async def aos_patch_report(root: str | os.PathLike[str] = "/") -> OsPatchReport:
+async def aos_patch_report(
+    root: str | os.PathLike[str] | None = None,
+    backend: OsPatchBackend | str | None = None,
+) -> OsPatchReport:
     """Coroutine twin of `os_patch_report` (runs in a thread; the event loop keeps running)."""
-    return await asyncio.to_thread(os_patch_report, root)
+    return await asyncio.to_thread(os_patch_report, root, backend)
 
 
 async def aparse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:

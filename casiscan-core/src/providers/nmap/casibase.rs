@@ -1,91 +1,94 @@
 //! Casibase's nmap result shape and summary strings, filled from the typed run.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{AddrType, Host, NmapRun, Port};
 
-/// Casibase's `NmapScanResult`, plus the full typed run under `nmap`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CasibaseResult<'a> {
+/// Casibase's `NmapScanResult`, plus the full typed run under `nmap`: the stored result of an
+/// nmap scan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CasibaseResult {
     /// `nmaprun@startstr`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<&'a str>,
+    pub start_time: Option<String>,
     /// `runstats/finished@timestr`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<&'a str>,
+    pub end_time: Option<String>,
     /// One entry per host.
-    pub hosts: Vec<CasibaseHost<'a>>,
+    pub hosts: Vec<CasibaseHost>,
     /// `runstats/finished@summary`, else "N host(s) scanned".
     pub summary: String,
-    /// The complete run.
-    pub nmap: &'a NmapRun,
+    /// The complete run (absent from a result written by Casibase itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nmap: Option<NmapRun>,
 }
 
 /// Casibase's `NmapHost`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CasibaseHost<'a> {
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CasibaseHost {
     /// First IPv4 or IPv6 address.
-    pub ip: &'a str,
+    pub ip: String,
     /// `up` / `down`.
-    pub status: &'a str,
+    pub status: String,
     /// First hostname.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<&'a str>,
+    pub hostname: Option<String>,
     /// Listed ports.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<CasibasePort<'a>>,
+    pub ports: Vec<CasibasePort>,
     /// Best OS match, else the service-reported OS type.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub os: Option<&'a str>,
+    pub os: Option<String>,
     /// MAC address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mac_addr: Option<&'a str>,
+    pub mac_addr: Option<String>,
     /// MAC vendor.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vendor: Option<&'a str>,
+    pub vendor: Option<String>,
     /// Smoothed RTT as `"0.00013s"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<String>,
 }
 
 /// Casibase's `NmapPort`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CasibasePort<'a> {
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CasibasePort {
     /// `"22/tcp"`.
     pub port: String,
     /// Port state, e.g. `open|filtered`.
-    pub state: &'a str,
+    pub state: String,
     /// Service name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<&'a str>,
+    pub service: Option<String>,
     /// `product version (extrainfo)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
 /// Builds Casibase's result from a run.
-pub fn casibase_result(run: &NmapRun) -> CasibaseResult<'_> {
+pub fn casibase_result(run: NmapRun) -> CasibaseResult {
     let finished = run.runstats.as_ref().and_then(|r| r.finished.as_ref());
     let summary = finished
         .and_then(|f| f.summary.as_deref().map(str::to_string))
         .unwrap_or_else(|| format!("{} host(s) scanned", run.hosts.len()));
     CasibaseResult {
-        start_time: run.startstr.as_deref(),
-        end_time: finished.and_then(|f| f.timestr.as_deref()),
+        start_time: run.startstr.as_deref().map(str::to_string),
+        end_time: finished.and_then(|f| f.timestr.as_deref().map(str::to_string)),
         hosts: run.hosts.iter().map(casibase_host).collect(),
         summary,
-        nmap: run,
+        nmap: Some(run),
     }
 }
 
-fn casibase_host(h: &Host) -> CasibaseHost<'_> {
+fn casibase_host(h: &Host) -> CasibaseHost {
     let ip = h
         .addresses
         .iter()
         .find(|a| a.addrtype != AddrType::Mac)
-        .map_or("", |a| a.addr.as_str());
+        .map_or(String::new(), |a| a.addr.to_string());
     let mac = h.addresses.iter().find(|a| a.addrtype == AddrType::Mac);
     let os =
         h.os.as_ref()
@@ -95,19 +98,24 @@ fn casibase_host(h: &Host) -> CasibaseHost<'_> {
                 h.ports
                     .iter()
                     .find_map(|p| p.service.as_ref()?.ostype.as_deref())
-            });
+            })
+            .map(str::to_string);
     CasibaseHost {
         ip,
         status: h
             .status
             .as_ref()
             .and_then(|s| s.state.as_deref())
-            .unwrap_or("unknown"),
-        hostname: h.hostnames.first().and_then(|n| n.name.as_deref()),
+            .unwrap_or("unknown")
+            .to_string(),
+        hostname: h
+            .hostnames
+            .first()
+            .and_then(|n| n.name.as_deref().map(str::to_string)),
         ports: h.ports.iter().map(casibase_port).collect(),
         os,
-        mac_addr: mac.map(|a| a.addr.as_str()),
-        vendor: mac.and_then(|a| a.vendor.as_deref()),
+        mac_addr: mac.map(|a| a.addr.to_string()),
+        vendor: mac.and_then(|a| a.vendor.as_deref().map(str::to_string)),
         latency: h.times.as_ref().and_then(|t| t.srtt).and_then(latency),
     }
 }
@@ -140,7 +148,7 @@ fn two_significant_digits(d: f64) -> String {
     format!("{rounded:.decimals$}")
 }
 
-fn casibase_port(p: &Port) -> CasibasePort<'_> {
+fn casibase_port(p: &Port) -> CasibasePort {
     let svc = p.service.as_ref();
     let version = svc.and_then(|s| {
         let mut parts: Vec<String> = [&s.product, &s.version]
@@ -164,8 +172,9 @@ fn casibase_port(p: &Port) -> CasibasePort<'_> {
             .state
             .as_ref()
             .and_then(|s| s.state.as_deref())
-            .unwrap_or("unknown"),
-        service: svc.and_then(|s| s.name.as_deref()),
+            .unwrap_or("unknown")
+            .to_string(),
+        service: svc.and_then(|s| s.name.as_deref().map(str::to_string)),
         version,
     }
 }

@@ -1,6 +1,7 @@
 //! The nmap provider: a complete streaming parser of nmap's XML and safe execution of `nmap`.
 
 mod casibase;
+mod detection;
 mod host;
 mod model;
 pub mod options;

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::detection::{
+    Hop, Os, OsClass, OsMatch, PortUsed, Sequence, TcpSequence, Times, Trace, Uptime,
+};
 pub use super::service::{Service, ServiceExtra};
 
 /// A text value of the model: 16 bytes, `None` included, with up to 16 bytes stored inline
@@ -10,6 +13,7 @@ pub type Text = lean_string::LeanStr;
 
 /// One nmap run (`<nmaprun>`), with `incomplete` set when the file was cut short.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NmapRun {
     /// The scanner name (`nmap`).
     pub scanner: Option<Text>,
@@ -53,6 +57,7 @@ pub struct NmapRun {
 
 /// `<scaninfo>`: one scan type over one protocol.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScanInfo {
     /// Scan type (`syn`, `connect`, `udp`, …).
     #[serde(rename = "type")]
@@ -69,6 +74,7 @@ pub struct ScanInfo {
 
 /// `<target>`: a target specification and why it was or was not scanned.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TargetSpec {
     /// The specification as given.
     pub specification: Option<Text>,
@@ -111,6 +117,7 @@ pub struct TaskEvent {
 
 /// `<host>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Host {
     /// Scan start, Unix seconds.
     pub starttime: Option<i64>,
@@ -154,6 +161,7 @@ pub struct Host {
 
 /// `<status>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Status {
     /// `up`, `down`, `unknown`, `skipped`.
     pub state: Option<Text>,
@@ -188,6 +196,7 @@ pub struct Address {
 
 /// `<hostname>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Hostname {
     /// The name.
     pub name: Option<Text>,
@@ -198,6 +207,7 @@ pub struct Hostname {
 
 /// `<extraports>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ExtraPorts {
     /// Their common state.
     pub state: Option<Text>,
@@ -209,6 +219,7 @@ pub struct ExtraPorts {
 
 /// `<extrareasons>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ExtraReasons {
     /// The reason.
     pub reason: Option<Text>,
@@ -222,6 +233,7 @@ pub struct ExtraReasons {
 
 /// `<port>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Port {
     /// `tcp`, `udp`, `sctp`, `ip`.
     pub protocol: Option<Text>,
@@ -239,6 +251,7 @@ pub struct Port {
 
 /// `<state>` of a port.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PortState {
     /// `open`, `closed`, `filtered`, `open|filtered`, `closed|filtered`, `unfiltered`.
     pub state: Option<Text>,
@@ -252,6 +265,7 @@ pub struct PortState {
 
 /// `<script>`: id, its own output text, and its structured tables and elems in order.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Script {
     /// Script id.
     pub id: Option<Text>,
@@ -287,129 +301,9 @@ pub enum ScriptItem {
     },
 }
 
-/// `<os>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Os {
-    /// Ports used for detection.
-    pub portused: Vec<PortUsed>,
-    /// OS matches, best first.
-    pub osmatches: Vec<OsMatch>,
-    /// OS classes directly under `<os>` (xmloutputversion ≤ 1.03).
-    pub osclasses: Vec<OsClass>,
-    /// Fingerprints.
-    pub osfingerprints: Vec<Text>,
-}
-
-/// `<portused>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct PortUsed {
-    /// Port state.
-    pub state: Option<Text>,
-    /// Protocol.
-    pub proto: Option<Text>,
-    /// Port number.
-    pub portid: Option<u32>,
-}
-
-/// `<osmatch>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct OsMatch {
-    /// OS name.
-    pub name: Option<Text>,
-    /// Accuracy percent.
-    pub accuracy: Option<u8>,
-    /// Line in nmap-os-db.
-    pub line: Option<u64>,
-    /// Classes of this match.
-    pub osclasses: Vec<OsClass>,
-}
-
-/// `<osclass>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct OsClass {
-    /// Vendor.
-    pub vendor: Option<Text>,
-    /// Generation.
-    pub osgen: Option<Text>,
-    /// Device type.
-    #[serde(rename = "type")]
-    pub device_type: Option<Text>,
-    /// Accuracy percent.
-    pub accuracy: Option<u8>,
-    /// Family.
-    pub osfamily: Option<Text>,
-    /// CPE names.
-    pub cpes: Vec<Text>,
-}
-
-/// `<uptime>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Uptime {
-    /// Seconds up.
-    pub seconds: Option<u64>,
-    /// Last boot as text.
-    pub lastboot: Option<Text>,
-}
-
-/// `<tcpsequence>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct TcpSequence {
-    /// Difficulty index.
-    pub index: Option<u64>,
-    /// Difficulty text.
-    pub difficulty: Option<Text>,
-    /// Observed values.
-    pub values: Option<Text>,
-    /// Class (nmap < 4 only).
-    pub class: Option<Text>,
-}
-
-/// `<ipidsequence>` / `<tcptssequence>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Sequence {
-    /// Class.
-    pub class: Option<Text>,
-    /// Observed values.
-    pub values: Option<Text>,
-}
-
-/// `<trace>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Trace {
-    /// Protocol used.
-    pub proto: Option<Text>,
-    /// Port used.
-    pub port: Option<u32>,
-    /// Hops in order.
-    pub hops: Vec<Hop>,
-}
-
-/// `<hop>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Hop {
-    /// TTL.
-    pub ttl: Option<u32>,
-    /// Round-trip time, ms.
-    pub rtt: Option<f64>,
-    /// Address.
-    pub ipaddr: Option<Text>,
-    /// Name.
-    pub host: Option<Text>,
-}
-
-/// `<times>`, microseconds.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Times {
-    /// Smoothed RTT.
-    pub srtt: Option<i64>,
-    /// RTT variance.
-    pub rttvar: Option<i64>,
-    /// Timeout.
-    pub to: Option<i64>,
-}
-
 /// `<output>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Output {
     /// Output type (`interactive`).
     #[serde(rename = "type")]
@@ -420,6 +314,7 @@ pub struct Output {
 
 /// `<runstats>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunStats {
     /// `<finished>`.
     pub finished: Option<Finished>,
@@ -429,6 +324,7 @@ pub struct RunStats {
 
 /// `<finished>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Finished {
     /// Unix seconds.
     pub time: Option<i64>,
@@ -446,6 +342,7 @@ pub struct Finished {
 
 /// `<hosts>` in runstats.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HostCounts {
     /// Hosts up.
     pub up: Option<u64>,

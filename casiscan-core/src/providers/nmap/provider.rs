@@ -10,7 +10,7 @@ use super::reader::parse;
 use super::run::{find_nmap, run_nmap};
 use super::sandbox::Confinement;
 use crate::error::{Error, Result};
-use crate::model::{ProviderKind, Target};
+use crate::model::{ProviderKind, ScanResult, Target};
 use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
 
 /// Runs the real `nmap` found on PATH (or at a configured path).
@@ -154,8 +154,8 @@ impl Provider for NmapProvider {
                 format!("nmap reported an error: {msg}"),
             ));
         }
-        let result = serde_json::to_value(casibase_result(&run))
-            .map_err(|e| Error::provider("Nmap", format!("cannot encode the result: {e}")))?;
+        let summary = summary(&run);
+        let result = ScanResult::Nmap(casibase_result(run));
         let mut raw_text = out.normal;
         if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
             raw_text.push_str(&format!(
@@ -165,7 +165,7 @@ impl Provider for NmapProvider {
         }
         Ok(ProviderOutput {
             raw_text,
-            summary: summary(&run),
+            summary,
             result,
         })
     }

@@ -125,8 +125,9 @@ struct FlatRef<'a> {
     cpes: &'a [Text],
 }
 
-/// The flat JSON shape of a service, owned for reading.
-#[derive(Deserialize)]
+/// The flat JSON shape of a service, owned for reading (absent keys read as absent).
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct Flat {
     name: Option<Text>,
     conf: Option<u8>,

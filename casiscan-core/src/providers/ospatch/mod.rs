@@ -1,30 +1,29 @@
 //! The OS patch provider: installed packages, available and security updates from local caches.
 //!
-//! Backends: Debian/Ubuntu (dpkg + apt lists), RPM (rpmdb + dnf caches) and Windows (the
-//! Windows Update Agent through PowerShell; tested on recorded output only).
+//! Backends: Debian/Ubuntu (dpkg + apt lists, [`debian`]), RPM (rpmdb + dnf caches, [`rpm`]) and
+//! Windows (the Windows Update Agent through PowerShell, [`windows`]; tested on recorded output
+//! only). Each produces the one [`PatchReport`] through [`report`].
 
-mod apt_lists;
 pub mod cache_file;
-mod deb822;
-mod debversion;
+pub mod debian;
 mod decompress;
-mod dpkg_status;
+mod detect;
 mod glob;
-mod list_stream;
-mod policy;
 mod provider;
 mod report;
+pub mod rows;
 pub mod rpm;
+mod stored;
 mod support;
 pub mod windows;
-pub mod windows_command;
-pub mod windows_rows;
-pub mod windows_run;
 mod xz_size;
 
-pub use apt_lists::{MAX_OFFERS, Source};
-pub use debversion::compare as compare_debian_versions;
-pub use dpkg_status::InstalledPackage;
-pub use provider::{Backend, OsPatchProvider, PatchRow, Verb, rows, summary};
-pub use report::{OsPatchReport, Reboot, Summary, Update, debian_report, debian_report_at};
+pub use debian::{MAX_OFFERS, Source, compare_debian_versions};
+pub use detect::{detect, report, scan};
+pub use provider::{OsPatchProvider, Verb};
+pub use report::{
+    Backend, InstalledPackage, PatchReport, PatchSource, PatchUpdate, Reboot, Summary,
+};
+pub use rows::{PatchRow, Scanned, summary};
+pub use stored::OsPatchResult;
 pub use support::{SupportPhase, SupportStatus};

@@ -1,391 +1,243 @@
-//! The OS patch report for Debian/Ubuntu: installed set, updates with apt's candidate,
-//! security updates by the version-range rule, reboot state and recommendations.
+//! The OS patch report: one model, the same keys for Debian/Ubuntu, RPM and Windows.
+//!
+//! A key a backend cannot know is `null` and a warning says why (`unknown: <key>: <reason>`);
+//! keys that belong to one backend only (apt's suites, a Windows update's KB) are `null` or
+//! empty on the others.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::path::Path;
+use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
-use super::apt_lists::{Offer, Source, read_lists};
-use super::cache_file::{Limits, read_bytes, read_optional_text};
-use super::debversion::compare;
-use super::dpkg_status::{InstalledPackage, native_arch, parse_status};
-use super::policy::{candidate, default_release, prioritise, read_pins};
-use super::support::{SupportStatus, os_release, support_status};
+use super::support::SupportStatus;
 use crate::error::{Error, Result};
 
-/// One available update.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Which package database a report was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// dpkg status and apt's lists (Debian, Ubuntu).
+    #[serde(alias = "dpkg-apt")]
+    Debian,
+    /// The rpmdb and dnf's cached repodata (Fedora, RHEL, Rocky, Alma …).
+    Rpm,
+    /// The Windows Update Agent, through PowerShell (or its recorded output).
+    Windows,
+}
+
+impl Backend {
+    /// Every backend, in detection order.
+    pub const ALL: [Backend; 3] = [Backend::Debian, Backend::Rpm, Backend::Windows];
+
+    /// The stable name: `debian`, `rpm`, `windows`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Debian => "debian",
+            Backend::Rpm => "rpm",
+            Backend::Windows => "windows",
+        }
+    }
+
+    /// The package-URL type of its packages: `deb`, `rpm`, `windows`.
+    pub fn ecosystem(self) -> &'static str {
+        match self {
+            Backend::Debian => "deb",
+            Backend::Rpm => "rpm",
+            Backend::Windows => "windows",
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "debian" | "deb" | "dpkg" | "apt" | "ubuntu" => Ok(Backend::Debian),
+            "rpm" | "dnf" => Ok(Backend::Rpm),
+            "windows" | "wua" => Ok(Backend::Windows),
+            other => Err(Error::invalid(
+                format!("OS patch backend `{}`", other.escape_debug()),
+                "expected `debian`, `rpm` or `windows`",
+            )),
+        }
+    }
+}
+
+/// A package source: an apt list, a dnf repository cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Update {
-    /// Package name.
+pub struct PatchSource {
+    /// Identifier (apt: `origin/suite/component`; dnf: the cache directory).
+    pub id: String,
+    /// Suite (apt only).
+    pub suite: Option<String>,
+    /// A security archive (apt only; dnf marks security per advisory).
+    pub is_security: Option<bool>,
+    /// apt pin priority.
+    pub priority: Option<i32>,
+    /// Release `Date` (apt only), RFC 3339.
+    pub release_date: Option<String>,
+    /// Release `Valid-Until` (apt only), RFC 3339.
+    pub valid_until: Option<String>,
+}
+
+/// One installed package (Windows: one installed update or hotfix).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstalledPackage {
+    /// Package name (Windows: the KB, else the update title).
     pub name: String,
-    /// Installed version's architecture.
-    pub arch: String,
-    /// Installed version.
-    pub installed_version: String,
-    /// apt's candidate.
-    pub candidate_version: String,
-    /// Suites offering the candidate.
-    pub suites: Vec<String>,
-    /// Priority of the candidate.
-    pub candidate_priority: i32,
-    /// Some security-archive version lies in (installed, candidate].
+    /// Installed version (`null` on Windows).
+    pub version: Option<String>,
+    /// Architecture (`null` on Windows).
+    pub arch: Option<String>,
+    /// Source package (dpkg `Source`, the RPM's source RPM).
+    pub source_name: Option<String>,
+    /// State (dpkg state, `installed`, a Windows install result).
+    pub state: Option<String>,
+    /// dpkg selection (`install`, `hold` …; Debian only).
+    pub selection: Option<String>,
+    /// When it was installed, RFC 3339 (RPM, Windows).
+    pub installed_on: Option<String>,
+}
+
+/// One pending update, with its security verdict made by its backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchUpdate {
+    /// Package name (Windows: the KB, else the update title).
+    pub name: String,
+    /// One line for people: `name installed → candidate`, or the Windows update title.
+    pub title: String,
+    /// Installed package's architecture (`null` on Windows).
+    pub arch: Option<String>,
+    /// Installed version (`null` on Windows).
+    pub installed_version: Option<String>,
+    /// Version the update installs (`null` on Windows).
+    pub candidate_version: Option<String>,
+    /// The backend's security verdict (Debian: a security-archive version in (installed,
+    /// candidate]; RPM: a security advisory in that range; Windows: the Security Updates
+    /// classification or an MSRC rating).
     pub is_security: bool,
-    /// The candidate itself is in a security archive.
-    pub candidate_in_security_archive: bool,
-    /// The lowest security version in that range.
-    pub security_version: Option<String>,
-    /// Advisory ids (none are available offline on Debian/Ubuntu).
+    /// Vendor severity (RPM advisory, MSRC rating); `null` when none was given.
+    pub severity: Option<String>,
+    /// Advisory ids (RHSA/ALSA/FEDORA …; Windows: the KB).
     pub advisories: Vec<String>,
-    /// CVE ids (none are available offline on Debian/Ubuntu).
+    /// CVE ids.
     pub cve_ids: Vec<String>,
-    /// Held with `apt-mark hold`: apt-get upgrade keeps it back.
-    pub held: bool,
-    /// Ubuntu phased-update percentage of the candidate.
-    pub phased_percentage: Option<u32>,
-    /// Download size of the candidate in bytes.
+    /// Kept back (apt-mark hold, dnf versionlock); `null` when the backend cannot know.
+    pub held: Option<bool>,
+    /// Installing it needs (or may need) a reboot; `null` when the backend cannot know.
+    pub reboot_required: Option<bool>,
+    /// Download size in bytes.
     pub download_size: Option<u64>,
+    /// apt suites offering the candidate (Debian only).
+    pub suites: Vec<String>,
+    /// apt priority of the candidate (Debian only).
+    pub candidate_priority: Option<i32>,
+    /// The lowest security-archive version in (installed, candidate] (Debian only).
+    pub security_version: Option<String>,
+    /// The candidate itself is in a security archive (Debian only).
+    pub candidate_in_security_archive: Option<bool>,
+    /// Ubuntu phased-update percentage (Debian only).
+    pub phased_percentage: Option<u32>,
+    /// `KB…` (Windows only).
+    pub kb: Option<String>,
+    /// Update classifications (Windows only).
+    pub categories: Vec<String>,
 }
 
 /// Whether a reboot is needed; `required: null` means unknown, never a guess.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reboot {
     /// True, false or unknown.
     pub required: Option<bool>,
     /// Why.
     pub reasons: Vec<String>,
-    /// Packages listed in `run/reboot-required.pkgs`.
+    /// Packages asking for it (`run/reboot-required.pkgs`).
     pub packages: Vec<String>,
-    /// The running kernel release.
+    /// The running kernel release, when known.
     pub running_kernel: Option<String>,
 }
 
-/// Counts for the one-line summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Counts of the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Installed packages.
     pub installed_count: usize,
-    /// Available updates.
+    /// Pending updates.
     pub updates_count: usize,
-    /// Security updates (version-range rule).
-    pub security_updates_count: usize,
-    /// Updates whose candidate is in a security archive.
-    pub security_candidate_count: usize,
-    /// Held updates.
-    pub held_count: usize,
-    /// Newest Release `Date` of the lists.
+    /// Security updates; `null` when security cannot be told (RPM without updateinfo).
+    pub security_updates_count: Option<usize>,
+    /// Updates whose candidate is in a security archive (Debian only).
+    pub security_candidate_count: Option<usize>,
+    /// Held updates; `null` when the backend cannot know.
+    pub held_count: Option<usize>,
+    /// Age of the update metadata (apt: newest Release `Date`; Windows: last successful search).
     pub metadata_as_of: Option<String>,
-    /// Some list is past its `Valid-Until` (apt would refuse it).
-    pub metadata_expired: bool,
+    /// Some metadata is past its `Valid-Until` (Debian only).
+    pub metadata_expired: Option<bool>,
 }
 
-/// The whole report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The OS patch report of one machine or root, whichever backend read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OsPatchReport {
+pub struct PatchReport {
     /// Which backend produced it.
-    pub backend: &'static str,
+    pub backend: Backend,
     /// `PRETTY_NAME` from os-release.
     pub os: Option<String>,
-    /// Support phase of the release (from distro-info), when known.
+    /// Support phase of the release (distro-info), when known.
     pub support: Option<SupportStatus>,
     /// Native architecture.
-    pub arch: String,
-    /// Package sources with their priorities.
-    pub sources: Vec<Source>,
-    /// Installed packages.
+    pub arch: Option<String>,
+    /// Package sources that were read.
+    pub sources: Vec<PatchSource>,
+    /// Installed packages (Windows: installed updates and hotfixes).
     pub installed: Vec<InstalledPackage>,
-    /// Available updates, sorted by name.
-    pub updates: Vec<Update>,
+    /// Pending updates.
+    pub updates: Vec<PatchUpdate>,
     /// Reboot state.
     pub reboot: Reboot,
     /// Counts.
     pub summary: Summary,
     /// What to do next.
     pub recommendations: Vec<String>,
-    /// Files that could not be read or records that were ignored.
+    /// Files that could not be read, records that were ignored, keys that are unknown and why.
     pub warnings: Vec<String>,
 }
 
-/// Builds the report from the dpkg and apt files under `root`.
-pub fn debian_report(root: &Path) -> Result<OsPatchReport> {
-    debian_report_at(root, Utc::now())
+impl PatchReport {
+    /// The updates its backend calls security updates.
+    pub fn security_updates(&self) -> impl Iterator<Item = &PatchUpdate> {
+        self.updates.iter().filter(|u| u.is_security)
+    }
 }
 
-/// Builds the report as it stands at `now` (support phase, expired and stale lists).
-pub fn debian_report_at(root: &Path, now: DateTime<Utc>) -> Result<OsPatchReport> {
-    let status_path = root.join("var/lib/dpkg/status");
-    let bytes = read_bytes(&status_path, Limits::STATUS)?;
-    let mut warnings = Vec::new();
-    let installed =
-        parse_status(&bytes, &status_path, &mut warnings).map_err(|m| Error::Parse {
-            message: format!("{}: {m}", status_path.display()),
-            line: None,
-            column: None,
-        })?;
-    drop(bytes);
-    if installed.is_empty() {
-        let mut message = format!("{}: no installed package", status_path.display());
-        for w in &warnings {
-            message.push_str("; ");
-            message.push_str(w);
-        }
-        return Err(Error::parse(message));
-    }
-    let arch = native_arch(&installed);
-    let names: std::collections::HashSet<String> =
-        installed.iter().map(|p| p.name.clone()).collect();
-    let mut lists = read_lists(&root.join("var/lib/apt/lists"), &|n| names.contains(n));
-    warnings.append(&mut lists.warnings);
-    if lists.sources.is_empty() {
-        warnings.push(
-            "no readable apt package list: run `apt-get update`; no update can be reported".into(),
-        );
-    }
-    let pins = read_pins(root, &mut warnings);
-    let default = default_release(root, &mut warnings);
-    prioritise(&mut lists.sources, &pins, default.as_deref());
-    let updates = updates(&installed, &lists.offers, &lists.sources, &pins, &arch);
-    let reboot = reboot(root, &installed, &mut warnings);
-    let summary = Summary {
-        installed_count: installed.len(),
+/// The warning that says why `key` is `null`.
+pub(crate) fn unknown(key: &str, reason: &str) -> String {
+    format!("unknown: {key}: {reason}")
+}
+
+/// Summary counts that every backend computes the same way from its updates.
+pub(crate) fn count(installed: usize, updates: &[PatchUpdate]) -> Summary {
+    let held = updates
+        .iter()
+        .map(|u| u.held)
+        .collect::<Option<Vec<bool>>>();
+    Summary {
+        installed_count: installed,
         updates_count: updates.len(),
-        security_updates_count: updates.iter().filter(|u| u.is_security).count(),
-        security_candidate_count: updates
-            .iter()
-            .filter(|u| u.candidate_in_security_archive)
-            .count(),
-        held_count: updates.iter().filter(|u| u.held).count(),
-        metadata_as_of: newest_release(&lists.sources).map(|t| t.to_rfc3339()),
-        metadata_expired: expired(&lists.sources, now).next().is_some(),
-    };
-    let os = os_release(root, &mut warnings);
-    let support = os
-        .as_deref()
-        .and_then(|os| support_status(root, os, now.date_naive(), &mut warnings));
-    let mut recommendations = recommend(&updates, &lists.sources, &reboot);
-    recommendations.extend(freshness(&lists.sources, now));
-    recommendations.extend(support.as_ref().and_then(SupportStatus::recommendation));
-    Ok(OsPatchReport {
-        backend: "dpkg-apt",
-        os: os.as_deref().and_then(os_name),
-        support,
-        arch,
-        sources: lists.sources,
-        installed,
-        updates,
-        reboot,
-        summary,
-        recommendations,
-        warnings,
-    })
-}
-
-fn key_arch<'a>(arch: &'a str, native: &'a str) -> &'a str {
-    if arch == "all" { native } else { arch }
-}
-
-fn updates(
-    installed: &[InstalledPackage],
-    offers: &[Offer],
-    sources: &[Source],
-    pins: &[super::policy::Pin],
-    native: &str,
-) -> Vec<Update> {
-    let mut by_key: HashMap<(&str, &str), Vec<&Offer>> = HashMap::new();
-    for o in offers {
-        by_key
-            .entry((o.name.as_str(), key_arch(&o.arch, native)))
-            .or_default()
-            .push(o);
+        security_updates_count: Some(updates.iter().filter(|u| u.is_security).count()),
+        security_candidate_count: None,
+        held_count: held.map(|h| h.into_iter().filter(|&h| h).count()),
+        metadata_as_of: None,
+        metadata_expired: None,
     }
-    let mut out = Vec::new();
-    for pkg in installed {
-        let Some(offered) = by_key.get(&(pkg.name.as_str(), key_arch(&pkg.arch, native))) else {
-            continue;
-        };
-        let Some((cand, prio)) = candidate(&pkg.name, offered, sources, pins, Some(&pkg.version))
-        else {
-            continue;
-        };
-        if compare(&cand, &pkg.version) != Ordering::Greater {
-            continue;
-        }
-        let of_cand: Vec<&&Offer> = offered.iter().filter(|o| o.version == cand).collect();
-        let mut suites: Vec<String> = of_cand
-            .iter()
-            .map(|o| sources[o.source].suite.clone())
-            .collect();
-        suites.dedup();
-        let security_version = offered
-            .iter()
-            .filter(|o| sources[o.source].is_security)
-            .filter(|o| {
-                compare(&o.version, &pkg.version) == Ordering::Greater
-                    && compare(&o.version, &cand) != Ordering::Greater
-            })
-            .map(|o| o.version.clone())
-            .min_by(|a, b| compare(a, b));
-        out.push(Update {
-            name: pkg.name.clone(),
-            arch: pkg.arch.clone(),
-            installed_version: pkg.version.clone(),
-            is_security: security_version.is_some(),
-            candidate_in_security_archive: of_cand.iter().any(|o| sources[o.source].is_security),
-            security_version,
-            suites,
-            candidate_priority: prio,
-            advisories: Vec::new(),
-            cve_ids: Vec::new(),
-            held: pkg.held(),
-            phased_percentage: of_cand.iter().find_map(|o| o.phased),
-            download_size: of_cand.iter().find_map(|o| o.size),
-            candidate_version: cand,
-        });
-    }
-    out.sort_by(|a, b| (a.name.as_str(), a.arch.as_str()).cmp(&(b.name.as_str(), b.arch.as_str())));
-    out
-}
-
-fn reboot(root: &Path, installed: &[InstalledPackage], warnings: &mut Vec<String>) -> Reboot {
-    let flag = root.join("run/reboot-required");
-    let packages: Vec<String> = read_optional_text(
-        &root.join("run/reboot-required.pkgs"),
-        Limits::CONFIG,
-        warnings,
-    )
-    .map(|t| {
-        t.lines()
-            .map(str::to_string)
-            .filter(|l| !l.is_empty())
-            .collect()
-    })
-    .unwrap_or_default();
-    let running = if root == Path::new("/") {
-        std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .ok()
-            .map(|s| s.trim().to_string())
-    } else {
-        None
-    };
-    if flag.exists() {
-        return Reboot {
-            required: Some(true),
-            reasons: vec![format!("{} exists", flag.display())],
-            packages,
-            running_kernel: running,
-        };
-    }
-    let kernels: Vec<&InstalledPackage> = installed
-        .iter()
-        .filter(|p| p.name.starts_with("linux-image-") && p.state == "installed")
-        .collect();
-    let (required, reasons) = match &running {
-        Some(r) if kernels.iter().any(|k| k.name == format!("linux-image-{r}")) => {
-            let newest = kernels
-                .iter()
-                .filter_map(|k| k.name.strip_prefix("linux-image-"))
-                .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()))
-                .max_by(|a, b| compare(a, b));
-            match newest {
-                Some(n) if compare(n, r) == Ordering::Greater => (
-                    Some(true),
-                    vec![format!("kernel {n} is installed but {r} is running")],
-                ),
-                _ => (
-                    Some(false),
-                    vec![format!("the running kernel {r} is the newest installed")],
-                ),
-            }
-        }
-        Some(r) => (
-            None,
-            vec![format!(
-                "the running kernel {r} is not from an installed package"
-            )],
-        ),
-        None => (
-            None,
-            vec!["the running kernel of this root is unknown".to_string()],
-        ),
-    };
-    Reboot {
-        required,
-        reasons,
-        packages,
-        running_kernel: running,
-    }
-}
-
-fn recommend(updates: &[Update], sources: &[Source], reboot: &Reboot) -> Vec<String> {
-    let mut out = Vec::new();
-    let security: Vec<&str> = updates
-        .iter()
-        .filter(|u| u.is_security && !u.held)
-        .map(|u| u.name.as_str())
-        .collect();
-    if !security.is_empty() {
-        out.push(format!(
-            "apply {} security updates: apt-get install --only-upgrade {}",
-            security.len(),
-            security.join(" ")
-        ));
-    }
-    for u in updates.iter().filter(|u| u.is_security && u.held) {
-        out.push(format!(
-            "{} is held but has a security update to {}",
-            u.name, u.candidate_version
-        ));
-    }
-    if !sources.is_empty() && !sources.iter().any(|s| s.is_security) {
-        out.push("no security archive is configured: security updates cannot be identified".into());
-    }
-    if reboot.required == Some(true) {
-        out.push("reboot to finish applying updates".into());
-    }
-    out
-}
-
-/// Lists older than this are worth refreshing (security suites publish daily).
-const STALE_AFTER_DAYS: i64 = 7;
-
-fn newest_release(sources: &[Source]) -> Option<DateTime<Utc>> {
-    sources.iter().filter_map(|s| s.release_date).max()
-}
-
-fn expired(sources: &[Source], now: DateTime<Utc>) -> impl Iterator<Item = &Source> {
-    sources
-        .iter()
-        .filter(move |s| s.valid_until.is_some_and(|t| t < now))
-}
-
-/// Recommendations about expired or old package lists.
-fn freshness(sources: &[Source], now: DateTime<Utc>) -> Vec<String> {
-    let expired: Vec<&str> = expired(sources, now).map(|s| s.id.as_str()).collect();
-    if !expired.is_empty() {
-        return vec![format!(
-            "refresh the package lists (apt-get update): past their Valid-Until: {}",
-            expired.join(", ")
-        )];
-    }
-    match newest_release(sources) {
-        Some(t) if (now - t).num_days() > STALE_AFTER_DAYS => vec![format!(
-            "refresh the package lists (apt-get update): the newest is from {}, {} days ago",
-            t.date_naive(),
-            (now - t).num_days()
-        )],
-        _ => Vec::new(),
-    }
-}
-
-/// `PRETTY_NAME` of an os-release text.
-fn os_name(text: &str) -> Option<String> {
-    text.lines()
-        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-        .map(|v| v.trim_matches('"').to_string())
 }

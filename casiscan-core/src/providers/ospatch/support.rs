@@ -3,12 +3,12 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cache_file::{Limits, read_optional_text};
 
 /// Where a release stands in its vendor's support cycle on a given day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SupportPhase {
     /// Regular security support.
@@ -24,7 +24,7 @@ pub enum SupportPhase {
 }
 
 /// The support dates of the installed release and its phase today.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SupportStatus {
     /// Vendor (`debian`, `ubuntu`).
@@ -90,6 +90,13 @@ fn title(distribution: &str) -> String {
 pub fn os_release(root: &Path, warnings: &mut Vec<String>) -> Option<String> {
     read_optional_text(&root.join("etc/os-release"), Limits::CONFIG, warnings)
         .or_else(|| read_optional_text(&root.join("usr/lib/os-release"), Limits::CONFIG, warnings))
+}
+
+/// `PRETTY_NAME` of an os-release text.
+pub fn pretty_name(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"').to_string())
 }
 
 /// The support status of the release described by the os-release text `os`, on `today`;

@@ -12,6 +12,8 @@ mod rows;
 mod rpmdb;
 #[cfg(feature = "sqlite")]
 mod scan;
+#[cfg(feature = "sqlite")]
+mod unify;
 mod vercmp;
 
 pub use dnf_config::{
@@ -28,4 +30,6 @@ pub use rows::{rpm_available_rows, rpm_installed_rows, rpm_summary};
 pub use rpmdb::read_rpmdb;
 #[cfg(feature = "sqlite")]
 pub use scan::{RpmScan, scan_rpm};
+#[cfg(feature = "sqlite")]
+pub use unify::{patch_report, scan};
 pub use vercmp::{Evr, compare_evr, rpmvercmp};

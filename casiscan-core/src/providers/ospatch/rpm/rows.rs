@@ -2,17 +2,11 @@
 
 use serde_json::{Value, json};
 
+use super::super::rows::{PatchRow, size_text};
 use super::scan::RpmScan;
 
-fn size_text(bytes: Option<u64>) -> String {
-    match bytes {
-        Some(b) if b > 0 => format!("{:.1} MB", b as f64 / 1_048_576.0),
-        _ => "N/A".to_string(),
-    }
-}
-
 /// One row per pending update (`available`).
-pub fn rpm_available_rows(scan: &RpmScan) -> Vec<Value> {
+pub fn rpm_available_rows(scan: &RpmScan) -> Vec<PatchRow> {
     scan.updates
         .iter()
         .map(|u| {
@@ -23,48 +17,46 @@ pub fn rpm_available_rows(scan: &RpmScan) -> Vec<Value> {
             if let Some(s) = &u.severity {
                 cats.push(s.clone());
             }
-            json!({
-                "title": format!("{}.{} {} → {}", u.name, u.arch, u.installed_version, u.candidate_version),
-                "kb": u.advisories.first().cloned().unwrap_or_default(),
-                "size": size_text(u.download_size),
-                "status": if u.held { "Held" } else { "Available" },
-                "description": if u.cve_ids.is_empty() { String::new() } else { u.cve_ids.join(", ") },
-                "rebootRequired": u.reboot_suggested,
-                "categories": cats.join(", "),
-                "isInstalled": false,
-                "isDownloaded": false,
-                "isMandatory": false,
-                "autoSelectOnWebSites": false,
-            })
+            PatchRow {
+                title: format!(
+                    "{}.{} {} → {}",
+                    u.name, u.arch, u.installed_version, u.candidate_version
+                ),
+                kb: u.advisories.first().cloned().unwrap_or_default(),
+                size: size_text(u.download_size),
+                status: if u.held { "Held" } else { "Available" }.into(),
+                description: u.cve_ids.join(", "),
+                reboot_required: u.reboot_suggested,
+                categories: cats.join(", "),
+                auto_select_on_web_sites: Some(false),
+                ..PatchRow::default()
+            }
         })
         .collect()
 }
 
 /// One row per installed package (`installed`).
-pub fn rpm_installed_rows(scan: &RpmScan) -> Vec<Value> {
+pub fn rpm_installed_rows(scan: &RpmScan) -> Vec<PatchRow> {
     scan.installed
         .iter()
-        .map(|p| {
-            let installed_on = p
-                .install_time
-                .and_then(|t| chrono::DateTime::from_timestamp(i64::from(t), 0))
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            json!({
-                "title": format!("{}-{}.{}", p.name, p.evr, p.arch),
-                "kb": "",
-                "size": size_text(p.size.map(u64::from)),
-                "status": "Installed",
-                "description": p.source_rpm.clone().unwrap_or_default(),
-                "rebootRequired": false,
-                "installedOn": installed_on,
-                "categories": "",
-                "isInstalled": true,
-                "isDownloaded": true,
-                "isMandatory": false,
-                "autoSelectOnWebSites": false,
-            })
+        .map(|p| PatchRow {
+            title: format!("{}-{}.{}", p.name, p.evr, p.arch),
+            size: size_text(p.size.map(u64::from)),
+            status: "Installed".into(),
+            description: p.source_rpm.clone().unwrap_or_default(),
+            installed_on: installed_on(p.install_time),
+            is_installed: true,
+            is_downloaded: true,
+            auto_select_on_web_sites: Some(false),
+            ..PatchRow::default()
         })
         .collect()
+}
+
+/// An rpmdb install time as RFC 3339.
+pub(super) fn installed_on(time: Option<u32>) -> Option<String> {
+    time.and_then(|t| chrono::DateTime::from_timestamp(i64::from(t), 0))
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// `{installedCount, updatesCount, securityUpdatesCount}`; the security count is null when unknown.

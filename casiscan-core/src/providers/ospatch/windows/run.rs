@@ -7,7 +7,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
-use super::windows::{WuaReport, parse_wua_json};
+use super::wua::{WuaReport, parse_wua_json};
 use crate::error::{Error, Result};
 
 /// Largest report accepted from PowerShell (a real one is a few hundred kilobytes).
@@ -27,7 +27,7 @@ pub struct WuaCommand {
 
 impl Default for WuaCommand {
     fn default() -> Self {
-        let (program, args) = super::windows_command::wua_command();
+        let (program, args) = super::command::wua_command();
         WuaCommand {
             program: program.to_string(),
             args,

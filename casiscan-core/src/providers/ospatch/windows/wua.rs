@@ -199,7 +199,8 @@ where
     })
 }
 
-fn kb_in(title: &str) -> Option<String> {
+/// `KB<digits>` found in a title.
+pub(super) fn kb_in(title: &str) -> Option<String> {
     let at = title.find("KB")?;
     let digits: String = title[at + 2..]
         .chars()

@@ -3,11 +3,11 @@
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
+use super::super::cache_file::{Limits, read_optional_text, read_text};
+use super::super::glob::glob;
 use super::apt_lists::{Offer, Source};
-use super::cache_file::{Limits, read_optional_text, read_text};
 use super::deb822::stanzas;
 use super::debversion::compare;
-use super::glob::glob;
 
 /// One record of `etc/apt/preferences` or `preferences.d`.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::cache_file::{
+use super::super::cache_file::{
     Bytes, CacheFileError, Limits, MAX_DECODED_BYTES, MAX_LISTS_DECODED_BYTES, Problem, read_text,
 };
 use super::deb822::{stanzas, yes};

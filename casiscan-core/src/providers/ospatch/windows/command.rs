@@ -1,6 +1,6 @@
-//! The PowerShell command line that runs [`WUA_SCRIPT`](super::windows::WUA_SCRIPT) without quoting problems.
+//! The PowerShell command line that runs [`WUA_SCRIPT`](super::wua::WUA_SCRIPT) without quoting problems.
 
-use super::windows::WUA_SCRIPT;
+use super::wua::WUA_SCRIPT;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

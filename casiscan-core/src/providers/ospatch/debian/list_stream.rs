@@ -6,8 +6,8 @@ use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 use memchr::memmem;
 
-use super::cache_file::{CacheFile, CacheFileError, Limits, Problem};
-use super::decompress::stop;
+use super::super::cache_file::{CacheFile, CacheFileError, Limits, Problem};
+use super::super::decompress::stop;
 
 /// Bytes handed over per chunk.
 const CHUNK: usize = 1 << 20;

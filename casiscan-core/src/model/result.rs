@@ -1,0 +1,70 @@
+//! A scan's typed result: what a provider returns, what a run stores (as JSON text), what
+//! lifecycle, diff and export read back.
+
+use serde::Serialize;
+
+use super::ProviderKind;
+use crate::error::{Error, Result};
+use crate::providers::nmap::CasibaseResult;
+use crate::providers::ospatch::OsPatchResult;
+
+/// The structured result of one run, one variant per provider.
+///
+/// It serialises to the stored JSON without a tag: Casibase's nmap result (with the full run
+/// under `nmap`), or the OS patch `{patches, report}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ScanResult {
+    /// An nmap run in Casibase's shape.
+    Nmap(CasibaseResult),
+    /// Casibase's patch rows and the OS patch report.
+    OsPatch(OsPatchResult),
+}
+
+impl ScanResult {
+    /// Which provider produced it.
+    pub fn provider(&self) -> ProviderKind {
+        match self {
+            ScanResult::Nmap(_) => ProviderKind::Nmap,
+            ScanResult::OsPatch(_) => ProviderKind::OsPatch,
+        }
+    }
+
+    /// An empty result of `provider` (what a run that stored nothing readable observed).
+    pub fn empty(provider: ProviderKind) -> ScanResult {
+        match provider {
+            ProviderKind::Nmap => ScanResult::Nmap(CasibaseResult::default()),
+            ProviderKind::OsPatch => ScanResult::OsPatch(OsPatchResult::default()),
+        }
+    }
+
+    /// The stored JSON text (the only place a result is serialised).
+    pub fn to_stored(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| {
+            Error::provider(
+                self.provider().as_str(),
+                format!("cannot encode the result: {e}"),
+            )
+        })
+    }
+
+    /// Reads a stored result of `provider` (the only place a result is parsed), including
+    /// results stored by earlier versions.
+    pub fn from_stored(provider: ProviderKind, text: &str) -> Result<ScanResult> {
+        let parsed = match provider {
+            ProviderKind::Nmap => serde_json::from_str(text).map(ScanResult::Nmap),
+            ProviderKind::OsPatch => OsPatchResult::from_json(text).map(ScanResult::OsPatch),
+        };
+        parsed.map_err(|e| Error::Parse {
+            message: format!("stored {provider} result: {e}"),
+            line: Some(e.line() as u64),
+            column: Some(e.column() as u64),
+        })
+    }
+
+    /// [`ScanResult::from_stored`], or an empty result when the text is empty or unreadable
+    /// (a failed run, a result cut short).
+    pub fn from_stored_or_empty(provider: ProviderKind, text: &str) -> ScanResult {
+        ScanResult::from_stored(provider, text).unwrap_or_else(|_| ScanResult::empty(provider))
+    }
+}
