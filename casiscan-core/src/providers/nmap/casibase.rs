@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::bounded::{BoundedRun, Tally, Truncation};
 use super::model::{AddrType, Host, NmapRun, Port};
 
 /// Casibase's `NmapScanResult`, plus the full typed run under `nmap`.
@@ -18,8 +19,11 @@ pub struct CasibaseResult<'a> {
     pub hosts: Vec<CasibaseHost<'a>>,
     /// `runstats/finished@summary`, else "N host(s) scanned".
     pub summary: String,
-    /// The complete run.
+    /// The complete run (only the hosts kept when `truncated` is present).
     pub nmap: &'a NmapRun,
+    /// Present when hosts were left out to keep the result within its caps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
 }
 
 /// Casibase's `NmapHost`.
@@ -67,16 +71,26 @@ pub struct CasibasePort<'a> {
 
 /// Builds Casibase's result from a run.
 pub fn casibase_result(run: &NmapRun) -> CasibaseResult<'_> {
+    build(run, run.hosts.len() as u64, None)
+}
+
+/// Builds Casibase's result from a run read within caps, with its `truncated` marker.
+pub fn casibase_result_bounded(b: &BoundedRun) -> CasibaseResult<'_> {
+    build(&b.run, b.tally.hosts, b.truncation)
+}
+
+fn build(run: &NmapRun, hosts: u64, truncated: Option<Truncation>) -> CasibaseResult<'_> {
     let finished = run.runstats.as_ref().and_then(|r| r.finished.as_ref());
     let summary = finished
         .and_then(|f| f.summary.as_deref().map(str::to_string))
-        .unwrap_or_else(|| format!("{} host(s) scanned", run.hosts.len()));
+        .unwrap_or_else(|| format!("{hosts} host(s) scanned"));
     CasibaseResult {
         start_time: run.startstr.as_deref(),
         end_time: finished.and_then(|f| f.timestr.as_deref()),
         hosts: run.hosts.iter().map(casibase_host).collect(),
         summary,
         nmap: run,
+        truncated,
     }
 }
 
@@ -87,15 +101,17 @@ fn casibase_host(h: &Host) -> CasibaseHost<'_> {
         .find(|a| a.addrtype != AddrType::Mac)
         .map_or("", |a| a.addr.as_str());
     let mac = h.addresses.iter().find(|a| a.addrtype == AddrType::Mac);
-    let os =
-        h.os.as_ref()
-            .and_then(|o| o.osmatches.first())
-            .and_then(|m| m.name.as_deref())
-            .or_else(|| {
-                h.ports
-                    .iter()
-                    .find_map(|p| p.service.as_ref()?.ostype.as_deref())
-            });
+    let os = h
+        .extra()
+        .os
+        .as_ref()
+        .and_then(|o| o.osmatches.first())
+        .and_then(|m| m.name.as_deref())
+        .or_else(|| {
+            h.ports
+                .iter()
+                .find_map(|p| p.service.as_ref()?.ostype.as_deref())
+        });
     CasibaseHost {
         ip,
         status: h
@@ -172,26 +188,9 @@ fn casibase_port(p: &Port) -> CasibasePort<'_> {
 
 /// Casibase's summary: "N ports found" (open ports), "N hosts up", "N hosts scanned", "Scan completed".
 pub fn summary(run: &NmapRun) -> String {
-    let open = run
-        .hosts
-        .iter()
-        .flat_map(|h| &h.ports)
-        .filter(|p| p.state.as_ref().and_then(|s| s.state.as_deref()) == Some("open"))
-        .count();
-    let up = run
-        .hosts
-        .iter()
-        .filter(|h| h.status.as_ref().and_then(|s| s.state.as_deref()) == Some("up"))
-        .count();
-    if open > 0 {
-        format!("{open} ports found")
-    } else if up > 0 {
-        format!("{up} hosts up")
-    } else if !run.hosts.is_empty() {
-        format!("{} hosts scanned", run.hosts.len())
-    } else {
-        "Scan completed".to_string()
-    }
+    let mut tally = Tally::default();
+    run.hosts.iter().for_each(|h| tally.add(h));
+    tally.summary()
 }
 
 #[cfg(test)]

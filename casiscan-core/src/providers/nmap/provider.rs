@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use super::casibase::{casibase_result, summary};
+use super::bounded::{ResultLimits, read_bounded_file};
+use super::casibase::casibase_result_bounded;
 use super::options::{NmapCommand, NmapPolicy, validate};
-use super::reader::parse;
-use super::run::{find_nmap, run_nmap};
+use super::run::{NmapOutput, RunSettings, find_nmap, run_nmap};
 use super::sandbox::Confinement;
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, Target};
@@ -19,6 +19,7 @@ pub struct NmapProvider {
     binary: Option<PathBuf>,
     policy: std::sync::Arc<NmapPolicy>,
     confine: bool,
+    limits: ResultLimits,
     version: std::sync::Arc<tokio::sync::OnceCell<Option<String>>>,
 }
 
@@ -28,6 +29,7 @@ impl Default for NmapProvider {
             binary: None,
             policy: Default::default(),
             confine: true,
+            limits: ResultLimits::default(),
             version: Default::default(),
         }
     }
@@ -58,6 +60,18 @@ impl NmapProvider {
     pub fn unconfined(mut self) -> Self {
         self.confine = false;
         self
+    }
+
+    /// Sets the caps on what a scan stores (hosts and bytes of the structured result, bytes of
+    /// the raw normal output); [`ResultLimits::default`] otherwise.
+    pub fn with_limits(mut self, limits: ResultLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The caps on what a scan stores.
+    pub fn limits(&self) -> &ResultLimits {
+        &self.limits
     }
 
     /// The per-account policy in force.
@@ -130,41 +144,48 @@ impl Provider for NmapProvider {
         let target: Target = request.target.parse()?;
         let command = self.checked(&request.owner, Some(&target), &request.command)?;
         let binary = self.binary()?;
-        let out = run_nmap(
-            &binary,
-            &command,
-            &target,
-            self.confine,
-            request.timeout,
-            &ctx,
-        )
-        .await?;
-        let run = parse(&out.xml)?;
-        if let Some(msg) = run
-            .runstats
-            .as_ref()
-            .and_then(|r| r.finished.as_ref())
-            .filter(|f| f.exit.as_deref() == Some("error"))
-            .and_then(|f| f.errormsg.clone())
-        {
-            return Err(Error::provider(
-                "Nmap",
-                format!("nmap reported an error: {msg}"),
-            ));
-        }
-        let result = serde_json::to_value(casibase_result(&run))
-            .map_err(|e| Error::provider("Nmap", format!("cannot encode the result: {e}")))?;
-        let mut raw_text = out.normal;
-        if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
-            raw_text.push_str(&format!(
-                "\n# casiscan: nmap's file access was not fully confined (Landlock: {:?})\n",
-                out.confinement
-            ));
-        }
-        Ok(ProviderOutput {
-            raw_text,
-            summary: summary(&run),
-            result,
-        })
+        let settings = RunSettings {
+            binary: &binary,
+            confine: self.confine,
+            timeout: request.timeout,
+            max_raw_bytes: self.limits.max_raw_bytes,
+        };
+        let out = run_nmap(&settings, &command, &target, &ctx).await?;
+        let limits = self.limits;
+        tokio::task::spawn_blocking(move || finish(out, &limits))
+            .await
+            .map_err(|e| Error::provider("Nmap", format!("reading nmap's output failed: {e}")))?
     }
+}
+
+/// Reads nmap's XML host by host within `limits` and builds the stored output.
+fn finish(out: NmapOutput, limits: &ResultLimits) -> Result<ProviderOutput> {
+    let bounded = read_bounded_file(&out.xml_path(), limits)?;
+    if let Some(msg) = bounded
+        .run
+        .runstats
+        .as_ref()
+        .and_then(|r| r.finished.as_ref())
+        .filter(|f| f.exit.as_deref() == Some("error"))
+        .and_then(|f| f.errormsg.clone())
+    {
+        return Err(Error::provider(
+            "Nmap",
+            format!("nmap reported an error: {msg}"),
+        ));
+    }
+    let result = serde_json::to_value(casibase_result_bounded(&bounded))
+        .map_err(|e| Error::provider("Nmap", format!("cannot encode the result: {e}")))?;
+    let mut raw_text = out.normal;
+    if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
+        raw_text.push_str(&format!(
+            "\n# casiscan: nmap's file access was not fully confined (Landlock: {:?})\n",
+            out.confinement
+        ));
+    }
+    Ok(ProviderOutput {
+        raw_text,
+        summary: bounded.summary(),
+        result,
+    })
 }

@@ -1,5 +1,6 @@
 //! Runs the real `nmap`: no shell, own process group, timeout and cancel kill the group.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::bounded::read_capped_text;
 use super::options::{NmapCommand, Setting};
 use super::progress::progress_from_line;
 use super::sandbox::{Confinement, FileRules, spawn_confined};
@@ -14,16 +16,27 @@ use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::providers::RunContext;
 
-/// What one nmap process produced.
+/// What one nmap process produced. Nothing of it grows with the scan in memory: the XML is a file
+/// in the private working directory (removed when this is dropped), the normal output is capped.
 #[derive(Debug)]
 pub struct NmapOutput {
-    /// The `-oX -` document from stdout.
-    pub xml: Vec<u8>,
-    /// nmap's normal (human) output.
+    /// The private working directory holding [`NmapOutput::xml_path`].
+    workdir: tempfile::TempDir,
+    /// nmap's normal (human) output, at most `max_raw_bytes` of it (cut at a line end).
     pub normal: String,
     /// How far Landlock confined nmap's file access.
     pub confinement: Confinement,
 }
+
+impl NmapOutput {
+    /// The `-oX -` document nmap wrote to stdout, as copied to a file while it was read.
+    pub fn xml_path(&self) -> PathBuf {
+        self.workdir.path().join(XML_FILE)
+    }
+}
+
+/// The copy of nmap's stdout in the working directory.
+const XML_FILE: &str = "stdout.xml";
 
 /// Environment variables nmap reads that could change its arguments, data or option parsing.
 const NMAP_ENVIRONMENT: &[&str] = &["NMAP_ARGS", "NMAPDIR", "POSIXLY_CORRECT"];
@@ -58,15 +71,34 @@ pub fn full_argv(command: &NmapCommand, target: &Target, normal: &Path) -> Vec<S
     argv
 }
 
-/// Runs nmap with a checked command against `target`, streaming progress into `ctx`.
+/// How nmap is run: the program, whether Landlock confines it, the time limit, and the cap on
+/// the normal output kept (also applied to the live partial output).
+#[derive(Debug, Clone)]
+pub struct RunSettings<'a> {
+    /// The nmap program.
+    pub binary: &'a Path,
+    /// Confine nmap's file access with Landlock.
+    pub confine: bool,
+    /// Wall-clock limit.
+    pub timeout: Duration,
+    /// Most bytes of normal output kept.
+    pub max_raw_bytes: usize,
+}
+
+/// Runs nmap with a checked command against `target`, streaming progress into `ctx` and nmap's
+/// XML into a file of its private working directory.
 pub async fn run_nmap(
-    binary: &Path,
+    settings: &RunSettings<'_>,
     command: &NmapCommand,
     target: &Target,
-    confine: bool,
-    timeout: Duration,
     ctx: &RunContext,
 ) -> Result<NmapOutput> {
+    let RunSettings {
+        binary,
+        confine,
+        timeout,
+        max_raw_bytes,
+    } = *settings;
     let workdir = tempfile::Builder::new()
         .prefix("casiscan-nmap-")
         .tempdir()
@@ -74,7 +106,8 @@ pub async fn run_nmap(
     let normal_path = workdir.path().join("normal.txt");
     let argv = full_argv(command, target, &normal_path);
     let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine).await?;
-    let work = collect(&mut child, &normal_path, ctx);
+    let xml_path = workdir.path().join(XML_FILE);
+    let work = collect(&mut child, &xml_path, &normal_path, max_raw_bytes, ctx);
     let outcome = tokio::select! {
         r = work => r,
         () = tokio::time::sleep(timeout) => {
@@ -86,14 +119,14 @@ pub async fn run_nmap(
             return Err(Error::Canceled("the scan was canceled; the nmap process group was killed".into()));
         }
     };
-    let (xml, stderr, status) = outcome?;
-    let normal = std::fs::read_to_string(&normal_path).unwrap_or_default();
+    let (stderr, status) = outcome?;
     if !status.success() {
         let detail = stderr.trim();
         return Err(nmap_error(format!("nmap exited with {status}: {detail}")));
     }
+    let normal = read_capped_text(&normal_path, max_raw_bytes);
     Ok(NmapOutput {
-        xml,
+        workdir,
         normal,
         confinement,
     })
@@ -141,10 +174,23 @@ fn spawn_error(binary: &Path, e: std::io::Error) -> Error {
     }
 }
 
-type Collected = (Vec<u8>, String, std::process::ExitStatus);
+type Collected = (String, std::process::ExitStatus);
 
-/// Reads stdout line by line (publishing progress), stderr fully, then waits for exit.
-async fn collect(child: &mut Child, normal: &Path, ctx: &RunContext) -> Result<Collected> {
+/// Longest stdout line looked at for progress (a `<taskprogress>` line is about 120 bytes).
+const MAX_PROGRESS_LINE: usize = 4096;
+
+/// Most bytes of nmap's stderr kept for an error message.
+const MAX_STDERR_BYTES: u64 = 64 * 1024;
+
+/// Copies stdout line by line to `xml` (publishing progress), reads stderr (capped), then waits
+/// for exit.
+async fn collect(
+    child: &mut Child,
+    xml: &Path,
+    normal: &Path,
+    max_raw_bytes: usize,
+    ctx: &RunContext,
+) -> Result<Collected> {
     let stdout = child
         .stdout
         .take()
@@ -154,29 +200,56 @@ async fn collect(child: &mut Child, normal: &Path, ctx: &RunContext) -> Result<C
         .take()
         .ok_or_else(|| nmap_error("no stderr pipe"))?;
     let err_task = tokio::spawn(async move {
-        let mut s = String::new();
-        stderr.read_to_string(&mut s).await.map(|_| s)
+        let mut kept = Vec::new();
+        (&mut stderr)
+            .take(MAX_STDERR_BYTES)
+            .read_to_end(&mut kept)
+            .await?;
+        // The rest is drained so that nmap never blocks on a full pipe.
+        tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&kept).into_owned())
     });
-    let mut xml = Vec::with_capacity(64 * 1024);
-    let mut lines = BufReader::new(stdout);
+    // A local file written through a buffer: these writes do not wait on anything but the page
+    // cache, like the reads of the normal output below.
+    let file = std::fs::File::create(xml)
+        .map_err(|e| nmap_error(format!("cannot create {}: {e}", xml.display())))?;
+    let mut spool = std::io::BufWriter::with_capacity(1 << 16, file);
+    let written = |e: std::io::Error| nmap_error(format!("cannot keep nmap's output: {e}"));
+    let mut stdout = BufReader::with_capacity(1 << 16, stdout);
+    // The start of the current line, up to MAX_PROGRESS_LINE bytes (progress lines are short).
     let mut line = Vec::new();
+    let mut long = false;
     loop {
-        line.clear();
-        let n = lines
-            .read_until(b'\n', &mut line)
+        let chunk = stdout
+            .fill_buf()
             .await
             .map_err(|e| nmap_error(format!("reading nmap's output failed: {e}")))?;
-        if n == 0 {
+        if chunk.is_empty() {
             break;
         }
-        if let Some(p) = progress_from_line(&line) {
-            ctx.progress.send_replace(p);
-            if let Ok(text) = std::fs::read_to_string(normal) {
-                ctx.partial_raw.send_replace(text);
-            }
+        let (part, ends_line) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (&chunk[..=i], true),
+            None => (chunk, false),
+        };
+        spool.write_all(part).map_err(written)?;
+        if !long && line.len() + part.len() <= MAX_PROGRESS_LINE {
+            line.extend_from_slice(part);
+        } else {
+            long = true;
         }
-        xml.extend_from_slice(&line);
+        let used = part.len();
+        stdout.consume(used);
+        if ends_line {
+            if let Some(p) = (!long).then(|| progress_from_line(&line)).flatten() {
+                ctx.progress.send_replace(p);
+                ctx.partial_raw
+                    .send_replace(read_capped_text(normal, max_raw_bytes));
+            }
+            line.clear();
+            long = false;
+        }
     }
+    spool.flush().map_err(written)?;
     let stderr = err_task
         .await
         .map_err(|e| nmap_error(format!("stderr reader failed: {e}")))?
@@ -185,7 +258,7 @@ async fn collect(child: &mut Child, normal: &Path, ctx: &RunContext) -> Result<C
         .wait()
         .await
         .map_err(|e| nmap_error(format!("waiting for nmap failed: {e}")))?;
-    Ok((xml, stderr, status))
+    Ok((stderr, status))
 }
 
 /// Kills nmap's whole process group (nmap may have children, e.g. NSE helpers).
