@@ -6,7 +6,7 @@
 //! most [`ResultLimits::max_bytes`]; the hosts after the first one that does not fit are counted
 //! (hosts, hosts up, open ports) but not kept, and the result says so in its `truncated` field.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::Serialize;
@@ -190,20 +190,6 @@ pub fn read_bounded<R: BufRead>(
         tally,
         truncation,
     })
-}
-
-/// Reads the nmap XML file at `path` with [`read_bounded`].
-pub fn read_bounded_file(path: &Path, limits: &ResultLimits) -> Result<BoundedRun> {
-    let open = || {
-        std::fs::File::open(path).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })
-    };
-    let locate = |offset| super::text::line_col_in(open().ok()?, offset).ok();
-    let input = BufReader::with_capacity(1 << 16, open()?);
-    let reader = HostReader::uncounted(input).map_err(|(e, at)| placed(e, at, locate))?;
-    read_bounded(reader, limits, locate)
 }
 
 /// The length of a host's compact JSON, without keeping the text.

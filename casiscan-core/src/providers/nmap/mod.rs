@@ -22,7 +22,7 @@ mod walk;
 
 pub use bounded::{
     BoundedRun, DEFAULT_MAX_RAW_BYTES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_MAX_RESULT_HOSTS,
-    ResultLimits, Tally, Truncation, read_bounded, read_bounded_file,
+    ResultLimits, Tally, Truncation, read_bounded,
 };
 pub use casibase::{
     CasibaseHost, CasibasePort, CasibaseResult, casibase_result, casibase_result_bounded, summary,

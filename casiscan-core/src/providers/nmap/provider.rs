@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use super::bounded::{ResultLimits, read_bounded_file};
+use super::bounded::{ResultLimits, read_bounded};
 use super::casibase::casibase_result_bounded;
 use super::options::{NmapCommand, NmapPolicy, validate};
-use super::run::{NmapOutput, RunSettings, find_nmap, run_nmap};
+use super::reader::HostReader;
+use super::run::{RunSettings, XmlStream, find_nmap, run_nmap};
 use super::sandbox::Confinement;
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, Target};
@@ -150,17 +151,31 @@ impl Provider for NmapProvider {
             timeout: request.timeout,
             max_raw_bytes: self.limits.max_raw_bytes,
         };
-        let out = run_nmap(&settings, &command, &target, &ctx).await?;
         let limits = self.limits;
-        tokio::task::spawn_blocking(move || finish(out, &limits))
-            .await
-            .map_err(|e| Error::provider("Nmap", format!("reading nmap's output failed: {e}")))?
+        let out = run_nmap(&settings, &command, &target, &ctx, move |xml| {
+            stored_result(xml, &limits)
+        })
+        .await?;
+        let (result, summary) = out.parsed;
+        let mut raw_text = out.normal;
+        if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
+            raw_text.push_str(&format!(
+                "\n# casiscan: nmap's file access was not fully confined (Landlock: {:?})\n",
+                out.confinement
+            ));
+        }
+        Ok(ProviderOutput {
+            raw_text,
+            summary,
+            result,
+        })
     }
 }
 
-/// Reads nmap's XML host by host within `limits` and builds the stored output.
-fn finish(out: NmapOutput, limits: &ResultLimits) -> Result<ProviderOutput> {
-    let bounded = read_bounded_file(&out.xml_path(), limits)?;
+/// Reads nmap's XML host by host as it arrives, keeping what `limits` allow, and builds the
+/// stored result and its summary (on the parser's blocking thread).
+fn stored_result(xml: XmlStream, limits: &ResultLimits) -> Result<(serde_json::Value, String)> {
+    let bounded = read_bounded(HostReader::new(xml)?, limits, |_| None)?;
     if let Some(msg) = bounded
         .run
         .runstats
@@ -176,16 +191,5 @@ fn finish(out: NmapOutput, limits: &ResultLimits) -> Result<ProviderOutput> {
     }
     let result = serde_json::to_value(casibase_result_bounded(&bounded))
         .map_err(|e| Error::provider("Nmap", format!("cannot encode the result: {e}")))?;
-    let mut raw_text = out.normal;
-    if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
-        raw_text.push_str(&format!(
-            "\n# casiscan: nmap's file access was not fully confined (Landlock: {:?})\n",
-            out.confinement
-        ));
-    }
-    Ok(ProviderOutput {
-        raw_text,
-        summary: bounded.summary(),
-        result,
-    })
+    Ok((result, bounded.summary()))
 }

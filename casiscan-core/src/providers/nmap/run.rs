@@ -1,6 +1,6 @@
 //! Runs the real `nmap`: no shell, own process group, timeout and cancel kill the group.
 
-use std::io::Write;
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -16,27 +16,59 @@ use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::providers::RunContext;
 
-/// What one nmap process produced. Nothing of it grows with the scan in memory: the XML is a file
-/// in the private working directory (removed when this is dropped), the normal output is capped.
+/// What one nmap process produced. Nothing of it grows with nmap's output in memory: the XML was
+/// read by the caller's parser as it arrived, the normal output is capped.
 #[derive(Debug)]
-pub struct NmapOutput {
-    /// The private working directory holding [`NmapOutput::xml_path`].
-    workdir: tempfile::TempDir,
+pub struct NmapOutput<T> {
+    /// What the caller's parser made of the `-oX -` document on stdout.
+    pub parsed: T,
     /// nmap's normal (human) output, at most `max_raw_bytes` of it (cut at a line end).
     pub normal: String,
     /// How far Landlock confined nmap's file access.
     pub confinement: Confinement,
 }
 
-impl NmapOutput {
-    /// The `-oX -` document nmap wrote to stdout, as copied to a file while it was read.
-    pub fn xml_path(&self) -> PathBuf {
-        self.workdir.path().join(XML_FILE)
+/// nmap's stdout as it arrives, read on a blocking thread by a streaming parser: chunks of at
+/// most 64 KiB, at most [`XML_CHUNKS_IN_FLIGHT`] of them waiting (nmap waits when the parser is
+/// behind). The end of the stream is the end of nmap's output, or of the run when it is stopped.
+#[derive(Debug)]
+pub struct XmlStream {
+    chunks: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+/// Chunks of nmap's stdout waiting for the parser.
+pub const XML_CHUNKS_IN_FLIGHT: usize = 16;
+
+impl std::io::Read for XmlStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 
-/// The copy of nmap's stdout in the working directory.
-const XML_FILE: &str = "stdout.xml";
+impl std::io::BufRead for XmlStream {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        while self.pos >= self.chunk.len() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                None => return Ok(&[]),
+            }
+        }
+        Ok(&self.chunk[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.chunk.len());
+    }
+}
 
 /// Environment variables nmap reads that could change its arguments, data or option parsing.
 const NMAP_ENVIRONMENT: &[&str] = &["NMAP_ARGS", "NMAPDIR", "POSIXLY_CORRECT"];
@@ -86,13 +118,18 @@ pub struct RunSettings<'a> {
 }
 
 /// Runs nmap with a checked command against `target`, streaming progress into `ctx` and nmap's
-/// XML into a file of its private working directory.
-pub async fn run_nmap(
+/// XML into `parse`, which runs on a blocking thread while nmap runs.
+pub async fn run_nmap<T, P>(
     settings: &RunSettings<'_>,
     command: &NmapCommand,
     target: &Target,
     ctx: &RunContext,
-) -> Result<NmapOutput> {
+    parse: P,
+) -> Result<NmapOutput<T>>
+where
+    T: Send + 'static,
+    P: FnOnce(XmlStream) -> Result<T> + Send + 'static,
+{
     let RunSettings {
         binary,
         confine,
@@ -106,8 +143,7 @@ pub async fn run_nmap(
     let normal_path = workdir.path().join("normal.txt");
     let argv = full_argv(command, target, &normal_path);
     let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine).await?;
-    let xml_path = workdir.path().join(XML_FILE);
-    let work = collect(&mut child, &xml_path, &normal_path, max_raw_bytes, ctx);
+    let work = collect(&mut child, parse, &normal_path, max_raw_bytes, ctx);
     let outcome = tokio::select! {
         r = work => r,
         () = tokio::time::sleep(timeout) => {
@@ -119,14 +155,20 @@ pub async fn run_nmap(
             return Err(Error::Canceled("the scan was canceled; the nmap process group was killed".into()));
         }
     };
-    let (stderr, status) = outcome?;
+    let (parsed, stderr, status) = match outcome {
+        Ok(collected) => collected,
+        Err(e) => {
+            kill_group(&mut child).await;
+            return Err(e);
+        }
+    };
     if !status.success() {
         let detail = stderr.trim();
         return Err(nmap_error(format!("nmap exited with {status}: {detail}")));
     }
     let normal = read_capped_text(&normal_path, max_raw_bytes);
     Ok(NmapOutput {
-        workdir,
+        parsed: parsed?,
         normal,
         confinement,
     })
@@ -174,7 +216,7 @@ fn spawn_error(binary: &Path, e: std::io::Error) -> Error {
     }
 }
 
-type Collected = (String, std::process::ExitStatus);
+type Collected<T> = (Result<T>, String, std::process::ExitStatus);
 
 /// Longest stdout line looked at for progress (a `<taskprogress>` line is about 120 bytes).
 const MAX_PROGRESS_LINE: usize = 4096;
@@ -182,15 +224,19 @@ const MAX_PROGRESS_LINE: usize = 4096;
 /// Most bytes of nmap's stderr kept for an error message.
 const MAX_STDERR_BYTES: u64 = 64 * 1024;
 
-/// Copies stdout line by line to `xml` (publishing progress), reads stderr (capped), then waits
-/// for exit.
-async fn collect(
+/// Hands stdout to `parse` chunk by chunk (publishing progress from its lines), reads stderr
+/// (capped), then waits for exit and for the parser.
+async fn collect<T, P>(
     child: &mut Child,
-    xml: &Path,
+    parse: P,
     normal: &Path,
     max_raw_bytes: usize,
     ctx: &RunContext,
-) -> Result<Collected> {
+) -> Result<Collected<T>>
+where
+    T: Send + 'static,
+    P: FnOnce(XmlStream) -> Result<T> + Send + 'static,
+{
     let stdout = child
         .stdout
         .take()
@@ -209,12 +255,16 @@ async fn collect(
         tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await?;
         Ok::<_, std::io::Error>(String::from_utf8_lossy(&kept).into_owned())
     });
-    // A local file written through a buffer: these writes do not wait on anything but the page
-    // cache, like the reads of the normal output below.
-    let file = std::fs::File::create(xml)
-        .map_err(|e| nmap_error(format!("cannot create {}: {e}", xml.display())))?;
-    let mut spool = std::io::BufWriter::with_capacity(1 << 16, file);
-    let written = |e: std::io::Error| nmap_error(format!("cannot keep nmap's output: {e}"));
+    let (tx, chunks) = tokio::sync::mpsc::channel(XML_CHUNKS_IN_FLIGHT);
+    let parser = tokio::task::spawn_blocking(move || {
+        parse(XmlStream {
+            chunks,
+            chunk: Vec::new(),
+            pos: 0,
+        })
+    });
+    // Dropped when the parser stops early (an error): the rest of stdout is then drained.
+    let mut to_parser = Some(tx);
     let mut stdout = BufReader::with_capacity(1 << 16, stdout);
     // The start of the current line, up to MAX_PROGRESS_LINE bytes (progress lines are short).
     let mut line = Vec::new();
@@ -223,33 +273,38 @@ async fn collect(
         let chunk = stdout
             .fill_buf()
             .await
-            .map_err(|e| nmap_error(format!("reading nmap's output failed: {e}")))?;
+            .map_err(|e| nmap_error(format!("reading nmap's output failed: {e}")))?
+            .to_vec();
         if chunk.is_empty() {
             break;
         }
-        let (part, ends_line) = match memchr::memchr(b'\n', chunk) {
-            Some(i) => (&chunk[..=i], true),
-            None => (chunk, false),
-        };
-        spool.write_all(part).map_err(written)?;
-        if !long && line.len() + part.len() <= MAX_PROGRESS_LINE {
-            line.extend_from_slice(part);
-        } else {
-            long = true;
-        }
-        let used = part.len();
-        stdout.consume(used);
-        if ends_line {
-            if let Some(p) = (!long).then(|| progress_from_line(&line)).flatten() {
-                ctx.progress.send_replace(p);
-                ctx.partial_raw
-                    .send_replace(read_capped_text(normal, max_raw_bytes));
+        stdout.consume(chunk.len());
+        for part in chunk.split_inclusive(|b| *b == b'\n') {
+            if !long && line.len() + part.len() <= MAX_PROGRESS_LINE {
+                line.extend_from_slice(part);
+            } else {
+                long = true;
             }
-            line.clear();
-            long = false;
+            if part.ends_with(b"\n") {
+                if let Some(p) = (!long).then(|| progress_from_line(&line)).flatten() {
+                    ctx.progress.send_replace(p);
+                    ctx.partial_raw
+                        .send_replace(read_capped_text(normal, max_raw_bytes));
+                }
+                line.clear();
+                long = false;
+            }
+        }
+        if let Some(tx) = &to_parser
+            && tx.send(chunk).await.is_err()
+        {
+            to_parser = None;
         }
     }
-    spool.flush().map_err(written)?;
+    drop(to_parser);
+    let parsed = parser
+        .await
+        .map_err(|e| nmap_error(format!("the XML reader failed: {e}")))?;
     let stderr = err_task
         .await
         .map_err(|e| nmap_error(format!("stderr reader failed: {e}")))?
@@ -258,7 +313,7 @@ async fn collect(
         .wait()
         .await
         .map_err(|e| nmap_error(format!("waiting for nmap failed: {e}")))?;
-    Ok((stderr, status))
+    Ok((parsed, stderr, status))
 }
 
 /// Kills nmap's whole process group (nmap may have children, e.g. NSE helpers).
