@@ -83,6 +83,14 @@ fn all_public_fixtures_parse_with_matching_counts() {
                 }
                 let streamed = nmap::parse_file(path).expect("stream");
                 assert_eq!(streamed, run, "{}", path.display());
+                let mut json = Vec::new();
+                nmap::write_json(path, &mut json).expect("write_json");
+                let whole = serde_json::to_string_pretty(&run).expect("json");
+                assert!(
+                    json == whole.as_bytes(),
+                    "write_json differs on {}",
+                    path.display()
+                );
             }
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }

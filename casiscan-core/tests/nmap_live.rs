@@ -386,3 +386,34 @@ async fn progress_is_published_while_scanning() {
     assert!(!rx.borrow().phase.is_empty());
     task.await.expect("join").expect("scan completes");
 }
+
+/// XML that breaks off mid-run is a parse error with its line, found while the program still
+/// writes (the rest of its 20 MB is drained so that it never blocks on a full pipe).
+#[tokio::test]
+async fn malformed_xml_is_a_parse_error_while_the_rest_is_drained() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = dir.path().join("nmap");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nprintf '<nmaprun>\\n<host></hots>\\n'\n\
+         head -c 20000000 /dev/zero | tr '\\000' x\nexit 0\n",
+    )
+    .expect("write");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&fake)
+        .status()
+        .expect("chmod");
+    let started = Instant::now();
+    let err = NmapProvider::with_binary(&fake)
+        .unconfined()
+        .run(
+            request("127.0.0.1", "-sT -p 1".into(), Duration::from_secs(60)),
+            RunContext::detached(),
+        )
+        .await
+        .expect_err("malformed XML");
+    assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

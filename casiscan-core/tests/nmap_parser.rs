@@ -98,7 +98,7 @@ fn generator_covers_smurf_owner_target_and_rpc_fields() {
     let data = std::fs::read(&path).expect("read");
     let run = nmap::parse(&data).expect("parse");
     assert_eq!(run.targets.len(), count(&data, "<target "));
-    let smurfs: usize = run.hosts.iter().map(|h| h.smurfs.len()).sum();
+    let smurfs: usize = run.hosts.iter().map(|h| h.extra().smurfs.len()).sum();
     assert_eq!(smurfs, count(&data, "<smurf "));
     let owners = run
         .hosts
@@ -193,13 +193,13 @@ fn peer_defects_are_fixed() {
         h.ports[1].state.as_ref().and_then(|s| s.state.as_deref()),
         Some("open|filtered")
     );
-    let os = h.os.as_ref().expect("os");
+    let os = h.extra().os.as_ref().expect("os");
     assert_eq!(os.osmatches[0].accuracy, Some(100));
     assert_eq!(os.osmatches[0].osclasses[1].accuracy, Some(91));
     let down = &run.hosts[1];
     let status = down.status.as_ref().expect("status");
     assert_eq!(status.reason_ttl, None, "absent is None, never 0");
-    assert!(down.times.is_none() && down.distance.is_none());
+    assert!(down.times.is_none() && down.extra().distance.is_none());
     assert_eq!(
         down.addresses[0].addrtype,
         nmap::AddrType::Ipv4,
@@ -328,7 +328,7 @@ fn character_data_beside_nse_items_is_kept_in_order_and_whitespace_is_not() {
         <elem key=\"k\">v</elem>\n<table>\n<elem>x</elem>\n in table <![CDATA[<raw>]]>\n</table>\n\
         tail</script></hostscript></host></nmaprun>";
     let run = nmap::parse(doc.as_bytes()).expect("parse");
-    let items = &run.hosts[0].hostscripts[0].items;
+    let items = &run.hosts[0].extra().hostscripts[0].items;
     let text = |value: &str| ScriptItem::Text {
         value: value.into(),
     };
@@ -448,4 +448,95 @@ fn mutated_fixtures_never_panic() {
         }
     }
     assert!(cases >= 1000, "{cases}");
+}
+
+/// Every element the streamed JSON writes: tasks between hosts, hints, scripts, OS, trace, trailer.
+const RICH: &str = r#"<?xml version="1.0"?>
+<nmaprun scanner="nmap" args="nmap -A -v 10.0.0.0/30" start="1700000000" startstr="Tue Nov 14" version="7.94" xmloutputversion="1.05">
+<scaninfo type="syn" protocol="tcp" numservices="2" services="22,80"/>
+<verbose level="1"/><debugging level="0"/>
+<target specification="bad.example" status="skipped" reason="invalid"/>
+<prescript><script id="broadcast" output="pre"><elem key="k">v</elem></script></prescript>
+<taskbegin task="Ping Scan" time="1700000001"/>
+<hosthint><status state="up" reason="arp-response" reason_ttl="0"/><address addr="10.0.0.1" addrtype="ipv4"/></hosthint>
+<taskend task="Ping Scan" time="1700000002" extrainfo="1 total hosts"/>
+<host starttime="1700000003" endtime="1700000009" comment="lab" timedout="false"><status state="up" reason="syn-ack" reason_ttl="64"/>
+<address addr="10.0.0.1" addrtype="ipv4"/><address addr="00:11:22:33:44:55" addrtype="mac" vendor="Acme"/>
+<hostnames><hostname name="a.example" type="PTR"/></hostnames><smurf responses="2"/>
+<ports><extraports state="closed" count="998"><extrareasons reason="resets" count="998" proto="tcp" ports="1-21"/></extraports>
+<port protocol="tcp" portid="22"><state state="open" reason="syn-ack" reason_ttl="64"/><service name="ssh" product="OpenSSH" version="9.2" extrainfo="Debian" ostype="Linux" method="probed" conf="10" tunnel="ssl"><cpe>cpe:/a:openbsd:openssh:9.2</cpe></service>
+<script id="ssh-hostkey" output="key"><table><elem key="type">rsa</elem></table></script></port></ports>
+<os><portused state="open" proto="tcp" portid="22"/><osmatch name="Linux 5.X" accuracy="100" line="1"><osclass type="general purpose" vendor="Linux" osfamily="Linux" osgen="5.X" accuracy="100"><cpe>cpe:/o:linux:linux_kernel:5</cpe></osclass></osmatch><osfingerprint fingerprint="OS:SCAN"/></os>
+<uptime seconds="100" lastboot="Tue Nov 14"/><distance value="1"/>
+<tcpsequence index="260" difficulty="Good luck!" values="1,2"/><ipidsequence class="All zeros" values="0,0"/><tcptssequence class="1000HZ" values="3,4"/>
+<hostscript><script id="smb" output="host"/></hostscript>
+<trace port="22" proto="tcp"><hop ttl="1" ipaddr="10.0.0.1" rtt="0.1" host="a.example"/></trace>
+<times srtt="130" rttvar="50" to="100000"/></host>
+<taskbegin task="SYN Stealth Scan" time="1700000010"/>
+<host/>
+<host><status state="down" reason="no-response"/><address addr="10.0.0.2" addrtype="ipv4"/><hostnames/></host>
+<taskend task="SYN Stealth Scan" time="1700000011"/>
+<postscript><script id="post" output="done"/></postscript>
+<output type="interactive">text</output>
+<runstats><finished time="1700000012" timestr="Tue Nov 14" elapsed="12.5" summary="Nmap done" exit="success"/><hosts up="1" down="1" total="2"/></runstats>
+</nmaprun>
+"#;
+
+fn streamed(path: &Path) -> casiscan_core::Result<String> {
+    let mut out = Vec::new();
+    nmap::write_json(path, &mut out)?;
+    Ok(String::from_utf8(out).expect("utf-8"))
+}
+
+/// `write_json` writes host by host exactly the bytes of the whole run's pretty JSON, for a rich
+/// run, an interrupted one, hosts only, hints only and none at all.
+#[test]
+fn streamed_json_is_the_whole_run_json_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cut = &RICH[..RICH.find("<host/>").expect("cut point") + 20];
+    let cases = [
+        ("rich", RICH.to_string()),
+        ("interrupted", cut.to_string()),
+        (
+            "empty hosts",
+            format!("<nmaprun>{}</nmaprun>", "<host/>".repeat(1000)),
+        ),
+        (
+            "hints only",
+            "<nmaprun><hosthint/><hosthint><status state=\"up\"/></hosthint></nmaprun>".into(),
+        ),
+        ("nothing", "<nmaprun scanner=\"nmap\"></nmaprun>".into()),
+    ];
+    for (name, doc) in cases {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, &doc).expect("write");
+        let whole =
+            serde_json::to_string_pretty(&nmap::parse_file(&path).expect(name)).expect("json");
+        assert_eq!(streamed(&path).expect(name), whole, "{name}");
+    }
+    let rich = nmap::parse(RICH.as_bytes()).expect("rich");
+    assert_eq!(
+        (rich.hosts.len(), rich.hosthints.len(), rich.tasks.len()),
+        (3, 1, 4)
+    );
+    assert_eq!(rich.hosts[0].extra().distance, Some(1));
+    assert!(rich.hosts[1].extra.is_none(), "an empty host boxes nothing");
+}
+
+/// A parse error is found before anything is written, placed like `parse_file` places it.
+#[test]
+fn streamed_json_reports_errors_before_writing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<nmaprun>\n<host/>\n<host></hots>\n").expect("write");
+    let mut out = Vec::new();
+    let err = nmap::write_json(&bad, &mut out).expect_err("bad");
+    assert!(out.is_empty(), "nothing written before the error");
+    assert_eq!(
+        err.to_string(),
+        nmap::parse_file(&bad).expect_err("bad").to_string()
+    );
+    assert!(err.to_string().contains("line 3"), "{err}");
+    let missing = nmap::write_json(&dir.path().join("none.xml"), &mut out).expect_err("missing");
+    assert_eq!(missing.kind(), ErrorKind::Io);
 }

@@ -190,19 +190,19 @@ impl PyHost {
     /// OS detection (`portused`, `osmatches`, `osclasses`, `osfingerprints`) as a dict, or `None`.
     #[getter]
     fn os<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_dict(py, &self.host.get().os)
+        to_dict(py, &self.host.get().extra().os)
     }
     #[getter]
     fn distance(&self) -> Option<u32> {
-        self.host.get().distance
+        self.host.get().extra().distance
     }
     #[getter]
     fn uptime<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_dict(py, &self.host.get().uptime)
+        to_dict(py, &self.host.get().extra().uptime)
     }
     #[getter]
     fn trace<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_dict(py, &self.host.get().trace)
+        to_dict(py, &self.host.get().extra().trace)
     }
     #[getter]
     fn times<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -212,6 +212,7 @@ impl PyHost {
     fn hostscripts(&self) -> Vec<PyScript> {
         self.host
             .get()
+            .extra()
             .hostscripts
             .iter()
             .cloned()

@@ -17,9 +17,7 @@ use crate::render;
 /// Runs the chosen subcommand.
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Command::ParseNmap { file } = &cli.command {
-        let run = casiscan_core::providers::nmap::parse_file(file)?;
-        crate::out!("{}", render::json(&run));
-        return Ok(ExitCode::SUCCESS);
+        return render::nmap_json(file);
     }
     if let Command::Ospatch(args) = cli.command {
         return crate::cmd_ospatch::run(args).await;

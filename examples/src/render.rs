@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use casiscan_core::Error;
 use casiscan_core::model::{Progress, Scan, ScanResult};
 use casiscan_core::store::Page;
 use serde::Serialize;
@@ -79,6 +80,61 @@ pub fn line(text: std::fmt::Arguments<'_>) {
         } else {
             1
         });
+    }
+}
+
+/// Writes the typed model of the nmap XML file `file` to standard output as pretty JSON, host by
+/// host (memory bounded by the largest host, whatever the file's size); a closed pipe ends the
+/// program quietly, as [`line`] does.
+pub fn nmap_json(file: &std::path::Path) -> casiscan_core::Result<std::process::ExitCode> {
+    use std::io::Write;
+    let mut out = Noted {
+        inner: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+        failed: None,
+    };
+    let written = casiscan_core::providers::nmap::write_json(file, &mut out).and_then(|()| {
+        writeln!(out)
+            .and_then(|()| out.flush())
+            .map_err(|source| Error::Io {
+                path: "standard output".into(),
+                source,
+            })
+    });
+    match out.failed {
+        Some(std::io::ErrorKind::BrokenPipe) => std::process::exit(0),
+        Some(kind) => {
+            eprintln!("casiscan: cannot write standard output: {kind}");
+            std::process::exit(1)
+        }
+        None => written.map(|()| std::process::ExitCode::SUCCESS),
+    }
+}
+
+/// A writer that remembers its first error, so that a failed write to standard output is told
+/// apart from a failed read of the input.
+struct Noted<W> {
+    inner: W,
+    failed: Option<std::io::ErrorKind>,
+}
+
+impl<W: std::io::Write> std::io::Write for Noted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
+    }
+}
+
+impl<W> Noted<W> {
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            self.failed.get_or_insert(e.kind());
+        }
+        r
     }
 }
 

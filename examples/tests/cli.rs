@@ -257,6 +257,66 @@ fn parse_nmap_prints_the_model_and_reports_bad_files() {
     assert!(!db.exists(), "parse-nmap opens no database");
 }
 
+/// The JSON is written host by host; from a pipe (not a regular file) it is the same bytes, and a
+/// reader that closes the pipe early ends the program quietly.
+#[test]
+fn parse_nmap_streams_from_a_pipe_and_into_a_closed_pipe() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let xml = format!(
+        "<nmaprun scanner=\"nmap\"><taskbegin task=\"Ping Scan\" time=\"1\"/>{}\
+         <hosthint><status state=\"up\"/></hosthint><taskend task=\"Ping Scan\" time=\"2\"/>\
+         </nmaprun>",
+        "<host><status state=\"up\"/><address addr=\"10.0.0.1\" addrtype=\"ipv4\"/></host>"
+            .repeat(20_000)
+    );
+    let file = dir.path().join("scan.xml");
+    std::fs::write(&file, &xml).expect("write");
+    let from_file = casiscan(&db, &["parse-nmap", file.to_str().expect("utf8")]);
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    let v: serde_json::Value = serde_json::from_slice(&from_file.stdout).expect("json");
+    assert_eq!(v["hosts"].as_array().map(Vec::len), Some(20_000));
+    assert_eq!(v["tasks"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["hosthints"].as_array().map(Vec::len), Some(1));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casiscan"))
+        .args([
+            "--db",
+            db.to_str().expect("utf8"),
+            "parse-nmap",
+            "/dev/stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    let feed = std::thread::spawn(move || input.write_all(xml.as_bytes()));
+    let from_pipe = child.wait_with_output().expect("wait");
+    feed.join().expect("feeder").expect("feed");
+    assert!(from_pipe.status.success(), "{}", stderr(&from_pipe));
+    assert!(
+        from_pipe.stdout == from_file.stdout,
+        "same bytes from a pipe"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casiscan"))
+        .args(["--db", db.to_str().expect("utf8"), "parse-nmap"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().expect("wait");
+    assert_eq!(closed.status.code(), Some(0), "{}", stderr(&closed));
+    assert!(stderr(&closed).is_empty(), "{}", stderr(&closed));
+    assert!(!db.exists(), "parse-nmap opens no database");
+}
+
 #[test]
 fn scan_stores_the_run_and_the_other_commands_manage_it() {
     let dir = tempfile::tempdir().expect("tmp");

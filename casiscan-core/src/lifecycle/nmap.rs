@@ -76,7 +76,7 @@ fn read_full(run: &NmapRun, out: &mut NmapObservations) {
             .map_or("", |a| a.addr.as_str());
         let host = normalize_host(addr);
         // A host that hit --host-timeout reported nothing reliable: it covers nothing.
-        let timed_out = h.timedout == Some(true);
+        let timed_out = h.extra().timedout == Some(true);
         let up = !timed_out && h.status.as_ref().and_then(|st| st.state.as_deref()) == Some("up");
         // Unlisted ports count as closed only when nmap accounted for the host's ports at all.
         let accounted = !h.extraports.is_empty() || !h.ports.is_empty();
@@ -95,7 +95,7 @@ fn read_full(run: &NmapRun, out: &mut NmapObservations) {
         for p in &h.ports {
             read_port(&host, p, &mut cov, out);
         }
-        for script in &h.hostscripts {
+        for script in &h.extra().hostscripts {
             read_script(&host, None, script, out);
         }
         out.coverage.hosts.insert(host, cov);

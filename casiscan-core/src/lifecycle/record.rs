@@ -13,10 +13,9 @@ use crate::model::{ProviderKind, ScanResult, ScanRun, ScanState, ScanStatus};
 pub fn scan_status(run: &ScanRun, result: &ScanResult, timeout_seconds: u64) -> ScanStatus {
     let has_results = observed_something(result);
     let incomplete = match result {
-        ScanResult::Nmap(r) => r
-            .nmap
-            .as_ref()
-            .is_some_and(|n| n.incomplete || n.hosts.iter().any(|h| h.timedout == Some(true))),
+        ScanResult::Nmap(r) => r.nmap.as_ref().is_some_and(|n| {
+            n.incomplete || n.hosts.iter().any(|h| h.extra().timedout == Some(true))
+        }),
         ScanResult::OsPatch(_) => false,
     };
     match run.state {

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bounded::{BoundedRun, Tally, Truncation};
 use super::model::{AddrType, Host, NmapRun, Port};
 
 /// Casibase's `NmapScanResult`, plus the full typed run under `nmap`: the stored result of an
@@ -19,9 +20,13 @@ pub struct CasibaseResult {
     pub hosts: Vec<CasibaseHost>,
     /// `runstats/finished@summary`, else "N host(s) scanned".
     pub summary: String,
-    /// The complete run (absent from a result written by Casibase itself).
+    /// The complete run (absent from a result written by Casibase itself; only the hosts kept
+    /// when `truncated` is present).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nmap: Option<NmapRun>,
+    /// Present when hosts were left out to keep the result within its caps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
 }
 
 /// Casibase's `NmapHost`.
@@ -70,16 +75,27 @@ pub struct CasibasePort {
 
 /// Builds Casibase's result from a run.
 pub fn casibase_result(run: NmapRun) -> CasibaseResult {
+    let hosts = run.hosts.len() as u64;
+    build(run, hosts, None)
+}
+
+/// Builds Casibase's result from a run read within caps, with its `truncated` marker.
+pub fn casibase_result_bounded(b: BoundedRun) -> CasibaseResult {
+    build(b.run, b.tally.hosts, b.truncation)
+}
+
+fn build(run: NmapRun, hosts: u64, truncated: Option<Truncation>) -> CasibaseResult {
     let finished = run.runstats.as_ref().and_then(|r| r.finished.as_ref());
     let summary = finished
         .and_then(|f| f.summary.as_deref().map(str::to_string))
-        .unwrap_or_else(|| format!("{} host(s) scanned", run.hosts.len()));
+        .unwrap_or_else(|| format!("{hosts} host(s) scanned"));
     CasibaseResult {
         start_time: run.startstr.as_deref().map(str::to_string),
         end_time: finished.and_then(|f| f.timestr.as_deref().map(str::to_string)),
         hosts: run.hosts.iter().map(casibase_host).collect(),
         summary,
         nmap: Some(run),
+        truncated,
     }
 }
 
@@ -90,16 +106,18 @@ fn casibase_host(h: &Host) -> CasibaseHost {
         .find(|a| a.addrtype != AddrType::Mac)
         .map_or(String::new(), |a| a.addr.to_string());
     let mac = h.addresses.iter().find(|a| a.addrtype == AddrType::Mac);
-    let os =
-        h.os.as_ref()
-            .and_then(|o| o.osmatches.first())
-            .and_then(|m| m.name.as_deref())
-            .or_else(|| {
-                h.ports
-                    .iter()
-                    .find_map(|p| p.service.as_ref()?.ostype.as_deref())
-            })
-            .map(str::to_string);
+    let os = h
+        .extra()
+        .os
+        .as_ref()
+        .and_then(|o| o.osmatches.first())
+        .and_then(|m| m.name.as_deref())
+        .or_else(|| {
+            h.ports
+                .iter()
+                .find_map(|p| p.service.as_ref()?.ostype.as_deref())
+        })
+        .map(str::to_string);
     CasibaseHost {
         ip,
         status: h
@@ -181,26 +199,9 @@ fn casibase_port(p: &Port) -> CasibasePort {
 
 /// Casibase's summary: "N ports found" (open ports), "N hosts up", "N hosts scanned", "Scan completed".
 pub fn summary(run: &NmapRun) -> String {
-    let open = run
-        .hosts
-        .iter()
-        .flat_map(|h| &h.ports)
-        .filter(|p| p.state.as_ref().and_then(|s| s.state.as_deref()) == Some("open"))
-        .count();
-    let up = run
-        .hosts
-        .iter()
-        .filter(|h| h.status.as_ref().and_then(|s| s.state.as_deref()) == Some("up"))
-        .count();
-    if open > 0 {
-        format!("{open} ports found")
-    } else if up > 0 {
-        format!("{up} hosts up")
-    } else if !run.hosts.is_empty() {
-        format!("{} hosts scanned", run.hosts.len())
-    } else {
-        "Scan completed".to_string()
-    }
+    let mut tally = Tally::default();
+    run.hosts.iter().for_each(|h| tally.add(h));
+    tally.summary()
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 use std::io::BufRead;
 
 use super::model::{
-    AddrType, Address, ExtraPorts, ExtraReasons, Hop, Host, Hostname, Os, OsClass, OsMatch, Port,
-    PortState, PortUsed, Sequence, Service, ServiceExtra, Status, TcpSequence, Times, Trace,
-    Uptime,
+    AddrType, Address, ExtraPorts, ExtraReasons, Hop, Host, HostExtra, Hostname, Os, OsClass,
+    OsMatch, Port, PortState, PortUsed, Sequence, Service, ServiceExtra, Status, TcpSequence,
+    Times, Trace, Uptime,
 };
 use super::script::script;
 use super::source::{Source, Step, Tag};
@@ -16,45 +16,49 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
     let mut h = Host {
         starttime: src.num(start, b"starttime"),
         endtime: src.num(start, b"endtime"),
+        ..Host::default()
+    };
+    // The rare parts are gathered unboxed and boxed at the end only if one is present.
+    let mut x = HostExtra {
         timedout: src.attr(start, b"timedout").map(|v| v == "true"),
         comment: src.attr(start, b"comment"),
-        ..Host::default()
+        ..HostExtra::default()
     };
     each_child(src, empty, |src, e, empty| {
         match e.local_name().into_inner() {
             b"status" => h.status = Some(status(src, &e)),
             b"address" => h.addresses.push(address(src, &e)),
             b"hostnames" => return hostnames(src, empty, &mut h.hostnames),
-            b"smurf" => h.smurfs.extend(src.num::<u64>(&e, b"responses")),
+            b"smurf" => x.smurfs.extend(src.num::<u64>(&e, b"responses")),
             b"ports" => return ports(src, empty, &mut h),
             b"os" => {
                 let mut os = Os::default();
                 os_children(src, empty, &mut os)?;
                 os.shrink();
-                h.os = Some(os);
+                x.os = Some(os);
                 return Ok(());
             }
-            b"distance" => h.distance = src.num(&e, b"value"),
+            b"distance" => x.distance = src.num(&e, b"value"),
             b"uptime" => {
-                h.uptime = Some(Uptime {
+                x.uptime = Some(Uptime {
                     seconds: src.num(&e, b"seconds"),
                     lastboot: src.attr_unique(&e, b"lastboot"),
                 })
             }
             b"tcpsequence" => {
-                h.tcpsequence = Some(TcpSequence {
+                x.tcpsequence = Some(TcpSequence {
                     index: src.num(&e, b"index"),
                     difficulty: src.attr(&e, b"difficulty"),
                     values: src.attr_unique(&e, b"values"),
                     class: src.attr(&e, b"class"),
                 })
             }
-            b"ipidsequence" => h.ipidsequence = Some(sequence(src, &e)),
-            b"tcptssequence" => h.tcptssequence = Some(sequence(src, &e)),
+            b"ipidsequence" => x.ipidsequence = Some(sequence(src, &e)),
+            b"tcptssequence" => x.tcptssequence = Some(sequence(src, &e)),
             b"hostscript" => {
                 return each_child(src, empty, |src, s, empty| {
                     if s.local_name().into_inner() == b"script" {
-                        h.hostscripts.push(script(src, &s, empty)?);
+                        x.hostscripts.push(script(src, &s, empty)?);
                         Ok(())
                     } else {
                         close(src, empty)
@@ -79,7 +83,7 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
                     close(src, empty)
                 })?;
                 t.hops.shrink_to_fit();
-                h.trace = Some(t);
+                x.trace = Some(t);
                 return Ok(());
             }
             b"times" => {
@@ -94,6 +98,9 @@ pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<H
         close(src, empty)
     })?;
     trim(&mut h);
+    x.smurfs.shrink_to_fit();
+    x.hostscripts.shrink_to_fit();
+    h.extra = x.boxed();
     Ok(h)
 }
 
@@ -102,7 +109,6 @@ fn trim(h: &mut Host) {
     h.addresses.shrink_to_fit();
     h.hostnames.shrink_to_fit();
     h.extraports.shrink_to_fit();
-    h.hostscripts.shrink_to_fit();
     h.ports.shrink_to_fit();
     for p in &mut h.ports {
         p.scripts.shrink_to_fit();

@@ -1,8 +1,11 @@
 //! The nmap provider: a complete streaming parser of nmap's XML and safe execution of `nmap`.
 
+mod bounded;
 mod casibase;
 mod detection;
 mod host;
+mod host_model;
+mod json_out;
 mod model;
 pub mod options;
 mod progress;
@@ -18,7 +21,14 @@ mod tag;
 mod text;
 mod walk;
 
-pub use casibase::{CasibaseHost, CasibasePort, CasibaseResult, casibase_result, summary};
+pub use bounded::{
+    BoundedRun, DEFAULT_MAX_RAW_BYTES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_MAX_RESULT_HOSTS,
+    ResultLimits, Tally, Truncation, read_bounded,
+};
+pub use casibase::{
+    CasibaseHost, CasibasePort, CasibaseResult, casibase_result, casibase_result_bounded, summary,
+};
+pub use json_out::write_json;
 pub use model::*;
 pub use options::{NmapCommand, NmapPolicy, TARGET_PLACEHOLDER, split as split_command};
 pub use provider::NmapProvider;

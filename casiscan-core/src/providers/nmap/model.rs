@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub use super::detection::{
     Hop, Os, OsClass, OsMatch, PortUsed, Sequence, TcpSequence, Times, Trace, Uptime,
 };
+pub use super::host_model::{Host, HostExtra};
 pub use super::service::{Service, ServiceExtra};
 
 /// A text value of the model: 16 bytes, `None` included, with up to 16 bytes stored inline
@@ -113,50 +114,6 @@ pub struct TaskEvent {
     pub etc: Option<i64>,
     /// Extra information (begin/end).
     pub extrainfo: Option<Text>,
-}
-
-/// `<host>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Host {
-    /// Scan start, Unix seconds.
-    pub starttime: Option<i64>,
-    /// Scan end, Unix seconds.
-    pub endtime: Option<i64>,
-    /// `true` when the host timed out.
-    pub timedout: Option<bool>,
-    /// A comment.
-    pub comment: Option<Text>,
-    /// Up or down, and why.
-    pub status: Option<Status>,
-    /// IPv4, IPv6 and MAC addresses.
-    pub addresses: Vec<Address>,
-    /// Names of the host.
-    pub hostnames: Vec<Hostname>,
-    /// Smurf responses.
-    pub smurfs: Vec<u64>,
-    /// Summaries of ports not listed one by one.
-    pub extraports: Vec<ExtraPorts>,
-    /// Ports listed one by one.
-    pub ports: Vec<Port>,
-    /// OS detection.
-    pub os: Option<Os>,
-    /// Network distance in hops.
-    pub distance: Option<u32>,
-    /// Uptime guess.
-    pub uptime: Option<Uptime>,
-    /// TCP sequence prediction.
-    pub tcpsequence: Option<TcpSequence>,
-    /// IP ID sequence class.
-    pub ipidsequence: Option<Sequence>,
-    /// TCP timestamp sequence class.
-    pub tcptssequence: Option<Sequence>,
-    /// Host-level NSE script results.
-    pub hostscripts: Vec<Script>,
-    /// Traceroute.
-    pub trace: Option<Trace>,
-    /// Round-trip timing, microseconds.
-    pub times: Option<Times>,
 }
 
 /// `<status>`.

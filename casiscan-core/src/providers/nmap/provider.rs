@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use super::casibase::{casibase_result, summary};
+use super::bounded::{ResultLimits, read_bounded};
+use super::casibase::casibase_result_bounded;
 use super::options::{NmapCommand, NmapPolicy, ScriptDb, validate};
-use super::reader::parse;
-use super::run::{find_nmap, run_nmap};
+use super::reader::HostReader;
+use super::run::{RunSettings, XmlStream, find_nmap, run_nmap};
 use super::sandbox::Confinement;
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, ScanResult, Target};
@@ -19,6 +20,7 @@ pub struct NmapProvider {
     binary: Option<PathBuf>,
     policy: std::sync::Arc<NmapPolicy>,
     confine: bool,
+    limits: ResultLimits,
     version: std::sync::Arc<tokio::sync::OnceCell<Option<String>>>,
 }
 
@@ -28,6 +30,7 @@ impl Default for NmapProvider {
             binary: None,
             policy: Default::default(),
             confine: true,
+            limits: ResultLimits::default(),
             version: Default::default(),
         }
     }
@@ -58,6 +61,18 @@ impl NmapProvider {
     pub fn unconfined(mut self) -> Self {
         self.confine = false;
         self
+    }
+
+    /// Sets the caps on what a scan stores (hosts and bytes of the structured result, bytes of
+    /// the raw normal output); [`ResultLimits::default`] otherwise.
+    pub fn with_limits(mut self, limits: ResultLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The caps on what a scan stores.
+    pub fn limits(&self) -> &ResultLimits {
+        &self.limits
     }
 
     /// The per-account policy in force.
@@ -132,30 +147,18 @@ impl Provider for NmapProvider {
         let target = &request.target;
         let command = self.checked(&request.owner, Some(target), &request.command)?;
         let binary = self.binary()?;
-        let out = run_nmap(
-            &binary,
-            &command,
-            target,
-            self.confine,
-            request.timeout,
-            &ctx,
-        )
+        let settings = RunSettings {
+            binary: &binary,
+            confine: self.confine,
+            timeout: request.timeout,
+            max_raw_bytes: self.limits.max_raw_bytes,
+        };
+        let limits = self.limits;
+        let out = run_nmap(&settings, &command, target, &ctx, move |xml| {
+            stored_result(xml, &limits)
+        })
         .await?;
-        let run = parse(&out.xml)?;
-        if let Some(msg) = run
-            .runstats
-            .as_ref()
-            .and_then(|r| r.finished.as_ref())
-            .filter(|f| f.exit.as_deref() == Some("error"))
-            .and_then(|f| f.errormsg.clone())
-        {
-            return Err(Error::provider(
-                "Nmap",
-                format!("nmap reported an error: {msg}"),
-            ));
-        }
-        let summary = summary(&run);
-        let result = ScanResult::Nmap(casibase_result(run));
+        let (result, summary) = out.parsed;
         let mut raw_text = out.normal;
         if !matches!(out.confinement, Confinement::Full | Confinement::Disabled) {
             raw_text.push_str(&format!(
@@ -169,4 +172,25 @@ impl Provider for NmapProvider {
             result,
         })
     }
+}
+
+/// Reads nmap's XML host by host as it arrives, keeping what `limits` allow, and builds the
+/// stored result and its summary (on the parser's blocking thread).
+fn stored_result(xml: XmlStream, limits: &ResultLimits) -> Result<(ScanResult, String)> {
+    let bounded = read_bounded(HostReader::new(xml)?, limits, |_| None)?;
+    if let Some(msg) = bounded
+        .run
+        .runstats
+        .as_ref()
+        .and_then(|r| r.finished.as_ref())
+        .filter(|f| f.exit.as_deref() == Some("error"))
+        .and_then(|f| f.errormsg.clone())
+    {
+        return Err(Error::provider(
+            "Nmap",
+            format!("nmap reported an error: {msg}"),
+        ));
+    }
+    let summary = bounded.summary();
+    Ok((ScanResult::Nmap(casibase_result_bounded(bounded)), summary))
 }

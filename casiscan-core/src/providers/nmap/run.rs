@@ -1,5 +1,6 @@
 //! Runs the real `nmap`: no shell, own process group, timeout and cancel kill the group.
 
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::bounded::read_capped_text;
 use super::options::{NmapCommand, Setting};
 use super::progress::progress_from_line;
 use super::sandbox::{Confinement, FileRules, spawn_confined};
@@ -14,15 +16,58 @@ use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::providers::RunContext;
 
-/// What one nmap process produced.
+/// What one nmap process produced. Nothing of it grows with nmap's output in memory: the XML was
+/// read by the caller's parser as it arrived, the normal output is capped.
 #[derive(Debug)]
-pub struct NmapOutput {
-    /// The `-oX -` document from stdout.
-    pub xml: Vec<u8>,
-    /// nmap's normal (human) output.
+pub struct NmapOutput<T> {
+    /// What the caller's parser made of the `-oX -` document on stdout.
+    pub parsed: T,
+    /// nmap's normal (human) output, at most `max_raw_bytes` of it (cut at a line end).
     pub normal: String,
     /// How far Landlock confined nmap's file access.
     pub confinement: Confinement,
+}
+
+/// nmap's stdout as it arrives, read on a blocking thread by a streaming parser: chunks of at
+/// most 64 KiB, at most [`XML_CHUNKS_IN_FLIGHT`] of them waiting (nmap waits when the parser is
+/// behind). The end of the stream is the end of nmap's output, or of the run when it is stopped.
+#[derive(Debug)]
+pub struct XmlStream {
+    chunks: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+/// Chunks of nmap's stdout waiting for the parser.
+pub const XML_CHUNKS_IN_FLIGHT: usize = 16;
+
+impl std::io::Read for XmlStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for XmlStream {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        while self.pos >= self.chunk.len() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                None => return Ok(&[]),
+            }
+        }
+        Ok(&self.chunk[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.chunk.len());
+    }
 }
 
 /// The only environment nmap gets: none of the runner's (its secrets, `NMAP_ARGS`, `NMAPDIR`,
@@ -59,15 +104,39 @@ pub fn full_argv(command: &NmapCommand, target: &Target, normal: &Path) -> Vec<S
     argv
 }
 
-/// Runs nmap with a checked command against `target`, streaming progress into `ctx`.
-pub async fn run_nmap(
-    binary: &Path,
+/// How nmap is run: the program, whether Landlock confines it, the time limit, and the cap on
+/// the normal output kept (also applied to the live partial output).
+#[derive(Debug, Clone)]
+pub struct RunSettings<'a> {
+    /// The nmap program.
+    pub binary: &'a Path,
+    /// Confine nmap's file access with Landlock.
+    pub confine: bool,
+    /// Wall-clock limit.
+    pub timeout: Duration,
+    /// Most bytes of normal output kept.
+    pub max_raw_bytes: usize,
+}
+
+/// Runs nmap with a checked command against `target`, streaming progress into `ctx` and nmap's
+/// XML into `parse`, which runs on a blocking thread while nmap runs.
+pub async fn run_nmap<T, P>(
+    settings: &RunSettings<'_>,
     command: &NmapCommand,
     target: &Target,
-    confine: bool,
-    timeout: Duration,
     ctx: &RunContext,
-) -> Result<NmapOutput> {
+    parse: P,
+) -> Result<NmapOutput<T>>
+where
+    T: Send + 'static,
+    P: FnOnce(XmlStream) -> Result<T> + Send + 'static,
+{
+    let RunSettings {
+        binary,
+        confine,
+        timeout,
+        max_raw_bytes,
+    } = *settings;
     let workdir = tempfile::Builder::new()
         .prefix("casiscan-nmap-")
         .tempdir()
@@ -75,7 +144,7 @@ pub async fn run_nmap(
     let normal_path = workdir.path().join("normal.txt");
     let argv = full_argv(command, target, &normal_path);
     let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine).await?;
-    let work = collect(&mut child, &normal_path, ctx);
+    let work = collect(&mut child, parse, &normal_path, max_raw_bytes, ctx);
     let outcome = tokio::select! {
         r = work => r,
         () = tokio::time::sleep(timeout) => {
@@ -87,14 +156,20 @@ pub async fn run_nmap(
             return Err(Error::Canceled("the scan was canceled; the nmap process group was killed".into()));
         }
     };
-    let (xml, stderr, status) = outcome?;
-    let normal = std::fs::read_to_string(&normal_path).unwrap_or_default();
+    let (parsed, stderr, status) = match outcome {
+        Ok(collected) => collected,
+        Err(e) => {
+            kill_group(&mut child).await;
+            return Err(e);
+        }
+    };
     if !status.success() {
         let detail = stderr.trim();
         return Err(nmap_error(format!("nmap exited with {status}: {detail}")));
     }
+    let normal = read_capped_text(&normal_path, max_raw_bytes);
     Ok(NmapOutput {
-        xml,
+        parsed: parsed?,
         normal,
         confinement,
     })
@@ -143,10 +218,27 @@ fn spawn_error(binary: &Path, e: std::io::Error) -> Error {
     }
 }
 
-type Collected = (Vec<u8>, String, std::process::ExitStatus);
+type Collected<T> = (Result<T>, String, std::process::ExitStatus);
 
-/// Reads stdout line by line (publishing progress), stderr fully, then waits for exit.
-async fn collect(child: &mut Child, normal: &Path, ctx: &RunContext) -> Result<Collected> {
+/// Longest stdout line looked at for progress (a `<taskprogress>` line is about 120 bytes).
+const MAX_PROGRESS_LINE: usize = 4096;
+
+/// Most bytes of nmap's stderr kept for an error message.
+const MAX_STDERR_BYTES: u64 = 64 * 1024;
+
+/// Hands stdout to `parse` chunk by chunk (publishing progress from its lines), reads stderr
+/// (capped), then waits for exit and for the parser.
+async fn collect<T, P>(
+    child: &mut Child,
+    parse: P,
+    normal: &Path,
+    max_raw_bytes: usize,
+    ctx: &RunContext,
+) -> Result<Collected<T>>
+where
+    T: Send + 'static,
+    P: FnOnce(XmlStream) -> Result<T> + Send + 'static,
+{
     let stdout = child
         .stdout
         .take()
@@ -156,29 +248,65 @@ async fn collect(child: &mut Child, normal: &Path, ctx: &RunContext) -> Result<C
         .take()
         .ok_or_else(|| nmap_error("no stderr pipe"))?;
     let err_task = tokio::spawn(async move {
-        let mut s = String::new();
-        stderr.read_to_string(&mut s).await.map(|_| s)
+        let mut kept = Vec::new();
+        (&mut stderr)
+            .take(MAX_STDERR_BYTES)
+            .read_to_end(&mut kept)
+            .await?;
+        // The rest is drained so that nmap never blocks on a full pipe.
+        tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&kept).into_owned())
     });
-    let mut xml = Vec::with_capacity(64 * 1024);
-    let mut lines = BufReader::new(stdout);
+    let (tx, chunks) = tokio::sync::mpsc::channel(XML_CHUNKS_IN_FLIGHT);
+    let parser = tokio::task::spawn_blocking(move || {
+        parse(XmlStream {
+            chunks,
+            chunk: Vec::new(),
+            pos: 0,
+        })
+    });
+    // Dropped when the parser stops early (an error): the rest of stdout is then drained.
+    let mut to_parser = Some(tx);
+    let mut stdout = BufReader::with_capacity(1 << 16, stdout);
+    // The start of the current line, up to MAX_PROGRESS_LINE bytes (progress lines are short).
     let mut line = Vec::new();
+    let mut long = false;
     loop {
-        line.clear();
-        let n = lines
-            .read_until(b'\n', &mut line)
+        let chunk = stdout
+            .fill_buf()
             .await
-            .map_err(|e| nmap_error(format!("reading nmap's output failed: {e}")))?;
-        if n == 0 {
+            .map_err(|e| nmap_error(format!("reading nmap's output failed: {e}")))?
+            .to_vec();
+        if chunk.is_empty() {
             break;
         }
-        if let Some(p) = progress_from_line(&line) {
-            ctx.progress.send_replace(p);
-            if let Ok(text) = std::fs::read_to_string(normal) {
-                ctx.partial_raw.send_replace(text);
+        stdout.consume(chunk.len());
+        for part in chunk.split_inclusive(|b| *b == b'\n') {
+            if !long && line.len() + part.len() <= MAX_PROGRESS_LINE {
+                line.extend_from_slice(part);
+            } else {
+                long = true;
+            }
+            if part.ends_with(b"\n") {
+                if let Some(p) = (!long).then(|| progress_from_line(&line)).flatten() {
+                    ctx.progress.send_replace(p);
+                    ctx.partial_raw
+                        .send_replace(read_capped_text(normal, max_raw_bytes));
+                }
+                line.clear();
+                long = false;
             }
         }
-        xml.extend_from_slice(&line);
+        if let Some(tx) = &to_parser
+            && tx.send(chunk).await.is_err()
+        {
+            to_parser = None;
+        }
     }
+    drop(to_parser);
+    let parsed = parser
+        .await
+        .map_err(|e| nmap_error(format!("the XML reader failed: {e}")))?;
     let stderr = err_task
         .await
         .map_err(|e| nmap_error(format!("stderr reader failed: {e}")))?
@@ -187,7 +315,7 @@ async fn collect(child: &mut Child, normal: &Path, ctx: &RunContext) -> Result<C
         .wait()
         .await
         .map_err(|e| nmap_error(format!("waiting for nmap failed: {e}")))?;
-    Ok((xml, stderr, status))
+    Ok((parsed, stderr, status))
 }
 
 /// Kills nmap's whole process group (nmap may have children, e.g. NSE helpers).
