@@ -368,6 +368,29 @@ async fn no_nse_file_named_by_path_ever_runs() {
 }
 
 #[tokio::test]
+async fn a_connect_scan_runs_as_an_unprivileged_user() {
+    let port = listen("127.0.0.1:0", b"hello\r\n");
+    let out = NmapProvider::new()
+        .run_as_user("nobody")
+        .expect("nobody")
+        .run(
+            request(
+                "127.0.0.1",
+                format!("-sT -Pn -n -p {port}"),
+                Duration::from_secs(60),
+            ),
+            RunContext::detached(),
+        )
+        .await
+        .expect("scan as nobody");
+    assert!(
+        ports(&out).contains(&(format!("{port}/tcp"), "open".to_string())),
+        "{}",
+        out.raw_text
+    );
+}
+
+#[tokio::test]
 async fn progress_is_published_while_scanning() {
     let ctx = RunContext::detached();
     let mut rx = ctx.progress.subscribe();

@@ -22,7 +22,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Command::Ospatch(args) = cli.command {
         return crate::cmd_ospatch::run(args).await;
     }
-    let client = Client::open(&cli.db, cli.nmap.providers()).await?;
+    let client = Client::open(&cli.db, cli.nmap.providers()?).await?;
     let id = |raw: &str| qualify(&cli.owner, raw);
     match cli.command {
         Command::Serve {

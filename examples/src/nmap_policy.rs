@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use casiscan_core::Result;
 use casiscan_core::providers::nmap::{NmapPolicy, NmapProvider, options::AccountSet};
 use casiscan_core::providers::{self, Providers};
 
@@ -33,6 +34,9 @@ pub struct NmapPolicyArgs {
         env = "CASISCAN_NMAP_RISKY_SCRIPTS"
     )]
     pub nmap_risky_scripts: Vec<String>,
+    /// Run nmap as this unprivileged user (defence in depth where the kernel lacks Landlock).
+    #[arg(long, global = true, env = "CASISCAN_NMAP_USER")]
+    pub nmap_user: Option<String>,
 }
 
 impl NmapPolicyArgs {
@@ -45,8 +49,12 @@ impl NmapPolicyArgs {
         }
     }
 
-    /// The built-in providers, nmap under this policy.
-    pub fn providers(&self) -> Providers {
-        providers::defaults().with(Arc::new(NmapProvider::new().with_policy(self.policy())))
+    /// The built-in providers, nmap under this policy (and user, when given).
+    pub fn providers(&self) -> Result<Providers> {
+        let mut nmap = NmapProvider::new().with_policy(self.policy());
+        if let Some(user) = &self.nmap_user {
+            nmap = nmap.run_as_user(user)?;
+        }
+        Ok(providers::defaults().with(Arc::new(nmap)))
     }
 }

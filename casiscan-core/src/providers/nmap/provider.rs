@@ -9,7 +9,7 @@ use super::casibase::casibase_result_bounded;
 use super::options::{NmapCommand, NmapPolicy, ScriptDb, validate};
 use super::reader::HostReader;
 use super::run::{RunSettings, XmlStream, find_nmap, run_nmap};
-use super::sandbox::Confinement;
+use super::sandbox::{Confinement, RunAs};
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, ScanResult, Target};
 use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
@@ -20,6 +20,7 @@ pub struct NmapProvider {
     binary: Option<PathBuf>,
     policy: std::sync::Arc<NmapPolicy>,
     confine: bool,
+    run_as: Option<RunAs>,
     limits: ResultLimits,
     version: std::sync::Arc<tokio::sync::OnceCell<Option<String>>>,
 }
@@ -30,6 +31,7 @@ impl Default for NmapProvider {
             binary: None,
             policy: Default::default(),
             confine: true,
+            run_as: None,
             limits: ResultLimits::default(),
             version: Default::default(),
         }
@@ -73,6 +75,13 @@ impl NmapProvider {
     /// The caps on what a scan stores.
     pub fn limits(&self) -> &ResultLimits {
         &self.limits
+    }
+
+    /// Runs nmap as the unprivileged account `user` (defence in depth where Landlock is missing;
+    /// raw-socket scans then need nmap's file capabilities or fall back to connect scans).
+    pub fn run_as_user(mut self, user: &str) -> Result<Self> {
+        self.run_as = Some(RunAs::user(user)?);
+        Ok(self)
     }
 
     /// The per-account policy in force.
@@ -150,6 +159,7 @@ impl Provider for NmapProvider {
         let settings = RunSettings {
             binary: &binary,
             confine: self.confine,
+            run_as: self.run_as,
             timeout: request.timeout,
             max_raw_bytes: self.limits.max_raw_bytes,
         };

@@ -11,7 +11,7 @@ use tokio::process::{Child, Command};
 use super::bounded::read_capped_text;
 use super::options::{NmapCommand, Setting};
 use super::progress::progress_from_line;
-use super::sandbox::{Confinement, FileRules, spawn_confined};
+use super::sandbox::{Confinement, FileRules, RunAs, spawn_confined};
 use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::providers::RunContext;
@@ -112,6 +112,8 @@ pub struct RunSettings<'a> {
     pub binary: &'a Path,
     /// Confine nmap's file access with Landlock.
     pub confine: bool,
+    /// Run nmap as this unprivileged account (its private directory is handed to it).
+    pub run_as: Option<RunAs>,
     /// Wall-clock limit.
     pub timeout: Duration,
     /// Most bytes of normal output kept.
@@ -134,6 +136,7 @@ where
     let RunSettings {
         binary,
         confine,
+        run_as,
         timeout,
         max_raw_bytes,
     } = *settings;
@@ -143,7 +146,7 @@ where
         .map_err(|e| nmap_error(format!("cannot create a private working directory: {e}")))?;
     let normal_path = workdir.path().join("normal.txt");
     let argv = full_argv(command, target, &normal_path);
-    let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine).await?;
+    let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine, run_as).await?;
     let work = collect(&mut child, parse, &normal_path, max_raw_bytes, ctx);
     let outcome = tokio::select! {
         r = work => r,
@@ -181,7 +184,16 @@ async fn spawn(
     argv: Vec<String>,
     workdir: &Path,
     confine: bool,
+    run_as: Option<RunAs>,
 ) -> Result<(Child, Confinement)> {
+    if let Some(account) = run_as {
+        std::os::unix::fs::chown(workdir, Some(account.uid), Some(account.gid)).map_err(|e| {
+            nmap_error(format!(
+                "cannot hand the private directory to uid {}: {e}",
+                account.uid
+            ))
+        })?;
+    }
     let rules = confine.then(|| FileRules {
         program_dir: binary.parent().map(Path::to_path_buf),
         workdir: workdir.to_path_buf(),
@@ -201,6 +213,9 @@ async fn spawn(
             .env("PATH", NMAP_PATH)
             .env("HOME", &dir)
             .env("LC_ALL", "C");
+        if let Some(account) = run_as {
+            cmd.uid(account.uid).gid(account.gid);
+        }
         cmd
     })
     .await
@@ -336,7 +351,9 @@ mod tests {
         let workdir = tempfile::tempdir().unwrap();
         // The runner's own environment holds secrets (admin token, database URL) and NMAP_ARGS.
         let env = Path::new("/usr/bin/env");
-        let (child, _) = spawn(env, Vec::new(), workdir.path(), true).await.unwrap();
+        let (child, _) = spawn(env, Vec::new(), workdir.path(), true, None)
+            .await
+            .unwrap();
         let out = child.wait_with_output().await.unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let mut names: Vec<&str> = text.lines().filter_map(|l| l.split('=').next()).collect();
@@ -363,5 +380,23 @@ mod tests {
                 "127.0.0.1"
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn nmap_can_run_as_an_unprivileged_account_that_owns_its_directory() {
+        let workdir = tempfile::tempdir().unwrap();
+        let nobody = RunAs::user("nobody").unwrap();
+        let id = Path::new("/usr/bin/id");
+        let (child, _) = spawn(id, vec!["-u".into()], workdir.path(), true, Some(nobody))
+            .await
+            .unwrap();
+        let out = child.wait_with_output().await.unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            nobody.uid.to_string()
+        );
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(std::fs::metadata(workdir.path()).unwrap().uid(), nobody.uid);
+        assert!(RunAs::user("no-such-user-here").is_err());
     }
 }

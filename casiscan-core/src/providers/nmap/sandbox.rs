@@ -54,6 +54,28 @@ const READ_FILES: &[&str] = &[
 /// Device files nmap may write to.
 const WRITE_FILES: &[&str] = &["/dev/null"];
 
+/// An unprivileged account nmap runs as (the operator's choice; needed where Landlock is not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunAs {
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+impl RunAs {
+    /// The account named `user` on this machine.
+    pub fn user(user: &str) -> crate::Result<RunAs> {
+        let found = nix::unistd::User::from_name(user)
+            .map_err(|e| crate::Error::invalid(format!("nmap user `{user}`"), e.to_string()))?
+            .ok_or_else(|| crate::Error::invalid(format!("nmap user `{user}`"), "no such user"))?;
+        Ok(RunAs {
+            uid: found.uid.as_raw(),
+            gid: found.gid.as_raw(),
+        })
+    }
+}
+
 /// The paths a confined nmap may use, beyond the fixed system lists above.
 #[derive(Debug, Clone)]
 pub struct FileRules {
