@@ -11,6 +11,7 @@ mod errors;
 #[macro_use]
 mod nmap_leaf;
 mod nmap;
+mod nmap_parse;
 mod ospatch;
 mod output;
 mod pyser;
@@ -37,11 +38,11 @@ mod _casiscan {
         NotFoundError, ParseError, ProviderError, StorageError,
     };
     #[pymodule_export]
-    use crate::nmap::{
-        PyHost, PyHostIterator, PyNmapRun, PyPort, iter_nmap_hosts, parse_nmap, parse_nmap_async,
-    };
+    use crate::nmap::{PyHost, PyNmapRun, PyPort};
     #[pymodule_export]
     use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
+    #[pymodule_export]
+    use crate::nmap_parse::{PyHostIterator, iter_nmap_hosts, parse_nmap, parse_nmap_async};
     #[pymodule_export]
     use crate::ospatch::{
         PyInstalledPackage, PyOsPatchReport, PyOsPatchSummary, PyOsPatchUpdate, PyReboot,
