@@ -248,7 +248,7 @@ impl Client {
         let claim = StateChange::Claim {
             runner: self.runner_name.clone(),
             token: token.clone(),
-            lease_until: self.lease.lease_until(),
+            lease_until: self.lease.lease_until_at(self.store.clock().now()),
         };
         let claimed = self.store.apply(&record, &claim).await?;
         runner::execute_claimed(

@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanState, TargetMode};
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
 use casiscan_core::runner::LeasePolicy;
-use casiscan_core::store::ScanQuery;
 use casiscan_core::{Client, Error, ErrorKind, Result};
 
 /// Echoes the target, fails on `fail`, waits for cancellation on `hang`.

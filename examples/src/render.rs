@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
+use casiscan_core::model::Page;
 use casiscan_core::model::{Progress, Scan};
-use casiscan_core::store::Page;
 use serde::Serialize;
 
 /// Pretty JSON; serialising our own types cannot fail, but say so if it does.

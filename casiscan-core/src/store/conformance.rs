@@ -11,8 +11,8 @@ use chrono::Duration;
 use super::{Page, ScanField, ScanQuery, SortOrder, StateChange, Store};
 use crate::clock;
 use crate::error::ErrorKind;
+use crate::model::RunnerIdentity;
 use crate::model::{Asset, Progress, ProviderKind, RecordId, Scan, ScanRun, ScanState};
-use crate::runner::RunnerIdentity;
 
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
