@@ -23,11 +23,12 @@ async fn postgres_store_conforms() {
         let schema = format!("conf_{run}_{}", counter.fetch_add(1, Ordering::SeqCst));
         let url = url.clone();
         async move {
-            Arc::new(
-                PostgresStore::open_in_schema(&url, Some(&schema))
-                    .await
-                    .expect("open"),
-            ) as Arc<dyn Store>
+            let store = PostgresStore::open_in_schema(&url, Some(&schema))
+                .await
+                .expect("open");
+            // Time moves only when a check moves it.
+            let clock = casiscan_core::clock::Clock::manual(casiscan_core::clock::now());
+            Arc::new(store.with_clock(clock)) as Arc<dyn Store>
         }
     })
     .await;

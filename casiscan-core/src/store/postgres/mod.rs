@@ -102,10 +102,6 @@ impl PostgresStore {
 
 #[async_trait]
 impl Store for PostgresStore {
-    fn clock(&self) -> Clock {
-        self.clock.clone()
-    }
-
     async fn add_scan(&self, scan: &Scan) -> Result<()> {
         scan.id()?;
         scans::add(&self.client().await.client, scan).await
@@ -148,7 +144,7 @@ impl Store for PostgresStore {
         &self,
         ids: &[RecordId],
         runner: &str,
-        lease_until: DateTime<Utc>,
+        lease_until: chrono::DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Scan>> {
         let claim = claim::Claim {
@@ -269,5 +265,9 @@ impl Store for PostgresStore {
 
     async fn delete_api_key(&self, account: &str) -> Result<bool> {
         keys::delete_api_key(&self.client().await.client, account).await
+    }
+
+    fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 }

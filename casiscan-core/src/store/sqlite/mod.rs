@@ -51,14 +51,6 @@ pub struct SqliteStore {
     clock: Clock,
 }
 
-impl std::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.label)
-            .finish()
-    }
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
     ///
@@ -135,6 +127,14 @@ impl SqliteStore {
     /// Wakes this process's waiting workers when `scan` was just queued.
     fn announce(&self, scan: &Scan) {
         notify::announce(&self.work, scan);
+    }
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.label)
+            .finish()
     }
 }
 
