@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::model::{Asset, MAX_TIMEOUT_SECONDS, RecordId, Scan, ScanRun, ScanState, TargetMode};
+use crate::model::{Page, ScanQuery};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::runner::{self, LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
-use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};
+use crate::store::{MemoryStore, StateChange, Store};
 
 /// Where a client keeps its records.
 #[derive(Debug, Clone, PartialEq, Eq)]

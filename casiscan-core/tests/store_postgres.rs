@@ -188,7 +188,7 @@ async fn postgres_lists_skip_a_corrupt_row_and_warn_with_its_id() {
 
 #[tokio::test]
 async fn postgres_list_refuses_an_overlong_filter_and_an_overflowing_page() {
-    use casiscan_core::store::{ScanField, ScanQuery};
+    use casiscan_core::model::{ScanField, ScanQuery};
 
     let (store, _raw) = store_and_raw("limits").await;
     let filtered = |n: usize| ScanQuery {

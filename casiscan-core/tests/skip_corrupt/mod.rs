@@ -1,8 +1,8 @@
 //! The corrupt-row check both SQL stores run (`corrupt_rows.rs` for SQLite, `store_postgres.rs`
 //! for PostgreSQL): one stored row that does not decode is skipped, with a warning naming it.
 
-use casiscan_core::model::{Asset, RecordId, Scan, ScanRun};
-use casiscan_core::store::{ScanQuery, Store};
+use casiscan_core::model::{Asset, RecordId, Scan, ScanQuery, ScanRun};
+use casiscan_core::store::Store;
 
 use crate::log_capture;
 
