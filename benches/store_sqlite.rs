@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use casiscan_core::model::Scan;
-use casiscan_core::store::{ScanField, ScanQuery, SqliteStore, Store};
+use casiscan_core::model::{ScanField, ScanQuery};
+use casiscan_core::store::{SqliteStore, Store};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const SCANS: u64 = 10_000;

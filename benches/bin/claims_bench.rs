@@ -8,12 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use casiscan_core::model::RunnerIdentity;
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{ProviderKind, Scan, ScanState};
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
-use casiscan_core::runner::{RunnerIdentity, Worker, WorkerConfig};
-use casiscan_core::store::{ScanQuery, Store};
+use casiscan_core::runner::{Worker, WorkerConfig};
+use casiscan_core::store::Store;
 use casiscan_core::{Client, Result};
 use tokio_util::sync::CancellationToken;
 
@@ -164,7 +166,7 @@ async fn main() {
     let handles = workers(stores, &ran, &stop);
     let query = ScanQuery {
         owner: Some("bench".into()),
-        filter: Some((casiscan_core::store::ScanField::State, "Completed".into())),
+        filter: Some((casiscan_core::model::ScanField::State, "Completed".into())),
         ..ScanQuery::default()
     };
     // Cheap wait until every scan has run, then read the store until every one is recorded.

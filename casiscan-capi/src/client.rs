@@ -3,9 +3,9 @@
 use std::ffi::c_char;
 
 use casiscan_core::Client;
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{Scan, ScanState};
 use casiscan_core::providers;
-use casiscan_core::store::ScanQuery;
 use tokio::runtime::Runtime;
 
 use crate::boundary::{

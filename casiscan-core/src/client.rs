@@ -7,9 +7,10 @@ use crate::error::{Error, Result};
 use crate::model::{
     Asset, IntoRecordId, MAX_TIMEOUT_SECONDS, Scan, ScanRun, ScanState, TargetMode,
 };
+use crate::model::{Page, ScanQuery};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::runner::{self, LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
-use crate::store::{MemoryStore, Page, ScanQuery, StateChange, Store};
+use crate::store::{MemoryStore, StateChange, Store};
 
 /// Where a client keeps its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,7 +265,7 @@ impl Client {
         let claim = StateChange::Claim {
             runner: self.runner_name.clone(),
             token: token.clone(),
-            lease_until: self.lease.lease_until(),
+            lease_until: self.lease.lease_until_at(self.store.clock().now()),
         };
         let claimed = self.store.apply(&record, &claim).await?;
         runner::execute_claimed(

@@ -4,15 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use casiscan_core::clock::{self, Clock};
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{
     Asset, MAX_TIMEOUT_SECONDS, ProviderKind, Scan, ScanResult, ScanState, TargetMode,
 };
+use casiscan_core::model::{RecordId, RunnerIdentity};
 use casiscan_core::providers::nmap::CasibaseResult;
 use casiscan_core::providers::{
     Locality, Provider, ProviderOutput, Providers, RunContext, RunRequest,
 };
-use casiscan_core::runner::LeasePolicy;
-use casiscan_core::store::ScanQuery;
+use casiscan_core::runner::{LeasePolicy, Worker, WorkerConfig};
+use casiscan_core::store::{MemoryStore, StateChange, Store};
 use casiscan_core::{Client, Error, ErrorKind, Result};
 
 /// Echoes the target, fails on `fail`, waits for cancellation on `hang`.
@@ -64,6 +67,23 @@ async fn client() -> Client {
             lease: Duration::from_millis(600),
             heartbeat: Duration::from_millis(30),
         })
+}
+
+/// Polls `admin/s` until `done` holds of it; fails after 5 s (of tokio time: instant when
+/// time is paused and nothing else is due).
+async fn until(c: &Client, what: &str, done: impl Fn(&Scan) -> bool) -> Scan {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let s = c.get_scan("admin/s").await.expect("get");
+        if done(&s) {
+            return s;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "admin/s never became {what}: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 fn scan(name: &str, target: &str, command: &str) -> Scan {
@@ -123,13 +143,10 @@ async fn cancel_stops_a_running_scan() {
         let c = c.clone();
         tokio::spawn(async move { c.run_scan("admin/s", RunContext::detached()).await })
     };
-    loop {
-        let s = c.get_scan("admin/s").await.expect("get");
-        if s.state == ScanState::Running && s.raw_result == "half way" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until(&c, "running half way", |s| {
+        s.state == ScanState::Running && s.raw_result == "half way"
+    })
+    .await;
     assert_eq!(
         c.cancel_scan("admin/s").await.expect("cancel").state,
         ScanState::Canceled
@@ -220,9 +237,7 @@ async fn running_scans_resist_edits_and_plain_deletes() {
         let c = c.clone();
         tokio::spawn(async move { c.run_scan("admin/s", RunContext::detached()).await })
     };
-    while c.get_scan("admin/s").await.expect("get").state != ScanState::Running {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    until(&c, "running", |s| s.state == ScanState::Running).await;
     let edit = scan("s", "10.0.0.1", "");
     assert_eq!(
         c.update_scan("admin/s", &edit)
@@ -374,4 +389,99 @@ impl Drop for Kill {
         self.0.kill().ok();
         self.0.wait().ok();
     }
+}
+
+/// A client over a memory store whose "now" is a manual clock.
+fn client_on(clock: &Clock, lease: LeasePolicy) -> (Client, Arc<dyn Store>) {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new().with_clock(clock.clone()));
+    let c = Client::new(
+        Arc::clone(&store),
+        Providers::new().with(Arc::new(Scripted)),
+    )
+    .with_runner_name("test-runner")
+    .with_lease_policy(lease);
+    (c, store)
+}
+
+#[tokio::test(start_paused = true)]
+async fn heartbeats_renew_the_lease_from_the_stores_clock() {
+    let clock = Clock::manual(clock::now());
+    let start = clock.now();
+    let lease = LeasePolicy {
+        lease: Duration::from_secs(30),
+        heartbeat: Duration::from_secs(2),
+    };
+    let (c, _) = client_on(&clock, lease);
+    c.add_scan(&scan("s", "127.0.0.1", "hang"))
+        .await
+        .expect("add");
+    let runner = {
+        let c = c.clone();
+        tokio::spawn(async move { c.run_scan("admin/s", RunContext::detached()).await })
+    };
+    let claimed = until(&c, "running", |s| s.state == ScanState::Running).await;
+    assert_eq!(
+        claimed.lease_until,
+        Some(start + chrono::Duration::seconds(30))
+    );
+    // A minute passes on the store's clock; the next heartbeat (2 s of paused tokio time,
+    // advanced at once) renews the lease from there.
+    clock.advance(Duration::from_secs(60));
+    let renewed = until(&c, "renewed", |s| {
+        s.lease_until == Some(start + chrono::Duration::seconds(90))
+    })
+    .await;
+    assert_eq!(renewed.state, ScanState::Running);
+    c.cancel_scan("admin/s").await.expect("cancel");
+    tokio::time::timeout(Duration::from_secs(5), runner)
+        .await
+        .expect("the run must stop after cancel")
+        .expect("join")
+        .expect("run");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_runners_scan_is_requeued_when_its_lease_ends_and_run_by_a_live_one() {
+    let clock = Clock::manual(clock::now());
+    let (c, store) = client_on(&clock, LeasePolicy::default());
+    c.add_scan(&scan("s", "127.0.0.1", "")).await.expect("add");
+    c.start_scan("admin/s").await.expect("start");
+    let id: RecordId = "admin/s".parse().expect("id");
+    // A runner that died right after claiming: its lease ends 30 s from now.
+    store
+        .apply(
+            &id,
+            &StateChange::claim("dead", clock.now() + chrono::Duration::seconds(30)),
+        )
+        .await
+        .expect("claim");
+    let identity = RunnerIdentity {
+        name: "live".into(),
+        hostname: "live.example".into(),
+        ips: Vec::new(),
+        public_ips: Vec::new(),
+        providers: vec![ProviderKind::Nmap],
+    };
+    let worker = Worker::new(
+        Arc::clone(&store),
+        Providers::new().with(Arc::new(Scripted)),
+        WorkerConfig::new(identity),
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = {
+        let stop = stop.clone();
+        tokio::spawn(async move { worker.run(stop).await })
+    };
+    // Many polls of paused time later, the lease still holds on the store's clock.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let held = c.get_scan("admin/s").await.expect("get");
+    assert_eq!(
+        (held.state, held.runner.as_str()),
+        (ScanState::Running, "dead")
+    );
+    clock.advance(Duration::from_secs(31));
+    let done = until(&c, "completed", |s| s.state == ScanState::Completed).await;
+    assert_eq!((done.runner.as_str(), done.attempt), ("live", 2));
+    stop.cancel();
+    running.await.expect("join").expect("worker");
 }

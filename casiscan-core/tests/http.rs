@@ -10,9 +10,9 @@ use casiscan_core::http::{AppState, OPENAPI, serve};
 use casiscan_core::lifecycle::{
     Coverage, FindingMap, ScanOutcome, apply_outcome, nmap_observations,
 };
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{ProviderKind, ScanStatus};
 use casiscan_core::providers::Providers;
-use casiscan_core::store::ScanQuery;
 
 const TOKEN: &str = "admin-token-for-tests";
 

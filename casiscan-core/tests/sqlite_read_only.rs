@@ -8,8 +8,9 @@
 use std::sync::Arc;
 
 use casiscan_core::model::Scan;
+use casiscan_core::model::ScanQuery;
 use casiscan_core::providers::Providers;
-use casiscan_core::store::{ScanQuery, SqliteStore, Store};
+use casiscan_core::store::{SqliteStore, Store};
 use casiscan_core::{Client, Error, ErrorKind};
 
 async fn database_with_two_scans(dir: &std::path::Path) -> std::path::PathBuf {

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use casiscan_core::model::{ScanField, ScanQuery, SortOrder};
 use casiscan_core::providers::{self, RunContext};
 use casiscan_core::runner::WorkerConfig;
-use casiscan_core::store::{ScanField, ScanQuery, SortOrder};
 use casiscan_core::{Client, Result};
 use pyo3::prelude::*;
 

@@ -1,7 +1,7 @@
 //! `casiscan.Scan`, `casiscan.ScanPage` and `casiscan.ScanRun`: core records seen from Python.
 
+use casiscan_core::model::Page;
 use casiscan_core::model::{Progress, Scan, ScanRun};
-use casiscan_core::store::Page;
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use casiscan_core::http::ServeConfig;
 
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{Progress, Scan, ScanState, Target};
 use casiscan_core::providers::RunContext;
-use casiscan_core::store::ScanQuery;
 use casiscan_core::{Client, Error, Result};
 
 use crate::cli::{Cli, Command};

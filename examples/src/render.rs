@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use casiscan_core::Error;
+use casiscan_core::model::Page;
 use casiscan_core::model::{Progress, Scan, ScanResult};
-use casiscan_core::store::Page;
 use serde::Serialize;
 
 /// Pretty JSON; serialising our own types cannot fail, but say so if it does.

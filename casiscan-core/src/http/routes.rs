@@ -16,8 +16,8 @@ use super::envelope::{core_error, error, key_error, ok, respond};
 use super::state::AppState;
 use crate::export::{ExportError, ExportResponse, authenticate, export_logs, parse_export_query};
 use crate::model::{ApiKeyInfo, Asset, Scan};
+use crate::model::{ScanField, ScanQuery, SortOrder};
 use crate::providers::RunContext;
-use crate::store::{ScanField, ScanQuery, SortOrder};
 
 /// Query string as a map.
 pub type Params = Query<BTreeMap<String, String>>;

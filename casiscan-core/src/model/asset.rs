@@ -149,6 +149,14 @@ pub struct Asset {
 }
 
 impl Asset {
+    /// `next` as the stored replacement of this asset: its creation time kept, updated at `now`.
+    pub fn replaced_by(&self, next: &Asset, now: DateTime<Utc>) -> Asset {
+        let mut replaced = next.clone();
+        replaced.created_time = self.created_time;
+        replaced.updated_time = now;
+        replaced
+    }
+
     /// A new Virtual Machine asset with timestamps set to now.
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
         let now = crate::clock::now();

@@ -1,12 +1,14 @@
-//! Plain data: scans, assets, runs, states, targets and ids.
+//! Plain data: scans, assets, runs, states, targets, ids, list queries and runner identities.
 
 mod api_key;
 mod asset;
 mod finding;
 mod id;
 mod provider_kind;
+mod query;
 mod result;
 mod run;
+mod runner;
 mod scan;
 mod scan_log;
 mod severity;
@@ -18,8 +20,10 @@ pub use asset::{Asset, AssetProperties, AssetType};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use id::{IntoRecordId, RecordId};
 pub use provider_kind::ProviderKind;
+pub use query::{Page, ScanField, ScanQuery, SortOrder};
 pub use result::ScanResult;
 pub use run::ScanRun;
+pub use runner::RunnerIdentity;
 pub use scan::{DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Progress, Scan, TargetMode};
 pub use scan_log::{AssetInfo, ScanLog, ScanStatus, SealStatus};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};

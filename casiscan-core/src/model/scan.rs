@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ProviderKind, RecordId, ScanState};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How a scan names what it scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -180,6 +180,37 @@ impl Scan {
         self.command.clone_from(&other.command);
         self.timeout_seconds = other.timeout_seconds;
     }
+
+    /// Refuses a configuration edit while the scan is active (Pending or Running): `Conflict`.
+    pub fn check_editable(&self) -> Result<()> {
+        if self.state.is_active() {
+            return Err(Error::conflict(format!(
+                "scan {}/{} is {}: its configuration cannot change until it finishes or is canceled",
+                self.owner, self.name, self.state
+            )));
+        }
+        Ok(())
+    }
+
+    /// This scan with `config`'s editable fields, updated at `now`; refused while active.
+    pub fn edited(&self, config: &Scan, now: DateTime<Utc>) -> Result<Scan> {
+        self.check_editable()?;
+        let mut next = self.clone();
+        next.apply_config(config);
+        next.updated_time = now;
+        Ok(next)
+    }
+
+    /// Refuses to delete a Running scan unless `force` (the caller cancels its process).
+    pub fn check_deletable(&self, force: bool) -> Result<()> {
+        if self.state == ScanState::Running && !force {
+            return Err(Error::conflict(format!(
+                "scan {}/{} is Running: cancel it first or delete with force",
+                self.owner, self.name
+            )));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -234,5 +265,53 @@ mod tests {
         assert_eq!(scan.provider, ProviderKind::OsPatch);
         assert_eq!(scan.state, ScanState::Completed);
         assert_eq!(scan.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    fn in_state(state: ScanState) -> Scan {
+        let mut scan = Scan::new("admin", "s");
+        scan.state = state;
+        scan
+    }
+
+    #[test]
+    fn active_scans_refuse_config_edits() {
+        for state in [ScanState::Pending, ScanState::Running] {
+            let err = in_state(state).check_editable().expect_err("active");
+            assert_eq!(err.kind(), crate::ErrorKind::Conflict);
+            assert!(err.to_string().contains("admin/s"), "{err}");
+        }
+        for state in [
+            ScanState::Created,
+            ScanState::Completed,
+            ScanState::Failed,
+            ScanState::Canceled,
+        ] {
+            assert!(in_state(state).check_editable().is_ok(), "{state}");
+        }
+    }
+
+    #[test]
+    fn edits_copy_the_configuration_and_keep_the_state() {
+        let prev = in_state(ScanState::Completed);
+        let mut config = Scan::new("admin", "s");
+        config.target = "10.0.0.1".into();
+        config.state = ScanState::Running;
+        let now = crate::clock::now() + chrono::Duration::seconds(5);
+        let next = prev.edited(&config, now).expect("editable");
+        assert_eq!(next.target, "10.0.0.1");
+        assert_eq!(next.state, ScanState::Completed);
+        assert_eq!(next.updated_time, now);
+        assert!(in_state(ScanState::Running).edited(&config, now).is_err());
+    }
+
+    #[test]
+    fn deleting_a_running_scan_needs_force() {
+        let running = in_state(ScanState::Running);
+        let err = running.check_deletable(false).expect_err("running");
+        assert_eq!(err.kind(), crate::ErrorKind::Conflict);
+        assert!(running.check_deletable(true).is_ok());
+        for state in [ScanState::Pending, ScanState::Created, ScanState::Completed] {
+            assert!(in_state(state).check_deletable(false).is_ok(), "{state}");
+        }
     }
 }

@@ -32,10 +32,15 @@ impl Default for LeasePolicy {
 }
 
 impl LeasePolicy {
-    /// The lease end for a claim or heartbeat made now.
+    /// The lease end for a claim or heartbeat made now (system clock).
     pub fn lease_until(&self) -> chrono::DateTime<Utc> {
+        self.lease_until_at(clock::now())
+    }
+
+    /// The lease end for a claim or heartbeat made at `now`.
+    pub fn lease_until_at(&self, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
         let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(30));
-        clock::now() + lease
+        now + lease
     }
 }
 
@@ -164,7 +169,7 @@ async fn heartbeat_loop(
         }
         let change = StateChange::Heartbeat {
             token: token.clone(),
-            lease_until: policy.lease_until(),
+            lease_until: policy.lease_until_at(store.clock().now()),
             progress: ctx.progress.borrow().clone(),
             partial_raw: Some(ctx.partial_raw.borrow().clone()),
         };

@@ -5,7 +5,8 @@ mod identity;
 mod matching;
 mod worker;
 
+pub use crate::model::RunnerIdentity;
 pub use execute::{DEFAULT_LEASE, LeasePolicy, execute_claimed, resolve_target};
-pub use identity::{RunnerIdentity, interface_ips, local_hostname};
+pub use identity::{interface_ips, local_hostname};
 pub use matching::may_claim;
 pub use worker::{Worker, WorkerConfig};

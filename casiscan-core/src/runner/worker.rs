@@ -8,7 +8,6 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{LeasePolicy, RunnerIdentity, execute_claimed, may_claim};
-use crate::clock;
 use crate::error::Result;
 use crate::model::{Asset, ProviderKind, RecordId, Scan, TargetMode};
 use crate::providers::{Locality, Providers, RunContext};
@@ -77,12 +76,12 @@ impl Worker {
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
         let mut tasks = JoinSet::new();
         let stop_running = CancellationToken::new();
-        let mut last_chores: Option<std::time::Instant> = None;
+        let mut last_chores: Option<tokio::time::Instant> = None;
         while !shutdown.is_cancelled() {
             // Heartbeat and lease recovery once per poll interval, not after every finished scan.
             if last_chores.is_none_or(|t| t.elapsed() >= self.config.poll) {
                 self.chores().await?;
-                last_chores = Some(std::time::Instant::now());
+                last_chores = Some(tokio::time::Instant::now());
             }
             let free = self.config.concurrency.saturating_sub(tasks.len());
             if self.tick(free, &mut tasks, &stop_running).await? {
@@ -106,7 +105,7 @@ impl Worker {
 
     /// Heartbeats this runner and requeues (or fails) scans whose lease expired.
     async fn chores(&self) -> Result<()> {
-        let now = clock::now();
+        let now = self.store.clock().now();
         self.store.register_runner(&self.config.identity).await?;
         for id in self.store.expired_leases(now).await? {
             let expire = StateChange::Expire {
@@ -167,7 +166,7 @@ impl Worker {
             .claim_many(
                 &eligible,
                 &self.config.identity.name,
-                self.config.lease.lease_until(),
+                self.config.lease.lease_until_at(self.store.clock().now()),
                 free,
             )
             .await?;
@@ -199,7 +198,7 @@ impl Worker {
             .store
             .claim_queued(
                 &self.config.identity.name,
-                self.config.lease.lease_until(),
+                self.config.lease.lease_until_at(self.store.clock().now()),
                 free,
                 window,
                 &decide,
@@ -234,7 +233,10 @@ impl Worker {
             return Ok(());
         }
         let horizon = chrono::Duration::from_std(self.config.lease.lease * 3).unwrap_or_default();
-        let live = self.store.live_runners(clock::now() - horizon).await?;
+        let live = self
+            .store
+            .live_runners(self.store.clock().now() - horizon)
+            .await?;
         for (scan, asset, kind, reason) in refused {
             let someone = live
                 .iter()

@@ -1,6 +1,7 @@
 //! The Store conformance suite: one set of checks every backend must pass.
 //!
-//! Run it with [`run_all`], giving a function that makes a fresh, empty store.
+//! Run it with [`run_all`], giving a function that makes a fresh, empty store. A store with a
+//! manual [`crate::clock::Clock`] is moved by hand where a check needs time to pass (no sleeps).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,8 +12,8 @@ use chrono::Duration;
 use super::{Page, ScanField, ScanQuery, SortOrder, StateChange, Store};
 use crate::clock;
 use crate::error::ErrorKind;
+use crate::model::RunnerIdentity;
 use crate::model::{Asset, Progress, ProviderKind, RecordId, Scan, ScanRun, ScanState};
-use crate::runner::RunnerIdentity;
 
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -89,6 +90,17 @@ fn claim(token: &str) -> StateChange {
         runner: format!("runner-{token}"),
         token: token.into(),
         lease_until: clock::now() + Duration::seconds(60),
+    }
+}
+
+/// Lets time pass between two writes: moves a manual clock, or sleeps on the system one.
+async fn let_time_pass(store: &Arc<dyn Store>) {
+    let clock = store.clock();
+    let step = std::time::Duration::from_millis(2);
+    if clock.is_manual() {
+        clock.advance(step);
+    } else {
+        tokio::time::sleep(step).await;
     }
 }
 
@@ -439,9 +451,9 @@ async fn concurrent_claims_have_one_winner(store: Arc<dyn Store>) {
 
 async fn expired_leases_requeue_then_fail(store: Arc<dyn Store>) {
     let i = running(&store, "s", "t1").await;
-    let later = clock::now() + Duration::seconds(3600);
+    let later = store.clock().now() + Duration::seconds(3600);
     let early = StateChange::Expire {
-        now: clock::now(),
+        now: store.clock().now(),
         max_attempts: 2,
     };
     assert_eq!(
@@ -450,7 +462,7 @@ async fn expired_leases_requeue_then_fail(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .expired_leases(clock::now())
+            .expired_leases(store.clock().now())
             .await
             .expect("none")
             .is_empty()
@@ -479,7 +491,7 @@ async fn pending_scans_oldest_first(store: Arc<dyn Store>) {
             .apply(&id("o", name), &StateChange::Start)
             .await
             .expect("start");
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        let_time_pass(&store).await;
     }
     add(&store, &scan("o", "idle")).await;
     let pending = store.pending_scans(2).await.expect("pending");
@@ -643,14 +655,14 @@ async fn live_runners_are_listed(store: Arc<dyn Store>) {
         public_ips: vec!["203.0.113.7".parse().expect("ip")],
         providers: vec![ProviderKind::Nmap],
     };
-    let before = clock::now() - Duration::seconds(1);
+    let before = store.clock().now() - Duration::seconds(1);
     store.register_runner(&runner).await.expect("register");
     store.register_runner(&runner).await.expect("again");
     assert_eq!(
         store.live_runners(before).await.expect("live"),
         vec![runner]
     );
-    let later = clock::now() + Duration::seconds(60);
+    let later = store.clock().now() + Duration::seconds(60);
     assert!(store.live_runners(later).await.expect("none").is_empty());
 }
 
@@ -669,14 +681,14 @@ async fn claim_queued_takes_the_oldest_it_may_and_stops_where_it_cannot_tell(
     for name in ["q1", "no", "q2", "q3", "unsure", "q4"] {
         queued(&store, name).await;
         // Distinct queue times, so the order is the order of queueing.
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        let_time_pass(&store).await;
     }
     let decide = |s: &Scan| match s.name.as_str() {
         "no" => Some(false),
         "unsure" => None,
         _ => Some(true),
     };
-    let until = clock::now() + Duration::seconds(60);
+    let until = store.clock().now() + Duration::seconds(60);
     let Some(first) = store
         .claim_queued("head", until, 2, 10, &decide)
         .await
@@ -718,7 +730,7 @@ async fn claim_many_takes_pending_in_order_up_to_limit(store: Arc<dyn Store>) {
         a.clone(),
         c.clone(),
     ];
-    let until = clock::now() + Duration::seconds(60);
+    let until = store.clock().now() + Duration::seconds(60);
     let got = store
         .claim_many(&ids, "batch", until, 2)
         .await
@@ -771,7 +783,7 @@ async fn concurrent_batch_claims_are_disjoint(store: Arc<dyn Store>) {
             let store = Arc::clone(&store);
             let ids = Arc::clone(&ids);
             tokio::spawn(async move {
-                let until = clock::now() + Duration::seconds(60);
+                let until = store.clock().now() + Duration::seconds(60);
                 store
                     .claim_many(&ids, &format!("w{n}"), until, 8)
                     .await

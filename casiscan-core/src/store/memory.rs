@@ -6,11 +6,13 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Page, ScanQuery, SortOrder, StateChange, Store, apply_change};
-use crate::clock;
+use super::{StateChange, Store, apply_change, asset_missing, scan_missing};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun, ScanState};
-use crate::runner::RunnerIdentity;
+use crate::model::{
+    ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun, ScanState,
+    SortOrder,
+};
 
 #[derive(Default)]
 struct Tables {
@@ -26,12 +28,19 @@ struct Tables {
 #[derive(Default)]
 pub struct MemoryStore {
     tables: Mutex<Tables>,
+    clock: Clock,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         MemoryStore::default()
+    }
+
+    /// This store reading "now" from `clock` (for tests with manual time).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Tables) -> Result<T>) -> Result<T> {
@@ -42,16 +51,12 @@ impl MemoryStore {
     }
 }
 
-fn scan_missing(id: &RecordId) -> Error {
-    Error::not_found(format!("scan {id}"))
-}
-
-fn asset_missing(id: &RecordId) -> Error {
-    Error::not_found(format!("asset {id}"))
-}
-
 #[async_trait]
 impl Store for MemoryStore {
+    fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     async fn add_scan(&self, scan: &Scan) -> Result<()> {
         let id = scan.id()?;
         self.with(|t| {
@@ -71,14 +76,7 @@ impl Store for MemoryStore {
         super::check_same_id(id, &config.id()?, "scan")?;
         self.with(|t| {
             let scan = t.scans.get_mut(id).ok_or_else(|| scan_missing(id))?;
-            if scan.state.is_active() {
-                return Err(Error::conflict(format!(
-                    "scan {id} is {}: its configuration cannot change until it finishes or is canceled",
-                    scan.state
-                )));
-            }
-            scan.apply_config(config);
-            scan.updated_time = clock::now();
+            *scan = scan.edited(config, self.clock.now())?;
             Ok(scan.clone())
         })
     }
@@ -86,11 +84,7 @@ impl Store for MemoryStore {
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
         self.with(|t| {
             let scan = t.scans.get(id).ok_or_else(|| scan_missing(id))?;
-            if scan.state == ScanState::Running && !force {
-                return Err(Error::conflict(format!(
-                    "scan {id} is Running: cancel it first or delete with force"
-                )));
-            }
+            scan.check_deletable(force)?;
             t.scans.remove(id);
             t.runs.remove(id);
             Ok(())
@@ -134,7 +128,7 @@ impl Store for MemoryStore {
         self.with(|t| {
             let scan = t.scans.get_mut(id).ok_or_else(|| scan_missing(id))?;
             let mut next = scan.clone();
-            apply_change(&mut next, change, clock::now())?;
+            apply_change(&mut next, change, self.clock.now())?;
             *scan = next.clone();
             Ok(next)
         })
@@ -184,7 +178,7 @@ impl Store for MemoryStore {
     async fn register_runner(&self, runner: &RunnerIdentity) -> Result<()> {
         self.with(|t| {
             t.runners
-                .insert(runner.name.clone(), (runner.clone(), clock::now()));
+                .insert(runner.name.clone(), (runner.clone(), self.clock.now()));
             Ok(())
         })
     }
@@ -218,9 +212,7 @@ impl Store for MemoryStore {
         super::check_same_id(id, &asset.id()?, "asset")?;
         self.with(|t| {
             let stored = t.assets.get_mut(id).ok_or_else(|| asset_missing(id))?;
-            let mut next = asset.clone();
-            next.created_time = stored.created_time;
-            next.updated_time = clock::now();
+            let next = stored.replaced_by(asset, self.clock.now());
             *stored = next.clone();
             Ok(next)
         })

@@ -1,4 +1,4 @@
-//! Storage behind one async trait: in-memory and SQLite (the embedded default).
+//! Storage behind one async trait: in-memory, SQLite (the embedded default) and PostgreSQL.
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod batch;
@@ -8,28 +8,36 @@ pub mod conformance;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
-mod query;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// Moved to [`crate::model`]; re-exported here for compatibility.
+pub use crate::model::{Page, ScanField, ScanQuery, SortOrder};
 pub use change::{RUNNER_LOST, StateChange, apply_change};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
-pub use query::{Page, ScanField, ScanQuery, SortOrder};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
+use crate::clock::Clock;
 use crate::error::Result;
-use crate::model::{ApiKeyRecord, Asset, RecordId, Scan, ScanRun};
-use crate::runner::RunnerIdentity;
+use crate::model::{ApiKeyRecord, Asset, RecordId, RunnerIdentity, Scan, ScanRun};
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
 #[async_trait]
 pub trait Store: Send + Sync {
+    /// Where this store reads "now" (the system clock unless a test gave it a manual one);
+    /// workers and runs over this store read the same clock for leases and heartbeats.
+    fn clock(&self) -> Clock {
+        Clock::system()
+    }
+
     /// Inserts a new scan; `Conflict` if the id exists.
     async fn add_scan(&self, scan: &Scan) -> Result<()>;
 
@@ -196,4 +204,20 @@ pub(crate) fn check_same_id(id: &RecordId, body: &RecordId, what: &str) -> Resul
         format!("{what} {id}"),
         format!("the body names {what} {body}; renaming is not supported"),
     ))
+}
+
+/// The storage error of a stored body that is not valid JSON.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn bad_json(what: &str, e: serde_json::Error) -> crate::Error {
+    crate::Error::storage(format!("stored {what} is not valid JSON"), e)
+}
+
+/// The NotFound of a missing scan.
+pub(crate) fn scan_missing(id: &RecordId) -> crate::Error {
+    crate::Error::not_found(format!("scan {id}"))
+}
+
+/// The NotFound of a missing asset.
+pub(crate) fn asset_missing(id: &RecordId) -> crate::Error {
+    crate::Error::not_found(format!("asset {id}"))
 }

@@ -5,9 +5,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use casiscan_core::Client;
+use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{ProviderKind, Scan, ScanState};
 use casiscan_core::providers::Providers;
-use casiscan_core::store::ScanQuery;
 
 struct Workers(Vec<(String, Child)>);
 

@@ -2,31 +2,26 @@
 
 use tokio_postgres::Client;
 
-use super::{is_unique, json_error, pg};
+use super::connection::{is_unique, pg};
 use crate::error::{Error, Result};
 use crate::model::ApiKeyRecord;
+use crate::store::bad_json as json_error;
+use crate::store::sql::POSTGRES;
 
 /// Sets (or replaces) the primary user of `account`.
 pub(super) async fn set_primary_user(c: &Client, account: &str, user: &str) -> Result<()> {
-    c.execute(
-        "INSERT INTO primary_users (account, user_name) VALUES ($1, $2) \
-         ON CONFLICT (account) DO UPDATE SET user_name = EXCLUDED.user_name",
-        &[&account, &user],
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| pg("set a primary user", e))
+    c.execute(&POSTGRES.set_primary_user, &[&account, &user])
+        .await
+        .map(|_| ())
+        .map_err(|e| pg("set a primary user", e))
 }
 
 /// The primary user of `account`.
 pub(super) async fn primary_user(c: &Client, account: &str) -> Result<Option<String>> {
-    c.query_opt(
-        "SELECT user_name FROM primary_users WHERE account = $1",
-        &[&account],
-    )
-    .await
-    .map(|row| row.map(|r| r.get(0)))
-    .map_err(|e| pg("read a primary user", e))
+    c.query_opt(&POSTGRES.primary_user, &[&account])
+        .await
+        .map(|row| row.map(|r| r.get(0)))
+        .map_err(|e| pg("read a primary user", e))
 }
 
 /// Inserts an account's key; `Conflict` when the account or the access key is taken.
@@ -34,7 +29,7 @@ pub(super) async fn add_api_key(c: &Client, key: &ApiKeyRecord) -> Result<()> {
     let body = serde_json::to_string(key).map_err(|e| json_error("API key", e))?;
     match c
         .execute(
-            "INSERT INTO api_keys (account, access_key, body) VALUES ($1, $2, $3)",
+            &POSTGRES.insert_api_key,
             &[&key.account, &key.access_key, &body],
         )
         .await
@@ -55,9 +50,9 @@ pub(super) async fn api_key_where(
     value: &str,
 ) -> Result<Option<ApiKeyRecord>> {
     let statement = if by_access_key {
-        "SELECT body FROM api_keys WHERE access_key = $1"
+        &POSTGRES.api_key_by_access_key
     } else {
-        "SELECT body FROM api_keys WHERE account = $1"
+        &POSTGRES.api_key_by_account
     };
     let row = c
         .query_opt(statement, &[&value])
@@ -69,7 +64,7 @@ pub(super) async fn api_key_where(
 
 /// Deletes the account's key; false when there was none.
 pub(super) async fn delete_api_key(c: &Client, account: &str) -> Result<bool> {
-    c.execute("DELETE FROM api_keys WHERE account = $1", &[&account])
+    c.execute(&POSTGRES.delete_api_key, &[&account])
         .await
         .map(|n| n > 0)
         .map_err(|e| pg("delete an API key", e))

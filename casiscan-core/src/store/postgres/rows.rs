@@ -4,53 +4,25 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use crate::clock;
+use super::super::sql::SqlValue;
 use crate::error::{Error, Result};
 use crate::model::Scan;
-
-/// Column list in the order [`scan_params`] and [`scan_from_row`] use.
-pub const SCAN_COLUMNS: &str = "owner, name, created_time, updated_time, display_name, \
-    target_mode, target, asset, provider, command, state, runner, error_text, raw_result, \
-    result, result_summary, started_time, finished_time, progress, lease_until, lease_token, \
-    attempt, timeout_seconds";
-
-/// Number of columns in [`SCAN_COLUMNS`].
-pub const SCAN_COLUMN_COUNT: usize = 23;
 
 /// An owned parameter for a statement.
 pub type Param = Box<dyn ToSql + Sync + Send>;
 
-fn time(t: Option<&DateTime<Utc>>) -> Param {
-    Box::new(t.map(clock::to_text))
-}
-
-/// The scan's values in [`SCAN_COLUMNS`] order.
-pub fn scan_params(scan: &Scan) -> Vec<Param> {
-    vec![
-        Box::new(scan.owner.clone()),
-        Box::new(scan.name.clone()),
-        time(Some(&scan.created_time)),
-        time(Some(&scan.updated_time)),
-        Box::new(scan.display_name.clone()),
-        Box::new(scan.target_mode.as_str().to_string()),
-        Box::new(scan.target.clone()),
-        Box::new(scan.asset.clone()),
-        Box::new(scan.provider.as_str().to_string()),
-        Box::new(scan.command.clone()),
-        Box::new(scan.state.as_str().to_string()),
-        Box::new(scan.runner.clone()),
-        Box::new(scan.error_text.clone()),
-        Box::new(scan.raw_result.clone()),
-        Box::new(scan.result.clone()),
-        Box::new(scan.result_summary.clone()),
-        time(scan.started_time.as_ref()),
-        time(scan.finished_time.as_ref()),
-        Box::new(serde_json::to_string(&scan.progress).unwrap_or_else(|_| "{}".into())),
-        time(scan.lease_until.as_ref()),
-        Box::new(scan.lease_token.clone()),
-        Box::new(i64::from(scan.attempt)),
-        Box::new(i64::try_from(scan.timeout_seconds).unwrap_or(i64::MAX)),
-    ]
+/// The driver's parameters of shared [`SqlValue`]s.
+pub fn params(shared: Vec<SqlValue>) -> Vec<Param> {
+    shared
+        .into_iter()
+        .map(|v| -> Param {
+            match v {
+                SqlValue::Text(t) => Box::new(t),
+                SqlValue::MaybeText(t) => Box::new(t),
+                SqlValue::Int(n) => Box::new(n),
+            }
+        })
+        .collect()
 }
 
 /// Borrowed parameters for tokio-postgres.
@@ -93,7 +65,7 @@ where
     text(row, idx)?.parse().map_err(|e| bad(column, e))
 }
 
-/// Reads a scan from a row selected with [`SCAN_COLUMNS`].
+/// Reads a scan from a row selected with the shared scan columns.
 pub fn scan_from_row(row: &Row) -> Result<Scan> {
     let required = |idx, column| time_at(row, idx, column)?.ok_or_else(|| bad(column, "missing"));
     let mode = text(row, 5)?;
@@ -123,4 +95,16 @@ pub fn scan_from_row(row: &Row) -> Result<Scan> {
         attempt: u32::try_from(row.try_get::<_, i64>(21).map_err(pg)?).unwrap_or(0),
         timeout_seconds: u64::try_from(row.try_get::<_, i64>(22).map_err(pg)?).unwrap_or(0),
     })
+}
+
+/// `owner/name` of a row whose first two columns are the owner and the name.
+pub fn row_id(row: &Row) -> String {
+    let text = |idx: usize| {
+        row.try_get::<_, Option<&str>>(idx)
+            .ok()
+            .flatten()
+            .unwrap_or("?")
+            .to_owned()
+    };
+    format!("{}/{}", text(0), text(1))
 }

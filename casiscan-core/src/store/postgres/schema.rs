@@ -1,78 +1,78 @@
 //! PostgreSQL schema migrations, tracked in a version table.
 
+use std::sync::LazyLock;
+
+use tokio_postgres::Client;
+
+use super::connection::pg;
+use crate::error::{Error, Result};
+use crate::store::sql::schema;
+
 /// Migrations in order; the version is the number applied so far.
-pub const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE scans (
-    owner TEXT NOT NULL,
-    name TEXT NOT NULL,
-    created_time TEXT NOT NULL,
-    updated_time TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    target_mode TEXT NOT NULL,
-    target TEXT NOT NULL,
-    asset TEXT NOT NULL,
-    provider TEXT NOT NULL,
-    command TEXT NOT NULL,
-    state TEXT NOT NULL,
-    runner TEXT NOT NULL,
-    error_text TEXT NOT NULL,
-    raw_result TEXT NOT NULL,
-    result TEXT NOT NULL,
-    result_summary TEXT NOT NULL,
-    started_time TEXT,
-    finished_time TEXT,
-    progress TEXT NOT NULL,
-    lease_until TEXT,
-    lease_token TEXT,
-    attempt BIGINT NOT NULL,
-    timeout_seconds BIGINT NOT NULL,
-    PRIMARY KEY (owner, name)
-);
+pub static MIGRATIONS: LazyLock<[String; 3]> = LazyLock::new(|| {
+    [
+        format!(
+            "{}
 CREATE INDEX scans_by_state ON scans (state, updated_time);
 CREATE INDEX scans_by_owner_created ON scans (owner, created_time, name);
-CREATE TABLE assets (
-    owner TEXT NOT NULL,
-    name TEXT NOT NULL,
-    created_time TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (owner, name)
-);
-CREATE TABLE scan_runs (
-    owner TEXT NOT NULL,
-    scan TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (owner, scan, seq)
-);
-CREATE TABLE runners (
-    name TEXT PRIMARY KEY,
-    seen_time TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-"#,
-    r#"
+{}{}",
+            schema::scans_table("BIGINT"),
+            schema::assets_and_runs_tables("BIGINT"),
+            schema::RUNNERS_TABLE
+        ),
+        r#"
 CREATE INDEX scans_pending_queue ON scans
     (updated_time COLLATE "C", owner COLLATE "C", name COLLATE "C") WHERE state = 'Pending';
 CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state = 'Running';
-"#,
-    r#"
-CREATE TABLE primary_users (
-    account TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL
-);
-CREATE TABLE api_keys (
-    account TEXT PRIMARY KEY,
-    access_key TEXT NOT NULL UNIQUE,
-    body TEXT NOT NULL
-);
-"#,
-];
+"#
+        .to_string(),
+        schema::KEY_TABLES.to_string(),
+    ]
+});
 
 /// The statements that bring a database from `current` to the latest version.
-pub fn pending(current: i64) -> impl Iterator<Item = &'static str> {
+fn pending(current: i64) -> impl Iterator<Item = &'static str> {
     MIGRATIONS
         .iter()
-        .copied()
+        .map(String::as_str)
         .skip(usize::try_from(current).unwrap_or(0))
+}
+
+/// Brings the database up to the latest version (one migrating store at a time, by an advisory
+/// lock); refuses a newer database.
+pub async fn migrate(c: &mut Client, label: &str) -> Result<()> {
+    let tx = c.transaction().await.map_err(|e| pg("migrate", e))?;
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(7207240001); \
+         CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+    )
+    .await
+    .map_err(|e| pg("migrate", e))?;
+    let current: i64 = tx
+        .query_opt("SELECT version FROM schema_version", &[])
+        .await
+        .map_err(|e| pg("migrate", e))?
+        .map_or(0, |r| r.get(0));
+    let latest = MIGRATIONS.len() as i64;
+    if current > latest {
+        return Err(Error::Storage {
+            message: format!(
+                "{label}: schema version {current} is newer than this casiscan ({latest})"
+            ),
+            source: None,
+        });
+    }
+    for sql in pending(current) {
+        tx.batch_execute(sql).await.map_err(|e| pg("migrate", e))?;
+    }
+    tx.execute("DELETE FROM schema_version", &[])
+        .await
+        .map_err(|e| pg("migrate", e))?;
+    tx.execute(
+        "INSERT INTO schema_version (version) VALUES ($1)",
+        &[&latest],
+    )
+    .await
+    .map_err(|e| pg("migrate", e))?;
+    tx.commit().await.map_err(|e| pg("migrate", e))
 }

@@ -2,37 +2,31 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{is_unique_violation, json_error, sql};
+use super::error::{is_unique_violation, sql};
 use crate::error::{Error, Result};
 use crate::model::ApiKeyRecord;
+use crate::store::bad_json as json_error;
+use crate::store::sql::SQLITE;
 
 /// Sets (or replaces) the primary user of `account`.
 pub(super) fn set_primary_user(conn: &Connection, account: &str, user: &str) -> Result<()> {
-    conn.execute(
-        "INSERT INTO primary_users (account, user_name) VALUES (?1, ?2) \
-         ON CONFLICT (account) DO UPDATE SET user_name = excluded.user_name",
-        params![account, user],
-    )
-    .map(|_| ())
-    .map_err(sql)
+    conn.execute(&SQLITE.set_primary_user, params![account, user])
+        .map(|_| ())
+        .map_err(sql)
 }
 
 /// The primary user of `account`.
 pub(super) fn primary_user(conn: &Connection, account: &str) -> Result<Option<String>> {
-    conn.query_row(
-        "SELECT user_name FROM primary_users WHERE account = ?1",
-        [account],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(sql)
+    conn.query_row(&SQLITE.primary_user, [account], |r| r.get(0))
+        .optional()
+        .map_err(sql)
 }
 
 /// Inserts an account's key; `Conflict` when the account or the access key is taken.
 pub(super) fn add_api_key(conn: &Connection, key: &ApiKeyRecord) -> Result<()> {
     let body = serde_json::to_string(key).map_err(|e| json_error("API key", e))?;
     match conn.execute(
-        "INSERT INTO api_keys (account, access_key, body) VALUES (?1, ?2, ?3)",
+        &SQLITE.insert_api_key,
         params![key.account, key.access_key, body],
     ) {
         Ok(_) => Ok(()),
@@ -51,8 +45,8 @@ pub(super) fn api_key_where(
     value: &str,
 ) -> Result<Option<ApiKeyRecord>> {
     let statement = match column {
-        KeyColumn::Account => "SELECT body FROM api_keys WHERE account = ?1",
-        KeyColumn::AccessKey => "SELECT body FROM api_keys WHERE access_key = ?1",
+        KeyColumn::Account => &SQLITE.api_key_by_account,
+        KeyColumn::AccessKey => &SQLITE.api_key_by_access_key,
     };
     let body: Option<String> = conn
         .query_row(statement, [value], |r| r.get(0))
@@ -64,7 +58,7 @@ pub(super) fn api_key_where(
 
 /// Deletes the account's key; false when there was none.
 pub(super) fn delete_api_key(conn: &Connection, account: &str) -> Result<bool> {
-    conn.execute("DELETE FROM api_keys WHERE account = ?1", [account])
+    conn.execute(&SQLITE.delete_api_key, [account])
         .map(|n| n > 0)
         .map_err(sql)
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{BUSY_TIMEOUT, describe, schema};
+use super::error::describe;
+use super::{BUSY_TIMEOUT, schema};
 use crate::error::{Error, Result};
 
 /// How `SqliteStore::open_with` may use the file.

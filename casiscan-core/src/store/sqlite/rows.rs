@@ -4,53 +4,19 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Row, ToSql};
 
-use crate::clock;
+use super::super::sql::SqlValue;
 use crate::model::Scan;
 
-/// Column list in the order [`scan_values`] and [`scan_from_row`] use.
-pub const SCAN_COLUMNS: &str = "owner, name, created_time, updated_time, display_name, \
-    target_mode, target, asset, provider, command, state, runner, error_text, raw_result, \
-    result, result_summary, started_time, finished_time, progress, lease_until, lease_token, \
-    attempt, timeout_seconds";
-
-/// Number of columns in [`SCAN_COLUMNS`].
-pub const SCAN_COLUMN_COUNT: usize = 23;
-
-fn time_value(t: Option<&DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| Value::Text(clock::to_text(t)))
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
-}
-
-/// The scan's values for an INSERT or a full-row UPDATE, in [`SCAN_COLUMNS`] order.
-pub fn scan_values(scan: &Scan) -> Vec<Value> {
-    vec![
-        text(&scan.owner),
-        text(&scan.name),
-        time_value(Some(&scan.created_time)),
-        time_value(Some(&scan.updated_time)),
-        text(&scan.display_name),
-        text(scan.target_mode.as_str()),
-        text(&scan.target),
-        text(&scan.asset),
-        text(scan.provider.as_str()),
-        text(&scan.command),
-        text(scan.state.as_str()),
-        text(&scan.runner),
-        text(&scan.error_text),
-        text(&scan.raw_result),
-        text(&scan.result),
-        text(&scan.result_summary),
-        time_value(scan.started_time.as_ref()),
-        time_value(scan.finished_time.as_ref()),
-        Value::Text(serde_json::to_string(&scan.progress).unwrap_or_else(|_| "{}".into())),
-        time_value(scan.lease_until.as_ref()),
-        scan.lease_token.clone().map_or(Value::Null, Value::Text),
-        Value::Integer(i64::from(scan.attempt)),
-        Value::Integer(i64::try_from(scan.timeout_seconds).unwrap_or(i64::MAX)),
-    ]
+/// The driver's values of shared [`SqlValue`]s.
+pub fn values(shared: Vec<SqlValue>) -> Vec<Value> {
+    shared
+        .into_iter()
+        .map(|v| match v {
+            SqlValue::Text(t) => Value::Text(t),
+            SqlValue::MaybeText(t) => t.map_or(Value::Null, Value::Text),
+            SqlValue::Int(n) => Value::Integer(n),
+        })
+        .collect()
 }
 
 /// Borrowed parameters for rusqlite from owned values.
@@ -96,7 +62,7 @@ fn target_mode(row: &Row<'_>, idx: usize) -> rusqlite::Result<crate::model::Targ
     serde_json::from_value(serde_json::Value::String(s)).map_err(|e| bad_column(idx, e.to_string()))
 }
 
-/// Reads a scan from a row selected with [`SCAN_COLUMNS`].
+/// Reads a scan from a row selected with the shared scan columns.
 pub fn scan_from_row(row: &Row<'_>) -> rusqlite::Result<Scan> {
     let progress: String = row.get(18)?;
     Ok(Scan {
@@ -124,4 +90,14 @@ pub fn scan_from_row(row: &Row<'_>) -> rusqlite::Result<Scan> {
         attempt: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(0),
         timeout_seconds: u64::try_from(row.get::<_, i64>(22)?).unwrap_or(0),
     })
+}
+
+/// `owner/name` of a row whose first two columns are the owner and the name, however stored.
+pub fn row_id(row: &Row<'_>) -> String {
+    let text = |idx: usize| match row.get_ref(idx) {
+        Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+        Ok(other) => format!("{other:?}"),
+        Err(e) => format!("<{e}>"),
+    };
+    format!("{}/{}", text(0), text(1))
 }

@@ -1,83 +1,36 @@
 //! SQLite schema migrations, tracked in a version table.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::store::sql::schema;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 5;
+
 /// Migrations in order; the version is the number applied so far.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE scans (
-    owner TEXT NOT NULL,
-    name TEXT NOT NULL,
-    created_time TEXT NOT NULL,
-    updated_time TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    target_mode TEXT NOT NULL,
-    target TEXT NOT NULL,
-    asset TEXT NOT NULL,
-    provider TEXT NOT NULL,
-    command TEXT NOT NULL,
-    state TEXT NOT NULL,
-    runner TEXT NOT NULL,
-    error_text TEXT NOT NULL,
-    raw_result TEXT NOT NULL,
-    result TEXT NOT NULL,
-    result_summary TEXT NOT NULL,
-    started_time TEXT,
-    finished_time TEXT,
-    progress TEXT NOT NULL,
-    lease_until TEXT,
-    lease_token TEXT,
-    attempt INTEGER NOT NULL,
-    timeout_seconds INTEGER NOT NULL,
-    PRIMARY KEY (owner, name)
-);
+static MIGRATIONS: LazyLock<[String; SCHEMA_VERSION as usize]> = LazyLock::new(|| {
+    [
+        format!(
+            "{}
 CREATE INDEX scans_by_state ON scans (state, updated_time);
 CREATE INDEX scans_by_created ON scans (created_time);
 CREATE INDEX scans_by_asset ON scans (owner, asset);
-CREATE TABLE assets (
-    owner TEXT NOT NULL,
-    name TEXT NOT NULL,
-    created_time TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (owner, name)
-);
-CREATE TABLE scan_runs (
-    owner TEXT NOT NULL,
-    scan TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (owner, scan, seq)
-);
-"#,
-    r#"
-CREATE INDEX scans_by_owner_created ON scans (owner, created_time, name);
-"#,
-    r#"
-CREATE TABLE runners (
-    name TEXT PRIMARY KEY,
-    seen_time TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-"#,
-    r#"
+{}",
+            schema::scans_table("INTEGER"),
+            schema::assets_and_runs_tables("INTEGER")
+        ),
+        "CREATE INDEX scans_by_owner_created ON scans (owner, created_time, name);".to_string(),
+        schema::RUNNERS_TABLE.to_string(),
+        "
 CREATE INDEX scans_pending_queue ON scans (updated_time, owner, name) WHERE state = 'Pending';
 CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running';
-"#,
-    r#"
-CREATE TABLE primary_users (
-    account TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL
-);
-CREATE TABLE api_keys (
-    account TEXT PRIMARY KEY,
-    access_key TEXT NOT NULL UNIQUE,
-    body TEXT NOT NULL
-);
-"#,
-];
-
-/// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+"
+        .to_string(),
+        schema::KEY_TABLES.to_string(),
+    ]
+});
 
 /// The schema version recorded in the database (0 for a new file), read without writing.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -1,0 +1,17 @@
+//! SQL shared by the SQLite and PostgreSQL stores: every statement written once, with a small
+//! [`Dialect`] hook for what the two servers spell differently.
+
+mod dialect;
+mod list;
+pub(crate) mod schema;
+mod statements;
+mod values;
+
+pub(crate) use dialect::Dialect;
+pub(crate) use list::list_sql;
+#[cfg(feature = "postgres")]
+pub(crate) use statements::POSTGRES;
+#[cfg(feature = "sqlite")]
+pub(crate) use statements::SQLITE;
+pub(crate) use statements::Statements;
+pub(crate) use values::{SCAN_COLUMN_COUNT, SCAN_COLUMNS, SqlValue, cas_values, scan_values};
