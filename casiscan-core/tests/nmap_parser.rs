@@ -36,7 +36,7 @@ fn generated_host(i: usize, o: &GenOptions) -> String {
         i / 256 % 256,
         i % 256
     );
-    if i % 37 == 0 {
+    if i.is_multiple_of(37) {
         h.push_str("<smurf responses=\"3\"/>\n");
     }
     h.push_str(
@@ -65,13 +65,13 @@ fn generated_host(i: usize, o: &GenOptions) -> String {
          <service name=\"http\" product=\"nginx\" method=\"probed\" conf=\"10\"/>\
          <script id=\"http-title\" output=\"&#xc3;&#x9c;bersicht\"><elem key=\"title\">&#xc3;&#x9c;bersicht</elem></script></port>\n",
     );
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         h.push_str(
             "<port protocol=\"tcp\" portid=\"111\"><state state=\"open\" reason=\"syn-ack\" reason_ttl=\"63\"/>\
              <service name=\"rpcbind\" version=\"2-4\" method=\"probed\" conf=\"10\" proto=\"rpc\" rpcnum=\"100000\" lowver=\"2\" highver=\"4\"/></port>\n",
         );
     }
-    if i % 11 == 0 {
+    if i.is_multiple_of(11) {
         h.push_str(
             "<port protocol=\"tcp\" portid=\"113\"><state state=\"open\" reason=\"syn-ack\" reason_ttl=\"63\"/>\
              <owner name=\"root\"/><service name=\"ident\" method=\"table\" conf=\"3\"/></port>\n",
