@@ -13,9 +13,12 @@ use crate::model::{ProviderKind, ScanResult, ScanRun, ScanState, ScanStatus};
 pub fn scan_status(run: &ScanRun, result: &ScanResult, timeout_seconds: u64) -> ScanStatus {
     let has_results = observed_something(result);
     let incomplete = match result {
-        ScanResult::Nmap(r) => r.nmap.as_ref().is_some_and(|n| {
-            n.incomplete || n.hosts.iter().any(|h| h.extra().timedout == Some(true))
-        }),
+        ScanResult::Nmap(r) => {
+            r.truncated.is_some()
+                || r.nmap.as_ref().is_some_and(|n| {
+                    n.incomplete || n.hosts.iter().any(|h| h.extra().timedout == Some(true))
+                })
+        }
         ScanResult::OsPatch(_) => false,
     };
     match run.state {
@@ -75,7 +78,11 @@ pub fn outcome_from_run(
                 .unwrap_or_default(),
             Vec::new(),
             Coverage::OsPatch {
-                inventory_complete: status.is_authoritative(),
+                // Only a report that knows its security updates proves the others are fixed.
+                inventory_complete: status.is_authoritative()
+                    && r.report
+                        .as_ref()
+                        .is_some_and(|rep| rep.summary.security_updates_count.is_some()),
             },
         ),
     };
