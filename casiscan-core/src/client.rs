@@ -135,6 +135,10 @@ impl Client {
         self.validate_config(&scan)?;
         scan.state = ScanState::Created;
         scan.reset_results();
+        // The server's clock, never the client's: a client cannot backdate or reorder scans.
+        let now = self.store.clock().now();
+        scan.created_time = now;
+        scan.updated_time = now;
         self.store.add_scan(&scan).await?;
         Ok(scan)
     }

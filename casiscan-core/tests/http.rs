@@ -371,7 +371,7 @@ async fn openapi_document_matches_the_router() {
         .expect("json");
     assert_eq!(served, doc);
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 21, "every route documented");
+    assert_eq!(paths.len(), 22, "every route documented");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().expect("ops") {
             assert!(op["responses"].is_object(), "{method} {path} has responses");
@@ -727,4 +727,42 @@ async fn deleting_a_key_as_another_user_speaks_of_deleting() {
     let (st, b) = call(post("/api/add-api-key?account=acme&user=mallory&name=k")).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
     assert_eq!(b["msg"], "Only the primary user can generate an API key.");
+}
+
+#[tokio::test]
+async fn metrics_are_served_to_the_admin_only_when_enabled() {
+    let (base, _) = start(false).await;
+    let url = format!("{base}/metrics");
+    let (status, _) = call(http().get(&url).bearer_auth(TOKEN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not enabled");
+
+    let client = Client::open("memory:", Providers::new())
+        .await
+        .expect("client");
+    let state = AppState::new(client, TOKEN)
+        .expect("state")
+        .with_metrics(std::sync::Arc::new(|| {
+            "casiscan_claims_total 7\n".to_string()
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/metrics", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { serve(listener, state).await });
+    let (status, _) = call(http().get(&url)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let r = http()
+        .get(&url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/plain")
+    );
+    assert_eq!(r.text().await.expect("text"), "casiscan_claims_total 7\n");
 }

@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "casiscan", version, about)]
 pub struct Cli {
-    /// Database: a SQLite file path, `sqlite:PATH`, or `memory:`.
+    /// Database: a SQLite file path or `sqlite:PATH` (the embedded default), `memory:` (a
+    /// throwaway store), or a PostgreSQL URL `postgres://USER:PASSWORD@HOST:PORT/DB` (also
+    /// `postgresql://`, with libpq options such as `?sslmode=require`) for many runners.
     #[arg(
         long,
         global = true,
@@ -14,9 +16,13 @@ pub struct Cli {
         env = "CASISCAN_DB"
     )]
     pub db: String,
-    /// Owner (organisation) of the scans.
-    #[arg(long, global = true, default_value = "admin")]
-    pub owner: String,
+    /// Owner (organisation) of the scans [default: admin]. On `worker`, given explicitly, it
+    /// restricts the worker to that owner's scans (otherwise a worker claims every owner's).
+    #[arg(long, global = true)]
+    pub owner: Option<String>,
+    /// Log format of the events written to stderr (level from `CASISCAN_LOG`, e.g. `debug`).
+    #[arg(long, global = true, value_enum, default_value_t = crate::logging::LogFormat::Text)]
+    pub log_format: crate::logging::LogFormat,
     /// The operator's nmap policy.
     #[command(flatten)]
     pub nmap: crate::nmap_policy::NmapPolicyArgs,
@@ -66,6 +72,53 @@ pub enum Command {
         /// Timeout in seconds.
         #[arg(long, default_value_t = 3600)]
         timeout: u64,
+        /// Print the whole Scan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a scan of TARGET (or of --asset) without running it: `casiscan start` queues it for
+    /// the workers.
+    Add {
+        /// IP, CIDR, nmap range or hostname (empty with --asset).
+        #[arg(default_value = "")]
+        target: String,
+        /// Provider: "Nmap" or "OS Patch".
+        #[arg(long, default_value = "Nmap")]
+        provider: String,
+        /// Provider arguments (nmap options, or an OS patch verb).
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        command: String,
+        /// Scan the stored asset of this name instead of TARGET.
+        #[arg(long)]
+        asset: Option<String>,
+        /// Scan name (default: scan_<random>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Timeout in seconds.
+        #[arg(long, default_value_t = 3600)]
+        timeout: u64,
+        /// Queue it at once (Pending), as `casiscan start` would.
+        #[arg(long)]
+        start: bool,
+    },
+    /// Queue a scan (Pending) for the workers.
+    Start {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+    },
+    /// Cancel a Pending or Running scan (a worker running it stops its process).
+    Cancel {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+    },
+    /// Wait until a scan ends (Completed, Failed or Canceled) and print it; exit 10 unless it
+    /// Completed, 11 on timeout.
+    Wait {
+        /// `owner/name`, or a name of --owner.
+        id: String,
+        /// Seconds to wait at most (default: forever).
+        #[arg(long)]
+        timeout: Option<u64>,
         /// Print the whole Scan as JSON.
         #[arg(long)]
         json: bool,

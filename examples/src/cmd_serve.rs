@@ -13,7 +13,10 @@ pub async fn run(
     public_reads: bool,
     limits: ServeConfig,
 ) -> Result<ExitCode> {
-    let state = AppState::new(client, admin_token)?.with_public_reads(public_reads);
+    let metrics = crate::metrics_export::recorder()?;
+    let state = AppState::new(client, admin_token)?
+        .with_public_reads(public_reads)
+        .with_metrics(std::sync::Arc::new(move || metrics.render()));
     limits.validate()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -26,6 +29,7 @@ pub async fn run(
         source: e,
     })?;
     eprintln!("casiscan: serving on http://{addr}");
+    tracing::info!(%addr, "serving the REST API and /metrics");
     tokio::select! {
         r = serve_with(listener, state, limits) => r?,
         _ = tokio::signal::ctrl_c() => {}

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use casiscan_core::runner::{LeasePolicy, RunnerIdentity, Worker, WorkerConfig};
+use casiscan_core::runner::{LeasePolicy, RunnerIdentity, Worker, WorkerConfig, scratch_path};
 use casiscan_core::{Client, Error, Result};
 use tokio_util::sync::CancellationToken;
 
@@ -31,6 +31,17 @@ pub struct WorkerArgs {
     /// Claims of one start before a scan whose runner died fails with "runner lost".
     #[arg(long, default_value_t = 3)]
     pub max_attempts: u32,
+    /// On SIGTERM or Ctrl-C, seconds running scans may take to finish before they are given
+    /// back to the queue (at once, not at lease expiry).
+    #[arg(long, default_value_t = 10)]
+    pub grace_seconds: u64,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464).
+    #[arg(long)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Directory in which the worker keeps its scratch directory `casiscan-worker-<name>`
+    /// (default: the system temp directory); emptied when a worker of this name starts.
+    #[arg(long)]
+    pub scratch_base: Option<std::path::PathBuf>,
 }
 
 fn parse_ips(values: &[String]) -> Result<Vec<std::net::IpAddr>> {
@@ -43,8 +54,12 @@ fn parse_ips(values: &[String]) -> Result<Vec<std::net::IpAddr>> {
         .collect()
 }
 
-/// Runs the worker until Ctrl-C or SIGTERM, then releases what it holds.
-pub async fn run(client: &Client, args: WorkerArgs) -> Result<ExitCode> {
+/// Runs the worker until Ctrl-C or SIGTERM, then releases what it holds; `owner` (when given)
+/// restricts it to that owner's scans.
+pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Result<ExitCode> {
+    if let Some(listen) = args.metrics_listen {
+        crate::metrics_export::serve_on(listen)?;
+    }
     let mut identity = RunnerIdentity::detect(client.providers()).await;
     if let Some(h) = args.hostname {
         identity.hostname = h;
@@ -62,9 +77,20 @@ pub async fn run(client: &Client, args: WorkerArgs) -> Result<ExitCode> {
         lease,
         heartbeat: lease / 3,
     };
-    eprintln!(
-        "casiscan worker {} ({}) ready: providers {:?}",
-        config.identity.name, config.identity.hostname, config.identity.providers
+    config.grace = Duration::from_secs(args.grace_seconds);
+    config.owners = owner.into_iter().collect();
+    if let Some(base) = &args.scratch_base {
+        config.scratch_dir = Some(scratch_path(base, &config.identity.name));
+    }
+    tracing::info!(
+        runner = %config.identity.name,
+        hostname = %config.identity.hostname,
+        ips = ?config.identity.ips,
+        public_ips = ?config.identity.public_ips,
+        providers = ?config.identity.providers,
+        owners = ?config.owners,
+        concurrency = config.concurrency,
+        "worker ready"
     );
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use casiscan_core::http::ServeConfig;
 
 use casiscan_core::model::ScanQuery;
-use casiscan_core::model::{Progress, Scan, ScanState, Target};
+use casiscan_core::model::{Progress, Scan, ScanState, Target, TargetMode};
 use casiscan_core::providers::RunContext;
 use casiscan_core::{Client, Error, Result};
 
@@ -23,7 +23,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         return crate::cmd_ospatch::run(args).await;
     }
     let client = Client::open(&cli.db, cli.nmap.providers()?).await?;
-    let id = |raw: &str| qualify(&cli.owner, raw);
+    let explicit_owner = cli.owner.clone();
+    let owner = explicit_owner
+        .clone()
+        .unwrap_or_else(|| DEFAULT_OWNER.to_string());
+    let id = |raw: &str| qualify(&owner, raw);
     match cli.command {
         Command::Serve {
             listen,
@@ -49,7 +53,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             timeout,
             json,
         } => {
-            let mut scan = Scan::new(cli.owner.clone(), name.unwrap_or_else(random_name));
+            let mut scan = Scan::new(owner.clone(), name.unwrap_or_else(random_name));
             scan.display_name = format!("{provider} scan of {target}");
             scan.target = target;
             scan.provider = provider.parse()?;
@@ -63,7 +67,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let query = ScanQuery {
-                owner: Some(cli.owner.clone()),
+                owner: Some(owner.clone()),
                 page,
                 page_size,
                 ..ScanQuery::default()
@@ -90,12 +94,100 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
-        Command::Worker(args) => crate::cmd_worker::run(&client, args).await,
+        Command::Worker(args) => crate::cmd_worker::run(&client, args, explicit_owner).await,
+        Command::Add {
+            target,
+            provider,
+            command,
+            asset,
+            name,
+            timeout,
+            start,
+        } => {
+            let mut scan = Scan::new(owner.clone(), name.unwrap_or_else(random_name));
+            scan.provider = provider.parse()?;
+            scan.command = command;
+            scan.timeout_seconds = timeout;
+            match asset {
+                Some(asset) => {
+                    scan.display_name = format!("{provider} scan of asset {asset}");
+                    scan.target_mode = TargetMode::Asset;
+                    scan.asset = asset;
+                }
+                None => {
+                    target.parse::<Target>()?;
+                    scan.display_name = format!("{provider} scan of {target}");
+                    scan.target = target;
+                }
+            }
+            let added = client.add_scan(&scan).await?;
+            let added = if start {
+                client.start_scan(&added.id()?).await?
+            } else {
+                added
+            };
+            crate::out!("{}/{} {}", added.owner, added.name, added.state);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Start { id: raw } => {
+            let scan = client.start_scan(&id(&raw)).await?;
+            crate::out!("{}/{} {}", scan.owner, scan.name, scan.state);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cancel { id: raw } => {
+            let scan = client.cancel_scan(&id(&raw)).await?;
+            crate::out!("{}/{} {}", scan.owner, scan.name, scan.state);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Wait {
+            id: raw,
+            timeout,
+            json,
+        } => wait(&client, &id(&raw), timeout.map(Duration::from_secs), json).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;
             crate::out!("{} deleted", id(&raw));
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The owner of scans when `--owner` is not given.
+const DEFAULT_OWNER: &str = "admin";
+
+/// How often `casiscan wait` reads the scan.
+const WAIT_POLL: Duration = Duration::from_millis(200);
+
+/// Waits until the scan ends, printing it; exit 10 unless it Completed, 11 on timeout.
+async fn wait(
+    client: &Client,
+    id: &str,
+    timeout: Option<Duration>,
+    json: bool,
+) -> Result<ExitCode> {
+    let began = std::time::Instant::now();
+    loop {
+        let scan = client.get_scan(id).await?;
+        if matches!(
+            scan.state,
+            ScanState::Completed | ScanState::Failed | ScanState::Canceled
+        ) {
+            if json {
+                crate::out!("{}", render::json(&scan));
+            } else {
+                crate::out!("{}", render::outcome(&scan).trim_end_matches('\n'));
+            }
+            return Ok(if scan.state == ScanState::Completed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(10)
+            });
+        }
+        if timeout.is_some_and(|t| began.elapsed() >= t) {
+            eprintln!("casiscan: {id} is still {} after the timeout", scan.state);
+            return Ok(ExitCode::from(11));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
     }
 }
 

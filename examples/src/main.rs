@@ -5,6 +5,8 @@ mod cmd_ospatch;
 mod cmd_serve;
 mod cmd_worker;
 mod commands;
+mod logging;
+mod metrics_export;
 mod nmap_policy;
 mod render;
 
@@ -15,6 +17,12 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Long-running commands say what they decide; one-shot commands only warn.
+    let level = match cli.command {
+        cli::Command::Worker(_) | cli::Command::Serve { .. } => "info",
+        _ => "warn",
+    };
+    logging::init(cli.log_format, level);
     match commands::dispatch(cli).await {
         Ok(code) => code,
         Err(e) => {

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/get-api-key", get(get_api_key))
         .route("/api/delete-api-key", post(delete_api_key))
         .route("/api/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
         .route("/client/v1/fetch-s3-logs", get(fetch_logs))
         .with_state(state)
 }

@@ -400,3 +400,21 @@ pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> R
 pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], super::OPENAPI).into_response()
 }
+
+/// `GET /metrics`: the process's metrics in Prometheus text format (admin token, or public reads).
+pub async fn metrics(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if !(s.public_reads || s.is_admin(&headers)) {
+        return error(StatusCode::UNAUTHORIZED, "missing or invalid admin token");
+    }
+    match &s.metrics {
+        Some(render) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            render(),
+        )
+            .into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "metrics are not enabled in this server",
+        ),
+    }
+}

@@ -24,7 +24,13 @@ pub struct AppState {
     admin_hash: [u8; 32],
     /// Reads allowed without a token.
     pub public_reads: bool,
+    /// Renders the process's metrics in Prometheus text format for `GET /metrics`, when the
+    /// program installed a recorder (`casiscan serve` does).
+    pub metrics: Option<MetricsRender>,
 }
+
+/// Renders the current metrics as Prometheus text.
+pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 
 fn digest(s: &str) -> [u8; 32] {
     use sha2::Digest;
@@ -47,12 +53,19 @@ impl AppState {
             admin_hash: digest(admin_token),
             client,
             public_reads: false,
+            metrics: None,
         })
     }
 
     /// Lets reads through without a token.
     pub fn with_public_reads(mut self, public: bool) -> Self {
         self.public_reads = public;
+        self
+    }
+
+    /// Serves `GET /metrics` with what `render` returns.
+    pub fn with_metrics(mut self, render: MetricsRender) -> Self {
+        self.metrics = Some(render);
         self
     }
 

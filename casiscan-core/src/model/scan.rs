@@ -56,9 +56,13 @@ pub struct Scan {
     pub owner: String,
     /// Name, unique within the owner.
     pub name: String,
-    /// When the record was created.
+    /// When the record was created (set by the store's clock when the scan is added; optional
+    /// in JSON, where it defaults to now).
+    #[serde(default = "crate::clock::now")]
     pub created_time: DateTime<Utc>,
-    /// When the record last changed.
+    /// When the record last changed (set by the store's clock on every change; optional in
+    /// JSON, where it defaults to now).
+    #[serde(default = "crate::clock::now")]
     pub updated_time: DateTime<Utc>,
     /// Human-readable name.
     #[serde(default)]

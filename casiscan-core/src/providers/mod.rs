@@ -44,6 +44,9 @@ pub struct RunContext {
     pub partial_raw: Arc<watch::Sender<String>>,
     /// Canceled when the user cancels the scan or the runner shuts down.
     pub cancel: CancellationToken,
+    /// Where a provider makes its private working directories (the system temp directory if
+    /// `None`); a worker gives each run a place under its own directory, which it clears on start.
+    pub scratch_dir: Option<std::path::PathBuf>,
 }
 
 impl RunContext {
@@ -53,6 +56,7 @@ impl RunContext {
             progress: Arc::new(watch::channel(Progress::default()).0),
             partial_raw: Arc::new(watch::channel(String::new()).0),
             cancel: CancellationToken::new(),
+            scratch_dir: None,
         }
     }
 }

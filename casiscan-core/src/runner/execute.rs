@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::telemetry;
 use crate::clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Asset, RecordId, Scan, Target, TargetMode};
@@ -76,6 +77,7 @@ pub async fn execute_claimed(
     ctx: RunContext,
 ) -> Result<Scan> {
     let id = scan.id()?;
+    let began = std::time::Instant::now();
     let cancel = ctx.cancel.clone();
     let heartbeat = tokio::spawn(heartbeat_loop(
         Arc::clone(&store),
@@ -92,13 +94,32 @@ pub async fn execute_claimed(
     heartbeat.abort();
     let partial = ctx.partial_raw.borrow().clone();
     let change = finishing_change(&token, outcome, partial);
-    match store.finish(&id, &change).await {
+    let finished = match store.finish(&id, &change).await {
         Ok(done) => Ok(done),
         // Canceled or deleted meanwhile: the user's decision stands.
         Err(e) if cancel.is_cancelled() || e.kind() == ErrorKind::NotFound => {
             store.get_scan(&id).await.or(Err(e))
         }
         Err(e) => Err(e),
+    };
+    report_finish(&id, &scan.runner, &finished, began.elapsed());
+    finished
+}
+
+/// Logs and counts how a run ended.
+fn report_finish(id: &RecordId, runner: &str, finished: &Result<Scan>, took: Duration) {
+    match finished {
+        Ok(done) => {
+            telemetry::finished(done.state, took);
+            if done.error_text.is_empty() {
+                tracing::info!(scan = %id, %runner, attempt = done.attempt, state = %done.state, took_ms = took.as_millis(), "finished");
+            } else {
+                tracing::info!(scan = %id, %runner, attempt = done.attempt, state = %done.state, took_ms = took.as_millis(), error = %done.error_text, "finished");
+            }
+        }
+        Err(e) => {
+            tracing::error!(scan = %id, %runner, error = %e, "the run's end could not be recorded; the lease will expire and the scan be requeued");
+        }
     }
 }
 
@@ -176,11 +197,16 @@ async fn heartbeat_loop(
         match store.apply(&id, &change).await {
             Ok(_) => {}
             Err(e) if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::NotFound) => {
+                telemetry::lease_lost();
+                tracing::warn!(scan = %id, error = %e, "lease lost (canceled, deleted or taken over): stopping the run");
                 ctx.cancel.cancel();
                 return;
             }
             // A transient storage error: keep running, the next beat retries.
-            Err(_) => {}
+            Err(e) => {
+                telemetry::heartbeat_failed();
+                tracing::warn!(scan = %id, error = %e, "heartbeat not stored; retrying at the next beat");
+            }
         }
     }
 }

@@ -1,13 +1,17 @@
 //! The claim loop: requeue expired leases, claim what this runner may run, execute it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{LeasePolicy, RunnerIdentity, execute_claimed, may_claim};
+use super::scratch::{prepare_scratch, scratch_path};
+use super::{LeasePolicy, RunnerIdentity, execute_claimed, may_claim, telemetry};
 use crate::error::Result;
 use crate::model::{Asset, ProviderKind, RecordId, Scan, TargetMode};
 use crate::providers::{Locality, Providers, RunContext};
@@ -29,18 +33,35 @@ pub struct WorkerConfig {
     pub max_attempts: u32,
     /// How often the store is polled for work.
     pub poll: Duration,
+    /// Only scans of these owners are claimed; every owner's when empty.
+    pub owners: Vec<String>,
+    /// How long a stopping worker lets its running scans finish before giving them back.
+    pub grace: Duration,
+    /// Where every run's private working directory is made; cleared when the worker starts
+    /// (`None`: the system temp directory, never cleared).
+    pub scratch_dir: Option<PathBuf>,
 }
 
 impl WorkerConfig {
-    /// Defaults for `identity`: 4 at once, 30 s leases, 3 attempts, 250 ms polls.
+    /// Defaults for `identity`: 4 at once, 30 s leases, 3 attempts, 250 ms polls, every owner,
+    /// 10 s grace, scratch directory `casiscan-worker-<name>` in the system temp directory.
     pub fn new(identity: RunnerIdentity) -> Self {
+        let scratch_dir = Some(scratch_path(&std::env::temp_dir(), &identity.name));
         WorkerConfig {
             identity,
             concurrency: 4,
             lease: LeasePolicy::default(),
             max_attempts: 3,
             poll: Duration::from_millis(250),
+            owners: Vec::new(),
+            grace: Duration::from_secs(10),
+            scratch_dir,
         }
+    }
+
+    /// True when this worker may claim scans of `owner`.
+    pub fn serves_owner(&self, owner: &str) -> bool {
+        self.owners.is_empty() || self.owners.iter().any(|o| o == owner)
     }
 }
 
@@ -49,6 +70,8 @@ pub struct Worker {
     store: Arc<dyn Store>,
     providers: Providers,
     config: WorkerConfig,
+    /// When each Pending scan seen in a pass was queued (its pickup time is measured from it).
+    queued: Mutex<HashMap<RecordId, DateTime<Utc>>>,
 }
 
 /// Where the provider of `kind` must run, whether or not it is installed here.
@@ -69,25 +92,45 @@ impl Worker {
             store,
             providers,
             config,
+            queued: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Runs until `shutdown`; then cancels what it holds, which releases it back to the queue.
+    /// Runs until `shutdown`: then claims nothing more, lets running scans finish within the
+    /// grace period, and gives what is still running back to the queue at once.
+    ///
+    /// Store errors in the loop are logged and retried at the next poll; only a scratch
+    /// directory that cannot be prepared stops the worker before it claims anything.
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
+        let name = &self.config.identity.name;
+        if let Some(dir) = &self.config.scratch_dir {
+            prepare_scratch(dir)?;
+            tracing::info!(runner = %name, dir = %dir.display(), "scratch directory ready (what an earlier worker of this name left is gone)");
+        }
         let mut tasks = JoinSet::new();
         let stop_running = CancellationToken::new();
         let mut last_chores: Option<tokio::time::Instant> = None;
         while !shutdown.is_cancelled() {
             // Heartbeat and lease recovery once per poll interval, not after every finished scan.
             if last_chores.is_none_or(|t| t.elapsed() >= self.config.poll) {
-                self.chores().await?;
+                if let Err(e) = self.chores().await {
+                    telemetry::loop_error();
+                    tracing::error!(runner = %name, error = %e, "heartbeat or lease recovery failed; retrying at the next poll");
+                }
                 last_chores = Some(tokio::time::Instant::now());
             }
             let free = self.config.concurrency.saturating_sub(tasks.len());
-            if self.tick(free, &mut tasks, &stop_running).await? {
-                // Lost races for scans still queued: look again before sleeping.
-                tokio::task::yield_now().await;
-                continue;
+            match self.tick(free, &mut tasks, &stop_running).await {
+                Ok(true) => {
+                    // Lost races for scans still queued: look again before sleeping.
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    telemetry::loop_error();
+                    tracing::error!(runner = %name, error = %e, "claim pass failed; retrying at the next poll");
+                }
             }
             tokio::select! {
                 () = self.store.wait_for_work(self.config.poll) => {}
@@ -98,9 +141,24 @@ impl Worker {
                 () = shutdown.cancelled() => {}
             }
         }
-        stop_running.cancel();
-        while tasks.join_next().await.is_some() {}
+        self.stop(tasks, stop_running).await;
         Ok(())
+    }
+
+    /// Lets running scans finish within the grace period, then cancels the rest, which gives
+    /// them back to the queue (Pending) at once rather than at lease expiry.
+    async fn stop(&self, mut tasks: JoinSet<()>, stop_running: CancellationToken) {
+        let name = &self.config.identity.name;
+        let grace = self.config.grace;
+        tracing::info!(runner = %name, running = tasks.len(), grace_seconds = grace.as_secs_f64(), "stopping: no more claims");
+        let drained =
+            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::info!(runner = %name, running = tasks.len(), "grace period over: giving running scans back to the queue");
+            stop_running.cancel();
+            while tasks.join_next().await.is_some() {}
+        }
+        tracing::info!(runner = %name, "stopped");
     }
 
     /// Heartbeats this runner and requeues (or fails) scans whose lease expired.
@@ -112,9 +170,20 @@ impl Worker {
                 now,
                 max_attempts: self.config.max_attempts,
             };
-            // Another runner may have recovered it first: that is fine.
-            let _ = self.store.apply(&id, &expire).await;
+            match self.store.apply(&id, &expire).await {
+                Ok(scan) => {
+                    let failed = scan.state != crate::model::ScanState::Pending;
+                    telemetry::requeued(failed);
+                    tracing::info!(scan = %id, runner = %self.config.identity.name, lost_runner = %scan.runner, attempt = scan.attempt, state = %scan.state, "lease expired: {}", if failed { "failed after its last attempt" } else { "requeued" });
+                }
+                // Another runner recovered it first: that is fine.
+                Err(e) => {
+                    tracing::debug!(scan = %id, error = %e, "expired lease already recovered")
+                }
+            }
         }
+        let depth = self.store.queue_depth().await?;
+        telemetry::queue_depth(depth);
         Ok(())
     }
 
@@ -152,6 +221,10 @@ impl Worker {
         let mut refused = Vec::new();
         let mut assets = HashMap::new();
         for scan in batch {
+            if !self.config.serves_owner(&scan.owner) {
+                continue;
+            }
+            self.remember_queued(&scan);
             let asset = self.asset_of(&scan, &mut assets).await;
             let kind = locality(&self.providers, scan.provider);
             match may_claim(&self.config.identity, &scan, asset.as_ref(), kind) {
@@ -187,6 +260,10 @@ impl Worker {
         stop: &CancellationToken,
     ) -> Result<usize> {
         let decide = |scan: &Scan| {
+            if !self.config.serves_owner(&scan.owner) {
+                return Some(false);
+            }
+            self.remember_queued(scan);
             (scan.target_mode != TargetMode::Asset).then(|| {
                 let kind = locality(&self.providers, scan.provider);
                 may_claim(&self.config.identity, scan, None, kind).is_ok()
@@ -214,6 +291,9 @@ impl Worker {
 
     /// A cheap first look: could this runner take `scan`, ignoring its asset?
     fn may_run_here(&self, scan: &Scan) -> bool {
+        if !self.config.serves_owner(&scan.owner) {
+            return false;
+        }
         scan.target_mode == TargetMode::Asset
             || may_claim(
                 &self.config.identity,
@@ -241,7 +321,10 @@ impl Worker {
             let someone = live
                 .iter()
                 .any(|r| may_claim(r, &scan, asset.as_ref(), kind).is_ok());
+            tracing::debug!(scan = %format!("{}/{}", scan.owner, scan.name), runner = %self.config.identity.name, %reason, "not for this runner");
             if !someone && scan.error_text != reason {
+                telemetry::refused();
+                tracing::info!(scan = %format!("{}/{}", scan.owner, scan.name), runner = %self.config.identity.name, %reason, "waits: no live runner can take it");
                 self.store.note_pending(&scan.id()?, &reason).await?;
             }
         }
@@ -266,16 +349,38 @@ impl Worker {
         found
     }
 
+    /// Notes when a Pending scan entered the queue, to time its pickup once claimed.
+    fn remember_queued(&self, scan: &Scan) {
+        if let (Ok(mut queued), Ok(id)) = (self.queued.lock(), scan.id()) {
+            if queued.len() > 4 * PENDING_WINDOW as usize {
+                queued.clear();
+            }
+            queued.insert(id, scan.updated_time);
+        }
+    }
+
     /// Runs a scan this runner has claimed in the background.
     fn spawn(&self, scan: Scan, tasks: &mut JoinSet<()>, stop: &CancellationToken) {
         let Some(token) = scan.lease_token.clone() else {
             return;
         };
+        let id = format!("{}/{}", scan.owner, scan.name);
+        let queued_at = scan
+            .id()
+            .ok()
+            .and_then(|k| self.queued.lock().ok().and_then(|mut q| q.remove(&k)));
+        let claimed_at = scan.started_time.unwrap_or(scan.updated_time);
+        let pickup = queued_at
+            .and_then(|q| (claimed_at - q).to_std().ok())
+            .unwrap_or_default();
+        telemetry::claimed(pickup);
+        tracing::info!(scan = %id, runner = %self.config.identity.name, attempt = scan.attempt, provider = %scan.provider.as_str(), target = %scan.target, pickup_ms = pickup.as_millis(), "claimed");
         let store = Arc::clone(&self.store);
         let providers = self.providers.clone();
         let policy = self.config.lease;
         let mut ctx = RunContext::detached();
         ctx.cancel = stop.child_token();
+        ctx.scratch_dir.clone_from(&self.config.scratch_dir);
         tasks.spawn(async move {
             // Failures are recorded on the scan itself; nothing more to report here.
             let _ = execute_claimed(store, &providers, scan, token, policy, ctx).await;

@@ -497,6 +497,11 @@ async fn pending_scans_oldest_first(store: Arc<dyn Store>) {
     let pending = store.pending_scans(2).await.expect("pending");
     let got: Vec<&str> = pending.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(got, vec!["first", "second"]);
+    assert_eq!(
+        store.queue_depth().await.expect("depth"),
+        3,
+        "the idle scan is not queued"
+    );
 }
 
 async fn cancel_and_clear(store: Arc<dyn Store>) {

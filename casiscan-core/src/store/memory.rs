@@ -162,6 +162,17 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn queue_depth(&self) -> Result<u64> {
+        self.with(|t| {
+            let n = t
+                .scans
+                .values()
+                .filter(|s| s.state == ScanState::Pending)
+                .count();
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        })
+    }
+
     async fn note_pending(&self, id: &RecordId, reason: &str) -> Result<()> {
         self.with(|t| {
             if let Some(scan) = t

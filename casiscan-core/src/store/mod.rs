@@ -113,6 +113,9 @@ pub trait Store: Send + Sync {
         Ok(None)
     }
 
+    /// How many scans are Pending (the queue depth a worker reports).
+    async fn queue_depth(&self) -> Result<u64>;
+
     /// Ids of Running scans whose lease ended before `now`.
     async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>>;
 

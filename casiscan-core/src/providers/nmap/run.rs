@@ -11,7 +11,7 @@ use tokio::process::{Child, Command};
 use super::bounded::read_capped_text;
 use super::options::{NmapCommand, Setting};
 use super::progress::progress_from_line;
-use super::sandbox::{Confinement, FileRules, RunAs, spawn_confined};
+use super::sandbox::{Confinement, FileRules, ParentThread, RunAs, spawn_confined};
 use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::providers::RunContext;
@@ -140,13 +140,18 @@ where
         timeout,
         max_raw_bytes,
     } = *settings;
-    let workdir = tempfile::Builder::new()
-        .prefix("casiscan-nmap-")
-        .tempdir()
-        .map_err(|e| nmap_error(format!("cannot create a private working directory: {e}")))?;
+    let mut workdir = tempfile::Builder::new();
+    workdir.prefix("casiscan-nmap-");
+    let workdir = match &ctx.scratch_dir {
+        Some(dir) => workdir.tempdir_in(dir),
+        None => workdir.tempdir(),
+    }
+    .map_err(|e| nmap_error(format!("cannot create a private working directory: {e}")))?;
     let normal_path = workdir.path().join("normal.txt");
     let argv = full_argv(command, target, &normal_path);
-    let (mut child, confinement) = spawn(binary, argv, workdir.path(), confine, run_as).await?;
+    // Held to the end: nmap is killed if its parent thread ends (or the runner dies).
+    let (mut child, confinement, _parent) =
+        spawn(binary, argv, workdir.path(), confine, run_as).await?;
     let work = collect(&mut child, parse, &normal_path, max_raw_bytes, ctx);
     let outcome = tokio::select! {
         r = work => r,
@@ -185,7 +190,7 @@ async fn spawn(
     workdir: &Path,
     confine: bool,
     run_as: Option<RunAs>,
-) -> Result<(Child, Confinement)> {
+) -> Result<(Child, Confinement, ParentThread)> {
     if let Some(account) = run_as {
         std::os::unix::fs::chown(workdir, Some(account.uid), Some(account.gid)).map_err(|e| {
             nmap_error(format!(
@@ -351,7 +356,7 @@ mod tests {
         let workdir = tempfile::tempdir().unwrap();
         // The runner's own environment holds secrets (admin token, database URL) and NMAP_ARGS.
         let env = Path::new("/usr/bin/env");
-        let (child, _) = spawn(env, Vec::new(), workdir.path(), true, None)
+        let (child, _, _parent) = spawn(env, Vec::new(), workdir.path(), true, None)
             .await
             .unwrap();
         let out = child.wait_with_output().await.unwrap();
@@ -387,7 +392,7 @@ mod tests {
         let workdir = tempfile::tempdir().unwrap();
         let nobody = RunAs::user("nobody").unwrap();
         let id = Path::new("/usr/bin/id");
-        let (child, _) = spawn(id, vec!["-u".into()], workdir.path(), true, Some(nobody))
+        let (child, _, _parent) = spawn(id, vec!["-u".into()], workdir.path(), true, Some(nobody))
             .await
             .unwrap();
         let out = child.wait_with_output().await.unwrap();

@@ -85,30 +85,51 @@ pub struct FileRules {
     pub workdir: PathBuf,
 }
 
-/// Spawns the command `build` makes, confined, from a new thread that ends once it has spawned.
+/// The thread that started a child: the child is killed when it ends (`PR_SET_PDEATHSIG`), so it
+/// is kept parked until this guard is dropped, after the child has been waited for. If the whole
+/// runner process dies (even by `kill -9`) the thread dies with it and so does the child.
+#[derive(Debug)]
+pub struct ParentThread {
+    _release: std::sync::mpsc::Sender<()>,
+}
+
+/// Spawns the command `build` makes, confined, from a new thread that stays parked (holding the
+/// child's parent-death link) until the returned [`ParentThread`] is dropped.
 ///
-/// `rules` of `None` spawns unconfined ([`Confinement::Disabled`]).
+/// `rules` of `None` spawns unconfined ([`Confinement::Disabled`]). Either way the child gets
+/// `SIGKILL` as soon as its parent dies, so it never outlives a killed runner.
 pub async fn spawn_confined(
     rules: Option<FileRules>,
     build: impl FnOnce() -> Command + Send + 'static,
-) -> std::io::Result<(Child, Confinement)> {
+) -> std::io::Result<(Child, Confinement, ParentThread)> {
     let runtime = tokio::runtime::Handle::try_current()
         .map_err(|e| std::io::Error::other(format!("no async runtime: {e}")))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let (release, parked) = std::sync::mpsc::channel::<()>();
     std::thread::Builder::new()
-        .name("casiscan-nmap-spawn".into())
+        .name("casiscan-nmap-parent".into())
         .spawn(move || {
             let _entered = runtime.enter();
             let confined = match &rules {
                 Some(rules) => confine_this_thread(rules),
                 None => Ok(Confinement::Disabled),
             };
-            let spawned =
-                confined.and_then(|confinement| build().spawn().map(|child| (child, confinement)));
+            let spawned = confined.and_then(|confinement| {
+                let mut cmd = build();
+                casiscan_process::kill_when_parent_dies(&mut cmd);
+                cmd.spawn().map(|child| (child, confinement))
+            });
+            let started = spawned.is_ok();
             let _ = tx.send(spawned);
+            if started {
+                // Parked until the guard's sender is dropped: the child's parent must live.
+                let _ = parked.recv();
+            }
         })?;
-    rx.await
-        .map_err(|_| std::io::Error::other("the spawning thread ended without an answer"))?
+    let (child, confinement) = rx
+        .await
+        .map_err(|_| std::io::Error::other("the spawning thread ended without an answer"))??;
+    Ok((child, confinement, ParentThread { _release: release }))
 }
 
 /// Confines the calling thread (and what it starts) to `rules`.
@@ -155,7 +176,7 @@ mod tests {
         });
         let program = program.to_string();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let (child, confinement) = spawn_confined(rules, move || {
+        let (child, confinement, _parent) = spawn_confined(rules, move || {
             let mut cmd = Command::new(program);
             cmd.args(args)
                 .stdout(std::process::Stdio::piped())

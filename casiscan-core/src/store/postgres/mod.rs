@@ -189,6 +189,10 @@ impl Store for PostgresStore {
         scans::pending(&mut *self.client().await, limit).await
     }
 
+    async fn queue_depth(&self) -> Result<u64> {
+        scans::queue_depth(&self.client().await.client).await
+    }
+
     async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>> {
         scans::expired_leases(&self.client().await.client, &clock::to_text(&now)).await
     }

@@ -208,6 +208,17 @@ pub(super) async fn expired_leases(c: &Client, now: &str) -> Result<Vec<RecordId
 }
 
 /// Records a reason on a Pending scan (no-op otherwise).
+/// How many scans are Pending.
+pub(super) async fn queue_depth(c: &Client) -> Result<u64> {
+    let row = c
+        .query_one(&POSTGRES.queue_depth, &[])
+        .await
+        .map_err(|e| pg("count pending scans", e))?;
+    let n: i64 = row.get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Records why a Pending scan waits.
 pub(super) async fn note_pending(c: &Client, id: &RecordId, reason: &str) -> Result<()> {
     c.execute(&POSTGRES.note_pending, &[&id.owner, &id.name, &reason])
         .await

@@ -22,6 +22,8 @@ pub(crate) struct Statements {
     pub expired_leases: String,
     /// Records why a Pending scan waits.
     pub note_pending: String,
+    /// How many scans are Pending.
+    pub queue_depth: String,
     /// Inserts or refreshes a runner.
     pub register_runner: String,
     /// Runners seen at or after `$1`.
@@ -105,6 +107,7 @@ impl Statements {
             ),
             note_pending: r("UPDATE scans SET error_text = $3 \
                  WHERE owner = $1 AND name = $2 AND state = 'Pending'"),
+            queue_depth: r("SELECT COUNT(*) FROM scans WHERE state = 'Pending'"),
             register_runner: r(
                 "INSERT INTO runners (name, seen_time, body) VALUES ($1, $2, $3) \
                  ON CONFLICT (name) DO UPDATE SET seen_time = $2, body = $3",

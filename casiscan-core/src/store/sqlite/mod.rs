@@ -234,6 +234,11 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn queue_depth(&self) -> Result<u64> {
+        self.run("count pending scans in", |conn| scans::queue_depth(conn))
+            .await
+    }
+
     async fn expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<RecordId>> {
         let now = clock::to_text(&now);
         self.run("list expired leases in", move |conn| {

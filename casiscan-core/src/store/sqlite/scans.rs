@@ -147,6 +147,14 @@ pub(super) fn expired_leases(conn: &Connection, now: &str) -> Result<Vec<RecordI
 }
 
 /// Records a reason on a Pending scan (no-op otherwise).
+/// How many scans are Pending.
+pub(super) fn queue_depth(conn: &Connection) -> Result<u64> {
+    let mut stmt = conn.prepare_cached(&SQLITE.queue_depth).map_err(sql)?;
+    let n: i64 = stmt.query_row([], |r| r.get(0)).map_err(sql)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Records why a Pending scan waits.
 pub(super) fn note_pending(conn: &Connection, id: &RecordId, reason: &str) -> Result<()> {
     conn.execute(&SQLITE.note_pending, params![id.owner, id.name, reason])
         .map(|_| ())
