@@ -226,3 +226,63 @@ async fn postgres_list_refuses_an_overlong_filter_and_an_overflowing_page() {
             .is_empty()
     );
 }
+
+/// A scan any runner may run wakes the one runner that has waited longest, not every runner;
+/// a scan routed to one machine (OS patch) wakes them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_queued_scan_wakes_one_waiting_runner_and_a_routed_one_wakes_all() {
+    use casiscan_core::model::{ProviderKind, Scan};
+    use casiscan_core::store::StateChange;
+    use std::time::{Duration, Instant};
+
+    let schema = format!("wake_{}", std::process::id());
+    let url = url();
+    let open = || async {
+        Arc::new(
+            PostgresStore::open_in_schema(&url, Some(&schema))
+                .await
+                .expect("open"),
+        ) as Arc<dyn Store>
+    };
+    let (queuer, first, second) = (open().await, open().await, open().await);
+    assert!(first.pushes_work());
+    let wait = |store: Arc<dyn Store>| {
+        tokio::spawn(async move {
+            let began = Instant::now();
+            store.wait_for_work(Duration::from_secs(4)).await;
+            began.elapsed()
+        })
+    };
+    let queue = |name: &'static str, provider: ProviderKind| {
+        let queuer = Arc::clone(&queuer);
+        async move {
+            let mut scan = Scan::new("wake", name);
+            scan.provider = provider;
+            scan.target = "127.0.0.1".into();
+            queuer.add_scan(&scan).await.expect("add");
+            queuer
+                .apply(&scan.id().expect("id"), &StateChange::Start)
+                .await
+                .expect("start");
+        }
+    };
+
+    let a = wait(Arc::clone(&first));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let b = wait(Arc::clone(&second));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    queue("nmap", ProviderKind::Nmap).await;
+    let (a, b) = (a.await.expect("a"), b.await.expect("b"));
+    assert!(a < Duration::from_secs(2), "the longest waiter woke: {a:?}");
+    assert!(b >= Duration::from_secs(3), "the other kept waiting: {b:?}");
+
+    let a = wait(Arc::clone(&first));
+    let b = wait(Arc::clone(&second));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    queue("patch", ProviderKind::OsPatch).await;
+    let (a, b) = (a.await.expect("a"), b.await.expect("b"));
+    assert!(
+        a < Duration::from_secs(2) && b < Duration::from_secs(2),
+        "a routed scan wakes every waiter: {a:?} {b:?}"
+    );
+}

@@ -311,7 +311,13 @@ fn a_worker_claims_only_its_owner_and_says_what_it_decides_in_logs_and_metrics()
     let timed_out = casiscan(&db, &["wait", "red/theirs", "--timeout", "1"]);
     assert_eq!(timed_out.status.code(), Some(11));
 
-    let metrics = http_get(&addr, "/metrics");
+    // The queue is counted every 5 s: wait for the count taken after the claim.
+    let began = Instant::now();
+    let mut metrics = http_get(&addr, "/metrics");
+    while !metrics.contains("casiscan_queue_depth 1") && began.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(250));
+        metrics = http_get(&addr, "/metrics");
+    }
     for line in [
         "casiscan_claims_total 1",
         "casiscan_finishes_total{state=\"Completed\"} 1",

@@ -20,6 +20,12 @@ use crate::store::{StateChange, Store};
 /// Pending scans a worker examines per pass, at most.
 const PENDING_WINDOW: u32 = 256;
 
+/// Longest wait between looks at the queue of an idle worker on a store that wakes it.
+const MAX_IDLE_WAIT: Duration = Duration::from_secs(2);
+
+/// How often a worker counts the queue for its queue-depth metric.
+const QUEUE_DEPTH_EVERY: Duration = Duration::from_secs(5);
+
 /// How a worker behaves.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -110,17 +116,26 @@ impl Worker {
         let mut tasks = JoinSet::new();
         let stop_running = CancellationToken::new();
         let mut last_chores: Option<tokio::time::Instant> = None;
+        let mut last_depth: Option<tokio::time::Instant> = None;
+        let mut idle_passes = 0u32;
         while !shutdown.is_cancelled() {
-            // Heartbeat and lease recovery once per poll interval, not after every finished scan.
-            if last_chores.is_none_or(|t| t.elapsed() >= self.config.poll) {
-                if let Err(e) = self.chores().await {
+            // Heartbeat and lease recovery at their own pace, not after every finished scan.
+            if last_chores.is_none_or(|t| t.elapsed() >= self.chore_interval()) {
+                if let Err(e) = self.chores(&mut last_depth).await {
                     telemetry::loop_error();
                     tracing::error!(runner = %name, error = %e, "heartbeat or lease recovery failed; retrying at the next poll");
                 }
                 last_chores = Some(tokio::time::Instant::now());
             }
             let free = self.config.concurrency.saturating_sub(tasks.len());
-            match self.tick(free, &mut tasks, &stop_running).await {
+            let running = tasks.len();
+            let pass = self.tick(free, &mut tasks, &stop_running).await;
+            idle_passes = if tasks.len() > running {
+                0
+            } else {
+                idle_passes.saturating_add(1)
+            };
+            match pass {
                 Ok(true) => {
                     // Lost races for scans still queued: look again before sleeping.
                     tokio::task::yield_now().await;
@@ -132,8 +147,12 @@ impl Worker {
                     tracing::error!(runner = %name, error = %e, "claim pass failed; retrying at the next poll");
                 }
             }
+            let full = tasks.len() >= self.config.concurrency;
             tokio::select! {
-                () = self.store.wait_for_work(self.config.poll) => {}
+                // Only a worker with a free slot waits for work (a woken one must be able to
+                // take it); a full one waits for a run to end.
+                () = self.store.wait_for_work(self.idle_wait(idle_passes)), if !full => {}
+                () = tokio::time::sleep(self.config.poll), if full => {}
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {
                     // Collect every run that has finished, then claim for all freed slots at once.
                     while tasks.try_join_next().is_some() {}
@@ -143,6 +162,30 @@ impl Worker {
         }
         self.stop(tasks, stop_running).await;
         Ok(())
+    }
+
+    /// How often heartbeat and lease recovery run: every poll, but no more than once a second
+    /// unless the heartbeat is shorter (many workers would otherwise keep the store busy).
+    fn chore_interval(&self) -> Duration {
+        self.config
+            .poll
+            .max(self.config.lease.heartbeat.min(Duration::from_secs(1)))
+    }
+
+    /// How long to wait for work after `idle` passes that claimed nothing: the poll interval,
+    /// doubling while idle up to [`MAX_IDLE_WAIT`] where the store wakes workers when work is
+    /// queued (on a polled store the queue is looked at every poll).
+    fn idle_wait(&self, idle: u32) -> Duration {
+        if !self.store.pushes_work() || idle <= 1 {
+            return self.config.poll;
+        }
+        let cap = MAX_IDLE_WAIT
+            .min(self.config.lease.heartbeat)
+            .max(self.config.poll);
+        self.config
+            .poll
+            .saturating_mul(1u32 << (idle - 1).min(8))
+            .min(cap)
     }
 
     /// Lets running scans finish within the grace period, then cancels the rest, which gives
@@ -161,8 +204,9 @@ impl Worker {
         tracing::info!(runner = %name, "stopped");
     }
 
-    /// Heartbeats this runner and requeues (or fails) scans whose lease expired.
-    async fn chores(&self) -> Result<()> {
+    /// Heartbeats this runner, requeues (or fails) scans whose lease expired, and counts the
+    /// queue every [`QUEUE_DEPTH_EVERY`].
+    async fn chores(&self, last_depth: &mut Option<tokio::time::Instant>) -> Result<()> {
         let now = self.store.clock().now();
         self.store.register_runner(&self.config.identity).await?;
         for id in self.store.expired_leases(now).await? {
@@ -182,8 +226,10 @@ impl Worker {
                 }
             }
         }
-        let depth = self.store.queue_depth().await?;
-        telemetry::queue_depth(depth);
+        if last_depth.is_none_or(|t| t.elapsed() >= QUEUE_DEPTH_EVERY) {
+            telemetry::queue_depth(self.store.queue_depth().await?);
+            *last_depth = Some(tokio::time::Instant::now());
+        }
         Ok(())
     }
 

@@ -173,6 +173,12 @@ pub trait Store: Send + Sync {
     async fn wait_for_work(&self, timeout: std::time::Duration) {
         tokio::time::sleep(timeout).await;
     }
+
+    /// True when [`Store::wait_for_work`] wakes for work queued by any process (PostgreSQL's
+    /// LISTEN/NOTIFY), so an idle worker may wait longer between looks at the queue.
+    fn pushes_work(&self) -> bool {
+        false
+    }
 }
 
 /// Logs a stored row that cannot be read and is left out of a listing (one bad row must not hide

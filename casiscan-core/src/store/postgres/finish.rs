@@ -9,7 +9,7 @@ use tokio::sync::OwnedMutexGuard;
 use tokio_postgres::{Client, Statement};
 
 use super::connection::{Conn, pg, prepare};
-use super::notify::{NOTIFY_WORK, notify_prepared};
+use super::notify::{NOTIFY_WORK, notify_prepared, routed};
 use super::rows::{params, refs, scan_from_row};
 use super::scans::{changed_meanwhile, try_compare_and_set};
 use super::transaction::{TxGuard, begin_with, commit_with, in_order};
@@ -160,10 +160,10 @@ async fn write_finishes(
             Err(e) => results.push(Err(e)),
         }
     }
-    let queued: Vec<RecordId> = writes
+    let queued: Vec<(RecordId, bool)> = writes
         .iter()
         .filter(|w| w.2.state == ScanState::Pending)
-        .map(|w| w.2.id())
+        .map(|w| Ok((w.2.id()?, routed(&w.2))))
         .collect::<Result<_>>()?;
     // Pipelined: the whole batch's writes, runs, announcements and COMMIT share a round trip.
     let (cas, cas_run) = (&cas, &cas_run);
@@ -176,7 +176,11 @@ async fn write_finishes(
             None => try_compare_and_set(client, cas, prev, next).await,
         }
     }));
-    let announce = in_order(queued.iter().map(|id| notify_prepared(client, notify, id)));
+    let announce = in_order(
+        queued
+            .iter()
+            .map(|(id, routed)| notify_prepared(client, notify, id, *routed)),
+    );
     let last = futures_util::future::try_join(cas_writes, announce);
     let (written, _) = commit_with(client, open, last, "finish scans").await?;
     for ((at, prev, _, _), done) in writes.iter().zip(written) {

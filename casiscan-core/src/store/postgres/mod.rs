@@ -36,6 +36,7 @@ pub struct PostgresStore {
     pool: Pool,
     finishing: Batch<(RecordId, StateChange), Scan>,
     work: Arc<Notify>,
+    waiter: notify::Waiter,
     _listener: Client,
     label: String,
     clock: Clock,
@@ -76,11 +77,13 @@ impl PostgresStore {
         }
         let pool = Pool::open(&config, &label).await?;
         let work = Arc::new(Notify::new());
-        let listener = notify::listen(&config, &label, Arc::clone(&work)).await?;
+        let waiter = notify::Waiter::new();
+        let listener = notify::listen(&config, &label, Arc::clone(&work), &waiter).await?;
         let store = PostgresStore {
             pool,
             finishing: Batch::default(),
             work,
+            waiter,
             _listener: listener,
             label,
             clock: Clock::system(),
@@ -240,7 +243,16 @@ impl Store for PostgresStore {
     }
 
     async fn wait_for_work(&self, timeout: std::time::Duration) {
+        // Recorded as waiting: a scan any runner may run wakes the longest-waiting one only.
+        let waiting = self.waiter.start(&self.client().await.client).await;
         let _ = tokio::time::timeout(timeout, self.work.notified()).await;
+        if waiting {
+            self.waiter.stop(&self.client().await.client).await;
+        }
+    }
+
+    fn pushes_work(&self) -> bool {
+        true
     }
 
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {

@@ -1,29 +1,103 @@
-//! LISTEN/NOTIFY: queued scans are announced, and waiting runners wake at once.
+//! LISTEN/NOTIFY: a queued scan wakes one waiting runner, the one that has waited longest.
+//!
+//! A runner about to wait records its own channel in `work_waiters`; announcing a scan that any
+//! runner may run takes the oldest fresh waiter out of that table and notifies its channel only.
+//! A scan routed to one machine (OS patch), or one queued while no runner waits, is broadcast on
+//! [`WORK_CHANNEL`]: every waiting runner looks, and a busy one finds a wake-up waiting for it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Client, Config, GenericClient, NoTls, Statement};
 
 use super::connection::pg;
 use crate::error::{Error, Result};
-use crate::model::RecordId;
+use crate::model::{ProviderKind, RecordId, Scan};
 
-/// Channel on which queued scans are announced.
+/// Channel on which queued scans are broadcast, followed by `_<schema>` (notifications are
+/// database-wide; stores in other schemas of the same database do not hear them).
 const WORK_CHANNEL: &str = "casiscan_work";
 
-/// The statement that announces a queued scan.
-pub(super) const NOTIFY_WORK: &str = "SELECT pg_notify($1, $2)";
+/// Runners waiting for work and their channels; unlogged: it is only coordination, rebuilt by
+/// the next wait of each runner after a crash.
+const WAITERS_TABLE: &str = "CREATE UNLOGGED TABLE IF NOT EXISTS work_waiters (
+    channel TEXT PRIMARY KEY,
+    since TIMESTAMPTZ NOT NULL
+)";
 
-/// A connection that LISTENs for queued scans and wakes `work`'s waiters.
-pub(super) async fn listen(config: &Config, label: &str, work: Arc<Notify>) -> Result<Client> {
+/// The statement that announces a queued scan (`$1` the broadcast channel's prefix, `$2` the scan id,
+/// `$3` true when the scan is routed to one machine): to the longest-waiting runner that
+/// recorded itself in the last 10 seconds, or to everyone when none or routed.
+pub(super) const NOTIFY_WORK: &str = "WITH picked AS (
+    DELETE FROM work_waiters WHERE NOT $3::BOOLEAN AND channel = (
+        SELECT channel FROM work_waiters
+        WHERE since > clock_timestamp() - INTERVAL '10 seconds'
+        ORDER BY since LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING channel)
+SELECT pg_notify(COALESCE((SELECT channel FROM picked), $1 || '_' || current_schema()), $2)";
+
+/// Records this store's channel as waiting (again) from now.
+const WAIT: &str = "INSERT INTO work_waiters (channel, since) VALUES ($1, clock_timestamp()) \
+    ON CONFLICT (channel) DO UPDATE SET since = EXCLUDED.since";
+
+/// Takes this store's channel out of the waiters.
+const STOP_WAITING: &str = "DELETE FROM work_waiters WHERE channel = $1";
+
+/// This store's own wake-up channel and whether a wake-up came on it.
+#[derive(Debug)]
+pub(super) struct Waiter {
+    /// `casiscan_wake_<random>`: unique to this store.
+    pub channel: String,
+    /// Set when a notification arrived on `channel` (its waiters row is then gone).
+    pub woken: Arc<AtomicBool>,
+}
+
+impl Waiter {
+    /// A waiter with a fresh random channel.
+    pub fn new() -> Self {
+        Waiter {
+            channel: format!("casiscan_wake_{}", uuid::Uuid::new_v4().simple()),
+            woken: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Records this store as waiting; `false` when that failed (it then only polls).
+    pub async fn start(&self, c: &Client) -> bool {
+        self.woken.store(false, Ordering::Release);
+        c.execute(WAIT, &[&self.channel]).await.is_ok()
+    }
+
+    /// Ends a wait: the row is removed unless the one who woke us already took it.
+    pub async fn stop(&self, c: &Client) {
+        if !self.woken.swap(false, Ordering::AcqRel) {
+            let _ = c.execute(STOP_WAITING, &[&self.channel]).await;
+        }
+    }
+}
+
+/// A connection that LISTENs for queued scans (broadcast, and `waiter`'s own channel) and wakes
+/// `work`'s waiters.
+pub(super) async fn listen(
+    config: &Config,
+    label: &str,
+    work: Arc<Notify>,
+    waiter: &Waiter,
+) -> Result<Client> {
     let (client, mut connection) = config
         .connect(NoTls)
         .await
         .map_err(|e| Error::storage(format!("cannot connect to {label}: {e}"), e))?;
+    let own = waiter.channel.clone();
+    let woken = Arc::clone(&waiter.woken);
     tokio::spawn(async move {
         while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             match message {
+                Ok(AsyncMessage::Notification(n)) if n.channel() == own => {
+                    // One scan for this runner: one of its waiting workers looks.
+                    woken.store(true, Ordering::Release);
+                    work.notify_one();
+                }
                 Ok(AsyncMessage::Notification(_)) => {
                     work.notify_one();
                     work.notify_waiters();
@@ -33,19 +107,38 @@ pub(super) async fn listen(config: &Config, label: &str, work: Arc<Notify>) -> R
             }
         }
     });
+    let schema: String = client
+        .query_one("SELECT current_schema()", &[])
+        .await
+        .map_err(|e| pg("read the schema", e))?
+        .get(0);
+    // Schema names are checked (letters, digits, `_`) where a store opens one; quoted anyway.
+    let broadcast = format!("{WORK_CHANNEL}_{schema}").replace('"', "");
     client
-        .batch_execute(&format!("LISTEN {WORK_CHANNEL}"))
+        .batch_execute(&format!(
+            "{WAITERS_TABLE}; LISTEN \"{broadcast}\"; LISTEN {}",
+            waiter.channel
+        ))
         .await
         .map_err(|e| pg("listen for queued scans", e))?;
     Ok(client)
 }
 
+/// True when only the runner on the target's machine may run `scan` (it is broadcast).
+pub(super) fn routed(scan: &Scan) -> bool {
+    scan.provider == ProviderKind::OsPatch
+}
+
 /// Announces a queued scan; delivered at commit, so waiting runners wake at once.
-pub(super) async fn notify_work<C: GenericClient>(c: &C, id: &RecordId) -> Result<()> {
-    c.execute(NOTIFY_WORK, &[&WORK_CHANNEL, &id.to_string()])
-        .await
-        .map(|_| ())
-        .map_err(|e| pg("announce a queued scan", e))
+pub(super) async fn notify_work<C: GenericClient>(c: &C, scan: &Scan) -> Result<()> {
+    let id = scan.id()?;
+    c.execute(
+        NOTIFY_WORK,
+        &[&WORK_CHANNEL, &id.to_string(), &routed(scan)],
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| pg("announce a queued scan", e))
 }
 
 /// [`notify_work`] with [`NOTIFY_WORK`] prepared as `statement`, for pipelines (a statement
@@ -54,8 +147,9 @@ pub(super) async fn notify_prepared(
     c: &Client,
     statement: &Statement,
     id: &RecordId,
+    routed: bool,
 ) -> Result<()> {
-    c.execute(statement, &[&WORK_CHANNEL, &id.to_string()])
+    c.execute(statement, &[&WORK_CHANNEL, &id.to_string(), &routed])
         .await
         .map(|_| ())
         .map_err(|e| pg("announce a queued scan", e))

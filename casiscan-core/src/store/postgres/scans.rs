@@ -100,7 +100,7 @@ pub(super) async fn change(
         return Err(changed_meanwhile(&prev));
     }
     if next.state == ScanState::Pending {
-        notify_work(&tx, id).await?;
+        notify_work(&tx, &next).await?;
     }
     tx.commit().await.map_err(|e| pg(what, e))?;
     Ok(next)
