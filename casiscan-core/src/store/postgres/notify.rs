@@ -1,9 +1,9 @@
 //! LISTEN/NOTIFY: a queued scan wakes one waiting runner, the one that has waited longest.
 //!
 //! A runner about to wait records its own channel in `work_waiters`; announcing a scan that any
-//! runner may run takes the oldest fresh waiter out of that table and notifies its channel only.
-//! A scan routed to one machine (OS patch), or one queued while no runner waits, is broadcast on
-//! [`WORK_CHANNEL`]: every waiting runner looks, and a busy one finds a wake-up waiting for it.
+//! runner may run takes the oldest fresh waiter out of that table and notifies its channel only
+//! (none when no runner waits: busy runners look at the queue as each run ends). A scan routed
+//! to one machine (OS patch) is broadcast on [`WORK_CHANNEL`]: every waiting runner looks.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,14 +28,18 @@ const WAITERS_TABLE: &str = "CREATE UNLOGGED TABLE IF NOT EXISTS work_waiters (
 
 /// The statement that announces a queued scan (`$1` the broadcast channel's prefix, `$2` the scan id,
 /// `$3` true when the scan is routed to one machine): to the longest-waiting runner that
-/// recorded itself in the last 10 seconds, or to everyone when none or routed.
+/// recorded itself in the last 10 seconds; to everyone when routed; to no one when no runner
+/// waits (every runner is busy and looks at the queue's head as soon as a run of it ends).
 pub(super) const NOTIFY_WORK: &str = "WITH picked AS (
     DELETE FROM work_waiters WHERE NOT $3::BOOLEAN AND channel = (
         SELECT channel FROM work_waiters
         WHERE since > clock_timestamp() - INTERVAL '10 seconds'
         ORDER BY since LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING channel)
-SELECT pg_notify(COALESCE((SELECT channel FROM picked), $1 || '_' || current_schema()), $2)";
+SELECT pg_notify(channel, $2) FROM (
+    SELECT COALESCE((SELECT channel FROM picked),
+        CASE WHEN $3::BOOLEAN THEN $1 || '_' || current_schema() END) AS channel) target
+WHERE channel IS NOT NULL";
 
 /// Records this store's channel as waiting (again) from now.
 const WAIT: &str = "INSERT INTO work_waiters (channel, since) VALUES ($1, clock_timestamp()) \
