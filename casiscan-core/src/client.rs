@@ -255,6 +255,14 @@ impl Client {
         crate::ScanLogPages::new(Arc::clone(&self.store), account, window, page_size, after)
     }
 
+    /// A page of stored findings (see [`Store::list_findings`]).
+    pub async fn list_findings(
+        &self,
+        query: &crate::model::FindingQuery,
+    ) -> Result<Page<crate::model::Finding>> {
+        self.store.list_findings(query).await
+    }
+
     /// Removes scan logs older than `retention` and findings deleted before then.
     pub async fn prune(&self, retention: crate::model::Retention) -> Result<crate::model::Pruned> {
         let cutoff = retention.cutoff(self.store.clock().now());

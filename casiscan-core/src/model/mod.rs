@@ -3,6 +3,7 @@
 mod api_key;
 mod asset;
 mod finding;
+mod finding_query;
 mod id;
 mod log_page;
 mod provider_kind;
@@ -20,6 +21,7 @@ mod target;
 pub use api_key::{ApiKeyInfo, ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetProperties, AssetType};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
+pub use finding_query::FindingQuery;
 pub use id::{IntoRecordId, RecordId};
 pub use log_page::{LogPageQuery, LogPosition};
 pub use provider_kind::ProviderKind;

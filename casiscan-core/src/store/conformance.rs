@@ -19,8 +19,9 @@ mod records;
 
 use records::{
     canceled_and_lost_runs_are_recorded, concurrent_finishes_of_one_asset_keep_findings_consistent,
-    finished_runs_record_the_worked_example, ids_are_never_reused,
-    logs_outlive_their_scan_until_pruned, pages_return_every_log_once_while_runs_finish,
+    findings_are_listed_filtered_and_paged, finished_runs_record_the_worked_example,
+    ids_are_never_reused, logs_outlive_their_scan_until_pruned,
+    pages_return_every_log_once_while_runs_finish,
 };
 
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -69,6 +70,7 @@ checks!(
     logs_outlive_their_scan_until_pruned,
     pages_return_every_log_once_while_runs_finish,
     canceled_and_lost_runs_are_recorded,
+    findings_are_listed_filtered_and_paged,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.

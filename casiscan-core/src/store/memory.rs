@@ -13,8 +13,8 @@ use super::{
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, LogPageQuery, Page, Pruned, RecordId, RunnerIdentity, Scan, ScanLog,
-    ScanQuery, ScanRun, ScanState, SortOrder,
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, SortOrder,
 };
 
 #[derive(Default)]
@@ -272,6 +272,10 @@ impl Store for MemoryStore {
 
     async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>> {
         self.with(|t| Ok(t.records.page(query)))
+    }
+
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
+        self.with(|t| t.records.findings(query))
     }
 
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use crate::error::Result;
 use crate::lifecycle::{FindingMap, FindingScope, record_run};
-use crate::model::{Finding, LogPageQuery, Pruned, Scan, ScanLog, ScanRun};
+use crate::model::{Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanRun};
 
 /// A stored finding and when its asset was deleted.
 #[derive(Debug, Clone)]
@@ -130,6 +131,29 @@ impl Records {
             logs: (logs - self.logs.len()) as u64,
             findings: (findings - self.findings.len()) as u64,
         }
+    }
+}
+
+impl Records {
+    /// A page of findings not marked deleted, by `UniqueAlertId`.
+    pub fn findings(&self, q: &FindingQuery) -> Result<Page<Finding>> {
+        let (offset, limit) = q.window()?;
+        let mut listed: Vec<&Finding> = self
+            .findings
+            .values()
+            .filter(|k| k.deleted.is_none() && q.matches(&k.finding))
+            .map(|k| &k.finding)
+            .collect();
+        listed.sort_by_key(|f| f.alert_id);
+        Ok(Page {
+            total: listed.len() as u64,
+            items: listed
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .cloned()
+                .collect(),
+        })
     }
 }
 

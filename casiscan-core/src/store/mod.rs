@@ -29,7 +29,8 @@ pub use sqlite::SqliteStore;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::model::{
-    ApiKeyRecord, Asset, LogPageQuery, Pruned, RecordId, RunnerIdentity, Scan, ScanLog, ScanRun,
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Pruned, RecordId, RunnerIdentity,
+    Scan, ScanLog, ScanRun,
 };
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
@@ -150,6 +151,10 @@ pub trait Store: Send + Sync {
     /// A page of an account's stored scan logs, ordered by (ScanDate, ScanlogId); logs of
     /// deleted scans and assets are kept (and listed) until pruned.
     async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>>;
+
+    /// A page of stored findings (those of deleted assets left out), by `UniqueAlertId`, with
+    /// the number of findings the query matches.
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>>;
 
     /// Removes scan logs whose ScanDate is before `before`, and findings deleted before it.
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned>;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use super::{add, claim, id, scan};
 use crate::model::{
-    FindingKey, LogPageQuery, LogPosition, RecordId, ScanLog, ScanState, ScanStatus, SealStatus,
+    FindingKey, FindingQuery, LifecycleState, LogPageQuery, LogPosition, RecordId, ScanLog,
+    ScanState, ScanStatus, SealStatus,
 };
 use crate::store::{StateChange, Store};
 
@@ -392,4 +393,77 @@ pub(super) async fn canceled_and_lost_runs_are_recorded(store: Arc<dyn Store>) {
     let lost = last_log(&store).await;
     assert!(lost.log_id > canceled.log_id);
     assert_eq!(store.list_runs(&i).await.expect("runs").len(), 2);
+}
+
+/// Stored findings are listed by UniqueAlertId, filtered and paged in the store; those of a
+/// deleted asset are left out.
+pub(super) async fn findings_are_listed_filtered_and_paged(store: Arc<dyn Store>) {
+    let ports = |ps: &[u16]| {
+        Some(result(
+            ps.iter().map(|p| port(*p, "open", vec![])).collect(),
+            false,
+        ))
+    };
+    run(&store, "a", "A", ports(&[22, 80, 443])).await;
+    run(&store, "b", "B", ports(&[22])).await;
+    run(&store, "a", "A", ports(&[22, 80, 443])).await;
+    let all = store
+        .list_findings(&FindingQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(all.total, 4);
+    let ids: Vec<Option<u64>> = all.items.iter().map(|f| f.alert_id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let q = |asset: Option<&str>, status, page: Option<u32>, size: Option<u32>| FindingQuery {
+        owner: Some("o".into()),
+        asset: asset.map(str::to_owned),
+        status,
+        severity: None,
+        page,
+        page_size: size,
+    };
+    let a = store
+        .list_findings(&q(Some("A"), None, Some(2), Some(2)))
+        .await
+        .expect("page 2");
+    assert_eq!((a.total, a.items.len()), (3, 1));
+    let opened = store
+        .list_findings(&q(None, Some(LifecycleState::Open), None, None))
+        .await
+        .expect("open");
+    assert_eq!(opened.total, 3, "A's three were seen twice");
+    let new = store
+        .list_findings(&q(None, Some(LifecycleState::New), None, None))
+        .await
+        .expect("new");
+    assert_eq!(
+        new.items
+            .iter()
+            .map(|f| f.asset.as_str())
+            .collect::<Vec<_>>(),
+        ["B"]
+    );
+    let mut other = q(None, None, None, None);
+    other.owner = Some("nobody".into());
+    assert_eq!(store.list_findings(&other).await.expect("none").total, 0);
+    let mut b = crate::model::Asset::new("o", "B");
+    b.display_name = "B".into();
+    store.add_asset(&b).await.expect("asset");
+    store
+        .delete_asset(&RecordId::new("o", "B").expect("id"))
+        .await
+        .expect("delete");
+    assert_eq!(
+        store
+            .list_findings(&FindingQuery::default())
+            .await
+            .expect("list")
+            .total,
+        3
+    );
+    let bad = q(None, None, Some(0), None);
+    assert_eq!(
+        store.list_findings(&bad).await.expect_err("page 0").kind(),
+        crate::ErrorKind::InvalidInput
+    );
 }

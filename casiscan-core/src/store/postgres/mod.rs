@@ -30,8 +30,8 @@ use super::{StateChange, Store, check_same_id, scan_missing};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, LogPageQuery, Page, Pruned, RecordId, RunnerIdentity, Scan, ScanLog,
-    ScanQuery, ScanRun,
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun,
 };
 use connection::{Conn, Pool, connect, label_of, pg};
 
@@ -246,6 +246,10 @@ impl Store for PostgresStore {
 
     async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>> {
         records::page(&self.client().await.client, query).await
+    }
+
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
+        records::findings(&self.client().await.client, query).await
     }
 
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {

@@ -10,7 +10,9 @@ use super::connection::{Prepared, pg, prepare};
 use crate::clock;
 use crate::error::Result;
 use crate::lifecycle::{FindingMap, FindingScope, record_run, replay_order};
-use crate::model::{Finding, LogPageQuery, Pruned, Scan, ScanLog, ScanQuery, ScanRun};
+use crate::model::{
+    Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery, ScanRun,
+};
 use crate::store::sql::POSTGRES_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
 
@@ -166,6 +168,47 @@ pub(super) async fn page(c: &Client, q: &LogPageQuery) -> Result<Vec<ScanLog>> {
         }
     }
     Ok(logs)
+}
+
+/// A page of findings not marked deleted, by alert id; findings that do not decode are skipped.
+pub(super) async fn findings(c: &Client, q: &FindingQuery) -> Result<Page<Finding>> {
+    let (offset, limit) = q.window()?;
+    let (owner, asset) = (q.owner.as_deref(), q.asset.as_deref());
+    let (status, severity) = (q.status.map(|s| s.as_str()), q.severity.map(|s| s.as_str()));
+    let total: i64 = c
+        .query_one(
+            POSTGRES_RECORDS.count_findings.as_str(),
+            &[&owner, &asset, &status, &severity],
+        )
+        .await
+        .map_err(|e| pg("count findings", e))?
+        .get(0);
+    let (limit, offset) = (
+        i64::try_from(limit).unwrap_or(i64::MAX),
+        i64::try_from(offset).unwrap_or(i64::MAX),
+    );
+    let rows = c
+        .query(
+            POSTGRES_RECORDS.list_findings.as_str(),
+            &[&owner, &asset, &status, &severity, &limit, &offset],
+        )
+        .await
+        .map_err(|e| pg("list findings", e))?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.get(0);
+        match serde_json::from_str::<Finding>(row.get::<_, &str>(1)) {
+            Ok(mut f) => {
+                f.alert_id = u64::try_from(id).ok();
+                items.push(f);
+            }
+            Err(e) => skip_corrupt_row("finding", &id.to_string(), &e),
+        }
+    }
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+    })
 }
 
 /// Marks the logs of a deleted scan (inside the caller's transaction).

@@ -23,6 +23,11 @@ pub(crate) struct RecordStatements {
     pub asset_logs_deleted: String,
     /// Marks the findings of asset (`$1`, `$2`) deleted at `$3`.
     pub asset_findings_deleted: String,
+    /// Findings not marked deleted, filtered by account `$1`, asset `$2`, state `$3` and
+    /// severity `$4` (each ignored when NULL), by alert id, `$5` rows after skipping `$6`.
+    pub list_findings: String,
+    /// How many findings [`RecordStatements::list_findings`] matches (same `$1`…`$4`).
+    pub count_findings: String,
     /// Removes logs whose ScanDate is before `$1`.
     pub prune_logs: String,
     /// Removes findings deleted before `$1`.
@@ -42,6 +47,16 @@ pub(crate) static POSTGRES_RECORDS: LazyLock<RecordStatements> =
 impl RecordStatements {
     fn new(d: Dialect) -> Self {
         let r = |sql: &str| d.render(sql);
+        let filter = ["account", "asset", "state", "severity"]
+            .iter()
+            .enumerate()
+            .map(|(i, col)| {
+                let p = d.text_param(i + 1);
+                format!("({p} IS NULL OR {col} = {p})")
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+            + " AND deleted_time IS NULL";
         RecordStatements {
             scope_findings: r(
                 "SELECT alert_id, body FROM findings WHERE account = $1 AND asset = $2 \
@@ -76,6 +91,13 @@ impl RecordStatements {
                 "UPDATE findings SET deleted_time = $3 WHERE account = $1 AND asset = $2 \
                  AND deleted_time IS NULL",
             ),
+            list_findings: format!(
+                "SELECT alert_id, body FROM findings WHERE {filter} ORDER BY alert_id \
+                 LIMIT {} OFFSET {}",
+                d.param(5),
+                d.param(6)
+            ),
+            count_findings: format!("SELECT COUNT(*) FROM findings WHERE {filter}"),
             prune_logs: r("DELETE FROM scan_logs WHERE scan_date < $1"),
             prune_findings: r(
                 "DELETE FROM findings WHERE deleted_time IS NOT NULL AND deleted_time < $1",

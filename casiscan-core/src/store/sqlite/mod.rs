@@ -33,8 +33,8 @@ use super::{StateChange, Store, check_same_id};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, LogPageQuery, Page, Pruned, RecordId, RunnerIdentity, Scan, ScanLog,
-    ScanQuery, ScanRun,
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun,
 };
 use connection::ConnectionThread;
 use keys::KeyColumn;
@@ -325,6 +325,14 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.run("read scan logs in", move |conn| records::page(conn, &query))
             .await
+    }
+
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
+        let query = query.clone();
+        self.run("list findings in", move |conn| {
+            records::findings(conn, &query)
+        })
+        .await
     }
 
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {

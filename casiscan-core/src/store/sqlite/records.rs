@@ -9,7 +9,9 @@ use super::error::sql;
 use crate::clock;
 use crate::error::Result;
 use crate::lifecycle::{FindingMap, FindingScope, record_run, replay_order};
-use crate::model::{Finding, LogPageQuery, Pruned, Scan, ScanLog, ScanQuery, ScanRun};
+use crate::model::{
+    Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery, ScanRun,
+};
 use crate::store::sql::SQLITE_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
 
@@ -129,6 +131,53 @@ pub(super) fn page(conn: &Connection, q: &LogPageQuery) -> Result<Vec<ScanLog>> 
         }
     }
     Ok(logs)
+}
+
+/// A page of findings not marked deleted, by alert id; findings that do not decode are skipped.
+pub(super) fn findings(conn: &Connection, q: &FindingQuery) -> Result<Page<Finding>> {
+    let (offset, limit) = q.window()?;
+    let filters = (
+        q.owner.as_deref(),
+        q.asset.as_deref(),
+        q.status.map(|s| s.as_str()),
+        q.severity.map(|s| s.as_str()),
+    );
+    let total: i64 = conn
+        .prepare_cached(&SQLITE_RECORDS.count_findings)
+        .map_err(sql)?
+        .query_row(params![filters.0, filters.1, filters.2, filters.3], |r| {
+            r.get(0)
+        })
+        .map_err(sql)?;
+    let mut stmt = conn
+        .prepare_cached(&SQLITE_RECORDS.list_findings)
+        .map_err(sql)?;
+    let mut rows = stmt
+        .query(params![
+            filters.0,
+            filters.1,
+            filters.2,
+            filters.3,
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX)
+        ])
+        .map_err(sql)?;
+    let mut items = Vec::new();
+    while let Some(row) = rows.next().map_err(sql)? {
+        let id: i64 = row.get(0).map_err(sql)?;
+        let body: String = row.get(1).map_err(sql)?;
+        match serde_json::from_str::<Finding>(&body) {
+            Ok(mut f) => {
+                f.alert_id = u64::try_from(id).ok();
+                items.push(f);
+            }
+            Err(e) => skip_corrupt_row("finding", &id.to_string(), &e),
+        }
+    }
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+    })
 }
 
 /// Marks the logs of a deleted scan (inside the caller's transaction).
