@@ -238,25 +238,39 @@ impl Client {
         Ok(crate::lifecycle::diff_results(&result(from)?, &result(to)?))
     }
 
-    /// Findings and scan logs rebuilt from every stored run (see [`crate::lifecycle::replay`]).
-    pub async fn scan_logs(
+    /// One page of an account's stored scan logs (see [`Store::scan_logs_page`]), each log
+    /// with its asset as the export names it.
+    pub async fn scan_logs_page(
         &self,
-    ) -> Result<(crate::lifecycle::FindingMap, Vec<crate::model::ScanLog>)> {
-        let scans = self.store.list_scans(&ScanQuery::default()).await?;
-        let mut history = Vec::with_capacity(scans.items.len());
-        for scan in scans.items {
-            let runs = self.store.list_runs(&scan.id()?).await?;
-            history.push((scan, runs));
-        }
-        let (findings, mut logs) = crate::lifecycle::replay(&history);
-        let assets = self.store.list_assets(None).await?;
-        for log in &mut logs {
-            log.asset_info = assets
-                .iter()
-                .find(|a| a.owner == log.account && a.name == log.asset)
-                .map(crate::model::AssetInfo::of);
-        }
-        Ok((findings, logs))
+        query: &crate::model::LogPageQuery,
+    ) -> Result<Vec<crate::model::ScanLog>> {
+        crate::log_pages::page_with_assets(self.store.as_ref(), query).await
+    }
+
+    /// Every stored scan log of `account` with ScanDate in `window` (`[from, to)`), read
+    /// `page_size` at a time, optionally resuming after `after`.
+    pub fn scan_log_pages(
+        &self,
+        account: &str,
+        window: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+        page_size: u32,
+        after: Option<crate::model::LogPosition>,
+    ) -> crate::ScanLogPages {
+        crate::ScanLogPages::new(Arc::clone(&self.store), account, window, page_size, after)
+    }
+
+    /// A page of stored findings (see [`Store::list_findings`]).
+    pub async fn list_findings(
+        &self,
+        query: &crate::model::FindingQuery,
+    ) -> Result<Page<crate::model::Finding>> {
+        self.store.list_findings(query).await
+    }
+
+    /// Removes scan logs older than `retention` and findings deleted before then.
+    pub async fn prune(&self, retention: crate::model::Retention) -> Result<crate::model::Pruned> {
+        let cutoff = retention.cutoff(self.store.clock().now());
+        self.store.prune(cutoff).await
     }
 
     /// Starts a scan and runs it in this process as this client's runner; returns the result.

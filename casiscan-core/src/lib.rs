@@ -37,6 +37,8 @@ pub mod runner;
 pub mod store;
 
 mod client;
+mod log_pages;
 
 pub use client::{Client, Database};
 pub use error::{Error, ErrorKind, Result};
+pub use log_pages::ScanLogPages;

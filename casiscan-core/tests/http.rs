@@ -7,11 +7,7 @@ use serde_json::{Value, json};
 
 use casiscan_core::Client;
 use casiscan_core::http::{AppState, OPENAPI, serve};
-use casiscan_core::lifecycle::{
-    Coverage, FindingMap, ScanOutcome, apply_outcome, nmap_observations,
-};
 use casiscan_core::model::ScanQuery;
-use casiscan_core::model::{ProviderKind, ScanStatus};
 use casiscan_core::providers::Providers;
 
 const TOKEN: &str = "admin-token-for-tests";
@@ -230,29 +226,37 @@ async fn keys_and_log_export_over_http() {
     assert_eq!(b["data"]["accessKey"], ak.as_str());
     assert!(b["data"].get("secretHash").is_none(), "nor its hash: {b}");
 
-    let result = json!({"hosts": [{"ip": "10.0.0.5", "status": "up", "ports": [{"port": "22/tcp", "state": "open", "service": "ssh"}]}]});
-    let o = nmap_observations(&serde_json::from_value(result).expect("nmap result"));
+    // One finished run of 2026-02-01 in the store.
+    call(post("/api/add-scan").json(&scan("s"))).await;
     let t = Utc
         .with_ymd_and_hms(2026, 2, 1, 10, 0, 0)
         .single()
         .expect("time");
-    state.publish(apply_outcome(
-        &mut FindingMap::new(),
-        &ScanOutcome {
-            run_id: "admin/s#1".into(),
-            account: "admin".into(),
-            scan_id: "admin/s".into(),
-            asset: "db01".into(),
+    let result = json!({"hosts": [{"ip": "10.0.0.5", "status": "up", "ports": [{"port": "22/tcp", "state": "open", "service": "ssh"}]}]});
+    state
+        .client
+        .store()
+        .append_run(&casiscan_core::model::ScanRun {
+            owner: "admin".into(),
+            scan: "s".into(),
+            seq: 0,
+            attempt: 1,
+            runner: "r".into(),
             target: "10.0.0.5".into(),
-            provider: ProviderKind::Nmap,
-            status: ScanStatus::Success,
-            started_at: t,
-            ended_at: t,
-            detections: o.detections,
-            negatives: o.negatives,
-            coverage: Coverage::Nmap(o.coverage),
-        },
-    ));
+            command: String::new(),
+            state: casiscan_core::model::ScanState::Completed,
+            started_time: Some(t),
+            finished_time: Some(t),
+            error_text: String::new(),
+            raw_result: String::new(),
+            result: result.to_string(),
+            result_summary: String::new(),
+            provider: None,
+            asset: Some("db01".into()),
+            timeout_seconds: None,
+        })
+        .await
+        .expect("append run");
 
     let fetch = |q: &str, a: Option<&str>, s: Option<&str>| {
         let mut r = c.get(format!("{base}/client/v1/fetch-s3-logs?{q}"));
@@ -371,7 +375,7 @@ async fn openapi_document_matches_the_router() {
         .expect("json");
     assert_eq!(served, doc);
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 22, "every route documented");
+    assert_eq!(paths.len(), 23, "every route documented");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().expect("ops") {
             assert!(op["responses"].is_object(), "{method} {path} has responses");
@@ -465,7 +469,8 @@ async fn export_reads_stored_run_history() {
     .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let log = &b["result"]["data"][0];
-    assert_eq!(log["ScanlogId"], "admin/hist#1");
+    assert_eq!(log["ScanlogId"], 1, "the store's integer id");
+    assert_eq!(log["Vulnerabilities"][0]["UniqueAlertId"], 1);
     assert_eq!(log["Vulnerabilities"][0]["FoundOn"], "127.0.0.1:22/tcp");
     assert_eq!(
         log["ServiceId"], "admin/db01",

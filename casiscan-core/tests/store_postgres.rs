@@ -286,3 +286,26 @@ async fn a_queued_scan_wakes_one_waiting_runner_and_a_routed_one_wakes_all() {
         "a routed scan wakes every waiter: {a:?} {b:?}"
     );
 }
+
+mod backfill;
+
+#[tokio::test]
+async fn postgres_builds_findings_and_logs_from_older_history_once() {
+    let (store, raw) = store_and_raw("backfill").await;
+    let recorded = backfill::fill(&store).await;
+    backfill::check_recorded(&recorded);
+    drop(store);
+    raw.batch_execute(
+        "DROP TABLE findings; DROP TABLE scan_logs; UPDATE schema_version SET version = 3;",
+    )
+    .await
+    .expect("downgrade");
+    let schema = format!("backfill_{}", std::process::id());
+    let url = url();
+    let open = || PostgresStore::open_in_schema(&url, Some(&schema));
+    let store = open().await.expect("reopen migrates");
+    assert_eq!(backfill::logs(&store).await, recorded);
+    drop(store);
+    let store = open().await.expect("reopen");
+    assert_eq!(backfill::logs(&store).await, recorded);
+}

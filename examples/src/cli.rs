@@ -55,6 +55,16 @@ pub enum Command {
         /// Most connections open at once; further clients wait in the listen backlog.
         #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_connections: u64,
+        /// Days scan logs (and findings of deleted assets) are kept; older ones are removed
+        /// at start and every hour.
+        #[arg(long, default_value = "400")]
+        retention_days: String,
+    },
+    /// Remove scan logs older than the retention, and findings of assets deleted before it.
+    Prune {
+        /// Days to keep.
+        #[arg(long, default_value = "400")]
+        retention_days: String,
     },
     /// Add a scan of TARGET, run it here, store the run and print the result.
     Scan {

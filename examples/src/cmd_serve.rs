@@ -1,38 +1,68 @@
-//! `casiscan serve`: the REST API on a local address until Ctrl-C.
+//! `casiscan serve`: the REST API on a local address until Ctrl-C, applying the retention.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use casiscan_core::http::{AppState, ServeConfig, serve_with};
+use casiscan_core::model::Retention;
 use casiscan_core::{Client, Error, Result};
 
+/// How often the server removes what the retention no longer keeps.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// What `serve` was asked for.
+pub struct Serve<'a> {
+    /// Address to listen on.
+    pub listen: &'a str,
+    /// Bearer token guarding every write.
+    pub admin_token: &'a str,
+    /// Reads without a token.
+    pub public_reads: bool,
+    /// Connection limits.
+    pub limits: ServeConfig,
+    /// How long scan logs are kept.
+    pub retention: Retention,
+}
+
 /// Binds `listen` and serves the router within `limits`; the admin token guards every write.
-pub async fn run(
-    client: Client,
-    listen: &str,
-    admin_token: &str,
-    public_reads: bool,
-    limits: ServeConfig,
-) -> Result<ExitCode> {
+pub async fn run(client: Client, serve: Serve<'_>) -> Result<ExitCode> {
     let metrics = crate::metrics_export::recorder()?;
-    let state = AppState::new(client, admin_token)?
-        .with_public_reads(public_reads)
+    let state = AppState::new(client.clone(), serve.admin_token)?
+        .with_public_reads(serve.public_reads)
         .with_metrics(std::sync::Arc::new(move || metrics.render()));
-    limits.validate()?;
-    let listener = tokio::net::TcpListener::bind(listen)
+    serve.limits.validate()?;
+    let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .map_err(|e| Error::Io {
-            path: listen.into(),
+            path: serve.listen.into(),
             source: e,
         })?;
     let addr = listener.local_addr().map_err(|e| Error::Io {
-        path: listen.into(),
+        path: serve.listen.into(),
         source: e,
     })?;
     eprintln!("casiscan: serving on http://{addr}");
     tracing::info!(%addr, "serving the REST API and /metrics");
     tokio::select! {
-        r = serve_with(listener, state, limits) => r?,
+        r = serve_with(listener, state, serve.limits) => r?,
+        () = prune_loop(client, serve.retention) => {}
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Applies `retention` now and every [`PRUNE_EVERY`]; a failure is reported and retried later.
+async fn prune_loop(client: Client, retention: Retention) {
+    let mut tick = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tick.tick().await;
+        match client.prune(retention).await {
+            Ok(p) if p.logs + p.findings > 0 => eprintln!(
+                "casiscan: retention removed {} scan log(s) and {} finding(s)",
+                p.logs, p.findings
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("casiscan: cannot apply the retention: {e}"),
+        }
+    }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use casiscan_core::http::ServeConfig;
 
-use casiscan_core::model::ScanQuery;
 use casiscan_core::model::{Progress, Scan, ScanState, Target, TargetMode};
+use casiscan_core::model::{Retention, ScanQuery};
 use casiscan_core::providers::RunContext;
 use casiscan_core::{Client, Error, Result};
 
@@ -36,14 +36,34 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             header_read_timeout,
             body_read_timeout,
             max_connections,
+            retention_days,
         } => {
+            let retention: Retention = retention_days.parse()?;
             let limits = ServeConfig {
                 header_read_timeout: Duration::from_secs(header_read_timeout),
                 body_read_timeout: Duration::from_secs(body_read_timeout),
                 max_connections: usize::try_from(max_connections)
                     .map_err(|_| Error::invalid("--max-connections", "too large"))?,
             };
-            crate::cmd_serve::run(client, &listen, &admin_token, public_reads, limits).await
+            let serve = crate::cmd_serve::Serve {
+                listen: &listen,
+                admin_token: &admin_token,
+                public_reads,
+                limits,
+                retention,
+            };
+            crate::cmd_serve::run(client, serve).await
+        }
+        Command::Prune { retention_days } => {
+            let retention: Retention = retention_days.parse()?;
+            let pruned = client.prune(retention).await?;
+            crate::out!(
+                "removed {} scan log(s) and {} finding(s) older than {} day(s)",
+                pruned.logs,
+                pruned.findings,
+                retention.in_days()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Scan {
             target,

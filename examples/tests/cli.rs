@@ -655,3 +655,33 @@ fn a_read_only_directory_with_uncheckpointed_changes_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn prune_applies_the_retention_and_refuses_a_retention_that_is_not_a_number() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.db");
+    for bad in ["x", "0", "-3", "1.5"] {
+        let arg = format!("--retention-days={bad}");
+        let out = casiscan(&db, &["prune", &arg]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("retention"), "{}", stderr(&out));
+    }
+    let out = casiscan(
+        &db,
+        &[
+            "serve",
+            "--admin-token",
+            "0123456789abcdef",
+            "--retention-days",
+            "soon",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = casiscan(&db, &["prune", "--retention-days", "30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("removed 0 scan log(s) and 0 finding(s) older than 30 day(s)"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -33,6 +33,18 @@ pub enum ExportError {
     /// More logs than the compatibility cap.
     #[error("More than 1000 scan logs match; narrow the date range.")]
     ResultTooLarge,
+    /// A cursor this server did not issue, or one that was altered.
+    #[error("Invalid cursor.")]
+    InvalidCursor,
+    /// A cursor older than its lifetime.
+    #[error("The cursor has expired; start the export again without it.")]
+    CursorExpired,
+    /// A cursor issued for another account or another query.
+    #[error("The cursor belongs to another query; use it with the query that returned it.")]
+    CursorMismatch,
+    /// `pageSize` not a whole number from 1 to the maximum.
+    #[error("pageSize must be a whole number from 1 to 5000.")]
+    InvalidPageSize,
     /// A valid query that matched nothing.
     #[error("No scan logs found for the requested date(s).")]
     NoLogsFound,
@@ -55,6 +67,10 @@ impl ExportError {
             ExportError::RangeTooLong => "RANGE_TOO_LONG",
             ExportError::InvalidParameter(_) => "INVALID_PARAMETER",
             ExportError::ResultTooLarge => "RESULT_TOO_LARGE",
+            ExportError::InvalidCursor => "INVALID_CURSOR",
+            ExportError::CursorExpired => "CURSOR_EXPIRED",
+            ExportError::CursorMismatch => "CURSOR_MISMATCH",
+            ExportError::InvalidPageSize => "INVALID_PAGE_SIZE",
             ExportError::NoLogsFound => "NO_LOGS_FOUND",
             ExportError::Internal => "INTERNAL",
         }

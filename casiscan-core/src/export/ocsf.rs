@@ -49,6 +49,12 @@ fn vulnerability(o: &Observation) -> Option<Value> {
     }
 }
 
+/// The finding's `UniqueAlertId` as an OCSF uid (its fingerprint when the log was not stored).
+fn alert_uid(o: &Observation) -> String {
+    o.alert_id
+        .map_or_else(|| o.finding_id.clone(), |id| id.to_string())
+}
+
 /// The scanned host as an OCSF resource: asset id and display name, target, asset groups.
 fn resource(log: &ScanLog) -> Value {
     let info = log.asset_info.as_ref();
@@ -74,6 +80,9 @@ fn resource(log: &ScanLog) -> Value {
 /// One OCSF event per listed row of `log`.
 pub fn ocsf_events(log: &ScanLog, min: Severity) -> Vec<Value> {
     let time = log.ended_at.timestamp_millis();
+    let log_uid = log
+        .log_id
+        .map_or_else(|| log.id.clone(), |id| id.to_string());
     listed(log, min)
         .into_iter()
         .map(|o| {
@@ -98,8 +107,8 @@ pub fn ocsf_events(log: &ScanLog, min: Severity) -> Vec<Value> {
                 "status": status,
                 "metadata": {"version": "1.8.0",
                     "product": {"name": "casiscan", "vendor_name": "casiscan", "version": env!("CARGO_PKG_VERSION")},
-                    "uid": format!("{}:{}", log.id, o.finding_id), "correlation_uid": log.id, "log_name": "scan_log"},
-                "finding_info": {"uid": o.finding_id, "title": o.title,
+                    "uid": format!("{log_uid}:{}", alert_uid(o)), "correlation_uid": log_uid, "log_name": "scan_log"},
+                "finding_info": {"uid": alert_uid(o), "title": o.title,
                     "first_seen_time": o.first_found_at.timestamp_millis(),
                     "types": [format!("casiscan:{}", o.key.kind().as_str())]},
                 "resources": [resource(log)],

@@ -13,6 +13,12 @@ pub const MAX_RANGE_DAYS: i64 = 31;
 /// Most logs returned without pagination; more is an explicit error, never a truncation.
 pub const COMPAT_MAX_LOGS: usize = 1000;
 
+/// Logs per page when the request does not say.
+pub const DEFAULT_PAGE_SIZE: u32 = 1000;
+
+/// Most logs per page a request may ask for.
+pub const MAX_PAGE_SIZE: u32 = 5000;
+
 /// Body format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ExportFormat {
@@ -36,6 +42,10 @@ pub struct ExportQuery {
     pub format: ExportFormat,
     /// Lowest severity listed in `Vulnerabilities` (default medium).
     pub min_severity: Severity,
+    /// Logs per page (`pageSize`, default [`DEFAULT_PAGE_SIZE`]).
+    pub page_size: u32,
+    /// Where the previous page ended (`cursor`), still sealed.
+    pub cursor: Option<String>,
 }
 
 impl ExportQuery {
@@ -101,10 +111,20 @@ pub fn parse_export_query(q: &BTreeMap<String, String>) -> Result<ExportQuery, E
             .parse::<Severity>()
             .map_err(|_| ExportError::InvalidParameter("minSeverity"))?,
     };
+    let page_size = match get("pageSize") {
+        None => DEFAULT_PAGE_SIZE,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or(ExportError::InvalidPageSize)?,
+    };
     Ok(ExportQuery {
         from,
         to,
         format,
         min_severity,
+        page_size,
+        cursor: get("cursor").map(str::to_owned),
     })
 }

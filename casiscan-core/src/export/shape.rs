@@ -29,13 +29,16 @@ pub fn listed(log: &ScanLog, min: Severity) -> Vec<&Observation> {
 }
 
 /// One `data[]` item with the seed's field names (`ServicType` as the seed spells it).
+///
+/// `ScanlogId` and `UniqueAlertId` are the store's integers; a log that was never stored (built
+/// in memory) shows its run id and its findings' fingerprints instead.
 pub fn scan_log_json(log: &ScanLog, min: Severity) -> Value {
     let rows = listed(log, min);
     let vulns: Vec<Value> = rows
         .iter()
         .map(|o| {
             json!({
-                "UniqueAlertId": o.finding_id,
+                "UniqueAlertId": o.alert_id.map_or_else(|| json!(o.finding_id), |id| json!(id)),
                 "Title": o.title,
                 "Severity": o.severity.as_str(),
                 "CVSS_Score": o.cvss.map(|c| c.base_score),
@@ -48,7 +51,7 @@ pub fn scan_log_json(log: &ScanLog, min: Severity) -> Value {
     let total = rows.iter().filter(|o| o.open_status.is_active()).count();
     let info = log.asset_info.as_ref();
     json!({
-        "ScanlogId": log.id,
+        "ScanlogId": log.log_id.map_or_else(|| json!(log.id), |id| json!(id)),
         "ServicType": "VA",
         "ServiceId": info.map_or(&log.asset, |a| &a.id),
         "URL": log.target,

@@ -3,6 +3,7 @@
 
 mod caller;
 mod envelope;
+mod findings;
 mod routes;
 mod server;
 mod state;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/clear-scan", change(ScanAction::Clear))
         .route("/api/scan-asset", post(scan_asset))
         .route("/api/get-scan-diff", get(get_scan_diff))
+        .route("/api/get-findings", get(findings::get_findings))
         .route("/api/get-assets", get(get_assets))
         .route("/api/get-asset", get(get_asset))
         .route("/api/add-asset", post(add_asset))

@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 use super::caller::{Admin, Caller, Reader, Writer, owner_of};
 use super::envelope::{core_error, error, key_error, ok, respond};
 use super::state::AppState;
-use crate::export::{ExportError, ExportResponse, authenticate, export_logs, parse_export_query};
+use crate::export::{
+    ExportError, ExportFormat, ExportResponse, authenticate, first_read, log_lines, page_response,
+    parse_export_query, position_of,
+};
 use crate::model::{ApiKeyInfo, Asset, Scan};
 use crate::model::{ScanField, ScanQuery, SortOrder};
 use crate::providers::RunContext;
@@ -365,35 +368,68 @@ pub async fn delete_api_key(State(s): State<AppState>, _: Admin, p: Params) -> R
 }
 
 /// `GET /client/v1/fetch-s3-logs` with `accessKey`/`secretKey` headers (the seed's envelope).
+///
+/// JSON answers one page (`pageSize`, `cursor`; `casiscan.nextCursor` when more follow); JSON
+/// lines and OCSF stream every page of the range, one store read at a time.
 pub async fn fetch_logs(State(s): State<AppState>, h: HeaderMap, p: Params) -> Response {
     let hv = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (ak, sk) = (hv("accesskey"), hv("secretkey"));
-    let answer = |r: ExportResponse| {
-        let status =
-            StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
-    };
-    // Authentication first, then the parameters, and only then are the logs read.
+    // Authentication first, then the parameters and the cursor, and only then are logs read.
     let account = match authenticate(&s.keys, ak.as_deref(), sk.as_deref()).await {
         Ok(account) => account,
-        Err(e) => return answer(ExportResponse::error(e)),
+        Err(e) => return export_answer(ExportResponse::error(e)),
     };
-    if let Err(e) = parse_export_query(&p.0) {
-        return answer(ExportResponse::error(e));
-    }
-    let mut logs = match s.client.scan_logs().await {
-        Ok((_, logs)) => logs,
+    let q = match parse_export_query(&p.0) {
+        Ok(q) => q,
+        Err(e) => return export_answer(ExportResponse::error(e)),
+    };
+    let now = s.client.store().clock().now();
+    let read = match first_read(&s.cursor_key, &account, &q, now) {
+        Ok(read) => read,
+        Err(e) => return export_answer(ExportResponse::error(e)),
+    };
+    let first = match s.client.scan_logs_page(&read).await {
+        Ok(logs) => logs,
         // The details stay out of the response (the export envelope's rule).
-        Err(_) => return answer(ExportResponse::error(ExportError::Internal)),
+        Err(_) => return export_answer(ExportResponse::error(ExportError::Internal)),
     };
-    logs.extend(
-        s.logs
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .cloned(),
-    );
-    answer(export_logs(&account, &logs, &p.0))
+    if q.format == ExportFormat::Json {
+        return export_answer(page_response(&s.cursor_key, &account, &q, first, now));
+    }
+    if first.is_empty() && q.cursor.is_none() {
+        return export_answer(ExportResponse::error(ExportError::NoLogsFound));
+    }
+    let pages =
+        futures_util::stream::unfold(Some((s.client, read, q, Some(first))), |state| async move {
+            let (client, mut read, q, first) = state?;
+            let page = match first {
+                Some(page) => page,
+                None => match client.scan_logs_page(&read).await {
+                    Ok(page) => page,
+                    // Too late for a status: the body ends early and the client sees it cut.
+                    Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+                },
+            };
+            read.after = Some(position_of(page.last()?));
+            let lines: String = page.iter().map(|l| log_lines(l, &q)).collect();
+            let more = page.len() >= read.limit as usize;
+            Some((
+                Ok(Bytes::from(lines)),
+                more.then_some((client, read, q, None)),
+            ))
+        });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(pages),
+    )
+        .into_response()
+}
+
+/// An export answer as an HTTP response.
+fn export_answer(r: ExportResponse) -> Response {
+    let status = StatusCode::from_u16(r.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, r.content_type)], r.body).into_response()
 }
 
 /// `GET /api/openapi.json`: the OpenAPI document.

@@ -1,12 +1,12 @@
 //! Server state and the authentication rule: writes need the admin token; reads too unless public.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
 use crate::Client;
+use crate::export::CursorKey;
 use crate::keys::{KeyRing, ct_eq};
-use crate::model::ScanLog;
 
 /// The shortest admin token the server accepts.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
@@ -18,8 +18,8 @@ pub struct AppState {
     pub client: Client,
     /// API keys.
     pub keys: KeyRing,
-    /// Published scan logs.
-    pub logs: Arc<RwLock<Vec<ScanLog>>>,
+    /// Signs the export's page cursors.
+    pub cursor_key: CursorKey,
     /// SHA-256 of the admin bearer token.
     admin_hash: [u8; 32],
     /// Reads allowed without a token.
@@ -49,7 +49,7 @@ impl AppState {
         }
         Ok(AppState {
             keys: KeyRing::new(std::sync::Arc::clone(client.store())),
-            logs: Arc::new(RwLock::new(Vec::new())),
+            cursor_key: CursorKey::random()?,
             admin_hash: digest(admin_token),
             client,
             public_reads: false,
@@ -69,13 +69,11 @@ impl AppState {
         self
     }
 
-    /// Publishes a scan log (it becomes exportable).
-    pub fn publish(&self, log: ScanLog) {
-        let mut logs = self
-            .logs
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        logs.push(log);
+    /// Signs export cursors with a key derived from `secret`, so that every server sharing it
+    /// accepts the others' cursors (by default each server draws its own at start).
+    pub fn with_cursor_secret(mut self, secret: &str) -> Self {
+        self.cursor_key = CursorKey::from_secret(secret);
+        self
     }
 
     /// True when `Authorization: Bearer <admin token>` matches (constant time); the scheme is

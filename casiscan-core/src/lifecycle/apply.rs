@@ -57,6 +57,7 @@ pub fn apply_outcome(findings: &mut FindingMap, outcome: &ScanOutcome) -> ScanLo
     observations.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
     ScanLog {
         id: outcome.run_id.clone(),
+        log_id: None,
         account: outcome.account.clone(),
         scan_id: outcome.scan_id.clone(),
         asset: outcome.asset.clone(),
@@ -99,6 +100,7 @@ fn detect(findings: &mut FindingMap, o: &ScanOutcome, id: &str, d: &Detection) -
     let next = next_lifecycle(current, Evidence::Detected).unwrap_or(LifecycleState::Open);
     let f = findings.entry(id.to_owned()).or_insert_with(|| Finding {
         id: id.to_owned(),
+        alert_id: None,
         account: o.account.clone(),
         asset: o.asset.clone(),
         provider: o.provider,
@@ -141,6 +143,7 @@ fn observation(
 ) -> Observation {
     Observation {
         finding_id: f.id.clone(),
+        alert_id: f.alert_id,
         key: f.key.clone(),
         open_status: f.state,
         detected,

@@ -12,6 +12,7 @@ mod ospatch;
 mod outcome;
 mod record;
 mod replay;
+mod stored;
 mod transition;
 
 pub use apply::{FindingMap, SEAL_FAIL_SEVERITY, apply_outcome};
@@ -23,5 +24,6 @@ pub use nmap::{NmapObservations, nmap_observations, parse_ranges, selected_scrip
 pub use ospatch::{ospatch_detections, pending_updates};
 pub use outcome::{Coverage, Detection, HostCoverage, NmapCoverage, ScanOutcome};
 pub use record::{outcome_from_run, scan_status};
-pub use replay::replay;
+pub use replay::{replay, replay_order};
+pub use stored::{FindingScope, RunRecord, record_run};
 pub use transition::{Evidence, next_lifecycle};

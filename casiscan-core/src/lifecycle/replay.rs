@@ -10,19 +10,7 @@ use crate::model::{ScanLog, ScanRun, ScanState};
 /// Runs are replayed by (finishedTime, owner, scan, seq), so the same history always yields the
 /// same findings, ids and logs. Runs without a finish time (still active) are skipped.
 pub fn replay(history: &[(Scan, Vec<ScanRun>)]) -> (FindingMap, Vec<ScanLog>) {
-    let mut runs: Vec<(&Scan, &ScanRun)> = history
-        .iter()
-        .flat_map(|(scan, runs)| runs.iter().map(move |r| (scan, r)))
-        .filter(|(_, r)| r.finished_time.is_some() && r.state != ScanState::Pending)
-        .collect();
-    runs.sort_by(|(_, a), (_, b)| {
-        (a.finished_time, &a.owner, &a.scan, a.seq).cmp(&(
-            b.finished_time,
-            &b.owner,
-            &b.scan,
-            b.seq,
-        ))
-    });
+    let runs = replay_order(history);
     let mut findings = FindingMap::new();
     let mut logs = Vec::with_capacity(runs.len());
     for (scan, run) in runs {
@@ -39,4 +27,23 @@ pub fn replay(history: &[(Scan, Vec<ScanRun>)]) -> (FindingMap, Vec<ScanLog>) {
         logs.push(apply_outcome(&mut findings, &outcome));
     }
     (findings, logs)
+}
+
+/// The finished runs of `history` in the order [`replay`] applies them (also the order a store
+/// records existing history in when it first builds its findings and logs).
+pub fn replay_order(history: &[(Scan, Vec<ScanRun>)]) -> Vec<(&Scan, &ScanRun)> {
+    let mut runs: Vec<(&Scan, &ScanRun)> = history
+        .iter()
+        .flat_map(|(scan, runs)| runs.iter().map(move |r| (scan, r)))
+        .filter(|(_, r)| r.finished_time.is_some() && r.state != ScanState::Pending)
+        .collect();
+    runs.sort_by(|(_, a), (_, b)| {
+        (a.finished_time, &a.owner, &a.scan, a.seq).cmp(&(
+            b.finished_time,
+            &b.owner,
+            &b.scan,
+            b.seq,
+        ))
+    });
+    runs
 }

@@ -56,9 +56,41 @@ impl LifecycleState {
         }
     }
 
+    /// Stable lower-case name (`new`, `open`, `closed`, `reopened`), as stored and queried.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleState::New => "new",
+            LifecycleState::Open => "open",
+            LifecycleState::Closed => "closed",
+            LifecycleState::Reopened => "reopened",
+        }
+    }
+
     /// True for every state except `Closed`.
     pub fn is_active(self) -> bool {
         self != LifecycleState::Closed
+    }
+}
+
+impl std::str::FromStr for LifecycleState {
+    type Err = crate::error::Error;
+
+    /// A stored name (`new`, …) or an export label (`Opened`, `Re-Opened`, …), any case.
+    fn from_str(s: &str) -> crate::error::Result<Self> {
+        [
+            LifecycleState::New,
+            LifecycleState::Open,
+            LifecycleState::Closed,
+            LifecycleState::Reopened,
+        ]
+        .into_iter()
+        .find(|st| st.as_str().eq_ignore_ascii_case(s) || st.label().eq_ignore_ascii_case(s))
+        .ok_or_else(|| {
+            crate::error::Error::invalid(
+                "status",
+                format!("`{s}` is not one of new, open, closed, reopened"),
+            )
+        })
     }
 }
 
@@ -178,8 +210,12 @@ impl FindingKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
-    /// `UniqueAlertId`: first 16 bytes of the fingerprint, lower-case hex.
+    /// Fingerprint: first 16 bytes of the identity hash, lower-case hex.
     pub id: String,
+    /// `UniqueAlertId`: the integer the store assigned when it first recorded the finding
+    /// (never reused); `None` until stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_id: Option<u64>,
     /// Account (scan owner).
     pub account: String,
     /// Asset name, or the target when the scan has no asset.
@@ -218,8 +254,11 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
-    /// The finding's `UniqueAlertId`.
+    /// The finding's fingerprint.
     pub finding_id: String,
+    /// The finding's store-assigned `UniqueAlertId`; `None` for a log that was not stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_id: Option<u64>,
     /// Identity fields.
     pub key: FindingKey,
     /// State after applying this run (the exported `OpenStatus`).

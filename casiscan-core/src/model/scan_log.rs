@@ -77,8 +77,12 @@ impl SealStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScanLog {
-    /// Unique id of the log (the run id).
+    /// The run the log records (`owner/scan#seq`).
     pub id: String,
+    /// `ScanlogId`: the integer the store assigned when it recorded the log (never reused);
+    /// `None` for a log that was not stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_id: Option<u64>,
     /// Account (scan owner).
     pub account: String,
     /// Scan id `owner/name`.

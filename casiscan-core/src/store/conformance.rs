@@ -15,6 +15,15 @@ use crate::error::ErrorKind;
 use crate::model::RunnerIdentity;
 use crate::model::{Asset, Progress, ProviderKind, RecordId, Scan, ScanRun, ScanState};
 
+mod records;
+
+use records::{
+    canceled_and_lost_runs_are_recorded, concurrent_finishes_of_one_asset_keep_findings_consistent,
+    findings_are_listed_filtered_and_paged, finished_runs_record_the_worked_example,
+    ids_are_never_reused, logs_outlive_their_scan_until_pruned,
+    pages_return_every_log_once_while_runs_finish,
+};
+
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 macro_rules! checks {
@@ -55,6 +64,13 @@ checks!(
     finish_records_the_run_with_the_state,
     concurrent_finishes_each_get_their_own_answer,
     primary_users_and_api_keys,
+    finished_runs_record_the_worked_example,
+    concurrent_finishes_of_one_asset_keep_findings_consistent,
+    ids_are_never_reused,
+    logs_outlive_their_scan_until_pruned,
+    pages_return_every_log_once_while_runs_finish,
+    canceled_and_lost_runs_are_recorded,
+    findings_are_listed_filtered_and_paged,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.

@@ -6,12 +6,15 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{StateChange, Store, apply_change, asset_missing, scan_missing};
+use super::memory_records::Records;
+use super::{
+    StateChange, Store, apply_change, asset_missing, ends_run_outside_finish, scan_missing,
+};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun, ScanState,
-    SortOrder,
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, SortOrder,
 };
 
 #[derive(Default)]
@@ -22,6 +25,20 @@ struct Tables {
     runners: BTreeMap<String, (RunnerIdentity, DateTime<Utc>)>,
     primary_users: BTreeMap<String, String>,
     api_keys: BTreeMap<String, ApiKeyRecord>,
+    records: Records,
+}
+
+impl Tables {
+    /// Appends `run` to its scan's history and records its log and finding changes.
+    fn append_run(&mut self, id: RecordId, run: &ScanRun) -> Result<ScanRun> {
+        let scan = self.scans.get(&id).ok_or_else(|| scan_missing(&id))?;
+        let runs = self.runs.entry(id).or_default();
+        let mut stored = run.clone();
+        stored.seq = runs.len() as u64 + 1;
+        runs.push(stored.clone());
+        self.records.record(&stored, Some(scan));
+        Ok(stored)
+    }
 }
 
 /// A store that keeps everything in process memory.
@@ -87,6 +104,8 @@ impl Store for MemoryStore {
             scan.check_deletable(force)?;
             t.scans.remove(id);
             t.runs.remove(id);
+            t.records
+                .scan_deleted(&id.owner, &id.name, self.clock.now());
             Ok(())
         })
     }
@@ -129,7 +148,11 @@ impl Store for MemoryStore {
             let scan = t.scans.get_mut(id).ok_or_else(|| scan_missing(id))?;
             let mut next = scan.clone();
             apply_change(&mut next, change, self.clock.now())?;
+            let ended = ends_run_outside_finish(scan, change, &next);
             *scan = next.clone();
+            if ended {
+                t.append_run(id.clone(), &ScanRun::of_finished(&next))?;
+            }
             Ok(next)
         })
     }
@@ -231,10 +254,10 @@ impl Store for MemoryStore {
 
     async fn delete_asset(&self, id: &RecordId) -> Result<()> {
         self.with(|t| {
-            t.assets
-                .remove(id)
-                .map(|_| ())
-                .ok_or_else(|| asset_missing(id))
+            t.assets.remove(id).ok_or_else(|| asset_missing(id))?;
+            t.records
+                .asset_deleted(&id.owner, &id.name, self.clock.now());
+            Ok(())
         })
     }
 
@@ -255,16 +278,19 @@ impl Store for MemoryStore {
 
     async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
         let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
-        self.with(|t| {
-            if !t.scans.contains_key(&id) {
-                return Err(scan_missing(&id));
-            }
-            let runs = t.runs.entry(id).or_default();
-            let mut stored = run.clone();
-            stored.seq = runs.len() as u64 + 1;
-            runs.push(stored.clone());
-            Ok(stored)
-        })
+        self.with(|t| t.append_run(id, run))
+    }
+
+    async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>> {
+        self.with(|t| Ok(t.records.page(query)))
+    }
+
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
+        self.with(|t| t.records.findings(query))
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {
+        self.with(|t| Ok(t.records.prune(before)))
     }
 
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {

@@ -6,6 +6,7 @@ mod change;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
+mod memory_records;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -27,7 +28,10 @@ pub use sqlite::SqliteStore;
 
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::model::{ApiKeyRecord, Asset, RecordId, RunnerIdentity, Scan, ScanRun};
+use crate::model::{
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Pruned, RecordId, RunnerIdentity,
+    Scan, ScanLog, ScanRun,
+};
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
 #[async_trait]
@@ -83,7 +87,7 @@ pub trait Store: Send + Sync {
     }
 
     /// Applies a change that may end a run and, when the scan ends Completed or Failed, appends
-    /// its run to the history in the same transaction.
+    /// its run to the history (with its scan log and finding changes) in the same transaction.
     async fn finish(&self, id: &RecordId, change: &StateChange) -> Result<Scan> {
         let done = self.apply(id, change).await?;
         if ends_run(&done) {
@@ -143,8 +147,20 @@ pub trait Store: Send + Sync {
     /// Assets of `owner` (every owner if `None`), newest first.
     async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>>;
 
-    /// Appends a run to a scan's history, assigning its sequence number.
+    /// Appends a run to a scan's history, assigning its sequence number; in the same
+    /// transaction records the run's scan log and the finding changes it causes.
     async fn append_run(&self, run: &ScanRun) -> Result<ScanRun>;
+
+    /// A page of an account's stored scan logs, ordered by (ScanDate, ScanlogId); logs of
+    /// deleted scans and assets are kept (and listed) until pruned.
+    async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>>;
+
+    /// A page of stored findings (those of deleted assets left out), by `UniqueAlertId`, with
+    /// the number of findings the query matches.
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>>;
+
+    /// Removes scan logs whose ScanDate is before `before`, and findings deleted before it.
+    async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned>;
 
     /// A scan's runs, oldest first.
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>>;
@@ -194,6 +210,15 @@ pub(crate) fn ends_run(scan: &Scan) -> bool {
         scan.state,
         crate::model::ScanState::Completed | crate::model::ScanState::Failed
     )
+}
+
+/// True when `change`, applied outside [`Store::finish`], ended a run that belongs in the
+/// history: a lost lease that failed the scan, or a cancel of a Running scan.
+pub(crate) fn ends_run_outside_finish(prev: &Scan, change: &StateChange, next: &Scan) -> bool {
+    use crate::model::ScanState;
+    prev.state == ScanState::Running
+        && matches!(change, StateChange::Expire { .. } | StateChange::Cancel)
+        && matches!(next.state, ScanState::Failed | ScanState::Canceled)
 }
 
 /// True when a claim failed only because the scan is no longer there to take.

@@ -51,15 +51,24 @@ pub(super) async fn update(c: &Client, id: &RecordId, next: &Asset) -> Result<()
 }
 
 /// Deletes an asset; `NotFound` if absent.
-pub(super) async fn delete(c: &Client, id: &RecordId) -> Result<()> {
-    let n = c
+pub(super) async fn delete(
+    c: &mut Client,
+    id: &RecordId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let tx = c
+        .transaction()
+        .await
+        .map_err(|e| pg("delete an asset", e))?;
+    let n = tx
         .execute(&POSTGRES.delete_asset, &[&id.owner, &id.name])
         .await
         .map_err(|e| pg("delete an asset", e))?;
     if n == 0 {
         return Err(asset_missing(id));
     }
-    Ok(())
+    super::records::asset_deleted(&tx, &id.owner, &id.name, now).await?;
+    tx.commit().await.map_err(|e| pg("delete an asset", e))
 }
 
 /// Assets of `owner` (every owner if `None`), newest first; bodies that do not decode are skipped.

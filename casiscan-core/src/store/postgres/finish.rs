@@ -8,12 +8,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::OwnedMutexGuard;
 use tokio_postgres::{Client, Statement};
 
-use super::connection::{Conn, pg, prepare};
+use super::connection::{Conn, Prepared, pg, prepare};
 use super::notify::{NOTIFY_WORK, notify_prepared, routed};
+use super::records;
 use super::rows::{params, refs, scan_from_row};
 use super::scans::{changed_meanwhile, try_compare_and_set};
 use super::transaction::{TxGuard, begin_with, commit_with, in_order};
 use crate::error::Result;
+use crate::lifecycle::FindingScope;
 use crate::model::{RecordId, Scan, ScanRun, ScanState};
 use crate::store::batch::{Queued, shared_failure};
 use crate::store::sql::{POSTGRES, SCAN_COLUMN_COUNT, cas_values};
@@ -182,7 +184,24 @@ async fn write_finishes(
             .map(|(id, routed)| notify_prepared(client, notify, id, *routed)),
     );
     let last = futures_util::future::try_join(cas_writes, announce);
-    let (written, _) = commit_with(client, open, last, "finish scans").await?;
+    let written = if writes.iter().all(|w| w.3.is_none()) {
+        commit_with(client, open, last, "finish scans").await?.0
+    } else {
+        // The runs' logs and finding changes join the transaction before it commits.
+        let (written, _) = last.await?;
+        let ended: Vec<(ScanRun, &Scan)> = writes
+            .iter()
+            .zip(&written)
+            .filter_map(|((_, _, next, seq), done)| {
+                let mut run = ScanRun::of_finished(next);
+                run.seq = u64::try_from((*seq)?).unwrap_or(1);
+                done.then_some((run, next))
+            })
+            .collect();
+        record_runs(client, prepared, &ended).await?;
+        commit_with(client, open, async { Ok(()) }, "finish scans").await?;
+        written
+    };
     for ((at, prev, _, _), done) in writes.iter().zip(written) {
         // Only this request's write was skipped; the others are committed.
         if !done {
@@ -190,4 +209,22 @@ async fn write_finishes(
         }
     }
     Ok(results)
+}
+
+/// Records the log and finding changes of every run the batch wrote, taking the scopes' locks
+/// in sorted order first (so that concurrent batches cannot deadlock).
+async fn record_runs(
+    client: &Client,
+    prepared: &mut Prepared,
+    ended: &[(ScanRun, &Scan)],
+) -> Result<()> {
+    let keys = ended
+        .iter()
+        .map(|(run, scan)| FindingScope::of(run, Some(scan)).lock_key())
+        .collect();
+    records::lock_scopes(client, prepared, keys).await?;
+    for (run, scan) in ended {
+        records::record(client, prepared, run, Some(scan)).await?;
+    }
+    Ok(())
 }

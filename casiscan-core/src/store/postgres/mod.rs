@@ -10,6 +10,7 @@ mod connection;
 mod finish;
 mod keys;
 mod notify;
+mod records;
 mod rows;
 mod runners;
 mod runs;
@@ -28,7 +29,10 @@ use super::batch::{Batch, answer_of};
 use super::{StateChange, Store, check_same_id, scan_missing};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
-use crate::model::{ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun};
+use crate::model::{
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun,
+};
 use connection::{Conn, Pool, connect, label_of, pg};
 
 /// A store on a PostgreSQL server, shared by every runner of a fleet.
@@ -124,14 +128,19 @@ impl Store for PostgresStore {
         check_same_id(id, &config.id()?, "scan")?;
         let now = self.clock.now();
         let mut c = self.client().await;
-        scans::change(&mut c, id, false, "update a scan", |prev| {
-            prev.edited(config, now)
-        })
+        scans::change(
+            &mut c,
+            id,
+            false,
+            "update a scan",
+            |_, _| None,
+            |prev| prev.edited(config, now),
+        )
         .await
     }
 
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
-        scans::delete(&mut *self.client().await, id, force).await
+        scans::delete(&mut *self.client().await, id, force, self.clock.now()).await
     }
 
     async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
@@ -230,7 +239,7 @@ impl Store for PostgresStore {
     }
 
     async fn delete_asset(&self, id: &RecordId) -> Result<()> {
-        assets::delete(&self.client().await.client, id).await
+        assets::delete(&mut self.client().await.client, id, self.clock.now()).await
     }
 
     async fn list_assets(&self, owner: Option<&str>) -> Result<Vec<Asset>> {
@@ -240,6 +249,18 @@ impl Store for PostgresStore {
     async fn append_run(&self, run: &ScanRun) -> Result<ScanRun> {
         let id = RecordId::new(run.owner.clone(), run.scan.clone())?;
         runs::append(&mut *self.client().await, &id, run.clone()).await
+    }
+
+    async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>> {
+        records::page(&self.client().await.client, query).await
+    }
+
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
+        records::findings(&self.client().await.client, query).await
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {
+        records::prune(&mut self.client().await.client, before).await
     }
 
     async fn wait_for_work(&self, timeout: std::time::Duration) {

@@ -1,17 +1,17 @@
 //! A scan's run history in PostgreSQL.
 
-use tokio_postgres::Client;
+use tokio_postgres::GenericClient;
 
-use super::connection::{Conn, pg, prepare};
+use super::connection::{Conn, Prepared, pg, prepare};
 use super::rows::row_id;
 use super::scans::read_scan;
 use crate::error::Result;
-use crate::model::{RecordId, ScanRun};
+use crate::model::{RecordId, Scan, ScanRun};
 use crate::store::sql::POSTGRES;
 use crate::store::{bad_json, scan_missing, skip_corrupt_row};
 
 /// Appends a run to an existing scan's history, under the scan's row lock.
-pub(super) async fn append(conn: &mut Conn, id: &RecordId, mut run: ScanRun) -> Result<ScanRun> {
+pub(super) async fn append(conn: &mut Conn, id: &RecordId, run: ScanRun) -> Result<ScanRun> {
     let Conn {
         client, prepared, ..
     } = conn;
@@ -19,12 +19,25 @@ pub(super) async fn append(conn: &mut Conn, id: &RecordId, mut run: ScanRun) -> 
         .transaction()
         .await
         .map_err(|e| pg("append a run", e))?;
-    read_scan(&tx, prepared, id, "FOR UPDATE")
+    let scan = read_scan(&tx, prepared, id, "FOR UPDATE")
         .await?
         .ok_or_else(|| scan_missing(id))?;
-    let last_run = prepare(&tx, prepared, &POSTGRES.last_run).await?;
-    let insert = prepare(&tx, prepared, &POSTGRES.insert_run).await?;
-    let last: i64 = tx
+    let run = insert_run(&tx, prepared, run, &scan).await?;
+    tx.commit().await.map_err(|e| pg("append a run", e))?;
+    Ok(run)
+}
+
+/// Appends `run` after the scan's last run and records its log and finding changes, inside the
+/// caller's transaction (which holds the scan's row lock); `scan` is the scan as it stands.
+pub(super) async fn insert_run<C: GenericClient>(
+    c: &C,
+    prepared: &mut Prepared,
+    mut run: ScanRun,
+    scan: &Scan,
+) -> Result<ScanRun> {
+    let last_run = prepare(c, prepared, &POSTGRES.last_run).await?;
+    let insert = prepare(c, prepared, &POSTGRES.insert_run).await?;
+    let last: i64 = c
         .query_one(&last_run, &[&run.owner, &run.scan])
         .await
         .map_err(|e| pg("append a run", e))?
@@ -32,15 +45,15 @@ pub(super) async fn append(conn: &mut Conn, id: &RecordId, mut run: ScanRun) -> 
     let seq = last + 1;
     run.seq = u64::try_from(seq).unwrap_or(1);
     let body = serde_json::to_string(&run).map_err(|e| bad_json("run", e))?;
-    tx.execute(&insert, &[&run.owner, &run.scan, &seq, &body])
+    c.execute(&insert, &[&run.owner, &run.scan, &seq, &body])
         .await
         .map_err(|e| pg("append a run", e))?;
-    tx.commit().await.map_err(|e| pg("append a run", e))?;
+    super::records::record(c, prepared, &run, Some(scan)).await?;
     Ok(run)
 }
 
 /// A scan's runs, oldest first; runs that do not decode are skipped.
-pub(super) async fn list(c: &Client, id: &RecordId) -> Result<Vec<ScanRun>> {
+pub(super) async fn list<C: GenericClient>(c: &C, id: &RecordId) -> Result<Vec<ScanRun>> {
     let rows = c
         .query(&POSTGRES.list_runs, &[&id.owner, &id.name])
         .await

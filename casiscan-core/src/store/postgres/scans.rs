@@ -7,9 +7,11 @@ use super::connection::{Conn, Prepared, is_unique, pg, prepare};
 use super::notify::notify_work;
 use super::rows::{params, refs, row_id, scan_from_row};
 use crate::error::{Error, Result};
-use crate::model::{Page, RecordId, Scan, ScanQuery, ScanState};
+use crate::model::{Page, RecordId, Scan, ScanQuery, ScanRun, ScanState};
 use crate::store::sql::{Dialect, POSTGRES, Statements, cas_values, list_sql, scan_values};
-use crate::store::{StateChange, apply_change, scan_missing, skip_corrupt_row};
+use crate::store::{
+    StateChange, apply_change, ends_run_outside_finish, scan_missing, skip_corrupt_row,
+};
 
 /// The scan with this id, its row locked as `lock` says (`""`, `FOR UPDATE`, ...).
 pub(super) async fn read_scan<C: GenericClient>(
@@ -66,7 +68,8 @@ pub(super) async fn add(c: &Client, scan: &Scan) -> Result<()> {
     }
 }
 
-/// Locks the scan, lets `change` make its next version, writes it (announcing a queued scan).
+/// Locks the scan, lets `change` make its next version, writes it (announcing a queued scan);
+/// the run `ends` returns for (prev, next) is appended and recorded in the same transaction.
 ///
 /// A claim skips a row another runner holds: that is a Conflict, not a wait.
 pub(super) async fn change(
@@ -74,6 +77,7 @@ pub(super) async fn change(
     id: &RecordId,
     claim: bool,
     what: &str,
+    ends: impl FnOnce(&Scan, &Scan) -> Option<ScanRun>,
     change: impl FnOnce(&Scan) -> Result<Scan>,
 ) -> Result<Scan> {
     let lock = if claim {
@@ -99,6 +103,9 @@ pub(super) async fn change(
     if !try_compare_and_set(&tx, &cas, &prev, &next).await? {
         return Err(changed_meanwhile(&prev));
     }
+    if let Some(run) = ends(&prev, &next) {
+        super::runs::insert_run(&tx, prepared, run, &next).await?;
+    }
     if next.state == ScanState::Pending {
         notify_work(&tx, &next).await?;
     }
@@ -114,7 +121,10 @@ pub(super) async fn apply(
     now: DateTime<Utc>,
 ) -> Result<Scan> {
     let claim = matches!(state_change, StateChange::Claim { .. });
-    change(conn, id, claim, "change a scan's state", |prev| {
+    let ends = |prev: &Scan, next: &Scan| {
+        ends_run_outside_finish(prev, state_change, next).then(|| ScanRun::of_finished(next))
+    };
+    change(conn, id, claim, "change a scan's state", ends, |prev| {
         let mut next = prev.clone();
         apply_change(&mut next, state_change, now)?;
         Ok(next)
@@ -123,7 +133,12 @@ pub(super) async fn apply(
 }
 
 /// Deletes a scan and its runs, if the model allows (see [`Scan::check_deletable`]).
-pub(super) async fn delete(conn: &mut Conn, id: &RecordId, force: bool) -> Result<()> {
+pub(super) async fn delete(
+    conn: &mut Conn,
+    id: &RecordId,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let Conn {
         client, prepared, ..
     } = conn;
@@ -140,11 +155,12 @@ pub(super) async fn delete(conn: &mut Conn, id: &RecordId, force: bool) -> Resul
             .await
             .map_err(|e| pg("delete a scan", e))?;
     }
+    super::records::scan_deleted(&tx, &id.owner, &id.name, now).await?;
     tx.commit().await.map_err(|e| pg("delete a scan", e))
 }
 
 /// Lists scans with Casibase's query semantics; rows that do not decode are skipped.
-pub(super) async fn list(c: &Client, query: &ScanQuery) -> Result<Page<Scan>> {
+pub(super) async fn list<C: GenericClient>(c: &C, query: &ScanQuery) -> Result<Page<Scan>> {
     let list = list_sql(Dialect::Postgres, query)?;
     let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = list
         .values

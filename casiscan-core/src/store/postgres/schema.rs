@@ -8,8 +8,11 @@ use super::connection::pg;
 use crate::error::{Error, Result};
 use crate::store::sql::schema;
 
+/// The version that created the findings and scan-log tables.
+const RECORDS_VERSION: i64 = 4;
+
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 3]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 4]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -27,6 +30,10 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
 "#
         .to_string(),
         schema::KEY_TABLES.to_string(),
+        schema::record_tables(
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            "TEXT COLLATE \"C\"",
+        ),
     ]
 });
 
@@ -64,6 +71,10 @@ pub async fn migrate(c: &mut Client, label: &str) -> Result<()> {
     }
     for sql in pending(current) {
         tx.batch_execute(sql).await.map_err(|e| pg("migrate", e))?;
+    }
+    if current < RECORDS_VERSION {
+        // The tables are new: build them once from the history already stored.
+        super::records::backfill(&tx).await?;
     }
     tx.execute("DELETE FROM schema_version", &[])
         .await

@@ -3,12 +3,17 @@
 
 mod dialect;
 mod list;
+mod records;
 pub(crate) mod schema;
 mod statements;
 mod values;
 
 pub(crate) use dialect::Dialect;
 pub(crate) use list::list_sql;
+#[cfg(feature = "postgres")]
+pub(crate) use records::POSTGRES_RECORDS;
+#[cfg(feature = "sqlite")]
+pub(crate) use records::SQLITE_RECORDS;
 #[cfg(feature = "postgres")]
 pub(crate) use statements::POSTGRES;
 #[cfg(feature = "sqlite")]

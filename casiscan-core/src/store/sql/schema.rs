@@ -77,3 +77,39 @@ CREATE TABLE api_keys (
     body TEXT NOT NULL
 );
 ";
+
+/// The findings and scan-log tables with their indexes (ids from a sequence, never reused):
+/// `serial` is the dialect's auto-numbered primary key, `text` its byte-wise ordered text type.
+pub(crate) fn record_tables(serial: &str, text: &str) -> String {
+    format!(
+        "
+CREATE TABLE findings (
+    alert_id {serial},
+    fingerprint TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    state TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    deleted_time {text},
+    body TEXT NOT NULL
+);
+CREATE INDEX findings_by_scope ON findings (account, asset, provider);
+CREATE TABLE scan_logs (
+    log_id {serial},
+    account TEXT NOT NULL,
+    scan_date {text} NOT NULL,
+    owner TEXT NOT NULL,
+    scan TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    asset TEXT NOT NULL,
+    deleted_time {text},
+    body TEXT NOT NULL
+);
+CREATE INDEX scan_logs_export ON scan_logs (account, scan_date, log_id);
+CREATE INDEX scan_logs_by_scan ON scan_logs (owner, scan);
+CREATE INDEX scan_logs_by_asset ON scan_logs (account, asset);
+CREATE INDEX scan_logs_by_date ON scan_logs (scan_date);
+"
+    )
+}

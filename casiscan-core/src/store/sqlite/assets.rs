@@ -56,14 +56,22 @@ pub(super) fn update(
 }
 
 /// Deletes an asset; `NotFound` if absent.
-pub(super) fn delete(conn: &Connection, id: &RecordId) -> Result<()> {
-    let n = conn
+pub(super) fn delete(
+    conn: &mut Connection,
+    id: &RecordId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let n = tx
         .execute(&SQLITE.delete_asset, params![id.owner, id.name])
         .map_err(sql)?;
     if n == 0 {
         return Err(asset_missing(id));
     }
-    Ok(())
+    super::records::asset_deleted(&tx, &id.owner, &id.name, now)?;
+    tx.commit().map_err(sql)
 }
 
 /// Assets of `owner` (every owner if `None`), newest first; bodies that do not decode are skipped.

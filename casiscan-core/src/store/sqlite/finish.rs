@@ -70,7 +70,7 @@ fn finish_one(
     }
     compare_and_set(conn, &prev, &next)?;
     if ends_run(&next) {
-        insert_run(conn, ScanRun::of_finished(&next))?;
+        insert_run(conn, ScanRun::of_finished(&next), &next)?;
     }
     Ok(Ok(next))
 }

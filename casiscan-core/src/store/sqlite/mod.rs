@@ -12,6 +12,7 @@ mod finish;
 mod keys;
 mod notify;
 mod open;
+mod records;
 mod rows;
 mod runners;
 mod runs;
@@ -31,7 +32,10 @@ use super::batch::{Batch, answer_of};
 use super::{StateChange, Store, check_same_id};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
-use crate::model::{ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun};
+use crate::model::{
+    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun,
+};
 use connection::ConnectionThread;
 use keys::KeyColumn;
 use open::{Access, open_file, open_memory, open_read_only};
@@ -168,9 +172,9 @@ impl Store for SqliteStore {
     }
 
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
-        let id = id.clone();
+        let (id, now) = (id.clone(), self.clock.now());
         self.run("delete a scan from", move |conn| {
-            scans::delete(conn, &id, force)
+            scans::delete(conn, &id, force, now)
         })
         .await
     }
@@ -294,9 +298,9 @@ impl Store for SqliteStore {
     }
 
     async fn delete_asset(&self, id: &RecordId) -> Result<()> {
-        let id = id.clone();
+        let (id, now) = (id.clone(), self.clock.now());
         self.run("delete an asset from", move |conn| {
-            assets::delete(conn, &id)
+            assets::delete(conn, &id, now)
         })
         .await
     }
@@ -319,6 +323,25 @@ impl Store for SqliteStore {
     async fn list_runs(&self, scan: &RecordId) -> Result<Vec<ScanRun>> {
         let id = scan.clone();
         self.run("list runs in", move |conn| runs::list(conn, &id))
+            .await
+    }
+
+    async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>> {
+        let query = query.clone();
+        self.run("read scan logs in", move |conn| records::page(conn, &query))
+            .await
+    }
+
+    async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
+        let query = query.clone();
+        self.run("list findings in", move |conn| {
+            records::findings(conn, &query)
+        })
+        .await
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {
+        self.run("prune", move |conn| records::prune(conn, before))
             .await
     }
 

@@ -6,12 +6,13 @@ use super::error::sql;
 use super::rows::row_id;
 use super::scans::read_scan;
 use crate::error::Result;
-use crate::model::{RecordId, ScanRun};
+use crate::model::{RecordId, Scan, ScanRun};
 use crate::store::sql::SQLITE;
 use crate::store::{bad_json, skip_corrupt_row};
 
-/// Appends `run` after the scan's last run (the caller holds the write transaction).
-pub(super) fn insert_run(conn: &Connection, mut run: ScanRun) -> Result<ScanRun> {
+/// Appends `run` after the scan's last run and records its log and finding changes (the caller
+/// holds the write transaction); `scan` is the scan as it stands.
+pub(super) fn insert_run(conn: &Connection, mut run: ScanRun, scan: &Scan) -> Result<ScanRun> {
     let last: i64 = conn
         .prepare_cached(&SQLITE.last_run)
         .map_err(sql)?
@@ -23,6 +24,7 @@ pub(super) fn insert_run(conn: &Connection, mut run: ScanRun) -> Result<ScanRun>
         .map_err(sql)?
         .execute(params![run.owner, run.scan, last + 1, body])
         .map_err(sql)?;
+    super::records::record(conn, &run, Some(scan))?;
     Ok(run)
 }
 
@@ -31,8 +33,8 @@ pub(super) fn append(conn: &mut Connection, id: &RecordId, run: ScanRun) -> Resu
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql)?;
-    read_scan(&tx, id)?;
-    let stored = insert_run(&tx, run)?;
+    let scan = read_scan(&tx, id)?;
+    let stored = insert_run(&tx, run, &scan)?;
     tx.commit().map_err(sql)?;
     Ok(stored)
 }

@@ -6,9 +6,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::error::{is_unique_violation, sql};
 use super::rows::{as_params, row_id, scan_from_row, values};
 use crate::error::{Error, Result};
-use crate::model::{Page, RecordId, Scan, ScanQuery};
+use crate::model::{Page, RecordId, Scan, ScanQuery, ScanRun};
 use crate::store::sql::{Dialect, SQLITE, Statements, cas_values, list_sql, scan_values};
-use crate::store::{StateChange, apply_change, scan_missing, skip_corrupt_row};
+use crate::store::{
+    StateChange, apply_change, ends_run_outside_finish, scan_missing, skip_corrupt_row,
+};
 
 /// The scan with this id; `NotFound` if absent.
 pub(super) fn read_scan(conn: &Connection, id: &RecordId) -> Result<Scan> {
@@ -73,15 +75,27 @@ pub(super) fn apply(
     state_change: &StateChange,
     now: DateTime<Utc>,
 ) -> Result<Scan> {
-    change(conn, id, |prev| {
-        let mut next = prev.clone();
-        apply_change(&mut next, state_change, now)?;
-        Ok(next)
-    })
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let prev = read_scan(&tx, id)?;
+    let mut next = prev.clone();
+    apply_change(&mut next, state_change, now)?;
+    compare_and_set(&tx, &prev, &next)?;
+    if ends_run_outside_finish(&prev, state_change, &next) {
+        super::runs::insert_run(&tx, ScanRun::of_finished(&next), &next)?;
+    }
+    tx.commit().map_err(sql)?;
+    Ok(next)
 }
 
 /// Deletes a scan and its runs, if the model allows (see [`Scan::check_deletable`]).
-pub(super) fn delete(conn: &mut Connection, id: &RecordId, force: bool) -> Result<()> {
+pub(super) fn delete(
+    conn: &mut Connection,
+    id: &RecordId,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql)?;
@@ -90,6 +104,7 @@ pub(super) fn delete(conn: &mut Connection, id: &RecordId, force: bool) -> Resul
         tx.execute(statement, params![id.owner, id.name])
             .map_err(sql)?;
     }
+    super::records::scan_deleted(&tx, &id.owner, &id.name, now)?;
     tx.commit().map_err(sql)
 }
 

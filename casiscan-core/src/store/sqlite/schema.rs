@@ -7,7 +7,10 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::sql::schema;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
+
+/// The version that created the findings and scan-log tables.
+const RECORDS_VERSION: i64 = 6;
 
 /// Migrations in order; the version is the number applied so far.
 static MIGRATIONS: LazyLock<[String; SCHEMA_VERSION as usize]> = LazyLock::new(|| {
@@ -29,6 +32,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running'
 "
         .to_string(),
         schema::KEY_TABLES.to_string(),
+        schema::record_tables("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
     ]
 });
 
@@ -66,6 +70,14 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
         .skip(usize::try_from(current).unwrap_or(0))
     {
         tx.execute_batch(sql)?;
+    }
+    if current < RECORDS_VERSION {
+        // The tables are new: build them once from the history already stored.
+        if let Err(e) = super::records::backfill(&tx) {
+            return Ok(Err(format!(
+                "cannot build findings and scan logs from the stored runs: {e}"
+            )));
+        }
     }
     tx.execute("DELETE FROM schema_version", [])?;
     tx.execute(

@@ -1,0 +1,162 @@
+//! Findings and scan logs of the memory store, with the ids and deletion marks the SQL stores
+//! keep in columns.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Result;
+use crate::lifecycle::{FindingMap, FindingScope, record_run};
+use crate::model::{Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanRun};
+
+/// A stored finding and when its asset was deleted.
+#[derive(Debug, Clone)]
+struct KeptFinding {
+    finding: Finding,
+    deleted: Option<DateTime<Utc>>,
+}
+
+/// A stored scan log, the scan it came from and when that scan or asset was deleted.
+#[derive(Debug, Clone)]
+struct KeptLog {
+    log: ScanLog,
+    owner: String,
+    scan: String,
+    deleted: Option<DateTime<Utc>>,
+}
+
+/// Findings by fingerprint and logs by ScanlogId; ids are counted up and never reused.
+#[derive(Debug, Default)]
+pub(super) struct Records {
+    findings: BTreeMap<String, KeptFinding>,
+    logs: BTreeMap<u64, KeptLog>,
+    last_alert_id: u64,
+    last_log_id: u64,
+}
+
+impl Records {
+    /// Records finished `run`: its log and the finding changes it causes.
+    pub fn record(&mut self, run: &ScanRun, scan: Option<&Scan>) -> ScanLog {
+        let scope = FindingScope::of(run, scan);
+        let stored: FindingMap = self
+            .findings
+            .values()
+            .filter(|k| in_scope(&k.finding, &scope))
+            .map(|k| (k.finding.id.clone(), k.finding.clone()))
+            .collect();
+        let mut record = record_run(run, scan, stored);
+        let mut ids = HashMap::new();
+        for mut f in record.changed {
+            let alert_id = match f.alert_id {
+                Some(id) => id,
+                None => {
+                    self.last_alert_id += 1;
+                    self.last_alert_id
+                }
+            };
+            f.alert_id = Some(alert_id);
+            ids.insert(f.id.clone(), alert_id);
+            self.findings.insert(
+                f.id.clone(),
+                KeptFinding {
+                    finding: f,
+                    deleted: None,
+                },
+            );
+        }
+        record.changed = Vec::new();
+        record.set_alert_ids(&ids);
+        self.last_log_id += 1;
+        let mut log = record.log;
+        log.log_id = Some(self.last_log_id);
+        self.logs.insert(
+            self.last_log_id,
+            KeptLog {
+                log: log.clone(),
+                owner: run.owner.clone(),
+                scan: run.scan.clone(),
+                deleted: None,
+            },
+        );
+        log
+    }
+
+    /// A page of an account's logs by (ScanDate, ScanlogId).
+    pub fn page(&self, q: &LogPageQuery) -> Vec<ScanLog> {
+        let mut logs: Vec<&ScanLog> = self
+            .logs
+            .values()
+            .map(|k| &k.log)
+            .filter(|l| {
+                l.account == q.account && q.admits(l.ended_at, l.log_id.unwrap_or_default())
+            })
+            .collect();
+        logs.sort_by_key(|l| (l.ended_at, l.log_id));
+        logs.into_iter()
+            .take(usize::try_from(q.limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    /// Marks the logs of a deleted scan.
+    pub fn scan_deleted(&mut self, owner: &str, name: &str, now: DateTime<Utc>) {
+        for k in self.logs.values_mut() {
+            if k.owner == owner && k.scan == name && k.deleted.is_none() {
+                k.deleted = Some(now);
+            }
+        }
+    }
+
+    /// Marks the logs and findings of a deleted asset.
+    pub fn asset_deleted(&mut self, owner: &str, name: &str, now: DateTime<Utc>) {
+        for k in self.logs.values_mut() {
+            if k.log.account == owner && k.log.asset == name && k.deleted.is_none() {
+                k.deleted = Some(now);
+            }
+        }
+        for k in self.findings.values_mut() {
+            if k.finding.account == owner && k.finding.asset == name && k.deleted.is_none() {
+                k.deleted = Some(now);
+            }
+        }
+    }
+
+    /// Removes logs from before `before` and findings deleted before it.
+    pub fn prune(&mut self, before: DateTime<Utc>) -> Pruned {
+        let (logs, findings) = (self.logs.len(), self.findings.len());
+        self.logs.retain(|_, k| k.log.ended_at >= before);
+        self.findings
+            .retain(|_, k| k.deleted.is_none_or(|d| d >= before));
+        Pruned {
+            logs: (logs - self.logs.len()) as u64,
+            findings: (findings - self.findings.len()) as u64,
+        }
+    }
+}
+
+impl Records {
+    /// A page of findings not marked deleted, by `UniqueAlertId`.
+    pub fn findings(&self, q: &FindingQuery) -> Result<Page<Finding>> {
+        let (offset, limit) = q.window()?;
+        let mut listed: Vec<&Finding> = self
+            .findings
+            .values()
+            .filter(|k| k.deleted.is_none() && q.matches(&k.finding))
+            .map(|k| &k.finding)
+            .collect();
+        listed.sort_by_key(|f| f.alert_id);
+        Ok(Page {
+            total: listed.len() as u64,
+            items: listed
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .cloned()
+                .collect(),
+        })
+    }
+}
+
+fn in_scope(f: &Finding, scope: &FindingScope) -> bool {
+    f.account == scope.account && f.asset == scope.asset && f.provider == scope.provider
+}

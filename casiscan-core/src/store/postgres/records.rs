@@ -1,0 +1,278 @@
+//! Findings and scan logs in PostgreSQL: written with the run that causes them (one scope at a
+//! time, under a transaction-scoped advisory lock), read by index range.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::{Client, GenericClient};
+
+use super::connection::{Prepared, pg, prepare};
+use crate::clock;
+use crate::error::Result;
+use crate::lifecycle::{FindingMap, FindingScope, record_run, replay_order};
+use crate::model::{
+    Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery, ScanRun,
+};
+use crate::store::sql::POSTGRES_RECORDS;
+use crate::store::{bad_json, skip_corrupt_row};
+
+/// Serializes writers of one scope until their transaction ends (a hash collision only
+/// serializes two scopes that did not need it).
+const LOCK_SCOPE: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7207240016))";
+
+/// Takes the scope locks of `keys` (see [`FindingScope::lock_key`]) in sorted order, so that
+/// transactions locking several scopes cannot deadlock.
+pub(super) async fn lock_scopes<C: GenericClient>(
+    c: &C,
+    cache: &mut Prepared,
+    mut keys: Vec<String>,
+) -> Result<()> {
+    keys.sort();
+    keys.dedup();
+    let lock = prepare(c, cache, LOCK_SCOPE).await?;
+    for key in &keys {
+        c.execute(&lock, &[key])
+            .await
+            .map_err(|e| pg("lock findings", e))?;
+    }
+    Ok(())
+}
+
+/// Records finished `run` (already in the history) inside the caller's transaction.
+pub(super) async fn record<C: GenericClient>(
+    c: &C,
+    cache: &mut Prepared,
+    run: &ScanRun,
+    scan: Option<&Scan>,
+) -> Result<ScanLog> {
+    let scope = FindingScope::of(run, scan);
+    lock_scopes(c, cache, vec![scope.lock_key()]).await?;
+    let stored = scope_findings(c, cache, &scope).await?;
+    let mut record = record_run(run, scan, stored);
+    let insert = prepare(c, cache, &POSTGRES_RECORDS.insert_finding).await?;
+    let update = prepare(c, cache, &POSTGRES_RECORDS.update_finding).await?;
+    let mut ids = HashMap::new();
+    for f in &record.changed {
+        let body = serde_json::to_string(f).map_err(|e| bad_json("finding", e))?;
+        let id = match f.alert_id {
+            Some(id) => {
+                let key = i64::try_from(id).unwrap_or(i64::MAX);
+                c.execute(
+                    &update,
+                    &[&key, &f.state.as_str(), &f.severity.as_str(), &body],
+                )
+                .await
+                .map_err(|e| pg("update a finding", e))?;
+                id
+            }
+            None => {
+                let row = c
+                    .query_one(
+                        &insert,
+                        &[
+                            &f.id,
+                            &f.account,
+                            &f.asset,
+                            &f.provider.as_str(),
+                            &f.state.as_str(),
+                            &f.severity.as_str(),
+                            &body,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| pg("insert a finding", e))?;
+                u64::try_from(row.get::<_, i64>(0)).unwrap_or_default()
+            }
+        };
+        ids.insert(f.id.clone(), id);
+    }
+    record.set_alert_ids(&ids);
+    let mut log = record.log;
+    let body = serde_json::to_string(&log).map_err(|e| bad_json("scan log", e))?;
+    let insert_log = prepare(c, cache, &POSTGRES_RECORDS.insert_log).await?;
+    let seq = i64::try_from(run.seq).unwrap_or(i64::MAX);
+    let row = c
+        .query_one(
+            &insert_log,
+            &[
+                &log.account,
+                &clock::to_text(&log.ended_at),
+                &run.owner,
+                &run.scan,
+                &seq,
+                &log.asset,
+                &body,
+            ],
+        )
+        .await
+        .map_err(|e| pg("insert a scan log", e))?;
+    log.log_id = u64::try_from(row.get::<_, i64>(0)).ok();
+    Ok(log)
+}
+
+/// The stored findings of `scope`, with their alert ids.
+async fn scope_findings<C: GenericClient>(
+    c: &C,
+    cache: &mut Prepared,
+    scope: &FindingScope,
+) -> Result<FindingMap> {
+    let select = prepare(c, cache, &POSTGRES_RECORDS.scope_findings).await?;
+    let rows = c
+        .query(
+            &select,
+            &[&scope.account, &scope.asset, &scope.provider.as_str()],
+        )
+        .await
+        .map_err(|e| pg("read findings", e))?;
+    let mut out = FindingMap::new();
+    for row in rows {
+        let id: i64 = row.get(0);
+        // A finding that cannot be read would be re-created under a new id: refuse instead.
+        let mut f: Finding =
+            serde_json::from_str(row.get::<_, &str>(1)).map_err(|e| bad_json("finding", e))?;
+        f.alert_id = u64::try_from(id).ok();
+        out.insert(f.id.clone(), f);
+    }
+    Ok(out)
+}
+
+/// A page of an account's logs by (ScanDate, ScanlogId); logs that do not decode are skipped.
+pub(super) async fn page(c: &Client, q: &LogPageQuery) -> Result<Vec<ScanLog>> {
+    let (after_date, after_id) = match q.after {
+        Some(a) => (a.scan_date, i64::try_from(a.log_id).unwrap_or(i64::MAX)),
+        None => (q.from, 0),
+    };
+    let rows = c
+        .query(
+            &POSTGRES_RECORDS.log_page,
+            &[
+                &q.account,
+                &clock::to_text(&q.from),
+                &clock::to_text(&q.to),
+                &clock::to_text(&after_date),
+                &after_id,
+                &i64::from(q.limit),
+            ],
+        )
+        .await
+        .map_err(|e| pg("read scan logs", e))?;
+    let mut logs = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.get(0);
+        match serde_json::from_str::<ScanLog>(row.get::<_, &str>(1)) {
+            Ok(mut log) => {
+                log.log_id = u64::try_from(id).ok();
+                logs.push(log);
+            }
+            Err(e) => skip_corrupt_row("scan log", &id.to_string(), &e),
+        }
+    }
+    Ok(logs)
+}
+
+/// A page of findings not marked deleted, by alert id; findings that do not decode are skipped.
+pub(super) async fn findings(c: &Client, q: &FindingQuery) -> Result<Page<Finding>> {
+    let (offset, limit) = q.window()?;
+    let (owner, asset) = (q.owner.as_deref(), q.asset.as_deref());
+    let (status, severity) = (q.status.map(|s| s.as_str()), q.severity.map(|s| s.as_str()));
+    let total: i64 = c
+        .query_one(
+            POSTGRES_RECORDS.count_findings.as_str(),
+            &[&owner, &asset, &status, &severity],
+        )
+        .await
+        .map_err(|e| pg("count findings", e))?
+        .get(0);
+    let (limit, offset) = (
+        i64::try_from(limit).unwrap_or(i64::MAX),
+        i64::try_from(offset).unwrap_or(i64::MAX),
+    );
+    let rows = c
+        .query(
+            POSTGRES_RECORDS.list_findings.as_str(),
+            &[&owner, &asset, &status, &severity, &limit, &offset],
+        )
+        .await
+        .map_err(|e| pg("list findings", e))?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.get(0);
+        match serde_json::from_str::<Finding>(row.get::<_, &str>(1)) {
+            Ok(mut f) => {
+                f.alert_id = u64::try_from(id).ok();
+                items.push(f);
+            }
+            Err(e) => skip_corrupt_row("finding", &id.to_string(), &e),
+        }
+    }
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+/// Marks the logs of a deleted scan (inside the caller's transaction).
+pub(super) async fn scan_deleted<C: GenericClient>(
+    c: &C,
+    owner: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    c.execute(
+        POSTGRES_RECORDS.scan_deleted.as_str(),
+        &[&owner, &name, &clock::to_text(&now)],
+    )
+    .await
+    .map_err(|e| pg("mark scan logs deleted", e))?;
+    Ok(())
+}
+
+/// Marks the logs and findings of a deleted asset (inside the caller's transaction).
+pub(super) async fn asset_deleted<C: GenericClient>(
+    c: &C,
+    owner: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for sql in [
+        &POSTGRES_RECORDS.asset_logs_deleted,
+        &POSTGRES_RECORDS.asset_findings_deleted,
+    ] {
+        c.execute(sql.as_str(), &[&owner, &name, &clock::to_text(&now)])
+            .await
+            .map_err(|e| pg("mark findings deleted", e))?;
+    }
+    Ok(())
+}
+
+/// Removes logs from before `before` and findings deleted before it.
+pub(super) async fn prune(c: &mut Client, before: DateTime<Utc>) -> Result<Pruned> {
+    let tx = c.transaction().await.map_err(|e| pg("prune", e))?;
+    let at = clock::to_text(&before);
+    let logs = tx
+        .execute(POSTGRES_RECORDS.prune_logs.as_str(), &[&at])
+        .await
+        .map_err(|e| pg("prune scan logs", e))?;
+    let findings = tx
+        .execute(POSTGRES_RECORDS.prune_findings.as_str(), &[&at])
+        .await
+        .map_err(|e| pg("prune findings", e))?;
+    tx.commit().await.map_err(|e| pg("prune", e))?;
+    Ok(Pruned { logs, findings })
+}
+
+/// Builds the findings and logs of every run already in the history, in replay order (once,
+/// in the migration that creates the tables).
+pub(super) async fn backfill<C: GenericClient>(c: &C) -> Result<()> {
+    let scans = super::scans::list(c, &ScanQuery::default()).await?.items;
+    let mut history = Vec::with_capacity(scans.len());
+    for scan in scans {
+        let runs = super::runs::list(c, &scan.id()?).await?;
+        history.push((scan, runs));
+    }
+    let mut cache = Prepared::new();
+    for (scan, run) in replay_order(&history) {
+        record(c, &mut cache, run, Some(scan)).await?;
+    }
+    Ok(())
+}
