@@ -438,6 +438,7 @@ async fn export_reads_stored_run_history() {
             provider: None,
             asset: Some("db01".into()),
             timeout_seconds: None,
+            skipped: None,
         })
         .await
         .expect("append run");
@@ -594,6 +595,7 @@ async fn the_diff_of_two_stored_runs() {
                 provider: None,
                 asset: None,
                 timeout_seconds: None,
+                skipped: None,
             })
             .await
             .expect("append");

@@ -8,6 +8,9 @@ pub mod conformance;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(test, feature = "conformance"))]
+pub mod schedule_conformance;
+mod schedules;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -22,12 +25,13 @@ pub use change::{RUNNER_LOST, StateChange, apply_change};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use schedules::{Advance, TakenSchedule};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::model::{ApiKeyRecord, Asset, RecordId, RunnerIdentity, Scan, ScanRun};
+use crate::model::{ApiKeyRecord, Asset, RecordId, RunnerIdentity, Scan, ScanRun, Schedule};
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
 #[async_trait]
@@ -170,6 +174,24 @@ pub trait Store: Send + Sync {
     async fn wait_for_work(&self, timeout: std::time::Duration) {
         tokio::time::sleep(timeout).await;
     }
+
+    /// The schedule of a scan, if it has one.
+    async fn get_schedule(&self, id: &RecordId) -> Result<Option<Schedule>>;
+
+    /// Stores `schedule` (already checked and planned by the caller) as the scan's schedule,
+    /// replacing any; `None` removes it. `NotFound` when setting one on a missing scan.
+    async fn set_schedule(&self, id: &RecordId, schedule: Option<&Schedule>) -> Result<()>;
+
+    /// Takes up to `limit` enabled schedules whose fire time is at or before `now`, oldest
+    /// first, and stores each as `advance` moves it past its slot, with compare-and-set on the
+    /// fire time (PostgreSQL: rows another scheduler holds are skipped), so however many
+    /// schedulers call this at once, each slot is taken by one of them only.
+    async fn take_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        advance: Advance<'_>,
+    ) -> Result<Vec<TakenSchedule>>;
 }
 
 /// Logs a stored row that cannot be read and is left out of a listing (one bad row must not hide

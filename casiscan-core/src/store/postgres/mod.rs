@@ -14,6 +14,7 @@ mod rows;
 mod runners;
 mod runs;
 mod scans;
+mod schedules;
 mod schema;
 mod transaction;
 
@@ -25,10 +26,12 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 use tokio_postgres::{Client, Config};
 
 use super::batch::{Batch, answer_of};
-use super::{StateChange, Store, check_same_id, scan_missing};
+use super::{Advance, StateChange, Store, TakenSchedule, check_same_id, scan_missing};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
-use crate::model::{ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun};
+use crate::model::{
+    ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun, Schedule,
+};
 use connection::{Conn, Pool, connect, label_of, pg};
 
 /// A store on a PostgreSQL server, shared by every runner of a fleet.
@@ -269,5 +272,21 @@ impl Store for PostgresStore {
 
     fn clock(&self) -> Clock {
         self.clock.clone()
+    }
+    async fn get_schedule(&self, id: &RecordId) -> Result<Option<Schedule>> {
+        schedules::get(&self.client().await.client, id).await
+    }
+
+    async fn set_schedule(&self, id: &RecordId, schedule: Option<&Schedule>) -> Result<()> {
+        schedules::set(&self.client().await.client, id, schedule).await
+    }
+
+    async fn take_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        advance: Advance<'_>,
+    ) -> Result<Vec<TakenSchedule>> {
+        schedules::take_due(&mut self.client().await.client, now, limit, advance).await
     }
 }

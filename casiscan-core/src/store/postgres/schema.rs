@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::store::sql::schema;
 
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 3]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 4]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -27,6 +27,11 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
 "#
         .to_string(),
         schema::KEY_TABLES.to_string(),
+        format!(
+            "{}CREATE INDEX scan_schedules_due ON scan_schedules (fire_time COLLATE \"C\") \
+             WHERE fire_time IS NOT NULL;",
+            crate::store::sql::schedules::SCHEDULES_TABLE
+        ),
     ]
 });
 

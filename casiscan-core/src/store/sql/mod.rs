@@ -3,6 +3,7 @@
 
 mod dialect;
 mod list;
+pub(crate) mod schedules;
 pub(crate) mod schema;
 mod statements;
 mod values;

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::sql::schema;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations in order; the version is the number applied so far.
 static MIGRATIONS: LazyLock<[String; SCHEMA_VERSION as usize]> = LazyLock::new(|| {
@@ -29,6 +29,11 @@ CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running'
 "
         .to_string(),
         schema::KEY_TABLES.to_string(),
+        format!(
+            "{}CREATE INDEX scan_schedules_due ON scan_schedules (fire_time) \
+             WHERE fire_time IS NOT NULL;",
+            crate::store::sql::schedules::SCHEDULES_TABLE
+        ),
     ]
 });
 
