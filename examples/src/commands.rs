@@ -32,6 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             header_read_timeout,
             body_read_timeout,
             max_connections,
+            no_scheduler,
         } => {
             let limits = ServeConfig {
                 header_read_timeout: Duration::from_secs(header_read_timeout),
@@ -39,7 +40,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 max_connections: usize::try_from(max_connections)
                     .map_err(|_| Error::invalid("--max-connections", "too large"))?,
             };
-            crate::cmd_serve::run(client, &listen, &admin_token, public_reads, limits).await
+            let scheduler = crate::cmd_worker::scheduler(&client, no_scheduler);
+            let served =
+                crate::cmd_serve::run(client, &listen, &admin_token, public_reads, limits).await;
+            crate::cmd_worker::stop_scheduler(scheduler).await;
+            served
         }
         Command::Scan {
             target,
@@ -91,6 +96,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
         Command::Worker(args) => crate::cmd_worker::run(&client, args).await,
+        Command::Schedule(args) => crate::cmd_schedule::run(&client, &id(&args.id), &args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;
             crate::out!("{} deleted", id(&raw));
