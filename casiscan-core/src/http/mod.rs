@@ -4,6 +4,7 @@
 mod caller;
 mod envelope;
 mod routes;
+mod schedules;
 mod server;
 mod state;
 
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/get-api-key", get(get_api_key))
         .route("/api/delete-api-key", post(delete_api_key))
         .route("/api/openapi.json", get(openapi))
+        .route("/api/set-scan-schedule", post(schedules::set_scan_schedule))
         .route("/client/v1/fetch-s3-logs", get(fetch_logs))
         .with_state(state)
 }
