@@ -221,6 +221,22 @@ casiscan_status casiscan_client_clear_scan(const casiscan_client *client,
                                            char **out_json);
 
 /*
+ Sets a scan's schedule from its JSON (`{"kind":"cron","expression":"0 3 * * *",
+ "timeZone":"Europe/Paris"}` or `{"kind":"interval","everySeconds":3600}`, plus `enabled`,
+ `missedSlots`, `jitterSeconds`), or removes it when `schedule_json` is NULL or `null`;
+ writes the scan with its schedule. An invalid schedule is `CASISCAN_STATUS_INVALID_INPUT`
+ with a last-error message naming the field (`schedule.timeZone`, …); nothing changes.
+
+ # Safety
+ `client` a live handle; `id` a NUL-terminated string; `schedule_json` NULL or a
+ NUL-terminated string; `out_json` writable. Free the output with `casiscan_string_free`.
+ */
+casiscan_status casiscan_client_set_scan_schedule(const casiscan_client *client,
+                                                  const char *id,
+                                                  const char *schedule_json,
+                                                  char **out_json);
+
+/*
  The library version as a static NUL-terminated string (never freed).
  */
 const char *casiscan_version(void);

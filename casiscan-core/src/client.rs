@@ -139,24 +139,34 @@ impl Client {
         let now = self.store.clock().now();
         scan.created_time = now;
         scan.updated_time = now;
+        scan.schedule = self.planned_schedule(&scan)?;
         self.store.add_scan(&scan).await?;
+        self.store_new_schedule(&scan.id()?, scan.schedule.as_ref())
+            .await?;
         Ok(scan)
     }
 
-    /// The scan with id `owner/name`.
+    /// The scan with id `owner/name`, with its schedule.
     pub async fn get_scan(&self, id: impl IntoRecordId) -> Result<Scan> {
-        self.store.get_scan(&id.into_record_id()?).await
+        let scan = self.store.get_scan(&id.into_record_id()?).await?;
+        self.with_schedule(scan).await
     }
 
-    /// Lists scans with Casibase's query semantics.
+    /// Lists scans with Casibase's query semantics, each with its schedule.
     pub async fn list_scans(&self, query: &ScanQuery) -> Result<Page<Scan>> {
-        self.store.list_scans(query).await
+        let page = self.store.list_scans(query).await?;
+        self.page_with_schedules(page).await
     }
 
-    /// Replaces the configuration of a scan that is not Pending or Running.
+    /// Replaces the configuration of a scan that is not Pending or Running (its schedule is
+    /// changed only by [`Client::set_scan_schedule`]).
     pub async fn update_scan(&self, id: impl IntoRecordId, config: &Scan) -> Result<Scan> {
         self.validate_config(config)?;
-        self.store.update_scan(&id.into_record_id()?, config).await
+        let scan = self
+            .store
+            .update_scan(&id.into_record_id()?, config)
+            .await?;
+        self.with_schedule(scan).await
     }
 
     /// Deletes a scan; a Running scan only with `force`, which cancels it first.
@@ -169,7 +179,8 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
-        self.store.delete_scan(&id, force).await
+        self.store.delete_scan(&id, force).await?;
+        self.store.set_schedule(&id, None).await
     }
 
     /// Queues a scan for a runner (clears results, keeps config).

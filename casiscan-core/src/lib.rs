@@ -3,6 +3,7 @@
 //! - [`model`]: scans, assets, runs, states and the transition table.
 //! - [`store`]: the [`store::Store`] trait with in-memory and SQLite backends.
 //! - [`providers`]: the [`providers::Provider`] trait and its implementations.
+//! - [`schedule`]: the scheduler loop that queues scans at their scheduled slots.
 //! - [`Client`]: the one async entry point the command line and the bindings call.
 //!
 //! ```
@@ -34,9 +35,11 @@ pub mod lifecycle;
 pub mod model;
 pub mod providers;
 pub mod runner;
+pub mod schedule;
 pub mod store;
 
 mod client;
+mod client_schedules;
 mod log_pages;
 
 pub use client::{Client, Database};

@@ -254,6 +254,7 @@ async fn keys_and_log_export_over_http() {
             provider: None,
             asset: Some("db01".into()),
             timeout_seconds: None,
+            skipped: None,
         })
         .await
         .expect("append run");
@@ -375,7 +376,7 @@ async fn openapi_document_matches_the_router() {
         .expect("json");
     assert_eq!(served, doc);
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 23, "every route documented");
+    assert_eq!(paths.len(), 24, "every route documented");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().expect("ops") {
             assert!(op["responses"].is_object(), "{method} {path} has responses");
@@ -442,6 +443,7 @@ async fn export_reads_stored_run_history() {
             provider: None,
             asset: Some("db01".into()),
             timeout_seconds: None,
+            skipped: None,
         })
         .await
         .expect("append run");
@@ -599,6 +601,7 @@ async fn the_diff_of_two_stored_runs() {
                 provider: None,
                 asset: None,
                 timeout_seconds: None,
+                skipped: None,
             })
             .await
             .expect("append");

@@ -99,6 +99,7 @@ async fn finish(s: &Server, owner: &str, name: &str, t: DateTime<Utc>) {
             provider: None,
             asset: None,
             timeout_seconds: None,
+            skipped: None,
         })
         .await
         .expect("run");

@@ -64,6 +64,7 @@ async fn findings_are_listed_per_account_with_filters_and_pages() {
                 provider: None,
                 asset: None,
                 timeout_seconds: None,
+                skipped: None,
             })
             .await
             .expect("run");

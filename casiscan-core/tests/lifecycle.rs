@@ -468,6 +468,7 @@ fn replay_of_stored_runs_is_deterministic() {
         provider: None,
         asset: None,
         timeout_seconds: None,
+        skipped: None,
     };
     let runs = vec![
         run(
@@ -563,6 +564,7 @@ fn a_timed_out_or_empty_host_closes_nothing_and_makes_the_run_partial() {
         provider: None,
         asset: None,
         timeout_seconds: None,
+        skipped: None,
     };
     assert_eq!(
         scan_status(

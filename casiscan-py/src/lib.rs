@@ -17,6 +17,7 @@ mod output;
 mod pyser;
 mod runtime;
 mod scan;
+mod schedule;
 mod worker;
 
 use pyo3::prelude::*;
@@ -52,6 +53,8 @@ mod _casiscan {
     use crate::output::PyRunOutput;
     #[pymodule_export]
     use crate::scan::{PyScan, PyScanPage, PyScanRun};
+    #[pymodule_export]
+    use crate::schedule::PySchedule;
     #[pymodule_export]
     use crate::worker::PyWorker;
 

@@ -9,6 +9,7 @@ use pyo3::types::{PyDict, PyList};
 use crate::convert::{from_json, from_py, to_dict, to_json};
 use crate::enums::{PyProviderKind, PyScanState, PyTargetMode};
 use crate::errors::to_py_err;
+use crate::schedule::PySchedule;
 
 /// A scan: its configuration (settable) and its state and results (read-only).
 #[pyclass(name = "Scan", module = "casiscan")]
@@ -217,6 +218,18 @@ impl PyScan {
     #[getter]
     fn attempt(&self) -> u32 {
         self.inner.attempt
+    }
+
+    /// When the scheduler queues this scan again (`None`: only when started by hand). Set it
+    /// before `Client.add_scan`, or change it with `Client.set_scan_schedule`.
+    #[getter]
+    fn get_schedule(&self) -> Option<PySchedule> {
+        self.inner.schedule.clone().map(PySchedule::from)
+    }
+
+    #[setter]
+    fn set_schedule(&mut self, v: Option<PyRef<'_, PySchedule>>) {
+        self.inner.schedule = v.map(|s| s.inner.clone());
     }
 
     /// Percent done (`None` when unknown) and the current phase.

@@ -55,6 +55,9 @@ pub enum Command {
         /// Most connections open at once; further clients wait in the listen backlog.
         #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_connections: u64,
+        /// Do not run the scheduler loop in this process (it queues scheduled scans).
+        #[arg(long)]
+        no_scheduler: bool,
         /// Days scan logs (and findings of deleted assets) are kept; older ones are removed
         /// at start and every hour.
         #[arg(long, default_value = "400")]
@@ -169,6 +172,9 @@ pub enum Command {
         /// The `-oX` file.
         file: std::path::PathBuf,
     },
+    /// Set or remove a scan's schedule: `schedule ID "0 3 * * *" [--tz Europe/Paris]`,
+    /// `schedule ID --every 6h`, `schedule ID --off`.
+    Schedule(crate::cmd_schedule::ScheduleArgs),
     /// Delete a scan.
     Delete {
         /// `owner/name`, or a name of --owner.

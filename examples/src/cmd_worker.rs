@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use casiscan_core::runner::{LeasePolicy, RunnerIdentity, Worker, WorkerConfig, scratch_path};
+use casiscan_core::schedule::SchedulerConfig;
 use casiscan_core::{Client, Error, Result};
 use tokio_util::sync::CancellationToken;
 
@@ -42,6 +43,36 @@ pub struct WorkerArgs {
     /// (default: the system temp directory); emptied when a worker of this name starts.
     #[arg(long)]
     pub scratch_base: Option<std::path::PathBuf>,
+    /// Do not run the scheduler loop in this process (it queues scheduled scans).
+    #[arg(long)]
+    pub no_scheduler: bool,
+}
+
+/// A running scheduler loop and the token that stops it.
+pub type SchedulerTask = Option<(CancellationToken, tokio::task::JoinHandle<()>)>;
+
+/// Starts the scheduler loop over the client's store unless `off`.
+pub fn scheduler(client: &Client, off: bool) -> SchedulerTask {
+    if off {
+        return None;
+    }
+    let stop = CancellationToken::new();
+    let scheduler = client.scheduler(SchedulerConfig::default());
+    let token = stop.clone();
+    let task = tokio::spawn(async move {
+        if let Err(e) = scheduler.run(token).await {
+            eprintln!("casiscan: scheduler stopped: {e}");
+        }
+    });
+    Some((stop, task))
+}
+
+/// Stops a scheduler loop started by [`scheduler`] and waits for it.
+pub async fn stop_scheduler(task: SchedulerTask) {
+    if let Some((stop, task)) = task {
+        stop.cancel();
+        let _ = task.await;
+    }
 }
 
 fn parse_ips(values: &[String]) -> Result<Vec<std::net::IpAddr>> {
@@ -103,8 +134,11 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
         }
         signal.cancel();
     });
-    Worker::new(client.store().clone(), client.providers().clone(), config)
+    let scheduler = scheduler(client, args.no_scheduler);
+    let worked = Worker::new(client.store().clone(), client.providers().clone(), config)
         .run(shutdown)
-        .await?;
+        .await;
+    stop_scheduler(scheduler).await;
+    worked?;
     Ok(ExitCode::SUCCESS)
 }

@@ -37,6 +37,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             body_read_timeout,
             max_connections,
             retention_days,
+            no_scheduler,
         } => {
             let retention: Retention = retention_days.parse()?;
             let limits = ServeConfig {
@@ -52,7 +53,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 limits,
                 retention,
             };
-            crate::cmd_serve::run(client, serve).await
+            let scheduler = crate::cmd_worker::scheduler(&client, no_scheduler);
+            let served = crate::cmd_serve::run(client, serve).await;
+            crate::cmd_worker::stop_scheduler(scheduler).await;
+            served
         }
         Command::Prune { retention_days } => {
             let retention: Retention = retention_days.parse()?;
@@ -164,6 +168,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             timeout,
             json,
         } => wait(&client, &id(&raw), timeout.map(Duration::from_secs), json).await,
+        Command::Schedule(args) => crate::cmd_schedule::run(&client, &id(&args.id), &args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;
             crate::out!("{} deleted", id(&raw));

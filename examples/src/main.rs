@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_ospatch;
+mod cmd_schedule;
 mod cmd_serve;
 mod cmd_worker;
 mod commands;

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use casiscan_core::Error;
 use casiscan_core::model::Page;
-use casiscan_core::model::{Progress, Scan, ScanResult};
+use casiscan_core::model::{Cadence, Progress, Scan, ScanResult, Schedule};
 use serde::Serialize;
 
 /// Pretty JSON; serialising our own types cannot fail, but say so if it does.
@@ -15,8 +15,8 @@ pub fn json<T: Serialize>(value: &T) -> String {
 /// A fixed-width table of scans with the total.
 pub fn table(page: &Page<Scan>) -> String {
     let mut out = format!(
-        "{:<32} {:<10} {:<9} {:<24} {}\n",
-        "ID", "STATE", "PROVIDER", "TARGET", "SUMMARY"
+        "{:<32} {:<10} {:<9} {:<24} {:<20} {}\n",
+        "ID", "STATE", "PROVIDER", "TARGET", "NEXT RUN", "SUMMARY"
     );
     for s in &page.items {
         let target = if s.target.is_empty() {
@@ -26,16 +26,40 @@ pub fn table(page: &Page<Scan>) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<32} {:<10} {:<9} {:<24} {}",
+            "{:<32} {:<10} {:<9} {:<24} {:<20} {}",
             format!("{}/{}", s.owner, s.name),
             s.state.as_str(),
             s.provider.as_str(),
             target,
+            next_run(s.schedule.as_ref()),
             s.result_summary
         );
     }
     let _ = writeln!(out, "{} scan(s)", page.total);
     out
+}
+
+/// The next run of a schedule, in UTC to the minute (`-` when not scheduled, `off` when
+/// disabled).
+pub fn next_run(schedule: Option<&Schedule>) -> String {
+    match schedule {
+        None => "-".to_string(),
+        Some(s) => match (s.enabled, s.next_run_time) {
+            (true, Some(t)) => t.format("%Y-%m-%d %H:%MZ").to_string(),
+            _ => "off".to_string(),
+        },
+    }
+}
+
+/// A schedule's cadence in words (`cron "0 3 * * *" Europe/Paris`, `every 21600 s`).
+pub fn cadence(schedule: &Schedule) -> String {
+    match &schedule.cadence {
+        Cadence::Cron {
+            expression,
+            time_zone,
+        } => format!("cron \"{expression}\" {time_zone}"),
+        Cadence::Interval { every_seconds } => format!("every {every_seconds} s"),
+    }
 }
 
 /// A human-readable report of a finished scan.

@@ -526,7 +526,12 @@ fn serve_applies_its_connection_limits_and_refuses_zero() {
     }
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     let _server = Kill(child);
-    let line = lines.next().expect("a line").expect("utf8");
+    // Log events may come first: the address is on the `casiscan: serving on` line.
+    let line = lines
+        .by_ref()
+        .map(|l| l.expect("utf8"))
+        .find(|l| l.starts_with("casiscan: serving on"))
+        .expect("a serving line");
     let addr = line
         .rsplit_once("http://")
         .map(|(_, a)| a.trim().to_string())

@@ -228,6 +228,47 @@ static void test_client(const char *dir) {
     casiscan_client_free(client);
 }
 
+/* Schedules: set from JSON, read back on the scan, bad input refused naming the field (nothing
+   changes), removed with NULL. */
+static void test_schedule(const char *dir) {
+    char db[1024];
+    snprintf(db, sizeof db, "%s/capi-schedule.db", dir);
+    remove(db);
+    casiscan_client *client = NULL;
+    CHECK(casiscan_client_new(db, &client) == CASISCAN_STATUS_OK && client != NULL);
+    const char *scan = "{\"owner\":\"admin\",\"name\":\"nightly\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                       "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"127.0.0.1\",\"command\":\"-sT -p 22\"}";
+    char *out = NULL;
+    CHECK(casiscan_client_add_scan(client, scan, &out) == CASISCAN_STATUS_OK && strstr(out, "\"schedule\":null") != NULL);
+    casiscan_string_free(out);
+    out = NULL;
+    const char *cron = "{\"kind\":\"cron\",\"expression\":\"0 3 * * *\",\"timeZone\":\"Europe/Paris\"}";
+    CHECK(casiscan_client_set_scan_schedule(client, "admin/nightly", cron, &out) == CASISCAN_STATUS_OK);
+    CHECK(out != NULL && strstr(out, "\"timeZone\":\"Europe/Paris\"") != NULL && strstr(out, "\"nextRunTime\":\"20") != NULL);
+    casiscan_string_free(out);
+    out = NULL;
+    const char *bad[][2] = {
+        {"{\"kind\":\"cron\",\"expression\":\"0 3 * *\"}", "schedule.expression"},
+        {"{\"kind\":\"cron\",\"expression\":\"0 3 * * *\",\"timeZone\":\"Nowhere/City\"}", "schedule.timeZone"},
+        {"{\"kind\":\"interval\",\"everySeconds\":59}", "schedule.everySeconds"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(casiscan_client_set_scan_schedule(client, "admin/nightly", bad[i][0], &out) == CASISCAN_STATUS_INVALID_INPUT && out == NULL);
+        CHECK(strstr(last_error(), bad[i][1]) != NULL);
+    }
+    CHECK(casiscan_client_get_scan(client, "admin/nightly", &out) == CASISCAN_STATUS_OK && strstr(out, "\"expression\":\"0 3 * * *\"") != NULL);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_set_scan_schedule(client, "admin/none", cron, &out) == CASISCAN_STATUS_NOT_FOUND);
+    CHECK(casiscan_client_set_scan_schedule(client, "admin/nightly", "{not json", &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(casiscan_client_set_scan_schedule(NULL, "admin/nightly", cron, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_set_scan_schedule(client, NULL, cron, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_set_scan_schedule(client, "admin/nightly", cron, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_set_scan_schedule(client, "admin/nightly", NULL, &out) == CASISCAN_STATUS_OK && strstr(out, "\"schedule\":null") != NULL);
+    casiscan_string_free(out);
+    casiscan_client_free(client);
+}
+
 /* The same top-level keys from every backend: the committed Debian and RPM roots and the
    recorded Windows Update output under `testdata`. */
 static void test_os_patch(const char *testdata) {
@@ -333,6 +374,7 @@ int main(int argc, char **argv) {
     test_version_and_errors();
     test_nmap(dir);
     test_client(dir);
+    test_schedule(dir);
     test_os_patch(argc > 3 ? argv[3] : NULL);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

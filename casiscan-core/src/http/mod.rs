@@ -5,6 +5,7 @@ mod caller;
 mod envelope;
 mod findings;
 mod routes;
+mod schedules;
 mod server;
 mod state;
 
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/delete-api-key", post(delete_api_key))
         .route("/api/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
+        .route("/api/set-scan-schedule", post(schedules::set_scan_schedule))
         .route("/client/v1/fetch-s3-logs", get(fetch_logs))
         .with_state(state)
 }

@@ -14,6 +14,7 @@ mod run;
 mod runner;
 mod scan;
 mod scan_log;
+mod schedule;
 mod severity;
 mod state;
 mod target;
@@ -32,6 +33,10 @@ pub use run::ScanRun;
 pub use runner::RunnerIdentity;
 pub use scan::{DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Progress, Scan, TargetMode};
 pub use scan_log::{AssetInfo, ScanLog, ScanStatus, SealStatus};
+pub use schedule::{
+    Cadence, MAX_INTERVAL_SECONDS, MAX_JITTER_SECONDS, MIN_INTERVAL_SECONDS, MissedSlots, Schedule,
+    ScheduleError, ScheduleField, SkipReason, SkippedSlot, SlotDecision, TakenSlot,
+};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
 pub use state::{ScanState, Transition, next_state};
 pub use target::Target;

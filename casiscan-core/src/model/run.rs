@@ -47,6 +47,10 @@ pub struct ScanRun {
     /// The scan's timeout when it ran, seconds (`None` in older records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u64>,
+    /// Set when this record is a scheduled slot that queued nothing (the scan still ran, or
+    /// slots were missed): no run happened, and `state` is the scan's state at the slot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<super::SkippedSlot>,
 }
 
 impl ScanRun {
@@ -70,6 +74,31 @@ impl ScanRun {
             provider: Some(scan.provider),
             asset: Some(scan.asset.clone()),
             timeout_seconds: Some(scan.timeout_seconds),
+            skipped: None,
+        }
+    }
+
+    /// The history record of a scheduled slot of `scan` that queued nothing.
+    pub fn of_skipped_slot(scan: &Scan, skipped: super::SkippedSlot) -> ScanRun {
+        ScanRun {
+            owner: scan.owner.clone(),
+            scan: scan.name.clone(),
+            seq: 0,
+            attempt: scan.attempt,
+            runner: String::new(),
+            target: scan.target.clone(),
+            command: scan.command.clone(),
+            state: scan.state,
+            started_time: None,
+            finished_time: None,
+            error_text: skipped.message.clone(),
+            raw_result: String::new(),
+            result: String::new(),
+            result_summary: String::new(),
+            provider: Some(scan.provider),
+            asset: Some(scan.asset.clone()),
+            timeout_seconds: Some(scan.timeout_seconds),
+            skipped: Some(skipped),
         }
     }
 }

@@ -118,6 +118,10 @@ pub struct Scan {
     /// Per-run timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// When the scheduler queues this scan again (`None`: only when started by hand). Stored
+    /// apart from the scan (`Store::set_schedule`); filled in by the [`crate::Client`].
+    #[serde(default)]
+    pub schedule: Option<super::Schedule>,
     /// Secret token of the claiming runner's lease; never serialised.
     #[serde(skip)]
     pub lease_token: Option<String>,
@@ -150,6 +154,7 @@ impl Scan {
             lease_until: None,
             attempt: 0,
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
+            schedule: None,
             lease_token: None,
         }
     }

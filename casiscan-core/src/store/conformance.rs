@@ -597,6 +597,7 @@ async fn runs_append_in_order(store: Arc<dyn Store>) {
             provider: None,
             asset: None,
             timeout_seconds: None,
+            skipped: None,
         };
         assert_eq!(
             store.append_run(&run).await.expect("append").seq,

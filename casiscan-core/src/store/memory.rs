@@ -8,13 +8,14 @@ use chrono::{DateTime, Utc};
 
 use super::memory_records::Records;
 use super::{
-    StateChange, Store, apply_change, asset_missing, ends_run_outside_finish, scan_missing,
+    Advance, StateChange, Store, TakenSchedule, apply_change, asset_missing,
+    ends_run_outside_finish, scan_missing,
 };
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, SortOrder,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, Schedule, SortOrder,
 };
 
 #[derive(Default)]
@@ -25,6 +26,7 @@ struct Tables {
     runners: BTreeMap<String, (RunnerIdentity, DateTime<Utc>)>,
     primary_users: BTreeMap<String, String>,
     api_keys: BTreeMap<String, ApiKeyRecord>,
+    schedules: BTreeMap<RecordId, Schedule>,
     records: Records,
 }
 
@@ -36,7 +38,10 @@ impl Tables {
         let mut stored = run.clone();
         stored.seq = runs.len() as u64 + 1;
         runs.push(stored.clone());
-        self.records.record(&stored, Some(scan));
+        // A skipped schedule slot is no run: it changes no finding and makes no scan log.
+        if stored.skipped.is_none() {
+            self.records.record(&stored, Some(scan));
+        }
         Ok(stored)
     }
 }
@@ -339,5 +344,55 @@ impl Store for MemoryStore {
 
     async fn delete_api_key(&self, account: &str) -> Result<bool> {
         self.with(|t| Ok(t.api_keys.remove(account).is_some()))
+    }
+    async fn get_schedule(&self, id: &RecordId) -> Result<Option<Schedule>> {
+        self.with(|t| Ok(t.schedules.get(id).cloned()))
+    }
+
+    async fn set_schedule(&self, id: &RecordId, schedule: Option<&Schedule>) -> Result<()> {
+        self.with(|t| {
+            match schedule {
+                None => {
+                    t.schedules.remove(id);
+                }
+                Some(s) => {
+                    if !t.scans.contains_key(id) {
+                        return Err(scan_missing(id));
+                    }
+                    t.schedules.insert(id.clone(), s.clone());
+                }
+            }
+            Ok(())
+        })
+    }
+
+    async fn take_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        advance: Advance<'_>,
+    ) -> Result<Vec<TakenSchedule>> {
+        self.with(|t| {
+            let mut due: Vec<(DateTime<Utc>, RecordId)> = t
+                .schedules
+                .iter()
+                .filter_map(|(id, s)| match (s.enabled, s.next_fire_time) {
+                    (true, Some(fire)) if fire <= now => Some((fire, id.clone())),
+                    _ => None,
+                })
+                .collect();
+            due.sort();
+            due.truncate(limit);
+            let mut taken = Vec::with_capacity(due.len());
+            for (_, id) in due {
+                let Some(was) = t.schedules.get(&id).cloned() else {
+                    continue;
+                };
+                let next = advance(&was);
+                t.schedules.insert(id.clone(), next.clone());
+                taken.push(TakenSchedule { id, was, next });
+            }
+            Ok(taken)
+        })
     }
 }

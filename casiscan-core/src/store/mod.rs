@@ -9,6 +9,9 @@ mod memory;
 mod memory_records;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(test, feature = "conformance"))]
+pub mod schedule_conformance;
+mod schedules;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -23,6 +26,7 @@ pub use change::{RUNNER_LOST, StateChange, apply_change};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use schedules::{Advance, TakenSchedule};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -30,7 +34,7 @@ use crate::clock::Clock;
 use crate::error::Result;
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Pruned, RecordId, RunnerIdentity,
-    Scan, ScanLog, ScanRun,
+    Scan, ScanLog, ScanRun, Schedule,
 };
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
@@ -195,6 +199,23 @@ pub trait Store: Send + Sync {
     fn pushes_work(&self) -> bool {
         false
     }
+    /// The schedule of a scan, if it has one.
+    async fn get_schedule(&self, id: &RecordId) -> Result<Option<Schedule>>;
+
+    /// Stores `schedule` (already checked and planned by the caller) as the scan's schedule,
+    /// replacing any; `None` removes it. `NotFound` when setting one on a missing scan.
+    async fn set_schedule(&self, id: &RecordId, schedule: Option<&Schedule>) -> Result<()>;
+
+    /// Takes up to `limit` enabled schedules whose fire time is at or before `now`, oldest
+    /// first, and stores each as `advance` moves it past its slot, with compare-and-set on the
+    /// fire time (PostgreSQL: rows another scheduler holds are skipped), so however many
+    /// schedulers call this at once, each slot is taken by one of them only.
+    async fn take_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        advance: Advance<'_>,
+    ) -> Result<Vec<TakenSchedule>>;
 }
 
 /// Logs a stored row that cannot be read and is left out of a listing (one bad row must not hide

@@ -47,6 +47,7 @@ pub async fn fill(store: &dyn Store) -> Vec<ScanLog> {
                 provider: None,
                 asset: Some("web".into()),
                 timeout_seconds: None,
+                skipped: None,
             })
             .await
             .expect("append");

@@ -34,6 +34,7 @@ from casiscan._casiscan import (
     ScanPage,
     ScanRun,
     ScanState,
+    Schedule,
     TargetMode,
     Worker,
     __version__,
@@ -88,6 +89,7 @@ __all__ = [
     "ScanPage",
     "ScanRun",
     "ScanState",
+    "Schedule",
     "StorageError",
     "TargetMode",
     "Worker",
@@ -157,6 +159,10 @@ class Client(_casiscan.Client):
     async def astart_scan(self, id: str) -> Scan:
         """Coroutine twin of `start_scan`."""
         return await self.start_scan_async(id)
+
+    async def aset_scan_schedule(self, id: str, schedule: Schedule | None) -> Scan:
+        """Coroutine twin of `set_scan_schedule`."""
+        return await self.set_scan_schedule_async(id, schedule)
 
     async def acancel_scan(self, id: str) -> Scan:
         """Coroutine twin of `cancel_scan`."""

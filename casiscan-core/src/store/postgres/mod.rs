@@ -15,6 +15,7 @@ mod rows;
 mod runners;
 mod runs;
 mod scans;
+mod schedules;
 mod schema;
 mod transaction;
 
@@ -26,12 +27,12 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 use tokio_postgres::{Client, Config};
 
 use super::batch::{Batch, answer_of};
-use super::{StateChange, Store, check_same_id, scan_missing};
+use super::{Advance, StateChange, Store, TakenSchedule, check_same_id, scan_missing};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule,
 };
 use connection::{Conn, Pool, connect, label_of, pg};
 
@@ -306,5 +307,21 @@ impl Store for PostgresStore {
 
     fn clock(&self) -> Clock {
         self.clock.clone()
+    }
+    async fn get_schedule(&self, id: &RecordId) -> Result<Option<Schedule>> {
+        schedules::get(&self.client().await.client, id).await
+    }
+
+    async fn set_schedule(&self, id: &RecordId, schedule: Option<&Schedule>) -> Result<()> {
+        schedules::set(&self.client().await.client, id, schedule).await
+    }
+
+    async fn take_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        advance: Advance<'_>,
+    ) -> Result<Vec<TakenSchedule>> {
+        schedules::take_due(&mut self.client().await.client, now, limit, advance).await
     }
 }

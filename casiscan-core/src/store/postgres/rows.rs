@@ -94,6 +94,7 @@ pub fn scan_from_row(row: &Row) -> Result<Scan> {
         lease_token: row.try_get(20).map_err(pg)?,
         attempt: u32::try_from(row.try_get::<_, i64>(21).map_err(pg)?).unwrap_or(0),
         timeout_seconds: u64::try_from(row.try_get::<_, i64>(22).map_err(pg)?).unwrap_or(0),
+        schedule: None,
     })
 }
 

@@ -48,7 +48,10 @@ pub(super) async fn insert_run<C: GenericClient>(
     c.execute(&insert, &[&run.owner, &run.scan, &seq, &body])
         .await
         .map_err(|e| pg("append a run", e))?;
-    super::records::record(c, prepared, &run, Some(scan)).await?;
+    // A skipped schedule slot is no run: it changes no finding and makes no scan log.
+    if run.skipped.is_none() {
+        super::records::record(c, prepared, &run, Some(scan)).await?;
+    }
     Ok(run)
 }
 

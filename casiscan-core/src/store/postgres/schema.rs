@@ -12,7 +12,7 @@ use crate::store::sql::schema;
 const RECORDS_VERSION: i64 = 4;
 
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 4]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 5]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -33,6 +33,11 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
         schema::record_tables(
             "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
             "TEXT COLLATE \"C\"",
+        ),
+        format!(
+            "{}CREATE INDEX scan_schedules_due ON scan_schedules (fire_time COLLATE \"C\") \
+             WHERE fire_time IS NOT NULL;",
+            crate::store::sql::schedules::SCHEDULES_TABLE
         ),
     ]
 });

@@ -4,6 +4,7 @@
 mod dialect;
 mod list;
 mod records;
+pub(crate) mod schedules;
 pub(crate) mod schema;
 mod statements;
 mod values;

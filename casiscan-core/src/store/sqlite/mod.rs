@@ -17,6 +17,7 @@ mod rows;
 mod runners;
 mod runs;
 mod scans;
+mod schedules;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -29,12 +30,12 @@ use rusqlite::Connection;
 use tokio::sync::Notify;
 
 use super::batch::{Batch, answer_of};
-use super::{StateChange, Store, check_same_id};
+use super::{Advance, StateChange, Store, TakenSchedule, check_same_id};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule,
 };
 use connection::ConnectionThread;
 use keys::KeyColumn;
@@ -389,6 +390,48 @@ impl Store for SqliteStore {
         let account = account.to_string();
         self.run("delete an API key in", move |conn| {
             keys::delete_api_key(conn, &account)
+        })
+        .await
+    }
+    async fn get_schedule(&self, id: &RecordId) -> Result<Option<Schedule>> {
+        let id = id.clone();
+        self.run("read a schedule from", move |conn| {
+            schedules::get(conn, &id)
+        })
+        .await
+    }
+
+    async fn set_schedule(&self, id: &RecordId, schedule: Option<&Schedule>) -> Result<()> {
+        let (id, schedule) = (id.clone(), schedule.cloned());
+        self.run("set a schedule in", move |conn| {
+            schedules::set(conn, &id, schedule.as_ref())
+        })
+        .await
+    }
+
+    async fn take_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        advance: Advance<'_>,
+    ) -> Result<Vec<TakenSchedule>> {
+        // `advance` stays on this task: the rows are read, moved here, then written back with
+        // compare-and-set on the fire time read, so a slot another scheduler took meanwhile is
+        // not taken again.
+        let due = self
+            .run("read due schedules in", move |conn| {
+                schedules::due(conn, now, limit)
+            })
+            .await?;
+        let moves: Vec<_> = due
+            .into_iter()
+            .map(|(id, was)| {
+                let next = advance(&was);
+                (id, was, next)
+            })
+            .collect();
+        self.run("take due schedules in", move |conn| {
+            schedules::advance_all(conn, moves)
         })
         .await
     }

@@ -89,6 +89,7 @@ pub fn scan_from_row(row: &Row<'_>) -> rusqlite::Result<Scan> {
         lease_token: row.get(20)?,
         attempt: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(0),
         timeout_seconds: u64::try_from(row.get::<_, i64>(22)?).unwrap_or(0),
+        schedule: None,
     })
 }
 

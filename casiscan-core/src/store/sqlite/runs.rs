@@ -24,7 +24,10 @@ pub(super) fn insert_run(conn: &Connection, mut run: ScanRun, scan: &Scan) -> Re
         .map_err(sql)?
         .execute(params![run.owner, run.scan, last + 1, body])
         .map_err(sql)?;
-    super::records::record(conn, &run, Some(scan))?;
+    // A skipped schedule slot is no run: it changes no finding and makes no scan log.
+    if run.skipped.is_none() {
+        super::records::record(conn, &run, Some(scan))?;
+    }
     Ok(run)
 }
 
