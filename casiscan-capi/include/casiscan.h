@@ -53,6 +53,10 @@ typedef enum {
    */
   CASISCAN_STATUS_IO = 9,
   /*
+   The target is outside the account's scope policy.
+   */
+  CASISCAN_STATUS_FORBIDDEN = 10,
+  /*
    A required pointer argument was NULL.
    */
   CASISCAN_STATUS_NULL_ARGUMENT = 100,

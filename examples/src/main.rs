@@ -38,5 +38,6 @@ fn exit_code(kind: casiscan_core::ErrorKind) -> u8 {
         K::Auth => 8,
         K::Canceled => 9,
         K::Io => 1,
+        K::Forbidden => 10,
     }
 }

@@ -12,6 +12,8 @@ mod runner;
 mod scan;
 mod scan_log;
 mod schedule;
+mod scope_entry;
+mod scope_policy;
 mod severity;
 mod state;
 mod target;
@@ -31,6 +33,8 @@ pub use schedule::{
     Cadence, MAX_INTERVAL_SECONDS, MAX_JITTER_SECONDS, MIN_INTERVAL_SECONDS, MissedSlots, Schedule,
     ScheduleError, ScheduleField, SkipReason, SkippedSlot, SlotDecision, TakenSlot,
 };
+pub use scope_entry::{HostPattern, ScopeEntry};
+pub use scope_policy::{ScopeError, ScopeList, ScopePolicy, ScopeRule};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
 pub use state::{ScanState, Transition, next_state};
 pub use target::Target;

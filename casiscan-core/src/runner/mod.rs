@@ -6,7 +6,9 @@ mod matching;
 mod worker;
 
 pub use crate::model::RunnerIdentity;
-pub use execute::{DEFAULT_LEASE, LeasePolicy, execute_claimed, resolve_target};
+pub use execute::{
+    DEFAULT_LEASE, LeasePolicy, execute_claimed, execute_claimed_with, resolve_target,
+};
 pub use identity::{interface_ips, local_hostname};
 pub use matching::may_claim;
 pub use worker::{Worker, WorkerConfig};

@@ -7,10 +7,11 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{LeasePolicy, RunnerIdentity, execute_claimed, may_claim};
+use super::{LeasePolicy, RunnerIdentity, execute_claimed_with, may_claim};
 use crate::error::Result;
 use crate::model::{Asset, ProviderKind, RecordId, Scan, TargetMode};
 use crate::providers::{Locality, Providers, RunContext};
+use crate::scope::{Resolver, SystemResolver};
 use crate::store::{StateChange, Store};
 
 /// Pending scans a worker examines per pass, at most.
@@ -29,6 +30,8 @@ pub struct WorkerConfig {
     pub max_attempts: u32,
     /// How often the store is polled for work.
     pub poll: Duration,
+    /// Resolves hostname targets for the scope check right before each run.
+    pub resolver: Arc<dyn Resolver>,
 }
 
 impl WorkerConfig {
@@ -40,6 +43,7 @@ impl WorkerConfig {
             lease: LeasePolicy::default(),
             max_attempts: 3,
             poll: Duration::from_millis(250),
+            resolver: Arc::new(SystemResolver),
         }
     }
 }
@@ -274,11 +278,13 @@ impl Worker {
         let store = Arc::clone(&self.store);
         let providers = self.providers.clone();
         let policy = self.config.lease;
+        let resolver = Arc::clone(&self.config.resolver);
         let mut ctx = RunContext::detached();
         ctx.cancel = stop.child_token();
         tasks.spawn(async move {
             // Failures are recorded on the scan itself; nothing more to report here.
-            let _ = execute_claimed(store, &providers, scan, token, policy, ctx).await;
+            let _ =
+                execute_claimed_with(store, &providers, scan, token, policy, ctx, &*resolver).await;
         });
     }
 }

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Page, RecordId, RunnerIdentity, Scan, ScanQuery, ScanRun, ScanState,
-    Schedule, SortOrder,
+    Schedule, ScopePolicy, SortOrder,
 };
 
 #[derive(Default)]
@@ -25,6 +25,7 @@ struct Tables {
     primary_users: BTreeMap<String, String>,
     api_keys: BTreeMap<String, ApiKeyRecord>,
     schedules: BTreeMap<RecordId, Schedule>,
+    scope: BTreeMap<String, ScopePolicy>,
 }
 
 /// A store that keeps everything in process memory.
@@ -354,6 +355,19 @@ impl Store for MemoryStore {
                 taken.push(TakenSchedule { id, was, next });
             }
             Ok(taken)
+        })
+    }
+    async fn get_scope_policy(&self, account: &str) -> Result<Option<ScopePolicy>> {
+        self.with(|t| Ok(t.scope.get(account).cloned()))
+    }
+
+    async fn set_scope_policy(&self, account: &str, policy: Option<&ScopePolicy>) -> Result<()> {
+        self.with(|t| {
+            match policy {
+                Some(p) => t.scope.insert(account.to_string(), p.clone()),
+                None => t.scope.remove(account),
+            };
+            Ok(())
         })
     }
 }

@@ -15,6 +15,7 @@ __all__ = [
     "CasiscanIOError",
     "Client",
     "ConflictError",
+    "ForbiddenError",
     "InstalledPackage",
     "InvalidInputError",
     "NmapAddress",
@@ -80,6 +81,9 @@ class StorageError(CasiscanError):
     kind: ClassVar[str | None]
 
 class AuthError(CasiscanError):
+    kind: ClassVar[str | None]
+
+class ForbiddenError(CasiscanError):
     kind: ClassVar[str | None]
 
 class CanceledError(CasiscanError):

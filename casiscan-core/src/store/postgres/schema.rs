@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::store::sql::schema;
 
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 4]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 5]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -32,6 +32,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
              WHERE fire_time IS NOT NULL;",
             crate::store::sql::schedules::SCHEDULES_TABLE
         ),
+        crate::store::sql::scope::SCOPE_TABLE.to_string(),
     ]
 });
 

@@ -5,6 +5,7 @@ mod dialect;
 mod list;
 pub(crate) mod schedules;
 pub(crate) mod schema;
+pub(crate) mod scope;
 mod statements;
 mod values;
 
