@@ -157,8 +157,8 @@ impl ScopePolicy {
     }
 
     /// Checks a target as written (at add, update and start). A hostname is checked by name
-    /// here (denied patterns; the allowed patterns when the allow list names no addresses);
-    /// its addresses are checked at execution ([`ScopePolicy::check_address`]).
+    /// here (denied patterns; the allowed patterns when the allow list has any); its addresses
+    /// are checked at execution ([`ScopePolicy::check_address`]).
     pub fn check_target(&self, target: &Target) -> Result<(), ScopeRule> {
         match (target, target.address_span()) {
             (Target::Hostname(name), _) => self.check_name(name),
@@ -180,7 +180,7 @@ impl ScopePolicy {
             ScopeEntry::Host(p) => p.matches(name),
             _ => false,
         });
-        match by_name || !self.allows_names() || self.allows_addresses() {
+        match by_name || !self.allows_names() {
             true => Ok(()),
             false => Err(ScopeRule::NotAllowed),
         }

@@ -68,8 +68,13 @@ fn hostnames_by_pattern_then_by_address() {
     // Names only: any address passes unless denied.
     assert_eq!(names.check_address(ip("203.0.113.9")), Ok(()));
     let mixed = policy(&["*.corp.example", "10.0.0.0/8"], &["10.9.0.0/16"]);
-    // The allow list names addresses: the name is decided by what it resolves to.
-    assert_eq!(mixed.check_target(&target("other.example")), Ok(()));
+    // Names must match an allowed pattern; their addresses are checked when they run.
+    assert_eq!(
+        mixed.check_target(&target("other.example")),
+        Err(ScopeRule::NotAllowed)
+    );
+    let addresses = policy(&["10.0.0.0/8"], &[]);
+    assert_eq!(addresses.check_target(&target("other.example")), Ok(()));
     assert_eq!(mixed.check_address(ip("10.1.1.1")), Ok(()));
     assert_eq!(
         mixed.check_address(ip("203.0.113.9")),
