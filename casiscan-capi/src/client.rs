@@ -379,3 +379,56 @@ pub unsafe extern "C" fn casiscan_client_set_scan_schedule(
         }
     })
 }
+
+/// The body of a scope policy from C: entry texts, read (and refused) by the core.
+#[derive(serde::Deserialize)]
+struct PolicyJson {
+    #[serde(default)]
+    allow: Vec<String>,
+    #[serde(default)]
+    deny: Vec<String>,
+}
+
+/// Sets the scope policy of `account` from `{"allow": [...], "deny": [...]}` (entries:
+/// address, CIDR, range `a-b`, hostname, `*.domain`; deny wins), or removes it when
+/// `policy_json` is NULL; writes the stored policy as JSON (`null` after a removal). A
+/// malformed or overlapping entry is `CASISCAN_STATUS_INVALID_INPUT` naming the field
+/// (`scope.allow[1]`); nothing changes. Scans of the account whose target is then out of scope
+/// are refused with `CASISCAN_STATUS_FORBIDDEN`.
+///
+/// # Safety
+/// `client` a live handle; `account` a NUL-terminated string; `policy_json` NULL or a
+/// NUL-terminated string; `out_json` writable. Free the output with `casiscan_string_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_client_set_scope_policy(
+    client: *const casiscan_client,
+    account: *const c_char,
+    policy_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> casiscan_status {
+    ffi_boundary(|| {
+        // SAFETY: caller contract.
+        let account = unsafe { str_arg(account, "account") }?;
+        let policy: Option<PolicyJson> = match policy_json.is_null() {
+            true => None,
+            // SAFETY: checked non-NULL; caller contract.
+            false => Some(
+                serde_json::from_str(unsafe { str_arg(policy_json, "policy_json") }?)
+                    .map_err(json_failure)?,
+            ),
+        };
+        // SAFETY: caller contract.
+        unsafe {
+            call_json(client, out_json, |c| match &policy {
+                Some(p) => Ok(Some(
+                    c.runtime
+                        .block_on(c.client.set_scope_policy(account, &p.allow, &p.deny))?,
+                )),
+                None => {
+                    c.runtime.block_on(c.client.remove_scope_policy(account))?;
+                    Ok(None)
+                }
+            })
+        }
+    })
+}

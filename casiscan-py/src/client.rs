@@ -258,6 +258,40 @@ impl PyClient {
         )
     }
 
+    /// Sets an account's scope: allowed and denied targets (deny wins); returns the policy as a
+    /// dict `{"allow": [...], "deny": [...]}`.
+    ///
+    /// Raises:
+    ///     InvalidInputError: a malformed or overlapping entry (the message names the field,
+    ///         e.g. `scope.allow[1]`); nothing changes.
+    #[pyo3(signature = (account, allow, deny = Vec::new()))]
+    fn set_scope_policy<'py>(
+        &self,
+        py: Python<'py>,
+        account: String,
+        allow: Vec<String>,
+        deny: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let policy = block_on(py, async move {
+            c.set_scope_policy(&account, &allow, &deny).await
+        })?;
+        crate::convert::to_dict(py, &policy)
+    }
+
+    /// An account's scope policy as a dict, or `None` when it has none.
+    fn scope_policy<'py>(&self, py: Python<'py>, account: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let policy = block_on(py, async move { c.scope_policy(&account).await })?;
+        crate::convert::to_dict(py, &policy)
+    }
+
+    /// Removes an account's scope policy (every target allowed again).
+    fn remove_scope_policy(&self, py: Python<'_>, account: String) -> PyResult<()> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.remove_scope_policy(&account).await })
+    }
+
     /// Resets a finished scan to Created, clearing its results.
     fn clear_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
         let c = self.inner.clone();

@@ -96,6 +96,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
         Command::Worker(args) => crate::cmd_worker::run(&client, args).await,
+        Command::Scope(sub) => crate::cmd_scope::run(&client, &cli.owner, &sub).await,
         Command::Schedule(args) => crate::cmd_schedule::run(&client, &id(&args.id), &args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;

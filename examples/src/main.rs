@@ -3,6 +3,7 @@
 mod cli;
 mod cmd_ospatch;
 mod cmd_schedule;
+mod cmd_scope;
 mod cmd_serve;
 mod cmd_worker;
 mod commands;
