@@ -24,6 +24,15 @@ pub struct PyClient {
     inner: Arc<Client>,
 }
 
+/// A scope policy as Python sees it: `{"allow": [...], "deny": [...]}` of entry texts.
+type PolicyDict = std::collections::BTreeMap<&'static str, Vec<String>>;
+
+fn policy_dict(p: casiscan_core::model::ScopePolicy) -> PolicyDict {
+    let texts =
+        |v: Vec<casiscan_core::model::ScopeEntry>| v.iter().map(ToString::to_string).collect();
+    PolicyDict::from([("allow", texts(p.allow)), ("deny", texts(p.deny))])
+}
+
 /// Builds the core list query from the Python keyword arguments.
 fn scan_query(
     owner: Option<String>,
@@ -265,7 +274,23 @@ impl PyClient {
     ///     InvalidInputError: a malformed or overlapping entry (the message names the field,
     ///         e.g. `scope.allow[1]`); nothing changes.
     #[pyo3(signature = (account, allow, deny = Vec::new()))]
-    fn set_scope_policy<'py>(
+    fn set_scope_policy(
+        &self,
+        py: Python<'_>,
+        account: String,
+        allow: Vec<String>,
+        deny: Vec<String>,
+    ) -> PyResult<PolicyDict> {
+        let c = self.inner.clone();
+        block_on(py, async move {
+            c.set_scope_policy(&account, &allow, &deny).await
+        })
+        .map(policy_dict)
+    }
+
+    /// Awaitable twin of `set_scope_policy`.
+    #[pyo3(signature = (account, allow, deny = Vec::new()))]
+    fn set_scope_policy_async<'py>(
         &self,
         py: Python<'py>,
         account: String,
@@ -273,23 +298,45 @@ impl PyClient {
         deny: Vec<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
-        let policy = block_on(py, async move {
-            c.set_scope_policy(&account, &allow, &deny).await
-        })?;
-        crate::convert::to_dict(py, &policy)
+        let fut = async move { c.set_scope_policy(&account, &allow, &deny).await };
+        awaitable(py, fut, policy_dict)
     }
 
     /// An account's scope policy as a dict, or `None` when it has none.
-    fn scope_policy<'py>(&self, py: Python<'py>, account: String) -> PyResult<Bound<'py, PyAny>> {
+    fn scope_policy(&self, py: Python<'_>, account: String) -> PyResult<Option<PolicyDict>> {
         let c = self.inner.clone();
-        let policy = block_on(py, async move { c.scope_policy(&account).await })?;
-        crate::convert::to_dict(py, &policy)
+        block_on(py, async move { c.scope_policy(&account).await }).map(|p| p.map(policy_dict))
+    }
+
+    /// Awaitable twin of `scope_policy`.
+    fn scope_policy_async<'py>(
+        &self,
+        py: Python<'py>,
+        account: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        let fut = async move { c.scope_policy(&account).await };
+        awaitable(py, fut, |p| p.map(policy_dict))
     }
 
     /// Removes an account's scope policy (every target allowed again).
     fn remove_scope_policy(&self, py: Python<'_>, account: String) -> PyResult<()> {
         let c = self.inner.clone();
         block_on(py, async move { c.remove_scope_policy(&account).await })
+    }
+
+    /// Awaitable twin of `remove_scope_policy`.
+    fn remove_scope_policy_async<'py>(
+        &self,
+        py: Python<'py>,
+        account: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(
+            py,
+            async move { c.remove_scope_policy(&account).await },
+            |()| (),
+        )
     }
 
     /// Resets a finished scan to Created, clearing its results.

@@ -4,6 +4,7 @@ InvalidInputError naming the field; no policy means no limit."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -79,3 +80,14 @@ def test_malformed_or_overlapping_entries_change_nothing(
 def test_no_policy_no_limit(client: casiscan.Client) -> None:
     assert client.scope_policy("other") is None
     assert client.add_scan(casiscan.Scan("other", "s", target="198.51.100.7")).target == "198.51.100.7"
+
+
+def test_the_async_twins(client: casiscan.Client) -> None:
+    async def main() -> None:
+        stored = await client.aset_scope_policy("acme", ["10.0.0.0/8"], ["10.1.0.0/16"])
+        assert stored == {"allow": ["10.0.0.0/8"], "deny": ["10.1.0.0/16"]}
+        assert await client.ascope_policy("acme") == stored
+        await client.aremove_scope_policy("acme")
+        assert await client.ascope_policy("acme") is None
+
+    asyncio.run(main())

@@ -166,6 +166,20 @@ class Client(_casiscan.Client):
         """Coroutine twin of `set_scan_schedule`."""
         return await self.set_scan_schedule_async(id, schedule)
 
+    async def aset_scope_policy(
+        self, account: str, allow: list[str], deny: list[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Coroutine twin of `set_scope_policy`."""
+        return await self.set_scope_policy_async(account, allow, deny or [])
+
+    async def ascope_policy(self, account: str) -> dict[str, list[str]] | None:
+        """Coroutine twin of `scope_policy`."""
+        return await self.scope_policy_async(account)
+
+    async def aremove_scope_policy(self, account: str) -> None:
+        """Coroutine twin of `remove_scope_policy`."""
+        await self.remove_scope_policy_async(account)
+
     async def acancel_scan(self, id: str) -> Scan:
         """Coroutine twin of `cancel_scan`."""
         return await self.cancel_scan_async(id)
