@@ -5,6 +5,7 @@
 
 mod asset;
 mod client;
+mod client_policies;
 mod convert;
 mod enums;
 mod errors;
