@@ -226,7 +226,9 @@ impl Client {
         to: Option<u64>,
     ) -> Result<crate::lifecycle::RunDiff> {
         let id = id.into_record_id()?;
-        let runs = self.list_runs(&id).await?;
+        // Scheduled slots recorded as skipped ran nothing: they are not runs to compare.
+        let mut runs = self.list_runs(&id).await?;
+        runs.retain(|r| r.skipped.is_none());
         let last = runs.last().map_or(0, |r| r.seq);
         let to = to.unwrap_or(last);
         let from = match from {
