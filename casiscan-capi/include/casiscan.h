@@ -53,6 +53,10 @@ typedef enum {
    */
   CASISCAN_STATUS_IO = 9,
   /*
+   The target is outside the account's scope policy.
+   */
+  CASISCAN_STATUS_FORBIDDEN = 10,
+  /*
    A required pointer argument was NULL.
    */
   CASISCAN_STATUS_NULL_ARGUMENT = 100,
@@ -221,22 +225,6 @@ casiscan_status casiscan_client_clear_scan(const casiscan_client *client,
                                            char **out_json);
 
 /*
- Sets a scan's schedule from its JSON (`{"kind":"cron","expression":"0 3 * * *",
- "timeZone":"Europe/Paris"}` or `{"kind":"interval","everySeconds":3600}`, plus `enabled`,
- `missedSlots`, `jitterSeconds`), or removes it when `schedule_json` is NULL or `null`;
- writes the scan with its schedule. An invalid schedule is `CASISCAN_STATUS_INVALID_INPUT`
- with a last-error message naming the field (`schedule.timeZone`, …); nothing changes.
-
- # Safety
- `client` a live handle; `id` a NUL-terminated string; `schedule_json` NULL or a
- NUL-terminated string; `out_json` writable. Free the output with `casiscan_string_free`.
- */
-casiscan_status casiscan_client_set_scan_schedule(const casiscan_client *client,
-                                                  const char *id,
-                                                  const char *schedule_json,
-                                                  char **out_json);
-
-/*
  The library version as a static NUL-terminated string (never freed).
  */
 const char *casiscan_version(void);
@@ -368,6 +356,39 @@ casiscan_status casiscan_nmap_run_port(const casiscan_nmap_run *run,
  `run` a live handle; `out_json` writable; free with `casiscan_string_free`.
  */
 casiscan_status casiscan_nmap_run_to_json(const casiscan_nmap_run *run, char **out_json);
+
+/*
+ Sets a scan's schedule from its JSON (`{"kind":"cron","expression":"0 3 * * *",
+ "timeZone":"Europe/Paris"}` or `{"kind":"interval","everySeconds":3600}`, plus `enabled`,
+ `missedSlots`, `jitterSeconds`), or removes it when `schedule_json` is NULL or `null`;
+ writes the scan with its schedule. An invalid schedule is `CASISCAN_STATUS_INVALID_INPUT`
+ with a last-error message naming the field (`schedule.timeZone`, …); nothing changes.
+
+ # Safety
+ `client` a live handle; `id` a NUL-terminated string; `schedule_json` NULL or a
+ NUL-terminated string; `out_json` writable. Free the output with `casiscan_string_free`.
+ */
+casiscan_status casiscan_client_set_scan_schedule(const casiscan_client *client,
+                                                  const char *id,
+                                                  const char *schedule_json,
+                                                  char **out_json);
+
+/*
+ Sets the scope policy of `account` from `{"allow": [...], "deny": [...]}` (entries:
+ address, CIDR, range `a-b`, hostname, `*.domain`; deny wins), or removes it when
+ `policy_json` is NULL; writes the stored policy as JSON (`null` after a removal). A
+ malformed or overlapping entry is `CASISCAN_STATUS_INVALID_INPUT` naming the field
+ (`scope.allow[1]`); nothing changes. Scans of the account whose target is then out of scope
+ are refused with `CASISCAN_STATUS_FORBIDDEN`.
+
+ # Safety
+ `client` a live handle; `account` a NUL-terminated string; `policy_json` NULL or a
+ NUL-terminated string; `out_json` writable. Free the output with `casiscan_string_free`.
+ */
+casiscan_status casiscan_client_set_scope_policy(const casiscan_client *client,
+                                                 const char *account,
+                                                 const char *policy_json,
+                                                 char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

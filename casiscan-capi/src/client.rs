@@ -16,8 +16,8 @@ use crate::status::casiscan_status;
 /// An open client; owns its runtime; safe to use from one thread at a time per call.
 #[allow(non_camel_case_types)] // C naming.
 pub struct casiscan_client {
-    client: Client,
-    runtime: Runtime,
+    pub(crate) client: Client,
+    pub(crate) runtime: Runtime,
 }
 
 /// A scan's state, as in the JSON (`"Created"` … `"Canceled"`).
@@ -52,7 +52,7 @@ impl From<ScanState> for casiscan_scan_state {
     }
 }
 
-fn json_failure(e: serde_json::Error) -> Failure {
+pub(crate) fn json_failure(e: serde_json::Error) -> Failure {
     Failure(casiscan_status::InvalidInput, format!("invalid JSON: {e}"))
 }
 
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn casiscan_client_free(client: *mut casiscan_client) {
 ///
 /// # Safety
 /// Pointer contracts of the public functions.
-unsafe fn call_json<T: serde::Serialize>(
+pub(crate) unsafe fn call_json<T: serde::Serialize>(
     client: *const casiscan_client,
     out_json: *mut *mut c_char,
     f: impl FnOnce(&casiscan_client) -> Result<T, Failure>,
@@ -343,39 +343,4 @@ pub unsafe extern "C" fn casiscan_client_clear_scan(
             c.runtime.block_on(c.client.clear_scan(id))
         })
     }
-}
-
-/// Sets a scan's schedule from its JSON (`{"kind":"cron","expression":"0 3 * * *",
-/// "timeZone":"Europe/Paris"}` or `{"kind":"interval","everySeconds":3600}`, plus `enabled`,
-/// `missedSlots`, `jitterSeconds`), or removes it when `schedule_json` is NULL or `null`;
-/// writes the scan with its schedule. An invalid schedule is `CASISCAN_STATUS_INVALID_INPUT`
-/// with a last-error message naming the field (`schedule.timeZone`, …); nothing changes.
-///
-/// # Safety
-/// `client` a live handle; `id` a NUL-terminated string; `schedule_json` NULL or a
-/// NUL-terminated string; `out_json` writable. Free the output with `casiscan_string_free`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn casiscan_client_set_scan_schedule(
-    client: *const casiscan_client,
-    id: *const c_char,
-    schedule_json: *const c_char,
-    out_json: *mut *mut c_char,
-) -> casiscan_status {
-    ffi_boundary(|| {
-        // SAFETY: caller contract.
-        let id = unsafe { str_arg(id, "id") }?;
-        let schedule: Option<casiscan_core::model::Schedule> = match schedule_json.is_null() {
-            true => None,
-            // SAFETY: checked non-NULL; caller contract.
-            false => serde_json::from_str(unsafe { str_arg(schedule_json, "schedule_json") }?)
-                .map_err(json_failure)?,
-        };
-        // SAFETY: caller contract.
-        unsafe {
-            call_json(client, out_json, |c| {
-                Ok(c.runtime
-                    .block_on(c.client.set_scan_schedule(id, schedule.as_ref()))?)
-            })
-        }
-    })
 }

@@ -7,9 +7,11 @@ mod boundary;
 mod client;
 mod misc;
 mod nmap;
+mod policies;
 mod status;
 
 pub use client::*;
 pub use misc::*;
 pub use nmap::*;
+pub use policies::*;
 pub use status::casiscan_status;

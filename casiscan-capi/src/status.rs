@@ -27,6 +27,8 @@ pub enum casiscan_status {
     Canceled = 8,
     /// Reading or writing a file failed.
     Io = 9,
+    /// The target is outside the account's scope policy.
+    Forbidden = 10,
     /// A required pointer argument was NULL.
     NullArgument = 100,
     /// A string argument was not valid UTF-8.
@@ -47,6 +49,7 @@ impl From<ErrorKind> for casiscan_status {
             ErrorKind::Auth => casiscan_status::Auth,
             ErrorKind::Canceled => casiscan_status::Canceled,
             ErrorKind::Io => casiscan_status::Io,
+            ErrorKind::Forbidden => casiscan_status::Forbidden,
         }
     }
 }

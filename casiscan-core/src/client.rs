@@ -58,6 +58,7 @@ pub struct Client {
     providers: Providers,
     runner_name: String,
     lease: LeasePolicy,
+    resolver: Arc<dyn crate::scope::Resolver>,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,6 +78,7 @@ impl Client {
             providers,
             runner_name: runner::local_hostname(),
             lease: LeasePolicy::default(),
+            resolver: Arc::new(crate::scope::SystemResolver),
         }
     }
 
@@ -118,6 +120,13 @@ impl Client {
         self
     }
 
+    /// Resolves hostnames with `resolver` for the scope check right before scans this client
+    /// runs (the system's resolver by default).
+    pub fn with_resolver(mut self, resolver: Arc<dyn crate::scope::Resolver>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
     /// The store behind this client.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
@@ -140,6 +149,7 @@ impl Client {
         scan.created_time = now;
         scan.updated_time = now;
         scan.schedule = self.planned_schedule(&scan)?;
+        self.check_scope(&scan).await?;
         self.store.add_scan(&scan).await?;
         self.store_new_schedule(&scan.id()?, scan.schedule.as_ref())
             .await?;
@@ -162,6 +172,7 @@ impl Client {
     /// changed only by [`Client::set_scan_schedule`]).
     pub async fn update_scan(&self, id: impl IntoRecordId, config: &Scan) -> Result<Scan> {
         self.validate_config(config)?;
+        self.check_scope(config).await?;
         let scan = self
             .store
             .update_scan(&id.into_record_id()?, config)
@@ -188,6 +199,7 @@ impl Client {
         let id = id.into_record_id()?;
         let scan = self.store.get_scan(&id).await?;
         self.validate_config(&scan)?;
+        self.check_scope(&scan).await?;
         self.store.apply(&id, &StateChange::Start).await
     }
 
@@ -218,7 +230,9 @@ impl Client {
         to: Option<u64>,
     ) -> Result<crate::lifecycle::RunDiff> {
         let id = id.into_record_id()?;
-        let runs = self.list_runs(&id).await?;
+        // Scheduled slots recorded as skipped ran nothing: they are not runs to compare.
+        let mut runs = self.list_runs(&id).await?;
+        runs.retain(|r| r.skipped.is_none());
         let last = runs.last().map_or(0, |r| r.seq);
         let to = to.unwrap_or(last);
         let from = match from {
@@ -297,13 +311,14 @@ impl Client {
             lease_until: self.lease.lease_until_at(self.store.clock().now()),
         };
         let claimed = self.store.apply(&record, &claim).await?;
-        runner::execute_claimed(
+        runner::execute_claimed_with(
             Arc::clone(&self.store),
             &self.providers,
             claimed,
             token,
             self.lease,
             ctx,
+            self.resolver.as_ref(),
         )
         .await
     }
@@ -312,6 +327,14 @@ impl Client {
     pub async fn run_now(&self, scan: &Scan, ctx: RunContext) -> Result<ProviderOutput> {
         self.validate_config(scan)?;
         let target = runner::resolve_target(self.store.as_ref(), scan).await?;
+        crate::scope::check_target(self.store.as_ref(), &scan.owner, &target).await?;
+        crate::scope::check_before_run(
+            self.store.as_ref(),
+            self.resolver.as_ref(),
+            &scan.owner,
+            &target,
+        )
+        .await?;
         let provider = self.providers.get(scan.provider).ok_or_else(|| {
             Error::provider(
                 scan.provider.as_str(),

@@ -65,6 +65,16 @@ pub enum Error {
     /// Authentication or authorisation failed.
     #[error("authentication failed")]
     Auth,
+    /// The target is outside the account's scope policy (the rule it broke is named).
+    #[error("forbidden: target `{target}` is out of scope for account {account}: {rule}")]
+    Forbidden {
+        /// The target as written, or the address it resolved to (`name -> address`).
+        target: String,
+        /// The account whose policy refused it.
+        account: String,
+        /// The rule it broke (`denied by `10.1.0.0/16``, `not covered by any allowed entry`).
+        rule: String,
+    },
     /// The operation was canceled.
     #[error("canceled: {0}")]
     Canceled(String),
@@ -106,6 +116,8 @@ pub enum ErrorKind {
     Storage,
     /// See [`Error::Auth`].
     Auth,
+    /// See [`Error::Forbidden`].
+    Forbidden,
     /// See [`Error::Canceled`].
     Canceled,
     /// See [`Error::Io`].
@@ -123,6 +135,7 @@ impl ErrorKind {
             ErrorKind::Provider => "provider",
             ErrorKind::Storage => "storage",
             ErrorKind::Auth => "auth",
+            ErrorKind::Forbidden => "forbidden",
             ErrorKind::Canceled => "canceled",
             ErrorKind::Io => "io",
         }
@@ -146,6 +159,7 @@ impl Error {
             Error::Provider { .. } => ErrorKind::Provider,
             Error::Storage { .. } | Error::ReadOnly { .. } => ErrorKind::Storage,
             Error::Auth => ErrorKind::Auth,
+            Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Canceled(_) => ErrorKind::Canceled,
             Error::Io { .. } => ErrorKind::Io,
         }

@@ -36,10 +36,12 @@ pub mod model;
 pub mod providers;
 pub mod runner;
 pub mod schedule;
+pub mod scope;
 pub mod store;
 
 mod client;
 mod client_schedules;
+mod client_scope;
 mod log_pages;
 
 pub use client::{Client, Database};

@@ -272,3 +272,40 @@ async fn bad_schedules_are_refused_naming_the_field_and_change_nothing() {
     assert_eq!(off.schedule, None);
     assert_eq!(client.get_scan("o/s").await.expect("get").schedule, None);
 }
+
+#[tokio::test]
+async fn skipped_slots_are_not_runs_to_diff() {
+    let start = utc(2026, 6, 1, 0, 0);
+    let (store, clock, id) = hourly_scan(start, MissedSlots::Skip).await;
+    let client = Client::new(Arc::clone(&store), Providers::new());
+    for hour in 1..=2 {
+        clock.set(utc(2026, 6, 1, hour, 0));
+        let out = scheduler(&store).tick().await.expect("tick");
+        assert!(matches!(&out[..], [SlotOutcome::Queued { .. }]), "{out:?}");
+        schedule_fleet::complete(&store, &id).await;
+        let run =
+            casiscan_core::model::ScanRun::of_finished(&store.get_scan(&id).await.expect("scan"));
+        store.append_run(&run).await.expect("run");
+    }
+    // A slot that finds the scan Pending is recorded as skipped, after the two runs.
+    store
+        .apply(&id, &StateChange::Start)
+        .await
+        .expect("start by hand");
+    clock.set(utc(2026, 6, 1, 3, 0));
+    let out = scheduler(&store).tick().await.expect("tick");
+    assert!(matches!(&out[..], [SlotOutcome::Skipped { .. }]), "{out:?}");
+    let runs = client.list_runs(&id).await.expect("runs");
+    assert_eq!(runs.len(), 3);
+    assert!(runs[2].skipped.is_some());
+    // The default diff compares the two real runs, not the skipped record.
+    client
+        .diff_runs(&id, None, None)
+        .await
+        .expect("the last two real runs");
+    let err = client
+        .diff_runs(&id, None, Some(3))
+        .await
+        .expect_err("a skipped record is no run");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}

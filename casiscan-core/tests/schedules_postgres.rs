@@ -1,6 +1,6 @@
 //! Schedules on a real PostgreSQL server (CASISCAN_TEST_PG_URL, started by scripts/pg-start.sh):
 //! the store conformance checks, and eight scheduler loops (eight stores, as eight processes)
-//! firing each slot once across daylight-saving changes, with a manual clock.
+//! firing each slot once across daylight-saving changes, with a manual clock; and scope policies.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,4 +51,21 @@ async fn eight_scheduler_loops_on_postgres_fire_each_slot_once_across_dst() {
         stores.push(Arc::new(store.with_clock(clock.clone())));
     }
     schedule_fleet::check_fleet_across_dst(&stores, &clock).await;
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_scope_policies_per_account() {
+    use casiscan_core::model::ScopePolicy;
+    let schema = format!("scope_{}", std::process::id());
+    let store = PostgresStore::open_in_schema(&url(), Some(&schema))
+        .await
+        .expect("open");
+    let p = ScopePolicy::parse(&["10.0.0.0/8".to_string()], &["*.lab.example".to_string()])
+        .expect("policy");
+    assert_eq!(store.get_scope_policy("a").await.expect("get"), None);
+    store.set_scope_policy("a", Some(&p)).await.expect("set");
+    assert_eq!(store.get_scope_policy("a").await.expect("get"), Some(p));
+    assert_eq!(store.get_scope_policy("b").await.expect("get"), None);
+    store.set_scope_policy("a", None).await.expect("remove");
+    assert_eq!(store.get_scope_policy("a").await.expect("get"), None);
 }

@@ -14,14 +14,13 @@ use crate::errors::to_py_err;
 use crate::output::PyRunOutput;
 use crate::runtime::{awaitable, block_on};
 use crate::scan::{PyScan, PyScanPage, PyScanRun};
-use crate::schedule::PySchedule;
 use crate::worker::PyWorker;
 
 /// A casiscan client on one database (`"casiscan.db"`, `"sqlite:PATH"`, `"memory:"`, ...).
 #[pyclass(name = "Client", module = "casiscan", frozen, subclass)]
 #[derive(Debug)]
 pub struct PyClient {
-    inner: Arc<Client>,
+    pub(crate) inner: Arc<Client>,
 }
 
 /// Builds the core list query from the Python keyword arguments.
@@ -220,42 +219,6 @@ impl PyClient {
     fn cancel_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
         awaitable(py, async move { c.cancel_scan(&id).await }, PyScan::from)
-    }
-
-    /// Sets (a `Schedule`) or removes (`None`) a scan's schedule; returns the scan with it.
-    ///
-    /// Raises:
-    ///     InvalidInputError: an invalid schedule (the message names the field); nothing changes.
-    ///     NotFoundError: no such scan.
-    #[pyo3(signature = (id, schedule))]
-    fn set_scan_schedule(
-        &self,
-        py: Python<'_>,
-        id: String,
-        schedule: Option<PyRef<'_, PySchedule>>,
-    ) -> PyResult<PyScan> {
-        let (c, s) = (self.inner.clone(), schedule.map(|s| s.inner.clone()));
-        block_on(
-            py,
-            async move { c.set_scan_schedule(&id, s.as_ref()).await },
-        )
-        .map(PyScan::from)
-    }
-
-    /// Awaitable twin of `set_scan_schedule`.
-    #[pyo3(signature = (id, schedule))]
-    fn set_scan_schedule_async<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        schedule: Option<PyRef<'_, PySchedule>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (c, s) = (self.inner.clone(), schedule.map(|s| s.inner.clone()));
-        awaitable(
-            py,
-            async move { c.set_scan_schedule(&id, s.as_ref()).await },
-            PyScan::from,
-        )
     }
 
     /// Resets a finished scan to Created, clearing its results.

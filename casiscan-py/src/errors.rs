@@ -57,6 +57,12 @@ create_exception!(
 );
 create_exception!(
     casiscan,
+    ForbiddenError,
+    CasiscanError,
+    "The target is outside the account's scope policy; the message names the target and rule."
+);
+create_exception!(
+    casiscan,
     CanceledError,
     CasiscanError,
     "The operation was canceled."
@@ -78,13 +84,14 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
         ErrorKind::Provider => ProviderError::type_object(py),
         ErrorKind::Storage => StorageError::type_object(py),
         ErrorKind::Auth => AuthError::type_object(py),
+        ErrorKind::Forbidden => ForbiddenError::type_object(py),
         ErrorKind::Canceled => CanceledError::type_object(py),
         ErrorKind::Io => CasiscanIOError::type_object(py),
     }
 }
 
 /// Every core error kind, for setting each class's `.kind` once at import.
-const ALL_KINDS: [ErrorKind; 9] = [
+const ALL_KINDS: [ErrorKind; 10] = [
     ErrorKind::InvalidInput,
     ErrorKind::NotFound,
     ErrorKind::Conflict,
@@ -92,6 +99,7 @@ const ALL_KINDS: [ErrorKind; 9] = [
     ErrorKind::Provider,
     ErrorKind::Storage,
     ErrorKind::Auth,
+    ErrorKind::Forbidden,
     ErrorKind::Canceled,
     ErrorKind::Io,
 ];

@@ -5,6 +5,7 @@
 
 mod asset;
 mod client;
+mod client_policies;
 mod convert;
 mod enums;
 mod errors;
@@ -35,8 +36,8 @@ mod _casiscan {
     use crate::enums::{PyOsPatchBackend, PyProviderKind, PyScanState, PyTargetMode};
     #[pymodule_export]
     use crate::errors::{
-        AuthError, CanceledError, CasiscanError, CasiscanIOError, ConflictError, InvalidInputError,
-        NotFoundError, ParseError, ProviderError, StorageError,
+        AuthError, CanceledError, CasiscanError, CasiscanIOError, ConflictError, ForbiddenError,
+        InvalidInputError, NotFoundError, ParseError, ProviderError, StorageError,
     };
     #[pymodule_export]
     use crate::nmap::{PyHost, PyNmapRun, PyPort};

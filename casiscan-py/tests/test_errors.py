@@ -28,6 +28,7 @@ KINDS = {
     casiscan.ProviderError: "provider",
     casiscan.StorageError: "storage",
     casiscan.AuthError: "auth",
+    casiscan.ForbiddenError: "forbidden",
     casiscan.CanceledError: "canceled",
     casiscan.CasiscanIOError: "io",
 }

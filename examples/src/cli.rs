@@ -175,6 +175,9 @@ pub enum Command {
     /// Set or remove a scan's schedule: `schedule ID "0 3 * * *" [--tz Europe/Paris]`,
     /// `schedule ID --every 6h`, `schedule ID --off`.
     Schedule(crate::cmd_schedule::ScheduleArgs),
+    /// Show, set or clear an account's scope policy (allowed and denied targets).
+    #[command(subcommand)]
+    Scope(crate::cmd_scope::ScopeCommand),
     /// Delete a scan.
     Delete {
         /// `owner/name`, or a name of --owner.

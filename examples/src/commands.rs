@@ -168,6 +168,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             timeout,
             json,
         } => wait(&client, &id(&raw), timeout.map(Duration::from_secs), json).await,
+        Command::Scope(sub) => crate::cmd_scope::run(&client, &owner, &sub).await,
         Command::Schedule(args) => crate::cmd_schedule::run(&client, &id(&args.id), &args).await,
         Command::Delete { id: raw, force } => {
             client.delete_scan(&id(&raw), force).await?;

@@ -3,6 +3,7 @@
 mod cli;
 mod cmd_ospatch;
 mod cmd_schedule;
+mod cmd_scope;
 mod cmd_serve;
 mod cmd_worker;
 mod commands;
@@ -46,5 +47,6 @@ fn exit_code(kind: casiscan_core::ErrorKind) -> u8 {
         K::Auth => 8,
         K::Canceled => 9,
         K::Io => 1,
+        K::Forbidden => 10,
     }
 }

@@ -269,6 +269,60 @@ static void test_schedule(const char *dir) {
     casiscan_client_free(client);
 }
 
+/* Scope: a policy set from JSON; every scan write of an out-of-scope target is refused with
+   CASISCAN_STATUS_FORBIDDEN naming target and rule; malformed entries name the field. */
+static void test_scope(const char *dir) {
+    char db[1024];
+    snprintf(db, sizeof db, "%s/capi-scope.db", dir);
+    remove(db);
+    casiscan_client *client = NULL;
+    CHECK(casiscan_client_new(db, &client) == CASISCAN_STATUS_OK && client != NULL);
+    char *out = NULL;
+    const char *policy = "{\"allow\":[\"10.0.0.0/8\",\"*.corp.example\"],\"deny\":[\"10.66.0.0/16\"]}";
+    CHECK(casiscan_client_set_scope_policy(client, "acme", policy, &out) == CASISCAN_STATUS_OK && strstr(out, "10.66.0.0/16") != NULL);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_set_scope_policy(client, "acme", "{\"allow\":[\"10.0.0.0/8\",\"bad!\"]}", &out) == CASISCAN_STATUS_INVALID_INPUT && out == NULL);
+    CHECK(strstr(last_error(), "scope.allow[1]") != NULL);
+    CHECK(casiscan_client_set_scope_policy(client, "acme", "{\"deny\":[\"10.0.0.0/8\",\"10.1.0.0/16\"]}", &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(strstr(last_error(), "scope.deny") != NULL);
+    const char *targets[][2] = {
+        {"198.51.100.7", "not covered"},
+        {"10.66.0.9", "denied by `10.66.0.0/16`"},
+        {"www.elsewhere.example", "not covered"},
+    };
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        char scan[512];
+        snprintf(scan, sizeof scan,
+                 "{\"owner\":\"acme\",\"name\":\"s%zu\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                 "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"%s\"}", i, targets[i][0]);
+        CHECK(casiscan_client_add_scan(client, scan, &out) == CASISCAN_STATUS_FORBIDDEN && out == NULL);
+        CHECK(strstr(last_error(), targets[i][0]) != NULL && strstr(last_error(), targets[i][1]) != NULL);
+    }
+    const char *ok = "{\"owner\":\"acme\",\"name\":\"ok\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                     "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"10.1.1.1\"}";
+    CHECK(casiscan_client_add_scan(client, ok, &out) == CASISCAN_STATUS_OK);
+    casiscan_string_free(out);
+    out = NULL;
+    const char *moved = "{\"owner\":\"acme\",\"name\":\"ok\",\"createdTime\":\"2026-01-01T00:00:00Z\","
+                        "\"updatedTime\":\"2026-01-01T00:00:00Z\",\"target\":\"10.66.1.1\"}";
+    CHECK(casiscan_client_update_scan(client, "acme/ok", moved, &out) == CASISCAN_STATUS_FORBIDDEN && out == NULL);
+    CHECK(casiscan_client_set_scope_policy(client, "acme", "{\"allow\":[\"10.2.0.0/16\"]}", &out) == CASISCAN_STATUS_OK);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_start_scan(client, "acme/ok", &out) == CASISCAN_STATUS_FORBIDDEN && out == NULL);
+    CHECK(strstr(last_error(), "10.1.1.1") != NULL);
+    CHECK(casiscan_client_set_scope_policy(client, "acme", NULL, &out) == CASISCAN_STATUS_OK && strcmp(out, "null") == 0);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_start_scan(client, "acme/ok", &out) == CASISCAN_STATUS_OK);
+    casiscan_string_free(out);
+    CHECK(casiscan_client_set_scope_policy(NULL, "acme", policy, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_set_scope_policy(client, NULL, policy, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_set_scope_policy(client, "acme", policy, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    casiscan_client_free(client);
+}
+
 /* The same top-level keys from every backend: the committed Debian and RPM roots and the
    recorded Windows Update output under `testdata`. */
 static void test_os_patch(const char *testdata) {
@@ -375,6 +429,7 @@ int main(int argc, char **argv) {
     test_nmap(dir);
     test_client(dir);
     test_schedule(dir);
+    test_scope(dir);
     test_os_patch(argc > 3 ? argv[3] : NULL);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -33,6 +33,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict | ErrorKind::Canceled => StatusCode::CONFLICT,
         ErrorKind::Auth => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::Provider => StatusCode::BAD_GATEWAY,
         ErrorKind::Storage | ErrorKind::Io => StatusCode::INTERNAL_SERVER_ERROR,
     }

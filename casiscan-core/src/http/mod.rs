@@ -6,6 +6,7 @@ mod envelope;
 mod findings;
 mod routes;
 mod schedules;
+mod scope;
 mod server;
 mod state;
 
@@ -53,6 +54,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/api/set-scan-schedule", post(schedules::set_scan_schedule))
+        .route("/api/get-scope-policy", get(scope::get_scope_policy))
+        .route("/api/set-scope-policy", post(scope::set_scope_policy))
+        .route("/api/delete-scope-policy", post(scope::delete_scope_policy))
         .route("/client/v1/fetch-s3-logs", get(fetch_logs))
         .with_state(state)
 }

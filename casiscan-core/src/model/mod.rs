@@ -15,7 +15,10 @@ mod runner;
 mod scan;
 mod scan_log;
 mod schedule;
+mod scope_entry;
+mod scope_policy;
 mod severity;
+mod slot;
 mod state;
 mod target;
 
@@ -35,8 +38,11 @@ pub use scan::{DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Progress, Scan, Tar
 pub use scan_log::{AssetInfo, ScanLog, ScanStatus, SealStatus};
 pub use schedule::{
     Cadence, MAX_INTERVAL_SECONDS, MAX_JITTER_SECONDS, MIN_INTERVAL_SECONDS, MissedSlots, Schedule,
-    ScheduleError, ScheduleField, SkipReason, SkippedSlot, SlotDecision, TakenSlot,
+    ScheduleError, ScheduleField,
 };
+pub use scope_entry::{HostPattern, ScopeEntry};
+pub use scope_policy::{ScopeError, ScopeList, ScopePolicy, ScopeRule};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
+pub use slot::{SkipReason, SkippedSlot, SlotDecision, TakenSlot};
 pub use state::{ScanState, Transition, next_state};
 pub use target::Target;

@@ -71,6 +71,29 @@ impl Target {
         }
     }
 
+    /// The first and last address the target covers (an nmap octet range: the smallest and
+    /// largest of each octet); `None` for a hostname.
+    pub fn address_span(&self) -> Option<(IpAddr, IpAddr)> {
+        match self {
+            Target::Ip(ip) => Some((*ip, *ip)),
+            Target::Cidr { addr, prefix } => {
+                let net = ipnet::IpNet::new(*addr, *prefix).ok()?;
+                Some((net.network(), net.broadcast()))
+            }
+            Target::Range(r) => {
+                let mut first = [0u8; 4];
+                let mut last = [0u8; 4];
+                for (i, spec) in r.split('.').take(4).enumerate() {
+                    let ranges = octet_ranges(spec);
+                    first[i] = ranges.iter().map(|(lo, _)| *lo).min()?;
+                    last[i] = ranges.iter().map(|(_, hi)| *hi).max()?;
+                }
+                Some((IpAddr::from(first), IpAddr::from(last)))
+            }
+            Target::Hostname(_) => None,
+        }
+    }
+
     /// Why the target can never be a real host, if so: `0.0.0.0/8`, multicast, broadcast, `::`.
     pub fn reserved_reason(&self) -> Option<&'static str> {
         const ZERO: &str = "0.0.0.0/8 is not a real host address";

@@ -8,6 +8,7 @@ use crate::clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Asset, RecordId, Scan, Target, TargetMode};
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
+use crate::scope::{Resolver, SystemResolver, check_before_run};
 use crate::store::{StateChange, Store};
 use chrono::Utc;
 
@@ -76,6 +77,21 @@ pub async fn execute_claimed(
     policy: LeasePolicy,
     ctx: RunContext,
 ) -> Result<Scan> {
+    execute_claimed_with(store, providers, scan, token, policy, ctx, &SystemResolver).await
+}
+
+/// [`execute_claimed`] with the scope check resolving hostnames through `resolver`: right
+/// before the provider runs, the target (a hostname: each address it resolves to now) must be
+/// in the owner's scope, or the scan fails naming the address.
+pub async fn execute_claimed_with(
+    store: Arc<dyn Store>,
+    providers: &Providers,
+    scan: Scan,
+    token: String,
+    policy: LeasePolicy,
+    ctx: RunContext,
+    resolver: &dyn Resolver,
+) -> Result<Scan> {
     let id = scan.id()?;
     let began = std::time::Instant::now();
     let cancel = ctx.cancel.clone();
@@ -88,7 +104,12 @@ pub async fn execute_claimed(
     ));
     let target = resolve_target(store.as_ref(), &scan).await;
     let outcome = match target {
-        Ok(target) => run_provider(providers, &scan, &target, ctx.clone()).await,
+        Ok(target) => {
+            match check_before_run(store.as_ref(), resolver, &scan.owner, &target).await {
+                Ok(()) => run_provider(providers, &scan, &target, ctx.clone()).await,
+                Err(e) => Err(e),
+            }
+        }
         Err(e) => Err(e),
     };
     heartbeat.abort();

@@ -11,10 +11,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::scratch::{prepare_scratch, scratch_path};
-use super::{LeasePolicy, RunnerIdentity, execute_claimed, may_claim, telemetry};
+use super::{LeasePolicy, RunnerIdentity, execute_claimed_with, may_claim, telemetry};
 use crate::error::Result;
 use crate::model::{Asset, ProviderKind, RecordId, Scan, TargetMode};
 use crate::providers::{Locality, Providers, RunContext};
+use crate::scope::{Resolver, SystemResolver};
 use crate::store::{StateChange, Store};
 
 /// Pending scans a worker examines per pass, at most.
@@ -46,6 +47,8 @@ pub struct WorkerConfig {
     /// Where every run's private working directory is made; cleared when the worker starts
     /// (`None`: the system temp directory, never cleared).
     pub scratch_dir: Option<PathBuf>,
+    /// Resolves hostname targets for the scope check right before each run.
+    pub resolver: Arc<dyn Resolver>,
 }
 
 impl WorkerConfig {
@@ -62,6 +65,7 @@ impl WorkerConfig {
             owners: Vec::new(),
             grace: Duration::from_secs(10),
             scratch_dir,
+            resolver: Arc::new(SystemResolver),
         }
     }
 
@@ -424,12 +428,14 @@ impl Worker {
         let store = Arc::clone(&self.store);
         let providers = self.providers.clone();
         let policy = self.config.lease;
+        let resolver = Arc::clone(&self.config.resolver);
         let mut ctx = RunContext::detached();
         ctx.cancel = stop.child_token();
         ctx.scratch_dir.clone_from(&self.config.scratch_dir);
         tasks.spawn(async move {
             // Failures are recorded on the scan itself; nothing more to report here.
-            let _ = execute_claimed(store, &providers, scan, token, policy, ctx).await;
+            let _ =
+                execute_claimed_with(store, &providers, scan, token, policy, ctx, &*resolver).await;
         });
     }
 }

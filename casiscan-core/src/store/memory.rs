@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, Schedule, SortOrder,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, Schedule, ScopePolicy, SortOrder,
 };
 
 #[derive(Default)]
@@ -27,6 +27,7 @@ struct Tables {
     primary_users: BTreeMap<String, String>,
     api_keys: BTreeMap<String, ApiKeyRecord>,
     schedules: BTreeMap<RecordId, Schedule>,
+    scope: BTreeMap<String, ScopePolicy>,
     records: Records,
 }
 
@@ -393,6 +394,19 @@ impl Store for MemoryStore {
                 taken.push(TakenSchedule { id, was, next });
             }
             Ok(taken)
+        })
+    }
+    async fn get_scope_policy(&self, account: &str) -> Result<Option<ScopePolicy>> {
+        self.with(|t| Ok(t.scope.get(account).cloned()))
+    }
+
+    async fn set_scope_policy(&self, account: &str, policy: Option<&ScopePolicy>) -> Result<()> {
+        self.with(|t| {
+            match policy {
+                Some(p) => t.scope.insert(account.to_string(), p.clone()),
+                None => t.scope.remove(account),
+            };
+            Ok(())
         })
     }
 }

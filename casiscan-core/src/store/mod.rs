@@ -34,7 +34,7 @@ use crate::clock::Clock;
 use crate::error::Result;
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Pruned, RecordId, RunnerIdentity,
-    Scan, ScanLog, ScanRun, Schedule,
+    Scan, ScanLog, ScanRun, Schedule, ScopePolicy,
 };
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
@@ -216,6 +216,12 @@ pub trait Store: Send + Sync {
         limit: usize,
         advance: Advance<'_>,
     ) -> Result<Vec<TakenSchedule>>;
+
+    /// The scope policy of `account`, if it has one.
+    async fn get_scope_policy(&self, account: &str) -> Result<Option<ScopePolicy>>;
+
+    /// Sets (already checked by the caller) or removes the scope policy of `account`.
+    async fn set_scope_policy(&self, account: &str, policy: Option<&ScopePolicy>) -> Result<()>;
 }
 
 /// Logs a stored row that cannot be read and is left out of a listing (one bad row must not hide

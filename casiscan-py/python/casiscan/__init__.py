@@ -48,6 +48,7 @@ from casiscan.exceptions import (
     CasiscanError,
     CasiscanIOError,
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
     ParseError,
@@ -63,6 +64,7 @@ __all__ = [
     "CasiscanIOError",
     "Client",
     "ConflictError",
+    "ForbiddenError",
     "InstalledPackage",
     "InvalidInputError",
     "NmapAddress",
@@ -163,6 +165,20 @@ class Client(_casiscan.Client):
     async def aset_scan_schedule(self, id: str, schedule: Schedule | None) -> Scan:
         """Coroutine twin of `set_scan_schedule`."""
         return await self.set_scan_schedule_async(id, schedule)
+
+    async def aset_scope_policy(
+        self, account: str, allow: list[str], deny: list[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Coroutine twin of `set_scope_policy`."""
+        return await self.set_scope_policy_async(account, allow, deny or [])
+
+    async def ascope_policy(self, account: str) -> dict[str, list[str]] | None:
+        """Coroutine twin of `scope_policy`."""
+        return await self.scope_policy_async(account)
+
+    async def aremove_scope_policy(self, account: str) -> None:
+        """Coroutine twin of `remove_scope_policy`."""
+        await self.remove_scope_policy_async(account)
 
     async def acancel_scan(self, id: str) -> Scan:
         """Coroutine twin of `cancel_scan`."""

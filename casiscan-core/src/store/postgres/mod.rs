@@ -17,6 +17,7 @@ mod runs;
 mod scans;
 mod schedules;
 mod schema;
+mod scope;
 mod transaction;
 
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule, ScopePolicy,
 };
 use connection::{Conn, Pool, connect, label_of, pg};
 
@@ -323,5 +324,12 @@ impl Store for PostgresStore {
         advance: Advance<'_>,
     ) -> Result<Vec<TakenSchedule>> {
         schedules::take_due(&mut self.client().await.client, now, limit, advance).await
+    }
+    async fn get_scope_policy(&self, account: &str) -> Result<Option<ScopePolicy>> {
+        scope::get(&self.client().await.client, account).await
+    }
+
+    async fn set_scope_policy(&self, account: &str, policy: Option<&ScopePolicy>) -> Result<()> {
+        scope::set(&self.client().await.client, account, policy).await
     }
 }

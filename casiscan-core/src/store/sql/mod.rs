@@ -6,6 +6,7 @@ mod list;
 mod records;
 pub(crate) mod schedules;
 pub(crate) mod schema;
+pub(crate) mod scope;
 mod statements;
 mod values;
 

@@ -19,6 +19,7 @@ mod runs;
 mod scans;
 mod schedules;
 mod schema;
+mod scope;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,7 +36,7 @@ use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
     ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule, ScopePolicy,
 };
 use connection::ConnectionThread;
 use keys::KeyColumn;
@@ -432,6 +433,21 @@ impl Store for SqliteStore {
             .collect();
         self.run("take due schedules in", move |conn| {
             schedules::advance_all(conn, moves)
+        })
+        .await
+    }
+    async fn get_scope_policy(&self, account: &str) -> Result<Option<ScopePolicy>> {
+        let account = account.to_string();
+        self.run("read a scope policy in", move |conn| {
+            scope::get(conn, &account)
+        })
+        .await
+    }
+
+    async fn set_scope_policy(&self, account: &str, policy: Option<&ScopePolicy>) -> Result<()> {
+        let (account, policy) = (account.to_string(), policy.cloned());
+        self.run("set a scope policy in", move |conn| {
+            scope::set(conn, &account, policy.as_ref())
         })
         .await
     }
