@@ -4,6 +4,7 @@
 mod caller;
 mod envelope;
 mod findings;
+mod providers;
 mod routes;
 mod schedules;
 mod server;
@@ -53,6 +54,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/api/set-scan-schedule", post(schedules::set_scan_schedule))
+        .route("/api/get-providers", get(providers::get_providers))
+        .route("/api/get-provider", get(providers::get_provider))
+        .route("/api/scan-assets", post(scan_assets))
         .route("/client/v1/fetch-s3-logs", get(fetch_logs))
         .with_state(state)
 }
