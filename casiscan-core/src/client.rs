@@ -353,8 +353,13 @@ impl Client {
     /// Validates and adds an asset.
     pub async fn add_asset(&self, asset: &Asset) -> Result<Asset> {
         asset.id()?;
-        self.store.add_asset(asset).await?;
-        Ok(asset.clone())
+        // The server's clock, never the client's (as for scans).
+        let mut asset = asset.clone();
+        let now = self.store.clock().now();
+        asset.created_time = now;
+        asset.updated_time = now;
+        self.store.add_asset(&asset).await?;
+        Ok(asset)
     }
 
     /// The asset with id `owner/name`.

@@ -4,6 +4,7 @@
 mod caller;
 mod envelope;
 mod findings;
+mod providers;
 mod routes;
 mod schedules;
 mod scope;
@@ -57,6 +58,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/get-scope-policy", get(scope::get_scope_policy))
         .route("/api/set-scope-policy", post(scope::set_scope_policy))
         .route("/api/delete-scope-policy", post(scope::delete_scope_policy))
+        .route("/api/get-providers", get(providers::get_providers))
+        .route("/api/get-provider", get(providers::get_provider))
+        .route("/api/scan-assets", post(scan_assets))
         .route("/client/v1/fetch-s3-logs", get(fetch_logs))
         .with_state(state)
 }

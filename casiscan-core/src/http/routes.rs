@@ -194,7 +194,11 @@ pub async fn change_scan(
     })
 }
 
-/// `POST /api/scan-asset`: `saveToScan=true&id=` queues the stored scan; otherwise runs the body now.
+/// `POST /api/scan-asset`, as Casibase's web UI calls it. With `saveToScan=true` it queues the
+/// stored scan named by `scan` (or `id`), `owner/name`. Otherwise it runs on demand, here, the
+/// scan in the body, or with no body one made of the query parameters `provider`,
+/// `targetMode`, `target`, `asset` and `command` (the owner is that of `scan`, else `owner`,
+/// else the caller's account), and answers `{rawResult, result, resultSummary, runner}`.
 pub async fn scan_asset(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -202,12 +206,17 @@ pub async fn scan_asset(
     body: Bytes,
 ) -> Response {
     if param(&p, "saveToScan") == Some("true") {
-        return match owned_id(&caller, &p) {
+        return match stored_scan_id(&caller, &p) {
             Ok(id) => respond(s.client.start_scan(&id).await),
             Err(r) => r,
         };
     }
-    let scan: Scan = match parse(&body) {
+    let scan = if body.iter().all(u8::is_ascii_whitespace) {
+        scan_from_params(&caller, &p)
+    } else {
+        parse::<Scan>(&body)
+    };
+    let scan = match scan {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -222,6 +231,61 @@ pub async fn scan_asset(
         ),
         Err(e) => core_error(&e),
     }
+}
+
+/// The `scan` (Casibase's UI) or `id` parameter, when the caller may act for its owner.
+fn stored_scan_id(caller: &Caller, p: &Params) -> Result<String, Response> {
+    let id = param(p, "scan").or_else(|| param(p, "id")).ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "missing parameter scan (owner/name)",
+        )
+    })?;
+    caller.check(owner_of(id))?;
+    Ok(id.to_string())
+}
+
+/// An on-demand scan made of `scan-asset`'s query parameters.
+fn scan_from_params(caller: &Caller, p: &Params) -> Result<Scan, Response> {
+    let bad = |e: crate::Error| core_error(&e);
+    let owner = match (param(p, "scan"), param(p, "owner"), caller) {
+        (Some(id), _, _) => owner_of(id).to_string(),
+        (None, Some(owner), _) => owner.to_string(),
+        (None, None, Caller::Account(account)) => account.clone(),
+        (None, None, Caller::Admin) => "admin".to_string(),
+    };
+    let name = param(p, "scan")
+        .and_then(|id| id.split_once('/').map(|(_, n)| n.to_string()))
+        .unwrap_or_else(|| "scan_asset".to_string());
+    let mut scan = Scan::new(owner, name);
+    if let Some(provider) = param(p, "provider") {
+        scan.provider = provider.parse().map_err(bad)?;
+    }
+    if let Some(mode) = param(p, "targetMode") {
+        scan.target_mode =
+            serde_json::from_value(Value::String(mode.to_string())).map_err(|_| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "invalid targetMode `{}`: expected \"Manual Input\" or \"Asset\"",
+                        mode.escape_debug()
+                    ),
+                )
+            })?;
+    }
+    scan.target = param(p, "target").unwrap_or_default().to_string();
+    scan.asset = param(p, "asset").unwrap_or_default().to_string();
+    scan.command = param(p, "command").unwrap_or_default().to_string();
+    Ok(scan)
+}
+
+/// `POST /api/scan-assets?owner=&provider=` (Casibase's cloud asset import): casiscan has no
+/// cloud importer, which the envelope says instead of an empty 404.
+pub async fn scan_assets(Writer(_): Writer) -> Response {
+    error(
+        StatusCode::NOT_IMPLEMENTED,
+        "importing assets from a cloud provider is not supported by casiscan: add assets with /api/add-asset",
+    )
 }
 
 /// `GET /api/get-scan-diff?id=&from=&to=`: what changed between two runs (default: the last two).
@@ -251,10 +315,49 @@ pub async fn get_scan_diff(
 
 /// `GET /api/get-assets?owner=`.
 pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
-    match caller.listing_owner(param(&p, "owner")) {
-        Ok(owner) => respond(s.client.list_assets(owner.as_deref()).await),
-        Err(r) => r,
+    let owner = match caller.listing_owner(param(&p, "owner")) {
+        Ok(owner) => owner,
+        Err(r) => return r,
+    };
+    let assets = match s.client.list_assets(owner.as_deref()).await {
+        Ok(assets) => assets,
+        Err(e) => return core_error(&e),
+    };
+    let assets: Vec<Value> = match (param(&p, "field"), param(&p, "value")) {
+        (Some(field), Some(value)) => assets
+            .iter()
+            .map(|a| json!(a))
+            .filter(|a| field_contains(a, field, value))
+            .collect(),
+        _ => assets.iter().map(|a| json!(a)).collect(),
+    };
+    let size = |k: &str| {
+        param(&p, k)
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+    };
+    match (size("p"), size("pageSize")) {
+        (Some(n), Some(per_page)) => {
+            let total = assets.len();
+            let shown: Vec<&Value> = assets
+                .iter()
+                .skip((n - 1).saturating_mul(per_page))
+                .take(per_page)
+                .collect();
+            ok(json!(shown), json!(total))
+        }
+        _ => ok(json!(assets), Value::Null),
     }
+}
+
+/// Casibase's list filter: the record's `field` (its JSON name) contains `value`, ignoring case.
+fn field_contains(record: &Value, field: &str, value: &str) -> bool {
+    let text = match &record[field] {
+        Value::String(s) => s.clone(),
+        Value::Null => return false,
+        other => other.to_string(),
+    };
+    text.to_lowercase().contains(&value.to_lowercase())
 }
 
 /// `GET /api/get-asset?id=`.

@@ -27,6 +27,8 @@ pub struct AppState {
     /// Renders the process's metrics in Prometheus text format for `GET /metrics`, when the
     /// program installed a recorder (`casiscan serve` does).
     pub metrics: Option<MetricsRender>,
+    /// When this server state was made (the creation time of the provider records it lists).
+    pub started: chrono::DateTime<chrono::Utc>,
 }
 
 /// Renders the current metrics as Prometheus text.
@@ -54,6 +56,7 @@ impl AppState {
             client,
             public_reads: false,
             metrics: None,
+            started: crate::clock::now(),
         })
     }
 

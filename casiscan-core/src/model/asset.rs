@@ -115,9 +115,12 @@ pub struct Asset {
     pub owner: String,
     /// Stable name within the owner.
     pub name: String,
-    /// When the record was created.
+    /// When the record was created (set by the server when the asset is added; optional in
+    /// JSON, where it defaults to now).
+    #[serde(default = "crate::clock::now")]
     pub created_time: DateTime<Utc>,
-    /// When the record last changed.
+    /// When the record last changed (optional in JSON, where it defaults to now).
+    #[serde(default = "crate::clock::now")]
     pub updated_time: DateTime<Utc>,
     /// Resource name (for a VM, usually its hostname).
     #[serde(default)]

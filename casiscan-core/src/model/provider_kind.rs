@@ -39,9 +39,11 @@ impl fmt::Display for ProviderKind {
 impl FromStr for ProviderKind {
     type Err = Error;
 
-    /// Accepts Casibase's names and the lower-case spellings `nmap`, `os-patch`, `ospatch`.
+    /// Accepts Casibase's names, the lower-case spellings `nmap`, `os-patch`, `ospatch`, and the
+    /// names of the provider records casiscan lists (`provider_nmap`, `provider_os_patch`).
     fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+        let spelled = s.to_ascii_lowercase().replace(['_', ' '], "-");
+        match spelled.strip_prefix("provider-").unwrap_or(&spelled) {
             "nmap" => Ok(ProviderKind::Nmap),
             "os-patch" | "ospatch" => Ok(ProviderKind::OsPatch),
             _ => Err(Error::invalid(
