@@ -236,7 +236,8 @@ async fn postgres_builds_findings_and_logs_from_older_history_once() {
     backfill::check_recorded(&recorded);
     drop(store);
     raw.batch_execute(
-        "DROP TABLE findings; DROP TABLE scan_logs; UPDATE schema_version SET version = 3;",
+        "DROP TABLE findings; DROP TABLE scan_logs; DROP TABLE finding_audit; \
+         DROP TABLE account_settings; UPDATE schema_version SET version = 3;",
     )
     .await
     .expect("downgrade");

@@ -12,7 +12,7 @@ use crate::store::sql::schema;
 const RECORDS_VERSION: i64 = 4;
 
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 4]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 5]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -34,6 +34,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
             "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
             "TEXT COLLATE \"C\"",
         ),
+        schema::disposition_tables("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ]
 });
 

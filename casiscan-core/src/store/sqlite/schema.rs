@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::sql::schema;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The version that created the findings and scan-log tables.
 const RECORDS_VERSION: i64 = 6;
@@ -33,6 +33,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running'
         .to_string(),
         schema::KEY_TABLES.to_string(),
         schema::record_tables("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+        schema::disposition_tables("INTEGER PRIMARY KEY AUTOINCREMENT"),
     ]
 });
 
