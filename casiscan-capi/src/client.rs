@@ -16,8 +16,8 @@ use crate::status::casiscan_status;
 /// An open client; owns its runtime; safe to use from one thread at a time per call.
 #[allow(non_camel_case_types)] // C naming.
 pub struct casiscan_client {
-    client: Client,
-    runtime: Runtime,
+    pub(crate) client: Client,
+    pub(crate) runtime: Runtime,
 }
 
 /// A scan's state, as in the JSON (`"Created"` … `"Canceled"`).
@@ -66,7 +66,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<*mut c_char, Failure> {
 ///
 /// # Safety
 /// `client` must be NULL or a live handle from `casiscan_client_new`.
-unsafe fn handle<'a>(client: *const casiscan_client) -> Result<&'a casiscan_client, Failure> {
+pub(crate) unsafe fn handle<'a>(
+    client: *const casiscan_client,
+) -> Result<&'a casiscan_client, Failure> {
     // SAFETY: caller contract: NULL or a live handle.
     unsafe { client.as_ref() }.ok_or_else(|| null("client"))
 }
@@ -115,7 +117,7 @@ pub unsafe extern "C" fn casiscan_client_free(client: *mut casiscan_client) {
 ///
 /// # Safety
 /// Pointer contracts of the public functions.
-unsafe fn call_json<T: serde::Serialize>(
+pub(crate) unsafe fn call_json<T: serde::Serialize>(
     client: *const casiscan_client,
     out_json: *mut *mut c_char,
     f: impl FnOnce(&casiscan_client) -> Result<T, Failure>,

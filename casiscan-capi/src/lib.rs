@@ -5,11 +5,13 @@
 
 mod boundary;
 mod client;
+mod logs;
 mod misc;
 mod nmap;
 mod status;
 
 pub use client::*;
+pub use logs::*;
 pub use misc::*;
 pub use nmap::*;
 pub use status::casiscan_status;

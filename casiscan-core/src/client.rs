@@ -343,6 +343,39 @@ impl Client {
         self.store.seal_threshold(account).await
     }
 
+    /// One page of `account`'s stored scan logs with ScanDate on UTC days `from` to `to`
+    /// (inclusive, `YYYY-MM-DD`), from `cursor` (a previous page's `next_cursor`; `None` for
+    /// the first page), `page_size` logs (1 to [`crate::MAX_LIBRARY_PAGE_SIZE`]).
+    ///
+    /// A cursor that is malformed or belongs to another account or range is `InvalidInput`.
+    pub async fn scan_logs_by_day(
+        &self,
+        account: &str,
+        from: &str,
+        to: &str,
+        cursor: Option<&str>,
+        page_size: u32,
+    ) -> Result<crate::ScanLogPage> {
+        let day = |s: &str| {
+            crate::export::parse_day(s)
+                .map_err(|_| Error::invalid(format!("date `{s}`"), "expected YYYY-MM-DD"))
+        };
+        let (from, to) = (day(from)?, day(to)?);
+        if from > to {
+            return Err(Error::invalid("date range", "from is after to"));
+        }
+        let start = from.and_time(chrono::NaiveTime::MIN).and_utc();
+        let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + chrono::TimeDelta::days(1);
+        crate::log_pages::library_page(
+            self.store.as_ref(),
+            account,
+            (start, end),
+            cursor,
+            page_size,
+        )
+        .await
+    }
+
     /// Removes scan logs older than `retention` and findings deleted before then.
     pub async fn prune(&self, retention: crate::model::Retention) -> Result<crate::model::Pruned> {
         let cutoff = retention.cutoff(self.store.clock().now());
