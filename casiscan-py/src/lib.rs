@@ -8,6 +8,7 @@ mod client;
 mod convert;
 mod enums;
 mod errors;
+mod logs;
 #[macro_use]
 mod nmap_leaf;
 mod nmap;
