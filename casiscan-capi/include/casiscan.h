@@ -225,6 +225,26 @@ casiscan_status casiscan_client_clear_scan(const casiscan_client *client,
                                            char **out_json);
 
 /*
+ Writes one page of `account`'s stored scan logs with ScanDate on UTC days `from_date` to
+ `to_date` (`YYYY-MM-DD`, inclusive), at most `page_size` (1 to 5000) logs, as
+ `{"logs": [...], "nextCursor": "..." | null}`. Pass NULL as `cursor` for the first page and
+ the previous page's `nextCursor` for the next; a cursor of another account or range, or a
+ malformed one, is `CASISCAN_STATUS_INVALID_INPUT`.
+
+ # Safety
+ `client` a live handle; `account`, `from_date`, `to_date` NUL-terminated strings; `cursor`
+ NULL or a NUL-terminated string; `out_json` writable. Free the output with
+ `casiscan_string_free`.
+ */
+casiscan_status casiscan_client_scan_logs_json(const casiscan_client *client,
+                                               const char *account,
+                                               const char *from_date,
+                                               const char *to_date,
+                                               const char *cursor,
+                                               uint32_t page_size,
+                                               char **out_json);
+
+/*
  The library version as a static NUL-terminated string (never freed).
  */
 const char *casiscan_version(void);

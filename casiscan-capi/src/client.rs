@@ -66,7 +66,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<*mut c_char, Failure> {
 ///
 /// # Safety
 /// `client` must be NULL or a live handle from `casiscan_client_new`.
-unsafe fn handle<'a>(client: *const casiscan_client) -> Result<&'a casiscan_client, Failure> {
+pub(crate) unsafe fn handle<'a>(
+    client: *const casiscan_client,
+) -> Result<&'a casiscan_client, Failure> {
     // SAFETY: caller contract: NULL or a live handle.
     unsafe { client.as_ref() }.ok_or_else(|| null("client"))
 }

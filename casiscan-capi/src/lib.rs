@@ -5,12 +5,14 @@
 
 mod boundary;
 mod client;
+mod logs;
 mod misc;
 mod nmap;
 mod policies;
 mod status;
 
 pub use client::*;
+pub use logs::*;
 pub use misc::*;
 pub use nmap::*;
 pub use policies::*;

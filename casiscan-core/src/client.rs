@@ -292,6 +292,119 @@ impl Client {
         self.store.list_findings(query).await
     }
 
+    /// Marks finding `alert_id` of `account` as `kind` (False Positive, Accepted Risk) for
+    /// `reason`, decided by `user` now, until `expires` (or until it re-opens with other
+    /// evidence); the change is audited. `NotFound` for another account's finding.
+    pub async fn set_disposition(
+        &self,
+        account: &str,
+        alert_id: u64,
+        kind: crate::model::DispositionKind,
+        reason: &str,
+        user: &str,
+        expires: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<crate::model::Finding> {
+        let at = self.store.clock().now();
+        let disposition = crate::model::Disposition {
+            kind,
+            reason: reason.trim().to_owned(),
+            user: user.to_owned(),
+            at,
+            expires,
+            evidence: String::new(),
+        };
+        disposition.validate()?;
+        self.store
+            .set_disposition(&crate::model::AuditEntry {
+                alert_id,
+                account: account.to_owned(),
+                action: crate::model::AuditAction::Set,
+                user: user.to_owned(),
+                at,
+                disposition: Some(disposition),
+            })
+            .await
+    }
+
+    /// Clears the disposition of finding `alert_id` of `account` (by `user`); audited.
+    pub async fn clear_disposition(
+        &self,
+        account: &str,
+        alert_id: u64,
+        user: &str,
+    ) -> Result<crate::model::Finding> {
+        if user.trim().is_empty() {
+            return Err(Error::invalid("user", "required"));
+        }
+        self.store
+            .set_disposition(&crate::model::AuditEntry {
+                alert_id,
+                account: account.to_owned(),
+                action: crate::model::AuditAction::Cleared,
+                user: user.to_owned(),
+                at: self.store.clock().now(),
+                disposition: None,
+            })
+            .await
+    }
+
+    /// The disposition audit of finding `alert_id` of `account`, oldest first.
+    pub async fn finding_audit(
+        &self,
+        account: &str,
+        alert_id: u64,
+    ) -> Result<Vec<crate::model::AuditEntry>> {
+        self.store.get_finding(account, alert_id).await?;
+        self.store.finding_audit(account, alert_id).await
+    }
+
+    /// Sets the severity at or above which a counting finding fails `account`'s SealStatus.
+    pub async fn set_seal_threshold(
+        &self,
+        account: &str,
+        threshold: crate::model::Severity,
+    ) -> Result<()> {
+        self.store.set_seal_threshold(account, threshold).await
+    }
+
+    /// `account`'s SealStatus threshold (high unless set).
+    pub async fn seal_threshold(&self, account: &str) -> Result<crate::model::Severity> {
+        self.store.seal_threshold(account).await
+    }
+
+    /// One page of `account`'s stored scan logs with ScanDate on UTC days `from` to `to`
+    /// (inclusive, `YYYY-MM-DD`), from `cursor` (a previous page's `next_cursor`; `None` for
+    /// the first page), `page_size` logs (1 to [`crate::MAX_LIBRARY_PAGE_SIZE`]).
+    ///
+    /// A cursor that is malformed or belongs to another account or range is `InvalidInput`.
+    pub async fn scan_logs_by_day(
+        &self,
+        account: &str,
+        from: &str,
+        to: &str,
+        cursor: Option<&str>,
+        page_size: u32,
+    ) -> Result<crate::ScanLogPage> {
+        let day = |s: &str| {
+            crate::export::parse_day(s)
+                .map_err(|_| Error::invalid(format!("date `{s}`"), "expected YYYY-MM-DD"))
+        };
+        let (from, to) = (day(from)?, day(to)?);
+        if from > to {
+            return Err(Error::invalid("date range", "from is after to"));
+        }
+        let start = from.and_time(chrono::NaiveTime::MIN).and_utc();
+        let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + chrono::TimeDelta::days(1);
+        crate::log_pages::library_page(
+            self.store.as_ref(),
+            account,
+            (start, end),
+            cursor,
+            page_size,
+        )
+        .await
+    }
+
     /// Removes scan logs older than `retention` and findings deleted before then.
     pub async fn prune(&self, retention: crate::model::Retention) -> Result<crate::model::Pruned> {
         let cutoff = retention.cutoff(self.store.clock().now());

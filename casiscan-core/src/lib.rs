@@ -46,4 +46,4 @@ mod log_pages;
 
 pub use client::{Client, Database};
 pub use error::{Error, ErrorKind, Result};
-pub use log_pages::ScanLogPages;
+pub use log_pages::{MAX_LIBRARY_PAGE_SIZE, ScanLogPage, ScanLogPages};

@@ -20,8 +20,8 @@ async fn get(base: &str, path: &str, auth: &[(&str, &str)]) -> (StatusCode, Valu
     (r.status(), r.json().await.expect("json"))
 }
 
-#[tokio::test]
-async fn findings_are_listed_per_account_with_filters_and_pages() {
+/// A server with one run (two open ports) for `acme` and one for `other`, and acme's key pair.
+async fn setup() -> (String, AppState, (String, String)) {
     let client = Client::open("memory:", Providers::new())
         .await
         .expect("client");
@@ -75,11 +75,28 @@ async fn findings_are_listed_per_account_with_filters_and_pages() {
         .await
         .expect("primary");
     let k = state.keys.create("acme", "alice", "ci").await.expect("key");
-    let secret = k.secret_key.to_string();
-    let key = [
-        ("accessKey", k.access_key.as_str()),
-        ("secretKey", secret.as_str()),
-    ];
+    (
+        base,
+        state,
+        (k.access_key.clone(), k.secret_key.to_string()),
+    )
+}
+
+async fn post(base: &str, path: &str, auth: &[(&str, &str)], body: Value) -> (StatusCode, Value) {
+    let mut r = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
+    for (k, v) in auth {
+        r = r.header(*k, *v);
+    }
+    let r = r.send().await.expect("send");
+    (r.status(), r.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn findings_are_listed_per_account_with_filters_and_pages() {
+    let (base, _state, (ak, sk)) = setup().await;
+    let key = [("accessKey", ak.as_str()), ("secretKey", sk.as_str())];
     let bearer = format!("Bearer {TOKEN}");
     let admin = [("authorization", bearer.as_str())];
 
@@ -116,4 +133,129 @@ async fn findings_are_listed_per_account_with_filters_and_pages() {
         assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}: {b}");
         assert_eq!(b["status"], "error");
     }
+}
+
+#[tokio::test]
+async fn dispositions_and_the_seal_threshold_are_owner_checked_and_audited() {
+    let (base, _state, (ak, sk)) = setup().await;
+    let key = [("accessKey", ak.as_str()), ("secretKey", sk.as_str())];
+    let bearer = format!("Bearer {TOKEN}");
+    let admin = [("authorization", bearer.as_str())];
+    let (_, b) = get(&base, "/api/get-findings?owner=other", &admin).await;
+    let theirs = b["data"][0]["alertId"].as_u64().expect("other's finding");
+    let (_, b) = get(&base, "/api/get-findings", &key).await;
+    let mine = b["data"][0]["alertId"].as_u64().expect("own finding");
+    let body = json!({"kind": "Accepted Risk", "reason": "lab host", "user": "alice",
+                      "expires": "2099-01-01T00:00:00Z"});
+
+    // Another account's finding: refused, nothing stored.
+    let (st, _) = post(
+        &base,
+        &format!("/api/set-finding-disposition?owner=other&id={theirs}"),
+        &key,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = post(
+        &base,
+        &format!("/api/set-finding-disposition?id={theirs}"),
+        &key,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "an id of another account is not found"
+    );
+    let (_, b) = get(
+        &base,
+        &format!("/api/get-finding-audit?owner=other&id={theirs}"),
+        &admin,
+    )
+    .await;
+    assert_eq!(b["data"], json!([]), "nothing stored: {b}");
+
+    for bad in [
+        json!({"kind": "Ignored", "reason": "x", "user": "alice"}),
+        json!({"kind": "False Positive", "reason": " ", "user": "alice"}),
+        json!({"kind": "False Positive", "reason": "x", "user": "alice", "expires": "2001-01-01T00:00:00Z"}),
+        json!({"kind": "False Positive", "reason": "x", "user": "alice", "extra": 1}),
+    ] {
+        let (st, b) = post(
+            &base,
+            &format!("/api/set-finding-disposition?id={mine}"),
+            &key,
+            bad.clone(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}: {b}");
+    }
+    let (st, b) = post(
+        &base,
+        &format!("/api/set-finding-disposition?id={mine}"),
+        &key,
+        body,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"]["disposition"]["kind"], "Accepted Risk");
+    assert_eq!(b["data"]["disposition"]["user"], "alice");
+    let (st, b) = post(
+        &base,
+        &format!("/api/clear-finding-disposition?id={mine}&user=bob"),
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert!(b["data"].get("disposition").is_none(), "{b}");
+    let (_, b) = get(&base, &format!("/api/get-finding-audit?id={mine}"), &key).await;
+    let actions: Vec<&str> = b["data"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["set", "cleared"]);
+
+    let (_, b) = get(&base, "/api/get-seal-threshold", &key).await;
+    assert_eq!(b["data"], "high");
+    let (st, _) = post(
+        &base,
+        "/api/set-seal-threshold?severity=critical",
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, b) = get(&base, "/api/get-seal-threshold", &key).await;
+    assert_eq!(b["data"], "critical");
+    let (st, _) = post(
+        &base,
+        "/api/set-seal-threshold?owner=other&severity=low",
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = post(
+        &base,
+        "/api/set-seal-threshold?severity=extreme",
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = post(
+        &base,
+        "/api/set-seal-threshold?severity=low",
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "the admin names the account");
+    let (_, b) = get(&base, "/api/get-seal-threshold?owner=other", &admin).await;
+    assert_eq!(b["data"], "high", "other accounts keep theirs");
 }

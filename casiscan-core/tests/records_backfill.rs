@@ -17,7 +17,8 @@ async fn sqlite_builds_findings_and_logs_from_older_history_once() {
     // Back to the schema before the tables existed, history kept.
     let raw = rusqlite::Connection::open(&path).expect("raw");
     raw.execute_batch(
-        "DROP TABLE findings; DROP TABLE scan_logs; DROP TABLE scan_schedules; DROP TABLE scope_policies; \
+        "DROP TABLE findings; DROP TABLE scan_logs; DROP TABLE finding_audit; \
+         DROP TABLE account_settings; DROP TABLE scan_schedules; DROP TABLE scope_policies; \
          UPDATE schema_version SET version = 5;",
     )
     .expect("downgrade");

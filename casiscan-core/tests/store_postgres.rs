@@ -296,7 +296,8 @@ async fn postgres_builds_findings_and_logs_from_older_history_once() {
     backfill::check_recorded(&recorded);
     drop(store);
     raw.batch_execute(
-        "DROP TABLE findings; DROP TABLE scan_logs; DROP TABLE scan_schedules; DROP TABLE scope_policies; \
+        "DROP TABLE findings; DROP TABLE scan_logs; DROP TABLE finding_audit; \
+         DROP TABLE account_settings; DROP TABLE scan_schedules; DROP TABLE scope_policies; \
          UPDATE schema_version SET version = 3;",
     )
     .await

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 
 use crate::asset::PyAsset;
 use crate::errors::to_py_err;
+use crate::logs::PyScanLogPage;
 use crate::output::PyRunOutput;
 use crate::runtime::{awaitable, block_on};
 use crate::scan::{PyScan, PyScanPage, PyScanRun};
@@ -195,6 +196,49 @@ impl PyClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
         awaitable(py, async move { c.delete_scan(&id, force).await }, |()| ())
+    }
+
+    /// One page of `account`'s stored scan logs with ScanDate on UTC days `from_date` to
+    /// `to_date` (inclusive, `YYYY-MM-DD`): `{"logs": [...], "nextCursor": str | None}`; pass
+    /// `nextCursor` back as `cursor` for the next page.
+    #[pyo3(signature = (account, from_date, to_date, *, cursor = None, page_size = 1000))]
+    fn scan_logs_page(
+        &self,
+        py: Python<'_>,
+        account: String,
+        from_date: String,
+        to_date: String,
+        cursor: Option<String>,
+        page_size: u32,
+    ) -> PyResult<PyScanLogPage> {
+        let c = self.inner.clone();
+        block_on(py, async move {
+            c.scan_logs_by_day(&account, &from_date, &to_date, cursor.as_deref(), page_size)
+                .await
+        })
+        .map(PyScanLogPage::from)
+    }
+
+    /// Awaitable twin of `scan_logs_page`.
+    #[pyo3(signature = (account, from_date, to_date, *, cursor = None, page_size = 1000))]
+    fn scan_logs_page_async<'py>(
+        &self,
+        py: Python<'py>,
+        account: String,
+        from_date: String,
+        to_date: String,
+        cursor: Option<String>,
+        page_size: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(
+            py,
+            async move {
+                c.scan_logs_by_day(&account, &from_date, &to_date, cursor.as_deref(), page_size)
+                    .await
+            },
+            PyScanLogPage::from,
+        )
     }
 
     /// Queues a scan for a runner (state Pending).

@@ -9,6 +9,7 @@ mod client_policies;
 mod convert;
 mod enums;
 mod errors;
+mod logs;
 #[macro_use]
 mod nmap_leaf;
 mod nmap;

@@ -225,6 +225,22 @@ static void test_client(const char *dir) {
     CHECK(casiscan_client_delete_scan(client, "admin/web", false) == CASISCAN_STATUS_NOT_FOUND);
     CHECK(casiscan_client_delete_scan(NULL, "admin/web", false) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_delete_scan(client, NULL, false) == CASISCAN_STATUS_NULL_ARGUMENT);
+
+    /* Stored scan logs, page by page (none were recorded in this database). */
+    CHECK(casiscan_client_scan_logs_json(client, "admin", "2026-03-01", "2026-03-02", NULL, 100, &out) == CASISCAN_STATUS_OK);
+    CHECK(strcmp(out, "{\"logs\":[],\"nextCursor\":null}") == 0);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_scan_logs_json(client, "admin", "2026-03-01", "2026-03-02", "not-a-cursor", 100, &out) == CASISCAN_STATUS_INVALID_INPUT && out == NULL);
+    CHECK(strstr(last_error(), "cursor") != NULL);
+    CHECK(casiscan_client_scan_logs_json(client, "admin", "2026-3-1", "2026-03-02", NULL, 100, &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(casiscan_client_scan_logs_json(client, "admin", "2026-03-01", "2026-03-02", NULL, 0, &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(casiscan_client_scan_logs_json(client, "admin", "2026-03-01", "2026-03-02", NULL, 5001, &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(casiscan_client_scan_logs_json(NULL, "admin", "2026-03-01", "2026-03-02", NULL, 100, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_scan_logs_json(client, NULL, "2026-03-01", "2026-03-02", NULL, 100, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_scan_logs_json(client, "admin", NULL, "2026-03-02", NULL, 100, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_scan_logs_json(client, "admin", "2026-03-01", "2026-03-02", NULL, 100, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+
     casiscan_client_free(client);
 }
 

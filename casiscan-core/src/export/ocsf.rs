@@ -91,6 +91,8 @@ pub fn ocsf_events(log: &ScanLog, min: Severity) -> Vec<Value> {
             let activity = activity_id(o.open_status);
             let (status_id, status) = if o.open_status == LifecycleState::Closed {
                 (4, "Resolved")
+            } else if o.suppressed.is_some() {
+                (3, "Suppressed")
             } else {
                 (1, "New")
             };

@@ -48,7 +48,7 @@ pub fn scan_log_json(log: &ScanLog, min: Severity) -> Value {
             })
         })
         .collect();
-    let total = rows.iter().filter(|o| o.open_status.is_active()).count();
+    let total = rows.iter().filter(|o| o.counts()).count();
     let info = log.asset_info.as_ref();
     json!({
         "ScanlogId": log.log_id.map_or_else(|| json!(log.id), |id| json!(id)),

@@ -14,7 +14,8 @@ use super::routes::Params;
 use super::state::AppState;
 use crate::model::{FindingQuery, LifecycleState, Severity};
 
-fn param<'a>(p: &'a Params, k: &str) -> Option<&'a str> {
+/// A non-empty query parameter.
+pub(super) fn param<'a>(p: &'a Params, k: &str) -> Option<&'a str> {
     p.0.get(k).map(String::as_str).filter(|v| !v.is_empty())
 }
 

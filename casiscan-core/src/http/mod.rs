@@ -2,6 +2,7 @@
 //! and the scan-log export at `/client/v1/fetch-s3-logs`. Envelope `{status, msg, data, data2}`.
 
 mod caller;
+mod dispositions;
 mod envelope;
 mod findings;
 mod providers;
@@ -43,6 +44,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scan-asset", post(scan_asset))
         .route("/api/get-scan-diff", get(get_scan_diff))
         .route("/api/get-findings", get(findings::get_findings))
+        .route(
+            "/api/set-finding-disposition",
+            post(dispositions::set_finding_disposition),
+        )
+        .route(
+            "/api/clear-finding-disposition",
+            post(dispositions::clear_finding_disposition),
+        )
+        .route(
+            "/api/get-finding-audit",
+            get(dispositions::get_finding_audit),
+        )
+        .route(
+            "/api/set-seal-threshold",
+            post(dispositions::set_seal_threshold),
+        )
+        .route(
+            "/api/get-seal-threshold",
+            get(dispositions::get_seal_threshold),
+        )
         .route("/api/get-assets", get(get_assets))
         .route("/api/get-asset", get(get_asset))
         .route("/api/add-asset", post(add_asset))

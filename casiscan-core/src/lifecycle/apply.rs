@@ -117,6 +117,7 @@ fn detect(findings: &mut FindingMap, o: &ScanOutcome, id: &str, d: &Detection) -
         reopen_count: 0,
         last_run_id: o.run_id.clone(),
         detail_hash: hash.clone(),
+        disposition: None,
     });
     let changed = current.is_some() && f.detail_hash != hash;
     if next == LifecycleState::Reopened {
@@ -154,5 +155,6 @@ fn observation(
         found_on: f.found_on.clone(),
         first_found_at: f.first_found_at,
         evidence,
+        suppressed: None,
     }
 }

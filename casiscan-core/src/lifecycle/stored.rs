@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use super::apply::{FindingMap, apply_outcome};
 use super::record::outcome_from_run;
-use crate::model::{DEFAULT_TIMEOUT_SECONDS, Finding, ProviderKind, Scan, ScanLog, ScanRun};
+use crate::model::{
+    AuditAction, AuditEntry, DEFAULT_TIMEOUT_SECONDS, Finding, LifecycleState, ProviderKind, Scan,
+    ScanLog, ScanRun, SealStatus, Severity,
+};
 
 /// The findings one run may change: those of one (account, asset, provider).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,7 +54,8 @@ impl FindingScope {
     }
 }
 
-/// What recording one finished run writes: its log and the findings it created or changed.
+/// What recording one finished run writes: its log, the findings it created or changed, and
+/// the audit entries of dispositions it ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
     /// The scope the run applied to.
@@ -60,10 +64,21 @@ pub struct RunRecord {
     pub log: ScanLog,
     /// Findings created (no `alert_id` yet) or changed by the run.
     pub changed: Vec<Finding>,
+    /// Dispositions the run ended: a finding re-opened with other evidence.
+    pub lapsed: Vec<AuditEntry>,
 }
 
-/// Applies finished `run` to `stored`, the current findings of its scope, once.
-pub fn record_run(run: &ScanRun, scan: Option<&Scan>, stored: FindingMap) -> RunRecord {
+/// Applies finished `run` to `stored`, the current findings of its scope, once; the log's seal
+/// fails on a counting row at or above `seal_threshold` (the account's setting).
+///
+/// A disposition that holds at the run's end keeps its rows out of the totals and the seal; a
+/// finding that re-opens with evidence other than its disposition's loses the disposition.
+pub fn record_run(
+    run: &ScanRun,
+    scan: Option<&Scan>,
+    stored: FindingMap,
+    seal_threshold: Severity,
+) -> RunRecord {
     let scope = FindingScope::of(run, scan);
     let timeout = run
         .timeout_seconds
@@ -71,7 +86,30 @@ pub fn record_run(run: &ScanRun, scan: Option<&Scan>, stored: FindingMap) -> Run
         .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
     let outcome = outcome_from_run(run, scope.provider, &scope.asset, timeout);
     let mut findings = stored.clone();
-    let log = apply_outcome(&mut findings, &outcome);
+    let mut log = apply_outcome(&mut findings, &outcome);
+    let mut lapsed = Vec::new();
+    for o in &mut log.observations {
+        let Some(f) = findings.get_mut(&o.finding_id) else {
+            continue;
+        };
+        let Some(d) = &f.disposition else { continue };
+        if o.open_status == LifecycleState::Reopened && f.detail_hash != d.evidence {
+            if let Some(alert_id) = f.alert_id {
+                lapsed.push(AuditEntry {
+                    alert_id,
+                    account: f.account.clone(),
+                    action: AuditAction::Lapsed,
+                    user: "casiscan".into(),
+                    at: outcome.ended_at,
+                    disposition: None,
+                });
+            }
+            f.disposition = None;
+        } else if d.holds_at(outcome.ended_at) {
+            o.suppressed = Some(d.kind);
+        }
+    }
+    log.seal = SealStatus::evaluate(log.status, &log.observations, seal_threshold);
     let changed = findings
         .into_values()
         .filter(|f| stored.get(&f.id) != Some(f))
@@ -80,6 +118,7 @@ pub fn record_run(run: &ScanRun, scan: Option<&Scan>, stored: FindingMap) -> Run
         scope,
         log,
         changed,
+        lapsed,
     }
 }
 

@@ -248,6 +248,9 @@ pub struct Finding {
     pub last_run_id: String,
     /// Hex SHA-256 of the volatile attributes at the latest detection.
     pub detail_hash: String,
+    /// A user's triage, while it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<super::Disposition>,
 }
 
 /// What one completed run said about one finding; the rows of a scan log.
@@ -279,4 +282,15 @@ pub struct Observation {
     pub first_found_at: DateTime<Utc>,
     /// Tool evidence (service/banner, script output, package versions).
     pub evidence: serde_json::Value,
+    /// The disposition that kept this row out of the totals and the seal, if one held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<super::DispositionKind>,
+}
+
+impl Observation {
+    /// True when the row counts toward `TotalFoundVulnerabilities` and `SealStatus`: active
+    /// (New, Opened, Re-Opened) and not suppressed by a disposition.
+    pub fn counts(&self) -> bool {
+        self.open_status.is_active() && self.suppressed.is_none()
+    }
 }

@@ -2,6 +2,7 @@
 
 mod api_key;
 mod asset;
+mod disposition;
 mod finding;
 mod finding_query;
 mod id;
@@ -25,6 +26,7 @@ mod target;
 
 pub use api_key::{ApiKeyInfo, ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetProperties, AssetType};
+pub use disposition::{AuditAction, AuditEntry, Disposition, DispositionKind};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use finding_query::FindingQuery;
 pub use id::{IntoRecordId, RecordId};

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::finding::{LifecycleState, Observation};
+use super::finding::Observation;
 use super::provider_kind::ProviderKind;
 use super::severity::Severity;
 
@@ -52,11 +52,12 @@ pub enum SealStatus {
 }
 
 impl SealStatus {
-    /// PASS iff the run is authoritative and no active observation has `severity >= threshold`.
+    /// PASS iff the run is authoritative and no counting observation (active, not suppressed by
+    /// a disposition) has `severity >= threshold`.
     pub fn evaluate(status: ScanStatus, observations: &[Observation], threshold: Severity) -> Self {
         let blocking = observations
             .iter()
-            .any(|o| o.open_status != LifecycleState::Closed && o.severity >= threshold);
+            .any(|o| o.counts() && o.severity >= threshold);
         if status.is_authoritative() && !blocking {
             SealStatus::Pass
         } else {
@@ -142,11 +143,8 @@ impl AssetInfo {
 }
 
 impl ScanLog {
-    /// Number of observations that are still active (New, Opened, Re-Opened).
+    /// Number of observations that count: active (New, Opened, Re-Opened), not suppressed.
     pub fn total_found(&self) -> usize {
-        self.observations
-            .iter()
-            .filter(|o| o.open_status.is_active())
-            .count()
+        self.observations.iter().filter(|o| o.counts()).count()
     }
 }

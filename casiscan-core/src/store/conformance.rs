@@ -19,9 +19,9 @@ mod records;
 
 use records::{
     canceled_and_lost_runs_are_recorded, concurrent_finishes_of_one_asset_keep_findings_consistent,
-    findings_are_listed_filtered_and_paged, finished_runs_record_the_worked_example,
-    ids_are_never_reused, logs_outlive_their_scan_until_pruned,
-    pages_return_every_log_once_while_runs_finish,
+    dispositions_suppress_until_expiry_or_new_evidence, findings_are_listed_filtered_and_paged,
+    finished_runs_record_the_worked_example, ids_are_never_reused,
+    logs_outlive_their_scan_until_pruned, pages_return_every_log_once_while_runs_finish,
 };
 
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -71,6 +71,7 @@ checks!(
     pages_return_every_log_once_while_runs_finish,
     canceled_and_lost_runs_are_recorded,
     findings_are_listed_filtered_and_paged,
+    dispositions_suppress_until_expiry_or_new_evidence,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.

@@ -14,8 +14,9 @@ use super::{
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, Schedule, ScopePolicy, SortOrder,
+    ApiKeyRecord, Asset, AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, ScanState, Schedule, ScopePolicy, Severity,
+    SortOrder,
 };
 
 #[derive(Default)]
@@ -293,6 +294,29 @@ impl Store for MemoryStore {
 
     async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
         self.with(|t| t.records.findings(query))
+    }
+
+    async fn get_finding(&self, account: &str, alert_id: u64) -> Result<Finding> {
+        self.with(|t| t.records.finding(account, alert_id))
+    }
+
+    async fn set_disposition(&self, entry: &AuditEntry) -> Result<Finding> {
+        self.with(|t| t.records.set_disposition(entry))
+    }
+
+    async fn finding_audit(&self, account: &str, alert_id: u64) -> Result<Vec<AuditEntry>> {
+        self.with(|t| Ok(t.records.audit(account, alert_id)))
+    }
+
+    async fn set_seal_threshold(&self, account: &str, threshold: Severity) -> Result<()> {
+        self.with(|t| {
+            t.records.set_seal_threshold(account, threshold);
+            Ok(())
+        })
+    }
+
+    async fn seal_threshold(&self, account: &str) -> Result<Severity> {
+        self.with(|t| Ok(t.records.seal_threshold(account)))
     }
 
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {

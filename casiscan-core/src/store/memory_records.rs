@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use crate::error::Result;
-use crate::lifecycle::{FindingMap, FindingScope, record_run};
-use crate::model::{Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanRun};
+use crate::error::{Error, Result};
+use crate::lifecycle::{FindingMap, FindingScope, SEAL_FAIL_SEVERITY, record_run};
+use crate::model::{
+    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanRun, Severity,
+};
 
 /// A stored finding and when its asset was deleted.
 #[derive(Debug, Clone)]
@@ -32,6 +34,8 @@ pub(super) struct Records {
     logs: BTreeMap<u64, KeptLog>,
     last_alert_id: u64,
     last_log_id: u64,
+    audit: Vec<AuditEntry>,
+    thresholds: BTreeMap<String, Severity>,
 }
 
 impl Records {
@@ -44,7 +48,9 @@ impl Records {
             .filter(|k| in_scope(&k.finding, &scope))
             .map(|k| (k.finding.id.clone(), k.finding.clone()))
             .collect();
-        let mut record = record_run(run, scan, stored);
+        let threshold = self.seal_threshold(&scope.account);
+        let mut record = record_run(run, scan, stored, threshold);
+        self.audit.append(&mut record.lapsed);
         let mut ids = HashMap::new();
         for mut f in record.changed {
             let alert_id = match f.alert_id {
@@ -135,6 +141,52 @@ impl Records {
 }
 
 impl Records {
+    /// The finding `alert_id` of `account`.
+    pub fn finding(&self, account: &str, alert_id: u64) -> Result<Finding> {
+        self.findings
+            .values()
+            .map(|k| &k.finding)
+            .find(|f| f.alert_id == Some(alert_id) && f.account == account)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("finding {alert_id}")))
+    }
+
+    /// Applies `entry` to its finding and keeps it.
+    pub fn set_disposition(&mut self, entry: &AuditEntry) -> Result<Finding> {
+        let kept = self
+            .findings
+            .values_mut()
+            .find(|k| k.finding.alert_id == Some(entry.alert_id))
+            .ok_or_else(|| Error::not_found(format!("finding {}", entry.alert_id)))?;
+        let mut finding = kept.finding.clone();
+        let stored = entry.apply_to(&mut finding)?;
+        kept.finding = finding.clone();
+        self.audit.push(stored);
+        Ok(finding)
+    }
+
+    /// The audit entries of finding `alert_id` of `account`, oldest first.
+    pub fn audit(&self, account: &str, alert_id: u64) -> Vec<AuditEntry> {
+        self.audit
+            .iter()
+            .filter(|e| e.alert_id == alert_id && e.account == account)
+            .cloned()
+            .collect()
+    }
+
+    /// Sets an account's seal threshold.
+    pub fn set_seal_threshold(&mut self, account: &str, threshold: Severity) {
+        self.thresholds.insert(account.to_owned(), threshold);
+    }
+
+    /// An account's seal threshold.
+    pub fn seal_threshold(&self, account: &str) -> Severity {
+        self.thresholds
+            .get(account)
+            .copied()
+            .unwrap_or(SEAL_FAIL_SEVERITY)
+    }
+
     /// A page of findings not marked deleted, by `UniqueAlertId`.
     pub fn findings(&self, q: &FindingQuery) -> Result<Page<Finding>> {
         let (offset, limit) = q.window()?;

@@ -33,8 +33,8 @@ pub use sqlite::SqliteStore;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::model::{
-    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Pruned, RecordId, RunnerIdentity,
-    Scan, ScanLog, ScanRun, Schedule, ScopePolicy,
+    ApiKeyRecord, Asset, AuditEntry, Finding, FindingQuery, LogPageQuery, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanRun, Schedule, ScopePolicy, Severity,
 };
 
 /// Persistent storage of scans, assets and runs; every backend passes [`conformance`].
@@ -162,6 +162,22 @@ pub trait Store: Send + Sync {
     /// A page of stored findings (those of deleted assets left out), by `UniqueAlertId`, with
     /// the number of findings the query matches.
     async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>>;
+
+    /// The stored finding `alert_id` of `account`; `NotFound` otherwise (another account's too).
+    async fn get_finding(&self, account: &str, alert_id: u64) -> Result<Finding>;
+
+    /// Sets or clears a finding's disposition as `entry` says and appends `entry` to the
+    /// finding's audit, in one transaction (see [`AuditEntry::apply_to`]); returns the finding.
+    async fn set_disposition(&self, entry: &AuditEntry) -> Result<Finding>;
+
+    /// The audit entries of finding `alert_id` of `account`, oldest first.
+    async fn finding_audit(&self, account: &str, alert_id: u64) -> Result<Vec<AuditEntry>>;
+
+    /// Sets the severity at or above which a counting finding fails `account`'s seal.
+    async fn set_seal_threshold(&self, account: &str, threshold: Severity) -> Result<()>;
+
+    /// `account`'s seal threshold ([`crate::lifecycle::SEAL_FAIL_SEVERITY`] unless set).
+    async fn seal_threshold(&self, account: &str) -> Result<Severity>;
 
     /// Removes scan logs whose ScanDate is before `before`, and findings deleted before it.
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned>;

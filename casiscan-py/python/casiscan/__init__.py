@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from casiscan import _casiscan
 from casiscan._casiscan import (
@@ -119,6 +121,61 @@ async def aparse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:
 
 class Client(_casiscan.Client):
     """A casiscan client on one database, with coroutine twins of every method."""
+
+    def scan_logs(
+        self,
+        account: str,
+        from_date: str,
+        to_date: str | None = None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """Every stored scan log of `account` with ScanDate on UTC days `from_date` to `to_date`
+        (default: `from_date`), oldest first, read `page_size` at a time (one page in memory);
+        logs recorded meanwhile after the last one read are included."""
+        cursor: str | None = None
+        while True:
+            page = self.scan_logs_page(
+                account, from_date, to_date or from_date, cursor=cursor, page_size=page_size
+            )
+            yield from page["logs"]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return
+
+    async def ascan_logs_page(
+        self,
+        account: str,
+        from_date: str,
+        to_date: str,
+        *,
+        cursor: str | None = None,
+        page_size: int = 1000,
+    ) -> dict[str, Any]:
+        """Coroutine twin of `scan_logs_page`."""
+        return await self.scan_logs_page_async(
+            account, from_date, to_date, cursor=cursor, page_size=page_size
+        )
+
+    async def ascan_logs(
+        self,
+        account: str,
+        from_date: str,
+        to_date: str | None = None,
+        *,
+        page_size: int = 1000,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Async twin of `scan_logs`: an async iterator over the same logs."""
+        cursor: str | None = None
+        while True:
+            page = await self.scan_logs_page_async(
+                account, from_date, to_date or from_date, cursor=cursor, page_size=page_size
+            )
+            for log in page["logs"]:
+                yield log
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return
 
     async def aadd_scan(self, scan: Scan) -> Scan:
         """Coroutine twin of `add_scan`."""

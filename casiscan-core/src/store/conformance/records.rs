@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::{add, claim, id, scan};
 use crate::model::{
-    FindingKey, FindingQuery, LifecycleState, LogPageQuery, LogPosition, RecordId, ScanLog,
-    ScanState, ScanStatus, SealStatus,
+    AuditAction, AuditEntry, Disposition, DispositionKind, FindingKey, FindingQuery,
+    LifecycleState, LogPageQuery, LogPosition, RecordId, ScanLog, ScanState, ScanStatus,
+    SealStatus, Severity,
 };
 use crate::store::{StateChange, Store};
 
@@ -466,4 +467,189 @@ pub(super) async fn findings_are_listed_filtered_and_paged(store: Arc<dyn Store>
         store.list_findings(&bad).await.expect_err("page 0").kind(),
         crate::ErrorKind::InvalidInput
     );
+}
+
+fn heartbleed_titled(title: &str) -> Value {
+    let mut v = heartbleed();
+    v["items"][0]["items"][0]["value"] = json!(title);
+    v
+}
+
+fn disposition(
+    kind: DispositionKind,
+    at: DateTime<Utc>,
+    expires: Option<DateTime<Utc>>,
+) -> Disposition {
+    Disposition {
+        kind,
+        reason: "behind the WAF".into(),
+        user: "alice".into(),
+        at,
+        expires,
+        evidence: String::new(),
+    }
+}
+
+fn entry(alert_id: u64, account: &str, d: Option<Disposition>, at: DateTime<Utc>) -> AuditEntry {
+    AuditEntry {
+        alert_id,
+        account: account.into(),
+        action: if d.is_some() {
+            AuditAction::Set
+        } else {
+            AuditAction::Cleared
+        },
+        user: "alice".into(),
+        at,
+        disposition: d,
+    }
+}
+
+/// A disposition keeps a finding out of the totals and the seal until it expires or the
+/// finding re-opens with other evidence; every change is audited; the seal threshold is per
+/// account.
+pub(super) async fn dispositions_suppress_until_expiry_or_new_evidence(store: Arc<dyn Store>) {
+    let found = || {
+        Some(result(
+            vec![
+                port(22, "open", vec![]),
+                port(443, "open", vec![heartbleed()]),
+            ],
+            false,
+        ))
+    };
+    let s1 = run(&store, "s", "A", found()).await;
+    assert_eq!((s1.seal, s1.total_found()), (SealStatus::Fail, 3));
+    let hb = alert_id(&s1, &key_heartbleed()).expect("id");
+    let now = store.clock().now();
+    let accepted = disposition(
+        DispositionKind::AcceptedRisk,
+        now,
+        Some(now + Duration::hours(1)),
+    );
+    // Another account cannot touch it, and nothing changes.
+    let err = store
+        .set_disposition(&entry(hb, "intruder", Some(accepted.clone()), now))
+        .await
+        .expect_err("other account");
+    assert_eq!(err.kind(), crate::ErrorKind::NotFound);
+    assert!(
+        store
+            .finding_audit("o", hb)
+            .await
+            .expect("audit")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .get_finding("intruder", hb)
+            .await
+            .expect_err("hidden")
+            .kind(),
+        crate::ErrorKind::NotFound
+    );
+    let f = store
+        .set_disposition(&entry(hb, "o", Some(accepted), now))
+        .await
+        .expect("set");
+    let d = f.disposition.clone().expect("kept");
+    assert_eq!(d.evidence, f.detail_hash, "the store records the evidence");
+    let s2 = run(&store, "s", "A", found()).await;
+    let row = s2
+        .observations
+        .iter()
+        .find(|o| o.key == key_heartbleed())
+        .expect("row");
+    assert_eq!(row.suppressed, Some(DispositionKind::AcceptedRisk));
+    assert_eq!((s2.seal, s2.total_found()), (SealStatus::Pass, 2));
+
+    // Expired: it counts again.
+    let now = store.clock().now();
+    let brief = disposition(
+        DispositionKind::AcceptedRisk,
+        now,
+        Some(now + Duration::milliseconds(1)),
+    );
+    store
+        .set_disposition(&entry(hb, "o", Some(brief), now))
+        .await
+        .expect("set");
+    super::let_time_pass(&store).await;
+    let s3 = run(&store, "s", "A", found()).await;
+    assert_eq!((s3.seal, s3.total_found()), (SealStatus::Fail, 3));
+
+    // Re-opened with other evidence: the disposition lapses.
+    let now = store.clock().now();
+    let fp = disposition(DispositionKind::FalsePositive, now, None);
+    store
+        .set_disposition(&entry(hb, "o", Some(fp), now))
+        .await
+        .expect("set");
+    let closing = Some(result(
+        vec![port(22, "open", vec![]), port(443, "open", vec![])],
+        false,
+    ));
+    let s4 = run(&store, "s", "A", closing).await;
+    assert_eq!(status(&s4, &key_heartbleed()), Some("Closed"));
+    let other = Some(result(
+        vec![
+            port(22, "open", vec![]),
+            port(443, "open", vec![heartbleed_titled("Heartbleed, again")]),
+        ],
+        false,
+    ));
+    let s5 = run(&store, "s", "A", other).await;
+    assert_eq!(status(&s5, &key_heartbleed()), Some("Re-Opened"));
+    assert_eq!(s5.seal, SealStatus::Fail, "the disposition no longer holds");
+    assert!(
+        store
+            .get_finding("o", hb)
+            .await
+            .expect("finding")
+            .disposition
+            .is_none()
+    );
+    let actions: Vec<AuditAction> = store
+        .finding_audit("o", hb)
+        .await
+        .expect("audit")
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::Set,
+            AuditAction::Set,
+            AuditAction::Set,
+            AuditAction::Lapsed
+        ]
+    );
+
+    // The account's own seal threshold: high findings pass when only critical ones fail.
+    assert_eq!(
+        store.seal_threshold("o").await.expect("default"),
+        Severity::High
+    );
+    store
+        .set_seal_threshold("o", Severity::Critical)
+        .await
+        .expect("threshold");
+    assert_eq!(
+        store.seal_threshold("o").await.expect("set"),
+        Severity::Critical
+    );
+    assert_eq!(
+        store.seal_threshold("p").await.expect("other"),
+        Severity::High
+    );
+    let s6 = run(&store, "s", "A", found()).await;
+    assert_eq!((s6.seal, s6.total_found()), (SealStatus::Pass, 3));
+    // Clearing is audited too.
+    let f = store
+        .set_disposition(&entry(hb, "o", None, store.clock().now()))
+        .await
+        .expect("clear");
+    assert!(f.disposition.is_none());
+    assert_eq!(store.finding_audit("o", hb).await.expect("audit").len(), 5);
 }

@@ -32,8 +32,8 @@ use super::{Advance, StateChange, Store, TakenSchedule, check_same_id, scan_miss
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule, ScopePolicy,
+    ApiKeyRecord, Asset, AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule, ScopePolicy, Severity,
 };
 use connection::{Conn, Pool, connect, label_of, pg};
 
@@ -259,6 +259,26 @@ impl Store for PostgresStore {
 
     async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
         records::findings(&self.client().await.client, query).await
+    }
+
+    async fn get_finding(&self, account: &str, alert_id: u64) -> Result<Finding> {
+        records::finding(&self.client().await.client, account, alert_id).await
+    }
+
+    async fn set_disposition(&self, entry: &AuditEntry) -> Result<Finding> {
+        records::set_disposition(&mut self.client().await.client, entry).await
+    }
+
+    async fn finding_audit(&self, account: &str, alert_id: u64) -> Result<Vec<AuditEntry>> {
+        records::audit(&self.client().await.client, account, alert_id).await
+    }
+
+    async fn set_seal_threshold(&self, account: &str, threshold: Severity) -> Result<()> {
+        records::set_seal_threshold(&self.client().await.client, account, threshold).await
+    }
+
+    async fn seal_threshold(&self, account: &str) -> Result<Severity> {
+        records::seal_threshold(&self.client().await.client, account).await
     }
 
     async fn prune(&self, before: DateTime<Utc>) -> Result<Pruned> {

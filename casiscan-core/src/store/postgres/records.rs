@@ -8,10 +8,11 @@ use tokio_postgres::{Client, GenericClient};
 
 use super::connection::{Prepared, pg, prepare};
 use crate::clock;
-use crate::error::Result;
-use crate::lifecycle::{FindingMap, FindingScope, record_run, replay_order};
+use crate::error::{Error, Result};
+use crate::lifecycle::{FindingMap, FindingScope, SEAL_FAIL_SEVERITY, record_run, replay_order};
 use crate::model::{
-    Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery, ScanRun,
+    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery,
+    ScanRun, Severity,
 };
 use crate::store::sql::POSTGRES_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
@@ -48,7 +49,8 @@ pub(super) async fn record<C: GenericClient>(
     let scope = FindingScope::of(run, scan);
     lock_scopes(c, cache, vec![scope.lock_key()]).await?;
     let stored = scope_findings(c, cache, &scope).await?;
-    let mut record = record_run(run, scan, stored);
+    let threshold = seal_threshold(c, &scope.account).await?;
+    let mut record = record_run(run, scan, stored, threshold);
     let insert = prepare(c, cache, &POSTGRES_RECORDS.insert_finding).await?;
     let update = prepare(c, cache, &POSTGRES_RECORDS.update_finding).await?;
     let mut ids = HashMap::new();
@@ -87,6 +89,9 @@ pub(super) async fn record<C: GenericClient>(
         ids.insert(f.id.clone(), id);
     }
     record.set_alert_ids(&ids);
+    for entry in &record.lapsed {
+        insert_audit(c, entry).await?;
+    }
     let mut log = record.log;
     let body = serde_json::to_string(&log).map_err(|e| bad_json("scan log", e))?;
     let insert_log = prepare(c, cache, &POSTGRES_RECORDS.insert_log).await?;
@@ -108,6 +113,99 @@ pub(super) async fn record<C: GenericClient>(
         .map_err(|e| pg("insert a scan log", e))?;
     log.log_id = u64::try_from(row.get::<_, i64>(0)).ok();
     Ok(log)
+}
+
+/// The finding `alert_id` of `account`.
+pub(super) async fn finding<C: GenericClient>(
+    c: &C,
+    account: &str,
+    alert_id: u64,
+) -> Result<Finding> {
+    let key = i64::try_from(alert_id).unwrap_or(i64::MAX);
+    let row = c
+        .query_opt(POSTGRES_RECORDS.finding_by_id.as_str(), &[&key, &account])
+        .await
+        .map_err(|e| pg("read a finding", e))?
+        .ok_or_else(|| Error::not_found(format!("finding {alert_id}")))?;
+    let mut f: Finding =
+        serde_json::from_str(row.get::<_, &str>(1)).map_err(|e| bad_json("finding", e))?;
+    f.alert_id = Some(alert_id);
+    Ok(f)
+}
+
+/// Applies `entry` to its finding and appends it to the audit, in one transaction that holds
+/// the finding's scope lock (so a run finishing meanwhile cannot write over the disposition).
+pub(super) async fn set_disposition(c: &mut Client, entry: &AuditEntry) -> Result<Finding> {
+    let tx = c
+        .transaction()
+        .await
+        .map_err(|e| pg("set a disposition", e))?;
+    let before = finding(&tx, &entry.account, entry.alert_id).await?;
+    let scope = FindingScope {
+        account: before.account.clone(),
+        asset: before.asset.clone(),
+        provider: before.provider,
+    };
+    tx.execute(LOCK_SCOPE, &[&scope.lock_key()])
+        .await
+        .map_err(|e| pg("lock findings", e))?;
+    let mut f = finding(&tx, &entry.account, entry.alert_id).await?;
+    let kept = entry.apply_to(&mut f)?;
+    let body = serde_json::to_string(&f).map_err(|e| bad_json("finding", e))?;
+    let key = i64::try_from(entry.alert_id).unwrap_or(i64::MAX);
+    tx.execute(POSTGRES_RECORDS.set_finding_body.as_str(), &[&key, &body])
+        .await
+        .map_err(|e| pg("set a disposition", e))?;
+    insert_audit(&tx, &kept).await?;
+    tx.commit().await.map_err(|e| pg("set a disposition", e))?;
+    Ok(f)
+}
+
+async fn insert_audit<C: GenericClient>(c: &C, entry: &AuditEntry) -> Result<()> {
+    let body = serde_json::to_string(entry).map_err(|e| bad_json("audit entry", e))?;
+    let key = i64::try_from(entry.alert_id).unwrap_or(i64::MAX);
+    c.execute(
+        POSTGRES_RECORDS.insert_audit.as_str(),
+        &[&key, &entry.account, &clock::to_text(&entry.at), &body],
+    )
+    .await
+    .map_err(|e| pg("append an audit entry", e))?;
+    Ok(())
+}
+
+/// The audit entries of finding `alert_id` of `account`, oldest first.
+pub(super) async fn audit(c: &Client, account: &str, alert_id: u64) -> Result<Vec<AuditEntry>> {
+    let key = i64::try_from(alert_id).unwrap_or(i64::MAX);
+    let rows = c
+        .query(POSTGRES_RECORDS.finding_audit.as_str(), &[&key, &account])
+        .await
+        .map_err(|e| pg("read a finding's audit", e))?;
+    rows.iter()
+        .map(|r| serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| bad_json("audit entry", e)))
+        .collect()
+}
+
+/// An account's seal threshold (the default unless set).
+pub(super) async fn seal_threshold<C: GenericClient>(c: &C, account: &str) -> Result<Severity> {
+    let row = c
+        .query_opt(POSTGRES_RECORDS.seal_threshold.as_str(), &[&account])
+        .await
+        .map_err(|e| pg("read a seal threshold", e))?;
+    match row {
+        Some(r) => r.get::<_, &str>(0).parse(),
+        None => Ok(SEAL_FAIL_SEVERITY),
+    }
+}
+
+/// Sets an account's seal threshold.
+pub(super) async fn set_seal_threshold(c: &Client, account: &str, t: Severity) -> Result<()> {
+    c.execute(
+        POSTGRES_RECORDS.set_seal_threshold.as_str(),
+        &[&account, &t.as_str()],
+    )
+    .await
+    .map_err(|e| pg("set a seal threshold", e))?;
+    Ok(())
 }
 
 /// The stored findings of `scope`, with their alert ids.

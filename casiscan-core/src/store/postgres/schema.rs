@@ -12,7 +12,7 @@ use crate::store::sql::schema;
 const RECORDS_VERSION: i64 = 4;
 
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 6]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 7]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -40,6 +40,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
             crate::store::sql::schedules::SCHEDULES_TABLE
         ),
         crate::store::sql::scope::SCOPE_TABLE.to_string(),
+        schema::disposition_tables("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ]
 });
 

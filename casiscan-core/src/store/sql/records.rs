@@ -28,6 +28,18 @@ pub(crate) struct RecordStatements {
     pub list_findings: String,
     /// How many findings [`RecordStatements::list_findings`] matches (same `$1`…`$4`).
     pub count_findings: String,
+    /// Finding `$1` of account `$2`: alert id, body.
+    pub finding_by_id: String,
+    /// Replaces the body of finding `$1` (nothing else).
+    pub set_finding_body: String,
+    /// Appends an audit entry: alert id, account, time, body.
+    pub insert_audit: String,
+    /// Audit entries of finding `$1` of account `$2`, oldest first: body.
+    pub finding_audit: String,
+    /// Account `$1`'s seal threshold.
+    pub seal_threshold: String,
+    /// Sets account `$1`'s seal threshold to `$2`.
+    pub set_seal_threshold: String,
     /// Removes logs whose ScanDate is before `$1`.
     pub prune_logs: String,
     /// Removes findings deleted before `$1`.
@@ -98,6 +110,22 @@ impl RecordStatements {
                 d.param(6)
             ),
             count_findings: format!("SELECT COUNT(*) FROM findings WHERE {filter}"),
+            finding_by_id: r(
+                "SELECT alert_id, body FROM findings WHERE alert_id = $1 AND account = $2",
+            ),
+            set_finding_body: r("UPDATE findings SET body = $2 WHERE alert_id = $1"),
+            insert_audit: r(
+                "INSERT INTO finding_audit (alert_id, account, at, body) VALUES ($1, $2, $3, $4)",
+            ),
+            finding_audit: r(
+                "SELECT body FROM finding_audit WHERE alert_id = $1 AND account = $2 \
+                 ORDER BY entry_id",
+            ),
+            seal_threshold: r("SELECT seal_threshold FROM account_settings WHERE account = $1"),
+            set_seal_threshold: r(
+                "INSERT INTO account_settings (account, seal_threshold) VALUES ($1, $2) \
+                 ON CONFLICT (account) DO UPDATE SET seal_threshold = excluded.seal_threshold",
+            ),
             prune_logs: r("DELETE FROM scan_logs WHERE scan_date < $1"),
             prune_findings: r(
                 "DELETE FROM findings WHERE deleted_time IS NOT NULL AND deleted_time < $1",

@@ -113,3 +113,25 @@ CREATE INDEX scan_logs_by_date ON scan_logs (scan_date);
 "
     )
 }
+
+/// The append-only audit of finding dispositions and the per-account settings (the seal
+/// threshold); `serial` is the dialect's auto-numbered primary key.
+pub(crate) fn disposition_tables(serial: &str) -> String {
+    format!(
+        "
+CREATE TABLE finding_audit (
+    entry_id {serial},
+    alert_id BIGINT NOT NULL,
+    account TEXT NOT NULL,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX finding_audit_by_finding ON finding_audit (alert_id, entry_id);
+CREATE TABLE account_settings (
+    account TEXT PRIMARY KEY,
+    seal_threshold TEXT NOT NULL
+);
+CREATE INDEX findings_by_state ON findings (account, state, severity);
+"
+    )
+}

@@ -35,8 +35,8 @@ use super::{Advance, StateChange, Store, TakenSchedule, check_same_id};
 use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::model::{
-    ApiKeyRecord, Asset, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
-    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule, ScopePolicy,
+    ApiKeyRecord, Asset, AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, RecordId,
+    RunnerIdentity, Scan, ScanLog, ScanQuery, ScanRun, Schedule, ScopePolicy, Severity,
 };
 use connection::ConnectionThread;
 use keys::KeyColumn;
@@ -338,6 +338,46 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.run("list findings in", move |conn| {
             records::findings(conn, &query)
+        })
+        .await
+    }
+
+    async fn get_finding(&self, account: &str, alert_id: u64) -> Result<Finding> {
+        let account = account.to_owned();
+        self.run("read a finding in", move |conn| {
+            records::finding(conn, &account, alert_id)
+        })
+        .await
+    }
+
+    async fn set_disposition(&self, entry: &AuditEntry) -> Result<Finding> {
+        let entry = entry.clone();
+        self.run("set a disposition in", move |conn| {
+            records::set_disposition(conn, &entry)
+        })
+        .await
+    }
+
+    async fn finding_audit(&self, account: &str, alert_id: u64) -> Result<Vec<AuditEntry>> {
+        let account = account.to_owned();
+        self.run("read a finding's audit in", move |conn| {
+            records::audit(conn, &account, alert_id)
+        })
+        .await
+    }
+
+    async fn set_seal_threshold(&self, account: &str, threshold: Severity) -> Result<()> {
+        let account = account.to_owned();
+        self.run("set a seal threshold in", move |conn| {
+            records::set_seal_threshold(conn, &account, threshold)
+        })
+        .await
+    }
+
+    async fn seal_threshold(&self, account: &str) -> Result<Severity> {
+        let account = account.to_owned();
+        self.run("read a seal threshold in", move |conn| {
+            records::seal_threshold(conn, &account)
         })
         .await
     }

@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::sql;
 use crate::clock;
-use crate::error::Result;
-use crate::lifecycle::{FindingMap, FindingScope, record_run, replay_order};
+use crate::error::{Error, Result};
+use crate::lifecycle::{FindingMap, FindingScope, SEAL_FAIL_SEVERITY, record_run, replay_order};
 use crate::model::{
-    Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery, ScanRun,
+    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery,
+    ScanRun, Severity,
 };
 use crate::store::sql::SQLITE_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
@@ -19,7 +20,8 @@ use crate::store::{bad_json, skip_corrupt_row};
 pub(super) fn record(conn: &Connection, run: &ScanRun, scan: Option<&Scan>) -> Result<ScanLog> {
     let scope = FindingScope::of(run, scan);
     let stored = scope_findings(conn, &scope)?;
-    let mut record = record_run(run, scan, stored);
+    let threshold = seal_threshold(conn, &scope.account)?;
+    let mut record = record_run(run, scan, stored, threshold);
     let mut ids = HashMap::new();
     for f in &record.changed {
         let body = serde_json::to_string(f).map_err(|e| bad_json("finding", e))?;
@@ -59,6 +61,9 @@ pub(super) fn record(conn: &Connection, run: &ScanRun, scan: Option<&Scan>) -> R
         ids.insert(f.id.clone(), id);
     }
     record.set_alert_ids(&ids);
+    for entry in &record.lapsed {
+        insert_audit(conn, entry)?;
+    }
     let mut log = record.log;
     let body = serde_json::to_string(&log).map_err(|e| bad_json("scan log", e))?;
     let log_id: i64 = conn
@@ -79,6 +84,99 @@ pub(super) fn record(conn: &Connection, run: &ScanRun, scan: Option<&Scan>) -> R
         .map_err(sql)?;
     log.log_id = u64::try_from(log_id).ok();
     Ok(log)
+}
+
+/// The finding `alert_id` of `account`.
+pub(super) fn finding(conn: &Connection, account: &str, alert_id: u64) -> Result<Finding> {
+    let row: Option<(i64, String)> = conn
+        .prepare_cached(&SQLITE_RECORDS.finding_by_id)
+        .map_err(sql)?
+        .query_row(
+            params![i64::try_from(alert_id).unwrap_or(i64::MAX), account],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(sql)?;
+    let (id, body) = row.ok_or_else(|| Error::not_found(format!("finding {alert_id}")))?;
+    let mut f: Finding = serde_json::from_str(&body).map_err(|e| bad_json("finding", e))?;
+    f.alert_id = u64::try_from(id).ok();
+    Ok(f)
+}
+
+/// Applies `entry` to its finding and appends it to the audit, in one transaction.
+pub(super) fn set_disposition(conn: &mut Connection, entry: &AuditEntry) -> Result<Finding> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let mut f = finding(&tx, &entry.account, entry.alert_id)?;
+    let kept = entry.apply_to(&mut f)?;
+    let body = serde_json::to_string(&f).map_err(|e| bad_json("finding", e))?;
+    tx.prepare_cached(&SQLITE_RECORDS.set_finding_body)
+        .map_err(sql)?
+        .execute(params![
+            i64::try_from(entry.alert_id).unwrap_or(i64::MAX),
+            body
+        ])
+        .map_err(sql)?;
+    insert_audit(&tx, &kept)?;
+    tx.commit().map_err(sql)?;
+    Ok(f)
+}
+
+fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<()> {
+    let body = serde_json::to_string(entry).map_err(|e| bad_json("audit entry", e))?;
+    conn.prepare_cached(&SQLITE_RECORDS.insert_audit)
+        .map_err(sql)?
+        .execute(params![
+            i64::try_from(entry.alert_id).unwrap_or(i64::MAX),
+            entry.account,
+            clock::to_text(&entry.at),
+            body
+        ])
+        .map_err(sql)?;
+    Ok(())
+}
+
+/// The audit entries of finding `alert_id` of `account`, oldest first.
+pub(super) fn audit(conn: &Connection, account: &str, alert_id: u64) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn
+        .prepare_cached(&SQLITE_RECORDS.finding_audit)
+        .map_err(sql)?;
+    let bodies = stmt
+        .query_map(
+            params![i64::try_from(alert_id).unwrap_or(i64::MAX), account],
+            |r| r.get::<_, String>(0),
+        )
+        .map_err(sql)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(sql)?;
+    bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(|e| bad_json("audit entry", e)))
+        .collect()
+}
+
+/// An account's seal threshold (the default unless set).
+pub(super) fn seal_threshold(conn: &Connection, account: &str) -> Result<Severity> {
+    let stored: Option<String> = conn
+        .prepare_cached(&SQLITE_RECORDS.seal_threshold)
+        .map_err(sql)?
+        .query_row(params![account], |r| r.get(0))
+        .optional()
+        .map_err(sql)?;
+    match stored {
+        Some(s) => s.parse(),
+        None => Ok(SEAL_FAIL_SEVERITY),
+    }
+}
+
+/// Sets an account's seal threshold.
+pub(super) fn set_seal_threshold(conn: &Connection, account: &str, t: Severity) -> Result<()> {
+    conn.prepare_cached(&SQLITE_RECORDS.set_seal_threshold)
+        .map_err(sql)?
+        .execute(params![account, t.as_str()])
+        .map_err(sql)?;
+    Ok(())
 }
 
 /// The stored findings of `scope`, with their alert ids.

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::sql::schema;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// The version that created the findings and scan-log tables.
 const RECORDS_VERSION: i64 = 6;
@@ -39,6 +39,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until) WHERE state = 'Running'
             crate::store::sql::schedules::SCHEDULES_TABLE
         ),
         crate::store::sql::scope::SCOPE_TABLE.to_string(),
+        schema::disposition_tables("INTEGER PRIMARY KEY AUTOINCREMENT"),
     ]
 });
 
