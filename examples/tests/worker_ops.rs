@@ -172,7 +172,10 @@ fn kill_9_mid_scan_leaves_no_nmap_and_a_restart_clears_the_scratch_directory() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let leftovers = std::fs::read_dir(&scratch).expect("scratch").count();
+    let place = scratch.join(worker.child.id().to_string());
+    let leftovers = std::fs::read_dir(&place)
+        .expect("the worker's place")
+        .count();
     assert_eq!(leftovers, 1, "one private directory for the one run");
 
     worker.signal(nix::sys::signal::Signal::SIGKILL);
@@ -195,14 +198,22 @@ fn kill_9_mid_scan_leaves_no_nmap_and_a_restart_clears_the_scratch_directory() {
     // The next worker of the same name removes what the killed one left.
     let (quick, _quick_ports) = slow_command(1);
     add_started(&db, "quick", "ops", &quick);
-    let _again = Worker::start(&db, dir.path(), &name, &[]);
+    let again = Worker::start(&db, dir.path(), &name, &[]);
     wait_state(&db, "ops/quick", "Completed", Duration::from_secs(60));
     let names: Vec<String> = std::fs::read_dir(&scratch)
         .expect("scratch again")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.is_empty(), "left behind: {names:?}");
+    assert_eq!(
+        names,
+        [again.child.id().to_string()],
+        "the killed worker's place is gone"
+    );
+    let inside = std::fs::read_dir(scratch.join(again.child.id().to_string()))
+        .expect("new place")
+        .count();
+    assert_eq!(inside, 0, "the finished run left nothing");
 }
 
 #[test]

@@ -21,30 +21,88 @@ pub fn scratch_path(base: &Path, name: &str) -> PathBuf {
     base.join(format!("casiscan-worker-{safe}"))
 }
 
-/// Removes what an earlier worker of this name left at `dir` (a symlink is removed, never
-/// followed) and makes it again, empty, owned by this process, traversable but not listable by
-/// others (an unprivileged nmap account reaches only its own directory inside).
-pub fn prepare_scratch(dir: &Path) -> Result<()> {
+/// Prepares the scratch directory `dir` of a worker of this name and returns this process's own
+/// place in it, `dir/<pid>`, empty.
+///
+/// What workers of this name left there is removed, except the places of those still running
+/// (several workers may share a name on one host: each keeps its own `<pid>` place). `dir` is
+/// made if missing; a symlink or file there is removed, never followed; a directory owned by
+/// another user is refused. Both are traversable but not listable by others (an unprivileged
+/// nmap account reaches only its own working directory inside).
+pub fn prepare_scratch(dir: &Path) -> Result<PathBuf> {
     let failed = |what: &str, e: std::io::Error| {
         Error::invalid(
             format!("worker scratch directory {}", dir.display()),
             format!("cannot {what}: {e}"),
         )
     };
+    own_directory(dir).map_err(|e| failed("use it", e))?;
+    let me = std::process::id();
+    for entry in std::fs::read_dir(dir).map_err(|e| failed("list it", e))? {
+        let entry = entry.map_err(|e| failed("list it", e))?;
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok();
+        if pid.is_some_and(|pid| pid != me && process_alive(pid)) {
+            continue;
+        }
+        remove_entry(&entry.path()).map_err(|e| failed("remove what a stopped worker left", e))?;
+    }
+    let mine = dir.join(me.to_string());
+    std::fs::create_dir(&mine).map_err(|e| failed("create this worker's place", e))?;
+    set_mode(&mine).map_err(|e| failed("set its permissions", e))?;
+    Ok(mine)
+}
+
+/// Makes `dir` a directory of this user (created if missing; a link or file there removed).
+fn own_directory(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => {
-            std::fs::remove_dir_all(dir).map_err(|e| failed("remove the old one", e))?;
+            if meta.uid() != nix::unistd::geteuid().as_raw() {
+                return Err(std::io::Error::other("it belongs to another user"));
+            }
         }
-        Ok(_) => std::fs::remove_file(dir).map_err(|e| failed("remove what is there", e))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(failed("inspect it", e)),
+        Ok(_) => {
+            std::fs::remove_file(dir)?;
+            create_new_dir(dir)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_new_dir(dir)?,
+        Err(e) => return Err(e),
     }
-    // `create_dir`, not `create_dir_all`: someone racing to put a link there makes this fail.
-    std::fs::create_dir(dir).map_err(|e| failed("create it", e))?;
+    set_mode(dir)
+}
+
+/// `create_dir`, not `create_dir_all`: a link put there meanwhile makes it fail; a directory
+/// made meanwhile by a worker of the same name is fine.
+fn create_new_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if std::fs::symlink_metadata(dir)?.is_dir() {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+        other => other,
+    }
+}
+
+fn set_mode(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
-        .map_err(|e| failed("set its permissions", e))?;
-    Ok(())
+}
+
+/// Removes a directory tree, or a file or link (never following it).
+fn remove_entry(path: &Path) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}
+
+/// True while a process with this id runs on this machine.
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
 }
 
 #[cfg(test)]
@@ -52,7 +110,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_restart_removes_what_a_killed_worker_left() {
+    fn a_restart_removes_what_a_stopped_worker_left_but_not_a_running_ones() {
         let base = tempfile::tempdir().unwrap();
         let dir = scratch_path(base.path(), "runner 1/../x");
         assert_eq!(
@@ -60,13 +118,21 @@ mod tests {
             "casiscan-worker-runner_1_.._x",
             "no path separators survive"
         );
-        prepare_scratch(&dir).unwrap();
-        let left = dir.join("casiscan-nmap-abc");
+        let mine = prepare_scratch(&dir).unwrap();
+        let left = mine.join("casiscan-nmap-abc");
         std::fs::create_dir(&left).unwrap();
         std::fs::write(left.join("normal.txt"), "partial").unwrap();
-        prepare_scratch(&dir).unwrap();
-        assert!(dir.is_dir() && !left.exists());
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        // A dead worker's place (no process 4194304+ exists: above Linux's pid limit).
+        let dead = dir.join("4194305");
+        std::fs::create_dir(&dead).unwrap();
+        // A running worker of the same name: pid 1 is always alive.
+        let running = dir.join("1");
+        std::fs::create_dir(&running).unwrap();
+        let again = prepare_scratch(&dir).unwrap();
+        assert_eq!(again, mine);
+        assert!(mine.is_dir() && !left.exists() && !dead.exists());
+        assert!(running.exists(), "a live worker's place is kept");
+        assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 0);
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct Worker {
     config: WorkerConfig,
     /// When each Pending scan seen in a pass was queued (its pickup time is measured from it).
     queued: Mutex<HashMap<RecordId, DateTime<Utc>>>,
+    /// This process's place in the scratch directory, once `run` has prepared it.
+    scratch: std::sync::OnceLock<PathBuf>,
 }
 
 /// Where the provider of `kind` must run, whether or not it is installed here.
@@ -103,6 +105,7 @@ impl Worker {
             providers,
             config,
             queued: Mutex::new(HashMap::new()),
+            scratch: std::sync::OnceLock::new(),
         }
     }
 
@@ -114,8 +117,10 @@ impl Worker {
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
         let name = &self.config.identity.name;
         if let Some(dir) = &self.config.scratch_dir {
-            prepare_scratch(dir)?;
-            tracing::info!(runner = %name, dir = %dir.display(), "scratch directory ready (what an earlier worker of this name left is gone)");
+            let mine = prepare_scratch(dir)?;
+            tracing::info!(runner = %name, dir = %mine.display(), "scratch directory ready (what stopped workers of this name left is gone)");
+            // A second `run` of the same worker keeps the place the first one made.
+            let _ = self.scratch.set(mine);
         }
         let mut tasks = JoinSet::new();
         let stop_running = CancellationToken::new();
@@ -431,7 +436,7 @@ impl Worker {
         let resolver = Arc::clone(&self.config.resolver);
         let mut ctx = RunContext::detached();
         ctx.cancel = stop.child_token();
-        ctx.scratch_dir.clone_from(&self.config.scratch_dir);
+        ctx.scratch_dir = self.scratch.get().cloned();
         tasks.spawn(async move {
             // Failures are recorded on the scan itself; nothing more to report here.
             let _ =

@@ -15,30 +15,32 @@ use super::connection::pg;
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, RecordId, Scan};
 
-/// Channel on which queued scans are broadcast, followed by `_<schema>` (notifications are
-/// database-wide; stores in other schemas of the same database do not hear them).
+/// Channel on which queued scans are broadcast, followed by `_` and the MD5 of the schema name
+/// (notifications are database-wide; stores in other schemas do not hear them; the hash keeps
+/// the name within PostgreSQL's 63-byte limit whatever the schema's length).
 const WORK_CHANNEL: &str = "casiscan_work";
 
-/// Runners waiting for work and their channels; unlogged: it is only coordination, rebuilt by
-/// the next wait of each runner after a crash.
-const WAITERS_TABLE: &str = "CREATE UNLOGGED TABLE IF NOT EXISTS work_waiters (
+/// Runners waiting for work and their channels (a migration creates it); unlogged: it is only
+/// coordination, rebuilt by the next wait of each runner after a crash.
+pub(super) const WAITERS_TABLE: &str = "CREATE UNLOGGED TABLE IF NOT EXISTS work_waiters (
     channel TEXT PRIMARY KEY,
     since TIMESTAMPTZ NOT NULL
 )";
 
 /// The statement that announces a queued scan (`$1` the broadcast channel's prefix, `$2` the scan id,
 /// `$3` true when the scan is routed to one machine): to the longest-waiting runner that
-/// recorded itself in the last 10 seconds; to everyone when routed; to no one when no runner
+/// recorded itself in the last 3 seconds (a waiting runner records itself again at least every
+/// 2 s; a row left by a wait cut short goes stale quickly); to everyone when routed; to no one when no runner
 /// waits (every runner is busy and looks at the queue's head as soon as a run of it ends).
 pub(super) const NOTIFY_WORK: &str = "WITH picked AS (
     DELETE FROM work_waiters WHERE NOT $3::BOOLEAN AND channel = (
         SELECT channel FROM work_waiters
-        WHERE since > clock_timestamp() - INTERVAL '10 seconds'
+        WHERE since > clock_timestamp() - INTERVAL '3 seconds'
         ORDER BY since LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING channel)
 SELECT pg_notify(channel, $2) FROM (
     SELECT COALESCE((SELECT channel FROM picked),
-        CASE WHEN $3::BOOLEAN THEN $1 || '_' || current_schema() END) AS channel) target
+        CASE WHEN $3::BOOLEAN THEN $1 || '_' || md5(current_schema()) END) AS channel) target
 WHERE channel IS NOT NULL";
 
 /// Records this store's channel as waiting (again) from now.
@@ -55,6 +57,9 @@ pub(super) struct Waiter {
     pub channel: String,
     /// Set when a notification arrived on `channel` (its waiters row is then gone).
     pub woken: Arc<AtomicBool>,
+    /// False once the listening connection has ended: this store then only polls, and no
+    /// longer records itself as waiting (a wake-up sent to it would be lost).
+    pub listening: Arc<AtomicBool>,
 }
 
 impl Waiter {
@@ -63,11 +68,15 @@ impl Waiter {
         Waiter {
             channel: format!("casiscan_wake_{}", uuid::Uuid::new_v4().simple()),
             woken: Arc::new(AtomicBool::new(false)),
+            listening: Arc::new(AtomicBool::new(true)),
         }
     }
 
     /// Records this store as waiting; `false` when that failed (it then only polls).
     pub async fn start(&self, c: &Client) -> bool {
+        if !self.listening.load(Ordering::Acquire) {
+            return false;
+        }
         self.woken.store(false, Ordering::Release);
         c.execute(WAIT, &[&self.channel]).await.is_ok()
     }
@@ -94,6 +103,7 @@ pub(super) async fn listen(
         .map_err(|e| Error::storage(format!("cannot connect to {label}: {e}"), e))?;
     let own = waiter.channel.clone();
     let woken = Arc::clone(&waiter.woken);
+    let listening = Arc::clone(&waiter.listening);
     tokio::spawn(async move {
         while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             match message {
@@ -110,17 +120,26 @@ pub(super) async fn listen(
                 Err(_) => break,
             }
         }
+        listening.store(false, Ordering::Release);
+        tracing::warn!("the LISTEN connection ended: this store now only polls for queued scans");
+        // Waiters wake and poll from now on.
+        work.notify_waiters();
     });
-    let schema: String = client
-        .query_one("SELECT current_schema()", &[])
+    let schema_hash: Option<String> = client
+        .query_one("SELECT md5(current_schema())", &[])
         .await
         .map_err(|e| pg("read the schema", e))?
-        .get(0);
-    // Schema names are checked (letters, digits, `_`) where a store opens one; quoted anyway.
-    let broadcast = format!("{WORK_CHANNEL}_{schema}").replace('"', "");
+        .try_get(0)
+        .map_err(|e| pg("read the schema", e))?;
+    let schema_hash = schema_hash.ok_or_else(|| {
+        Error::invalid(
+            "database",
+            "no current schema: the search_path names no existing schema",
+        )
+    })?;
     client
         .batch_execute(&format!(
-            "{WAITERS_TABLE}; LISTEN \"{broadcast}\"; LISTEN {}",
+            "LISTEN {WORK_CHANNEL}_{schema_hash}; LISTEN {}",
             waiter.channel
         ))
         .await

@@ -12,7 +12,7 @@ use crate::store::sql::schema;
 const RECORDS_VERSION: i64 = 4;
 
 /// Migrations in order; the version is the number applied so far.
-pub static MIGRATIONS: LazyLock<[String; 7]> = LazyLock::new(|| {
+pub static MIGRATIONS: LazyLock<[String; 8]> = LazyLock::new(|| {
     [
         format!(
             "{}
@@ -41,6 +41,7 @@ CREATE INDEX scans_running_leases ON scans (lease_until COLLATE "C") WHERE state
         ),
         crate::store::sql::scope::SCOPE_TABLE.to_string(),
         schema::disposition_tables("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        super::notify::WAITERS_TABLE.to_string(),
     ]
 });
 
