@@ -71,6 +71,7 @@ fn workers(
                 ips: Vec::new(),
                 public_ips: Vec::new(),
                 providers: vec![ProviderKind::Nmap],
+                owners: Vec::new(),
             };
             let mut config = WorkerConfig::new(identity);
             config.concurrency = 8;

@@ -9,7 +9,8 @@
 //!
 //! Prints one JSON line. The worker processes are this program with `--worker URL NAME SLOTS`;
 //! only the fields of `WorkerConfig` that every build has are set, so the same file measures an
-//! older build too (see BENCHMARKS.md).
+//! older build too (see BENCHMARKS.md); for a build before `RunnerIdentity::owners` existed
+//! (0462c82), delete the `owners` line.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -63,6 +64,7 @@ async fn worker_main(url: &str, name: &str, slots: usize) {
         ips: Vec::new(),
         public_ips: Vec::new(),
         providers: vec![ProviderKind::Nmap],
+        owners: Vec::new(),
     };
     let mut config = WorkerConfig::new(identity);
     config.concurrency = slots;

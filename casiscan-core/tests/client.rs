@@ -461,6 +461,7 @@ async fn a_dead_runners_scan_is_requeued_when_its_lease_ends_and_run_by_a_live_o
         ips: Vec::new(),
         public_ips: Vec::new(),
         providers: vec![ProviderKind::Nmap],
+        owners: Vec::new(),
     };
     let worker = Worker::new(
         Arc::clone(&store),

@@ -69,6 +69,7 @@ async fn notify_wakes_an_idle_worker_at_once() {
         ips: Vec::new(),
         public_ips: Vec::new(),
         providers: vec![ProviderKind::OsPatch],
+        owners: Vec::new(),
     };
     let mut config = WorkerConfig::new(identity);
     config.poll = std::time::Duration::from_secs(30);

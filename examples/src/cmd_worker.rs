@@ -109,7 +109,7 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
         heartbeat: lease / 3,
     };
     config.grace = Duration::from_secs(args.grace_seconds);
-    config.owners = owner.into_iter().collect();
+    config.identity.owners = owner.into_iter().collect();
     if let Some(base) = &args.scratch_base {
         config.scratch_dir = Some(scratch_path(base, &config.identity.name));
     }
@@ -119,7 +119,7 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
         ips = ?config.identity.ips,
         public_ips = ?config.identity.public_ips,
         providers = ?config.identity.providers,
-        owners = ?config.owners,
+        owners = ?config.identity.owners,
         concurrency = config.concurrency,
         "worker ready"
     );

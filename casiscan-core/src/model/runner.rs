@@ -20,9 +20,17 @@ pub struct RunnerIdentity {
     pub public_ips: Vec<IpAddr>,
     /// Providers whose tool is available here.
     pub providers: Vec<ProviderKind>,
+    /// Accounts whose scans this runner takes; every account's when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 impl RunnerIdentity {
+    /// True when this runner takes scans of `owner`.
+    pub fn serves_owner(&self, owner: &str) -> bool {
+        self.owners.is_empty() || self.owners.iter().any(|o| o == owner)
+    }
+
     /// True when `ip` is one of this runner's interface or public addresses.
     pub fn owns_ip(&self, ip: &IpAddr) -> bool {
         self.ips

@@ -21,6 +21,7 @@ impl RunnerIdentity {
             ips: interface_ips(),
             public_ips: Vec::new(),
             providers: available,
+            owners: Vec::new(),
         }
     }
 }

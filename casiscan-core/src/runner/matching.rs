@@ -13,6 +13,13 @@ pub fn may_claim(
     asset: Option<&Asset>,
     locality: Locality,
 ) -> Result<(), String> {
+    if !runner.serves_owner(&scan.owner) {
+        return Err(format!(
+            "runner {} takes only scans of {}",
+            runner.name,
+            runner.owners.join(", ")
+        ));
+    }
     if !runner.providers.contains(&scan.provider) {
         return Err(format!(
             "provider {} is not available on runner {}",
@@ -88,6 +95,7 @@ mod tests {
             ips: vec!["10.0.0.7".parse().unwrap(), "2001:db8::7".parse().unwrap()],
             public_ips: vec!["203.0.113.7".parse().unwrap()],
             providers: vec![ProviderKind::Nmap, ProviderKind::OsPatch],
+            owners: Vec::new(),
         }
     }
 
@@ -104,6 +112,26 @@ mod tests {
             ProviderKind::OsPatch => Locality::OnTarget,
         };
         may_claim(&runner(), &scan(provider, target), None, locality)
+    }
+
+    #[test]
+    fn a_runner_restricted_to_accounts_refuses_the_others_even_on_loopback() {
+        let mut restricted = runner();
+        restricted.owners = vec!["blue".into()];
+        let theirs = scan(ProviderKind::Nmap, "127.0.0.1");
+        let refusal = may_claim(&restricted, &theirs, None, Locality::AnyRunner).unwrap_err();
+        assert_eq!(refusal, "runner r1 takes only scans of blue");
+        let mut mine = theirs.clone();
+        mine.owner = "blue".into();
+        assert_eq!(
+            may_claim(&restricted, &mine, None, Locality::AnyRunner),
+            Ok(())
+        );
+        // The identity is stored as JSON: an unrestricted one is written as before.
+        let json = serde_json::to_value(runner()).unwrap();
+        assert!(json.get("owners").is_none());
+        let back: RunnerIdentity = serde_json::from_value(json).unwrap();
+        assert!(back.owners.is_empty());
     }
 
     #[test]

@@ -40,8 +40,6 @@ pub struct WorkerConfig {
     pub max_attempts: u32,
     /// How often the store is polled for work.
     pub poll: Duration,
-    /// Only scans of these owners are claimed; every owner's when empty.
-    pub owners: Vec<String>,
     /// How long a stopping worker lets its running scans finish before giving them back.
     pub grace: Duration,
     /// Where every run's private working directory is made; cleared when the worker starts
@@ -62,16 +60,15 @@ impl WorkerConfig {
             lease: LeasePolicy::default(),
             max_attempts: 3,
             poll: Duration::from_millis(250),
-            owners: Vec::new(),
             grace: Duration::from_secs(10),
             scratch_dir,
             resolver: Arc::new(SystemResolver),
         }
     }
 
-    /// True when this worker may claim scans of `owner`.
+    /// True when this worker may claim scans of `owner` (see [`RunnerIdentity::owners`]).
     pub fn serves_owner(&self, owner: &str) -> bool {
-        self.owners.is_empty() || self.owners.iter().any(|o| o == owner)
+        self.identity.serves_owner(owner)
     }
 }
 
@@ -265,11 +262,12 @@ impl Worker {
         let small = u32::try_from(free.saturating_mul(4).saturating_add(4))
             .unwrap_or(PENDING_WINDOW)
             .min(PENDING_WINDOW);
-        let mut batch = self.store.pending_scans(small).await?;
+        let owners = &self.config.identity.owners;
+        let mut batch = self.store.pending_scans_of(owners, small).await?;
         if batch.len() >= small as usize && small < PENDING_WINDOW {
             let here = batch.iter().filter(|s| self.may_run_here(s)).count();
             if here < free {
-                batch = self.store.pending_scans(PENDING_WINDOW).await?;
+                batch = self.store.pending_scans_of(owners, PENDING_WINDOW).await?;
             }
         }
         let mut eligible = Vec::new();

@@ -519,6 +519,23 @@ async fn pending_scans_oldest_first(store: Arc<dyn Store>) {
         3,
         "the idle scan is not queued"
     );
+    add(&store, &scan("p", "other")).await;
+    store
+        .apply(&id("p", "other"), &StateChange::Start)
+        .await
+        .expect("start");
+    let of_p = store
+        .pending_scans_of(&["p".to_string()], 10)
+        .await
+        .expect("pending of p");
+    let got: Vec<&str> = of_p.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(got, vec!["other"], "behind o's older scans");
+    let of_o = store
+        .pending_scans_of(&["o".to_string(), "x".to_string()], 2)
+        .await
+        .expect("pending of o");
+    assert_eq!(of_o.len(), 2);
+    assert!(of_o.iter().all(|s| s.owner == "o"));
 }
 
 async fn cancel_and_clear(store: Arc<dyn Store>) {
@@ -677,6 +694,7 @@ async fn live_runners_are_listed(store: Arc<dyn Store>) {
         ips: vec!["10.0.0.7".parse().expect("ip")],
         public_ips: vec!["203.0.113.7".parse().expect("ip")],
         providers: vec![ProviderKind::Nmap],
+        owners: Vec::new(),
     };
     let before = store.clock().now() - Duration::seconds(1);
     store.register_runner(&runner).await.expect("register");

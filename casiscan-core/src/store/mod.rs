@@ -121,6 +121,18 @@ pub trait Store: Send + Sync {
         Ok(None)
     }
 
+    /// Pending scans of these owners (every owner's when empty), oldest queued first, at most
+    /// `limit`: a worker restricted to some accounts sees theirs behind any backlog of others'.
+    async fn pending_scans_of(&self, owners: &[String], limit: u32) -> Result<Vec<Scan>> {
+        if owners.is_empty() {
+            return self.pending_scans(limit).await;
+        }
+        let mut all = self.pending_scans(u32::MAX).await?;
+        all.retain(|s| owners.contains(&s.owner));
+        all.truncate(limit as usize);
+        Ok(all)
+    }
+
     /// How many scans are Pending (the queue depth a worker reports).
     async fn queue_depth(&self) -> Result<u64>;
 

@@ -203,6 +203,13 @@ impl Store for PostgresStore {
         scans::pending(&mut *self.client().await, limit).await
     }
 
+    async fn pending_scans_of(&self, owners: &[String], limit: u32) -> Result<Vec<Scan>> {
+        if owners.is_empty() {
+            return self.pending_scans(limit).await;
+        }
+        scans::pending_of(&self.client().await.client, owners, limit).await
+    }
+
     async fn queue_depth(&self) -> Result<u64> {
         scans::queue_depth(&self.client().await.client).await
     }

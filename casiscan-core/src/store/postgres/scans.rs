@@ -194,6 +194,18 @@ pub(super) async fn list<C: GenericClient>(c: &C, query: &ScanQuery) -> Result<P
 }
 
 /// Pending scans, oldest queued first, at most `limit`.
+/// Pending scans of `owners`, oldest queued first, at most `limit`.
+pub(super) async fn pending_of(c: &Client, owners: &[String], limit: u32) -> Result<Vec<Scan>> {
+    static PENDING_OF: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        Statements::pending_scans_of(Dialect::Postgres, "owner = ANY($1)", "$2")
+    });
+    let rows = c
+        .query(PENDING_OF.as_str(), &[&owners, &i64::from(limit)])
+        .await
+        .map_err(|e| pg("list pending scans", e))?;
+    rows.iter().map(scan_from_row).collect()
+}
+
 pub(super) async fn pending(conn: &mut Conn, limit: u32) -> Result<Vec<Scan>> {
     static PENDING: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| Statements::pending_scans(Dialect::Postgres, "$1"));

@@ -152,6 +152,18 @@ impl Statements {
         }
     }
 
+    /// The oldest Pending scans whose owner is in the set `owners` (an SQL expression: the
+    /// dialect's way to test membership of a parameter), at most `limit`.
+    pub fn pending_scans_of(d: Dialect, owners: &str, limit: &str) -> String {
+        format!(
+            "SELECT {SCAN_COLUMNS} FROM scans WHERE state = 'Pending' AND {owners} \
+             ORDER BY {}, {}, {} LIMIT {limit}",
+            d.bytewise("updated_time"),
+            d.bytewise("owner"),
+            d.bytewise("name")
+        )
+    }
+
     /// The oldest Pending scans, at most `limit` (a placeholder, or a number written in).
     pub fn pending_scans(d: Dialect, limit: &str) -> String {
         format!(

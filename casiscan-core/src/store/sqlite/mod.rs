@@ -240,6 +240,17 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn pending_scans_of(&self, owners: &[String], limit: u32) -> Result<Vec<Scan>> {
+        if owners.is_empty() {
+            return self.pending_scans(limit).await;
+        }
+        let owners = owners.to_vec();
+        self.run("list pending scans in", move |conn| {
+            scans::pending_of(conn, &owners, limit)
+        })
+        .await
+    }
+
     async fn queue_depth(&self) -> Result<u64> {
         self.run("count pending scans in", |conn| scans::queue_depth(conn))
             .await

@@ -136,6 +136,22 @@ pub(super) fn list(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
 }
 
 /// Pending scans, oldest queued first, at most `limit`.
+/// Pending scans of `owners`, oldest queued first, at most `limit`.
+pub(super) fn pending_of(conn: &Connection, owners: &[String], limit: u32) -> Result<Vec<Scan>> {
+    let statement = Statements::pending_scans_of(
+        Dialect::Sqlite,
+        "owner IN (SELECT value FROM json_each(?1))",
+        &limit.to_string(),
+    );
+    let owners =
+        serde_json::to_string(owners).map_err(|e| Error::invalid("owners", e.to_string()))?;
+    let mut stmt = conn.prepare_cached(&statement).map_err(sql)?;
+    stmt.query_map([owners], scan_from_row)
+        .map_err(sql)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(sql)
+}
+
 pub(super) fn pending(conn: &Connection, limit: u32) -> Result<Vec<Scan>> {
     // The limit is written into the statement: SQLite re-plans a statement whose LIMIT is a
     // bound parameter on every new value, which made this the costliest read.
