@@ -5,7 +5,7 @@ set -euo pipefail
 
 want=(nmap)
 if [ "${1:-test}" = "test" ]; then
-    want+=(python3-venv gcc g++ valgrind rpm createrepo-c postgresql apt-utils)
+    want+=(python3-venv gcc g++ valgrind rpm createrepo-c postgresql apt-utils ndiff)
 fi
 
 missing=()

@@ -30,7 +30,7 @@ NOT_NMAP = {"defused_et_included.xml", "defused_et_local_includer.xml"}
 
 
 def test_the_public_fixtures_are_there() -> None:
-    assert len(FILES) == 46, f"expected the 46 nmap fixtures under {FIXTURES}"
+    assert len(FILES) == 48, f"expected the 48 nmap fixtures under {FIXTURES}"
 
 
 def rust_json(path: pathlib.Path) -> object:

@@ -67,7 +67,7 @@ pub struct ScriptDiff {
 }
 
 /// What changed about a port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PortChange {
     /// Listed only in the newer run (unknown before).
@@ -102,7 +102,7 @@ pub struct PortDiff {
 }
 
 /// What changed about a host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HostChange {
     /// Only in the newer run.
