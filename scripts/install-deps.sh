@@ -6,7 +6,8 @@ set -euo pipefail
 want=(nmap)
 if [ "${1:-test}" = "test" ]; then
     # iproute2: examples/tests/scope_netns.rs runs casiscan in a network namespace it creates.
-    want+=(python3-venv gcc g++ valgrind rpm createrepo-c postgresql apt-utils iproute2)
+    # ndiff: the nmap diff is compared with nmap's own ndiff.
+    want+=(python3-venv gcc g++ valgrind rpm createrepo-c postgresql apt-utils iproute2 ndiff)
 fi
 
 missing=()

@@ -36,6 +36,10 @@ pub enum Error {
         /// 1-based column, when known.
         column: Option<u64>,
     },
+    /// nmap XML that is well formed but holds a value nmap.dtd forbids (a strict parse); its
+    /// kind is [`ErrorKind::Parse`].
+    #[error("parse error: invalid nmap XML: {0}")]
+    NmapDtd(Box<crate::providers::nmap::Violation>),
     /// A provider failed: tool missing, tool exited with an error, timed out, killed.
     #[error("provider {provider}: {message}")]
     Provider {
@@ -155,7 +159,7 @@ impl Error {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Conflict(_) => ErrorKind::Conflict,
-            Error::Parse { .. } => ErrorKind::Parse,
+            Error::Parse { .. } | Error::NmapDtd(_) => ErrorKind::Parse,
             Error::Provider { .. } => ErrorKind::Provider,
             Error::Storage { .. } | Error::ReadOnly { .. } => ErrorKind::Storage,
             Error::Auth => ErrorKind::Auth,
@@ -199,6 +203,15 @@ impl Error {
         Error::Storage {
             message: message.into(),
             source: Some(Box::new(source)),
+        }
+    }
+
+    /// The 1-based line and column of a parse error, when known.
+    pub fn position(&self) -> (Option<u64>, Option<u64>) {
+        match self {
+            Error::Parse { line, column, .. } => (*line, *column),
+            Error::NmapDtd(v) => (v.line, v.column),
+            _ => (None, None),
         }
     }
 

@@ -365,7 +365,7 @@ fn every_way_in_places_an_error_alike() {
     let early = "<?xml version=\"1.0\"?>\n<!-- a comment -->\n\n  <!x>\n<nmaprun>\n";
     let attr = "<nmaprun>\n<host>\n<ports><port protocol=\"tcp\" portid=22></port></ports></host></nmaprun>";
     let nested = format!(
-        "<nmaprun>\n<host><ports><port><script id=\"x\">\n\n{}",
+        "<nmaprun>\n<host><ports><port protocol=\"tcp\" portid=\"1\"><script id=\"x\">\n\n{}",
         "<table>".repeat(200)
     );
     let dir = tempfile::tempdir().expect("tempdir");
@@ -401,7 +401,8 @@ fn every_way_in_places_an_error_alike() {
 
 #[test]
 fn hostile_nesting_is_refused_without_exhausting_the_stack() {
-    let mut doc = String::from("<nmaprun><host><ports><port><script id=\"x\">");
+    let mut doc =
+        String::from("<nmaprun><host><ports><port protocol=\"tcp\" portid=\"1\"><script id=\"x\">");
     for _ in 0..100_000 {
         doc.push_str("<table>");
     }
@@ -427,7 +428,7 @@ fn malformed_attributes_are_parse_errors_not_lost_values() {
 
 #[test]
 fn cdata_is_literal_text_and_references_are_decoded() {
-    let doc = "<nmaprun><host><ports><port protocol=\"tcp\" portid=\"80\">\
+    let doc = "<nmaprun><host><ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/>\
         <script id=\"s\" output=\"o\"><elem key=\"c\"><![CDATA[a &amp; b <x>]]></elem>\
         <elem key=\"mix\">pre<![CDATA[&lt;]]>post &amp; &#xc3;&#x9c;</elem>\
         <elem key=\"r\">a &lt; b</elem></script></port></ports></host>\

@@ -137,11 +137,12 @@ pub fn to_py_err(e: Error) -> PyErr {
     let message = e.to_string();
     Python::attach(|py| {
         let err = PyErr::from_type(class_of(py, e.kind()), message);
-        if let Error::Parse { line, column, .. } = &e {
+        if e.kind() == casiscan_core::ErrorKind::Parse {
+            let (line, column) = e.position();
             let value = err.value(py);
             if let Err(set) = value
-                .setattr("line", *line)
-                .and_then(|()| value.setattr("column", *column))
+                .setattr("line", line)
+                .and_then(|()| value.setattr("column", column))
             {
                 return set;
             }

@@ -108,6 +108,31 @@ impl PyNmapRun {
             .map(PyScript::from)
             .collect()
     }
+    /// Values that broke nmap.dtd and were dropped (lenient parsing), as dicts (`element`,
+    /// `attribute`, `value`, `problem`, `offset`, `line`, `column`).
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_dict(py, &self.run.warnings)
+    }
+    /// What changed from this (older) run to `newer`, in every category nmap's ndiff reports,
+    /// as a dict (`run`, `prescripts`, `hosts`, `unchanged`, `postscripts`).
+    fn diff<'py>(
+        &self,
+        py: Python<'py>,
+        newer: PyRef<'_, PyNmapRun>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (a, b) = (Arc::clone(&self.run), Arc::clone(&newer.run));
+        let d = py.detach(|| casiscan_core::providers::nmap::diff(&a, &b));
+        to_dict(py, &d)
+    }
+    /// The difference to `newer` as ndiff's text report.
+    fn diff_text(&self, py: Python<'_>, newer: PyRef<'_, PyNmapRun>) -> String {
+        let (a, b) = (Arc::clone(&self.run), Arc::clone(&newer.run));
+        py.detach(|| {
+            let d = casiscan_core::providers::nmap::diff(&a, &b);
+            casiscan_core::providers::nmap::diff_text(&a, &b, &d)
+        })
+    }
     /// The whole run as the Rust JSON parsed into Python objects.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_dict(py, &*self.run)

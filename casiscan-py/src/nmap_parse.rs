@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use casiscan_core::Error;
-use casiscan_core::providers::nmap::{self, HostReader};
+use casiscan_core::providers::nmap::{self, HostReader, ParseOptions};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -45,27 +45,33 @@ fn input<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<Input<'a>> {
     }
 }
 
-fn parse_input(input: &Input<'_>) -> casiscan_core::Result<PyNmapRun> {
+fn parse_input(input: &Input<'_>, lenient: bool) -> casiscan_core::Result<PyNmapRun> {
+    let options = ParseOptions { lenient };
     let run = match input {
-        Input::Xml(raw) => nmap::parse(raw)?,
-        Input::Path(path) => nmap::parse_file(path)?,
+        Input::Xml(raw) => nmap::parse_with(raw, options)?,
+        Input::Path(path) => nmap::parse_file_with(path, options)?,
     };
     Ok(PyNmapRun::from_run(run))
 }
 
 /// Parses nmap XML (`-oX`) from bytes, from a str holding the XML, or from a path
-/// (`os.PathLike`); the interpreter is released while Rust parses.
+/// (`os.PathLike`); the interpreter is released while Rust parses. A value that breaks
+/// nmap.dtd raises `ParseError`, unless `lenient` (then it is dropped and listed in `warnings`).
 #[pyfunction]
-pub fn parse_nmap(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyNmapRun> {
+#[pyo3(signature = (data, *, lenient = false))]
+pub fn parse_nmap(py: Python<'_>, data: &Bound<'_, PyAny>, lenient: bool) -> PyResult<PyNmapRun> {
     let input = input(data)?;
-    py.detach(|| parse_input(&input)).map_err(to_py_err)
+    py.detach(|| parse_input(&input, lenient))
+        .map_err(to_py_err)
 }
 
 /// Awaitable twin of `parse_nmap`: parses on the runtime's blocking pool (XML is copied).
 #[pyfunction]
+#[pyo3(signature = (data, *, lenient = false))]
 pub fn parse_nmap_async<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
+    lenient: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let owned = match input(data)? {
         Input::Xml(raw) => OwnedInput::Xml(raw.to_vec()),
@@ -79,7 +85,7 @@ pub fn parse_nmap_async<'py>(
                     OwnedInput::Xml(raw) => Input::Xml(raw),
                     OwnedInput::Path(path) => Input::Path(path.clone()),
                 };
-                parse_input(&input)
+                parse_input(&input, lenient)
             });
             match task.await {
                 Ok(result) => result,
@@ -145,11 +151,15 @@ impl PyHostIterator {
 
 /// Streams the hosts of the nmap XML file at `path` (str or os.PathLike).
 #[pyfunction]
-pub fn iter_nmap_hosts(py: Python<'_>, path: PathBuf) -> PyResult<PyHostIterator> {
+#[pyo3(signature = (path, *, lenient = false))]
+pub fn iter_nmap_hosts(py: Python<'_>, path: PathBuf, lenient: bool) -> PyResult<PyHostIterator> {
     let reader = py
         .detach(|| {
             let file = File::open(&path).map_err(|e| io_error(&path, e))?;
-            HostReader::new(BufReader::with_capacity(1 << 16, file))
+            HostReader::with_options(
+                BufReader::with_capacity(1 << 16, file),
+                ParseOptions { lenient },
+            )
         })
         .map_err(to_py_err)?;
     Ok(PyHostIterator {

@@ -27,17 +27,18 @@ FILES = sorted(FIXTURES.rglob("*.xml"))
 BANNER = FIXTURES / "python-libnmap" / "1_os_banner_scripts.xml"
 # python-libnmap's XXE probes: their root is not <nmaprun>, so they must be refused.
 NOT_NMAP = {"defused_et_included.xml", "defused_et_local_includer.xml"}
+# Hand-written ports without a protocol: refused strictly, read leniently with warnings.
+BREAKS_DTD = {"scan_invalid_services.xml"}
 
 
 def test_the_public_fixtures_are_there() -> None:
-    assert len(FILES) == 46, f"expected the 46 nmap fixtures under {FIXTURES}"
+    assert len(FILES) == 48, f"expected the 48 nmap fixtures under {FIXTURES}"
 
 
-def rust_json(path: pathlib.Path) -> object:
+def rust_json(path: pathlib.Path, lenient: bool = False) -> object:
     assert CLI.exists(), f"build the CLI first (cargo build -p casiscan-examples): {CLI}"
-    out = subprocess.run(
-        [str(CLI), "parse-nmap", str(path)], capture_output=True, check=True, timeout=60
-    )
+    args = [str(CLI), "parse-nmap", *(["--lenient"] if lenient else []), str(path)]
+    out = subprocess.run(args, capture_output=True, check=True, timeout=60)
     return json.loads(out.stdout)
 
 
@@ -47,8 +48,14 @@ def test_fixture_parses_and_to_dict_equals_the_rust_json(path: pathlib.Path) -> 
         with pytest.raises(casiscan.ParseError, match="not nmap XML"):
             casiscan.parse_nmap(path)
         return
-    run = casiscan.parse_nmap(path)
-    assert run.to_dict() == rust_json(path)
+    lenient = path.name in BREAKS_DTD
+    if lenient:
+        with pytest.raises(casiscan.ParseError, match="<port> attribute protocol") as info:
+            casiscan.parse_nmap(path)
+        assert info.value.line is not None and info.value.column is not None
+    run = casiscan.parse_nmap(path, lenient=lenient)
+    assert bool(run.warnings) == lenient
+    assert run.to_dict() == rust_json(path, lenient)
     assert run.to_dict() == json.loads(run.to_json())
 
     # An independent count of what the document holds (start tags of <host> and <port>).
@@ -164,3 +171,39 @@ def test_the_coroutine_twin_parses_the_same_run() -> None:
         return [r.to_json() for r in runs]
 
     assert set(asyncio.run(main())) == {casiscan.parse_nmap(BANNER).to_json()}
+
+
+def test_diff_reports_every_change_like_the_cli() -> None:
+    before = casiscan.parse_nmap(FIXTURES / "diff" / "before.xml")
+    after = casiscan.parse_nmap(FIXTURES / "diff" / "after.xml")
+    d = before.diff(after)
+    assert [h["changes"] for h in d["hosts"]] == [["extraports", "ports", "scripts"]]
+    ports = {p["portid"]: p for p in d["hosts"][0]["ports"]}
+    assert ports[18080]["after"] is None and ports[18080]["scanned_after"] is False
+    assert ports[18022]["scripts"][0]["after"] == "SSH-2.0-casiscan_B"
+    assert before.diff(before) == {
+        "run": [],
+        "prescripts": [],
+        "hosts": [],
+        "unchanged": 1,
+        "postscripts": [],
+    }
+    out = subprocess.run(
+        [str(CLI), "diff", "--text", str(FIXTURES / "diff" / "before.xml"),
+         str(FIXTURES / "diff" / "after.xml")],
+        capture_output=True, timeout=60,
+    )
+    assert out.returncode == 1
+    assert out.stdout.decode() == before.diff_text(after)
+    assert "+|_ banner: SSH-2.0-casiscan_B" in before.diff_text(after)
+
+
+def test_lenient_parsing_lists_what_it_dropped() -> None:
+    doc = '<nmaprun><host><ports><port protocol="tcp" portid="A2"><state state="open"/></port></ports></host></nmaprun>'
+    with pytest.raises(casiscan.ParseError, match="portid") as info:
+        casiscan.parse_nmap(doc)
+    assert (info.value.line, info.value.column) == (1, 44)
+    run = casiscan.parse_nmap(doc, lenient=True)
+    assert run.hosts[0].ports[0].portid is None
+    [w] = run.warnings
+    assert (w["element"], w["attribute"], w["value"], w["problem"]) == ("port", "portid", "A2", "not_a_number")

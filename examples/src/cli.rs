@@ -171,6 +171,25 @@ pub enum Command {
     ParseNmap {
         /// The `-oX` file.
         file: std::path::PathBuf,
+        /// Drop values that break nmap.dtd (listed under `warnings`) instead of failing.
+        #[arg(long)]
+        lenient: bool,
+    },
+    /// Compare two nmap XML files as nmap's ndiff does; exit 0 when equal, 1 when different.
+    Diff {
+        /// The older `-oX` file.
+        older: std::path::PathBuf,
+        /// The newer `-oX` file.
+        newer: std::path::PathBuf,
+        /// Print the difference as JSON (every category, both sides).
+        #[arg(long, conflicts_with = "text")]
+        json: bool,
+        /// Print ndiff's text report (the default).
+        #[arg(long)]
+        text: bool,
+        /// Drop values that break nmap.dtd instead of failing.
+        #[arg(long)]
+        lenient: bool,
     },
     /// Set or remove a scan's schedule: `schedule ID "0 3 * * *" [--tz Europe/Paris]`,
     /// `schedule ID --every 6h`, `schedule ID --off`.

@@ -16,8 +16,18 @@ use crate::render;
 
 /// Runs the chosen subcommand.
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    if let Command::ParseNmap { file } = &cli.command {
-        return render::nmap_json(file);
+    if let Command::ParseNmap { file, lenient } = &cli.command {
+        return render::nmap_json(file, *lenient);
+    }
+    if let Command::Diff {
+        older,
+        newer,
+        json,
+        lenient,
+        ..
+    } = &cli.command
+    {
+        return render::nmap_diff(older, newer, *json, *lenient);
     }
     if let Command::Ospatch(args) = cli.command {
         return crate::cmd_ospatch::run(args).await;
@@ -117,7 +127,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             crate::out!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
             Ok(ExitCode::SUCCESS)
         }
-        Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
+        Command::ParseNmap { .. } | Command::Diff { .. } | Command::Ospatch(_) => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Worker(args) => crate::cmd_worker::run(&client, args, explicit_owner).await,
         Command::Add {
             target,

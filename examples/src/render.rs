@@ -110,20 +110,25 @@ pub fn line(text: std::fmt::Arguments<'_>) {
 /// Writes the typed model of the nmap XML file `file` to standard output as pretty JSON, host by
 /// host (memory bounded by the largest host, whatever the file's size); a closed pipe ends the
 /// program quietly, as [`line`] does.
-pub fn nmap_json(file: &std::path::Path) -> casiscan_core::Result<std::process::ExitCode> {
+pub fn nmap_json(
+    file: &std::path::Path,
+    lenient: bool,
+) -> casiscan_core::Result<std::process::ExitCode> {
     use std::io::Write;
     let mut out = Noted {
         inner: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
         failed: None,
     };
-    let written = casiscan_core::providers::nmap::write_json(file, &mut out).and_then(|()| {
-        writeln!(out)
-            .and_then(|()| out.flush())
-            .map_err(|source| Error::Io {
-                path: "standard output".into(),
-                source,
-            })
-    });
+    let options = casiscan_core::providers::nmap::ParseOptions { lenient };
+    let written = casiscan_core::providers::nmap::write_json_with(file, &mut out, options)
+        .and_then(|()| {
+            writeln!(out)
+                .and_then(|()| out.flush())
+                .map_err(|source| Error::Io {
+                    path: "standard output".into(),
+                    source,
+                })
+        });
     match out.failed {
         Some(std::io::ErrorKind::BrokenPipe) => std::process::exit(0),
         Some(kind) => {
@@ -132,6 +137,35 @@ pub fn nmap_json(file: &std::path::Path) -> casiscan_core::Result<std::process::
         }
         None => written.map(|()| std::process::ExitCode::SUCCESS),
     }
+}
+
+/// Prints the difference of two nmap XML files (ndiff's text, or JSON) and exits as ndiff does:
+/// 0 when no host differs, 1 when one does.
+pub fn nmap_diff(
+    older: &std::path::Path,
+    newer: &std::path::Path,
+    json: bool,
+    lenient: bool,
+) -> casiscan_core::Result<std::process::ExitCode> {
+    use casiscan_core::providers::nmap;
+    let options = nmap::ParseOptions { lenient };
+    let a = nmap::parse_file_with(older, options)?;
+    let b = nmap::parse_file_with(newer, options)?;
+    let d = nmap::diff(&a, &b);
+    let text = if json {
+        let mut text = serde_json::to_string_pretty(&d).map_err(|e| Error::Io {
+            path: "the JSON output".into(),
+            source: e.into(),
+        })?;
+        text.push('\n');
+        text
+    } else {
+        nmap::diff_text(&a, &b, &d)
+    };
+    if let Some(body) = text.strip_suffix('\n') {
+        line(format_args!("{body}"));
+    }
+    Ok(std::process::ExitCode::from(u8::from(d.cost() > 0)))
 }
 
 /// A writer that remembers its first error, so that a failed write to standard output is told

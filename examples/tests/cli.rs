@@ -257,6 +257,71 @@ fn parse_nmap_prints_the_model_and_reports_bad_files() {
     assert!(!db.exists(), "parse-nmap opens no database");
 }
 
+/// `diff` prints ndiff's report (the same text as the real ndiff) and exits as ndiff does.
+#[test]
+fn diff_prints_ndiffs_report_or_json_and_exits_like_ndiff() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../casiscan-core/testdata/nmap/diff");
+    let (a, b) = (fixtures.join("before.xml"), fixtures.join("after.xml"));
+    let (a, b) = (a.to_str().expect("utf8"), b.to_str().expect("utf8"));
+    let out = casiscan(&db, &["diff", a, b]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let ndiff = Command::new("ndiff")
+        .args([a, b])
+        .env("TZ", "UTC")
+        .output()
+        .expect("ndiff is installed (scripts/install-deps.sh test)");
+    assert_eq!(ndiff.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&ndiff.stdout)
+    );
+    let json = casiscan(&db, &["diff", "--json", a, b]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(
+        v["hosts"][0]["changes"],
+        serde_json::json!(["extraports", "ports", "scripts"])
+    );
+    let same = casiscan(&db, &["diff", a, a]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(
+        same.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+    assert!(!db.exists(), "diff opens no database");
+}
+
+/// A value that breaks nmap.dtd fails `parse-nmap` unless `--lenient`, which lists it.
+#[test]
+fn parse_nmap_is_strict_unless_lenient() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let file = dir.path().join("scan.xml");
+    std::fs::write(
+        &file,
+        "<nmaprun>\n<host><ports><port protocol=\"tcp\" portid=\"A2\"><state state=\"open\"/>\
+         </port></ports></host></nmaprun>",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf8");
+    let out = casiscan(&db, &["parse-nmap", path]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("<port> attribute portid value \"A2\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    let out = casiscan(&db, &["parse-nmap", "--lenient", path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["warnings"][0]["value"], "A2");
+    assert_eq!(v["hosts"][0]["ports"][0]["portid"], serde_json::Value::Null);
+}
+
 /// The JSON is written host by host; from a pipe (not a regular file) it is the same bytes, and a
 /// reader that closes the pipe early ends the program quietly.
 #[test]

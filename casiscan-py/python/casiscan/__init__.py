@@ -114,9 +114,9 @@ async def aos_patch_report(
     return await asyncio.to_thread(os_patch_report, root, backend)
 
 
-async def aparse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:
+async def aparse_nmap(data: bytes | str | os.PathLike[str], *, lenient: bool = False) -> NmapRun:
     """Coroutine twin of `parse_nmap`: parses on the Rust runtime, the event loop keeps running."""
-    return await _casiscan.parse_nmap_async(data)
+    return await _casiscan.parse_nmap_async(data, lenient=lenient)
 
 
 class Client(_casiscan.Client):

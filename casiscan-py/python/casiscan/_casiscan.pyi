@@ -431,13 +431,15 @@ class Worker:
     def running(self) -> bool: ...
     def wait(self, timeout: float | None = None) -> bool: ...
 
-def parse_nmap(data: bytes | str | os.PathLike[str]) -> NmapRun:
+def parse_nmap(data: bytes | str | os.PathLike[str], *, lenient: bool = False) -> NmapRun:
     """Parses nmap XML from bytes, a str holding the XML, or a path (os.PathLike)."""
 
-def parse_nmap_async(data: bytes | str | os.PathLike[str]) -> Awaitable[NmapRun]:
+def parse_nmap_async(
+    data: bytes | str | os.PathLike[str], *, lenient: bool = False
+) -> Awaitable[NmapRun]:
     """Awaitable twin of `parse_nmap` (the XML is parsed on the runtime's blocking pool)."""
 
-def iter_nmap_hosts(path: str | os.PathLike[str]) -> NmapHostIterator:
+def iter_nmap_hosts(path: str | os.PathLike[str], *, lenient: bool = False) -> NmapHostIterator:
     """Streams the hosts of an nmap XML file one at a time, in constant memory."""
 
 @final
@@ -470,6 +472,10 @@ class NmapRun:
     def prescripts(self) -> list[NmapScript]: ...
     @property
     def postscripts(self) -> list[NmapScript]: ...
+    @property
+    def warnings(self) -> list[dict[str, Any]]: ...
+    def diff(self, newer: NmapRun) -> dict[str, Any]: ...
+    def diff_text(self, newer: NmapRun) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def to_json(self) -> str: ...
 

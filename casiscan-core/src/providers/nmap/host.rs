@@ -125,16 +125,33 @@ impl Os {
     }
 }
 
+/// Host states nmap.dtd allows.
+const HOST_STATES: &[&str] = &["up", "down", "unknown", "skipped"];
+
+/// Port protocols nmap.dtd allows.
+const PORT_PROTOCOLS: &[&str] = &["ip", "tcp", "udp", "sctp"];
+
+/// Address types nmap.dtd allows.
+const ADDR_TYPES: &[&str] = &["ipv4", "ipv6", "mac"];
+
 fn status<R: BufRead>(src: &Source<R>, e: &Tag) -> Status {
     Status {
-        state: src.attr(e, b"state"),
+        state: src.choice(e, b"state", HOST_STATES, true),
         reason: src.attr(e, b"reason"),
         reason_ttl: src.num(e, b"reason_ttl"),
     }
 }
 
 fn address<R: BufRead>(src: &Source<R>, e: &Tag) -> Address {
-    let addrtype = match src.attr(e, b"addrtype").as_deref() {
+    if e.raw(b"addr").is_none() {
+        src.invalid_attr(
+            e,
+            b"addr",
+            None,
+            super::violation::Problem::MissingAttribute,
+        );
+    }
+    let addrtype = match src.choice(e, b"addrtype", ADDR_TYPES, false).as_deref() {
         Some("ipv6") => AddrType::Ipv6,
         Some("mac") => AddrType::Mac,
         _ => AddrType::Ipv4,
@@ -201,8 +218,8 @@ fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()>
 
 fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port> {
     let mut p = Port {
-        protocol: src.attr(start, b"protocol"),
-        portid: src.num(start, b"portid"),
+        protocol: src.choice(start, b"protocol", PORT_PROTOCOLS, true),
+        portid: src.required_num(start, b"portid"),
         ..Port::default()
     };
     each_child(src, empty, |src, e, empty| {
@@ -238,6 +255,9 @@ fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port>
         }
         close(src, empty)
     })?;
+    if p.state.is_none() {
+        src.missing_child(start, "state");
+    }
     Ok(p)
 }
 

@@ -16,8 +16,9 @@ use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use super::model::NmapRun;
-use super::reader::{Entry, HostReader, placed};
+use super::reader::{Entry, HostReader, place_all, placed};
 use super::text::line_col_in;
+use super::violation::{ParseOptions, Violation};
 use crate::error::{Error, Result};
 
 /// Which host-shaped elements a pass writes.
@@ -31,6 +32,7 @@ enum Want {
 struct Input<'a> {
     path: &'a Path,
     copy: Option<tempfile::NamedTempFile>,
+    options: ParseOptions,
 }
 
 impl Input<'_> {
@@ -55,7 +57,8 @@ impl Input<'_> {
 
     fn reader(&self) -> Result<HostReader<BufReader<File>>> {
         let input = BufReader::with_capacity(1 << 16, self.open()?);
-        HostReader::uncounted(input).map_err(|(e, at)| placed(e, at, |o| self.locate(o)))
+        HostReader::uncounted(input, self.options)
+            .map_err(|(e, at)| placed(e, at, |o| self.locate(o)))
     }
 }
 
@@ -129,6 +132,7 @@ struct View<'a, H> {
     outputs: &'a [super::model::Output],
     runstats: &'a Option<super::model::RunStats>,
     incomplete: &'a bool,
+    warnings: &'a [Violation],
 }
 
 /// Writes the run in the nmap XML file at `path` as pretty JSON to `out`, one host at a time:
@@ -137,7 +141,16 @@ struct View<'a, H> {
 /// Parse errors are found before anything is written; a write error is an [`Error::Io`] whose
 /// source is the writer's error (e.g. a closed pipe).
 pub fn write_json(path: &Path, out: impl Write) -> Result<()> {
-    let mut input = Input { path, copy: None };
+    write_json_with(path, out, ParseOptions::default())
+}
+
+/// [`write_json`] with the given parse options.
+pub fn write_json_with(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
+    let mut input = Input {
+        path,
+        copy: None,
+        options,
+    };
     let regular = std::fs::metadata(path)
         .map_err(|source| input.io(source))?
         .is_file();
@@ -156,7 +169,9 @@ pub fn write_json(path: &Path, out: impl Write) -> Result<()> {
                 Err(e) => return Err(placed(e, reader.error_offset(), |o| input.locate(o))),
             }
         }
-        (reader.finish()?, hosts, hints)
+        let mut header = reader.finish()?;
+        place_all(&mut header.warnings, |o| input.locate(o));
+        (header, hosts, hints)
     };
     let streamed_hosts = Streamed::new(&input, Want::Hosts, hosts > 0)?;
     let streamed_hints = Streamed::new(&input, Want::Hints, hints > 0)?;
@@ -180,6 +195,7 @@ pub fn write_json(path: &Path, out: impl Write) -> Result<()> {
         outputs,
         runstats,
         incomplete,
+        warnings,
     } = &header;
     let view = View {
         scanner,
@@ -201,6 +217,7 @@ pub fn write_json(path: &Path, out: impl Write) -> Result<()> {
         outputs,
         runstats,
         incomplete,
+        warnings,
     };
     let written = serde_json::to_writer_pretty(out, &view);
     for streamed in [&streamed_hosts, &streamed_hints] {

@@ -3,11 +3,16 @@
 mod bounded;
 mod casibase;
 mod detection;
+mod diff;
+mod diff_side;
+mod diff_text;
 mod host;
 mod host_model;
 mod json_out;
+mod line_diff;
 mod model;
 pub mod options;
+mod port_list;
 mod progress;
 mod provider;
 mod reader;
@@ -19,6 +24,7 @@ mod shared_text;
 mod source;
 mod tag;
 mod text;
+mod violation;
 mod walk;
 
 pub use bounded::{
@@ -28,15 +34,28 @@ pub use bounded::{
 pub use casibase::{
     CasibaseHost, CasibasePort, CasibaseResult, casibase_result, casibase_result_bounded, summary,
 };
-pub use json_out::write_json;
+pub use diff::{
+    Change, FieldChange, HostChange, HostDiff, PortChange, PortDiff, RunDiff, RunField, ScriptDiff,
+    diff,
+};
+pub use diff_side::{ExtraCount, HostSide, PortSide, ServiceSide};
+pub use diff_text::diff_text;
+pub use json_out::{write_json, write_json_with};
 pub use model::*;
 pub use options::{NmapCommand, NmapPolicy, TARGET_PLACEHOLDER, split as split_command};
 pub use provider::NmapProvider;
-pub use reader::{Entry, HostReader, parse};
+pub use reader::{Entry, HostReader, parse, parse_with};
 pub use run::find_nmap;
+pub use violation::{ParseOptions, Problem, Violation};
 
-/// Parses an nmap XML file from disk with the streaming reader (memory bounded by the run).
+/// Parses an nmap XML file from disk with the streaming reader (memory bounded by the run),
+/// strictly.
 pub fn parse_file(path: &std::path::Path) -> crate::Result<NmapRun> {
+    parse_file_with(path, ParseOptions::default())
+}
+
+/// Parses an nmap XML file from disk with the given options.
+pub fn parse_file_with(path: &std::path::Path, options: ParseOptions) -> crate::Result<NmapRun> {
     let open = || {
         std::fs::File::open(path).map_err(|source| crate::Error::Io {
             path: path.display().to_string(),
@@ -46,6 +65,7 @@ pub fn parse_file(path: &std::path::Path) -> crate::Result<NmapRun> {
     let input = std::io::BufReader::with_capacity(1 << 16, open()?);
     // An error is placed by reading the file again up to it, not by counting every line.
     let locate = |offset| text::line_col_in(open().ok()?, offset).ok();
-    let reader = HostReader::uncounted(input).map_err(|(e, at)| reader::placed(e, at, locate))?;
+    let reader =
+        HostReader::uncounted(input, options).map_err(|(e, at)| reader::placed(e, at, locate))?;
     reader::collect(reader, locate)
 }

@@ -54,6 +54,8 @@ pub struct NmapRun {
     pub runstats: Option<RunStats>,
     /// True when the file ended before `</nmaprun>` (an interrupted scan).
     pub incomplete: bool,
+    /// Values that broke nmap.dtd and were dropped (lenient parsing only; a strict parse fails).
+    pub warnings: Vec<super::violation::Violation>,
 }
 
 /// `<scaninfo>`: one scan type over one protocol.

@@ -9,6 +9,7 @@ use super::model::{
 };
 use super::script::script;
 use super::source::{Ev, Source, Step, Stop, Tag};
+use super::violation::{ParseOptions, Violation};
 use super::walk::{close, each_child, text};
 use crate::error::{Error, Result};
 
@@ -32,15 +33,28 @@ pub struct HostReader<R> {
 }
 
 impl<R: BufRead> HostReader<R> {
-    /// Starts reading: checks the root is `<nmaprun>` and reads its attributes.
+    /// Starts reading: checks the root is `<nmaprun>` and reads its attributes (strictly).
     pub fn new(input: R) -> Result<Self> {
-        Self::start(Source::new(input)).map_err(|(e, _)| e)
+        Self::with_options(input, ParseOptions::default())
     }
 
-    /// Like [`HostReader::new`] without counting lines: an error comes with its byte offset
-    /// for the caller to place ([`collect`]).
-    pub(crate) fn uncounted(input: R) -> std::result::Result<Self, (Error, u64)> {
-        Self::start(Source::uncounted(input))
+    /// Like [`HostReader::new`] with the given options: a lenient reader keeps each value that
+    /// breaks nmap.dtd as a warning in [`HostReader::run`]'s `warnings`.
+    pub fn with_options(input: R, options: ParseOptions) -> Result<Self> {
+        let mut src = Source::new(input);
+        src.set_lenient(options.lenient);
+        Self::start(src).map_err(|(e, _)| e)
+    }
+
+    /// Like [`HostReader::with_options`] without counting lines: an error comes with its byte
+    /// offset for the caller to place ([`collect`]).
+    pub(crate) fn uncounted(
+        input: R,
+        options: ParseOptions,
+    ) -> std::result::Result<Self, (Error, u64)> {
+        let mut src = Source::uncounted(input);
+        src.set_lenient(options.lenient);
+        Self::start(src)
     }
 
     fn start(mut src: Source<R>) -> std::result::Result<Self, (Error, u64)> {
@@ -64,7 +78,7 @@ impl<R: BufRead> HostReader<R> {
         if root.local_name().into_inner() != b"nmaprun" {
             return fail("not nmap XML: the root element is not <nmaprun>");
         }
-        let run = NmapRun {
+        let mut run = NmapRun {
             scanner: src.attr(&root, b"scanner"),
             args: src.attr(&root, b"args"),
             start: src.num(&root, b"start"),
@@ -74,6 +88,7 @@ impl<R: BufRead> HostReader<R> {
             xmloutputversion: src.attr(&root, b"xmloutputversion"),
             ..NmapRun::default()
         };
+        run.warnings = src.take_issues();
         Ok(HostReader {
             src,
             run,
@@ -101,7 +116,10 @@ impl<R: BufRead> HostReader<R> {
     /// The next host or host hint, or `None` at the end; neither is kept in the run.
     pub fn next_entry(&mut self) -> Result<Option<Entry>> {
         while !self.done {
-            match self.step() {
+            let step = self.step();
+            // Lenient: what broke nmap.dtd is kept (strict: the next event fails on it).
+            self.run.warnings.append(&mut self.src.take_issues());
+            match step {
                 Ok(Some(entry)) => return Ok(Some(entry)),
                 Ok(None) => {}
                 Err(Stop::Truncated) => {
@@ -261,10 +279,15 @@ fn runstats<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<RunStats> {
     Ok(stats)
 }
 
-/// Parses a whole nmap XML document held in memory.
+/// Parses a whole nmap XML document held in memory, strictly.
 pub fn parse(data: &[u8]) -> Result<NmapRun> {
+    parse_with(data, ParseOptions::default())
+}
+
+/// Parses a whole nmap XML document held in memory with the given options.
+pub fn parse_with(data: &[u8], options: ParseOptions) -> Result<NmapRun> {
     let locate = |offset: u64| Some(super::text::line_col(data, usize::try_from(offset).ok()?));
-    let reader = HostReader::uncounted(data).map_err(|(e, at)| placed(e, at, locate))?;
+    let reader = HostReader::uncounted(data, options).map_err(|(e, at)| placed(e, at, locate))?;
     collect(reader, locate)
 }
 
@@ -285,12 +308,28 @@ pub(crate) fn collect<R: BufRead>(
     let mut run = reader.finish()?;
     hosts.shrink_to_fit();
     run.hosts = hosts;
+    place_all(&mut run.warnings, locate);
     Ok(run)
+}
+
+/// Gives each warning without a line its line and column, from its byte offset.
+pub(crate) fn place_all(warnings: &mut [Violation], locate: impl Fn(u64) -> Option<(u64, u64)>) {
+    for w in warnings.iter_mut().filter(|w| w.line.is_none()) {
+        if let Some((line, column)) = locate(w.offset) {
+            (w.line, w.column) = (Some(line), Some(column));
+        }
+    }
 }
 
 /// Gives a positioned parse error the line and column of byte `offset`, when `locate` can.
 pub(crate) fn placed(e: Error, offset: u64, locate: impl Fn(u64) -> Option<(u64, u64)>) -> Error {
     match e {
+        Error::NmapDtd(mut v) if v.line.is_none() => {
+            if let Some((line, column)) = locate(v.offset) {
+                (v.line, v.column) = (Some(line), Some(column));
+            }
+            Error::NmapDtd(v)
+        }
         Error::Parse {
             message,
             line: Some(line),

@@ -10,6 +10,7 @@ use super::shared_text::SharedText;
 use super::tag::BadTag;
 pub use super::tag::Tag;
 use super::text;
+use super::violation::{Problem, Violation};
 use crate::error::Error;
 
 /// Largest single XML event (one tag with its attributes, or one text run) accepted.
@@ -130,6 +131,10 @@ pub struct Source<R> {
     text: Vec<u8>,
     own_error_at: Option<u64>,
     shared: SharedText,
+    /// Values that break nmap.dtd, found since they were last taken.
+    issues: std::cell::RefCell<Vec<Violation>>,
+    /// Whether such values are warnings (else the next event is an error).
+    lenient: bool,
 }
 
 impl<R: BufRead> Source<R> {
@@ -158,7 +163,74 @@ impl<R: BufRead> Source<R> {
             text: Vec::new(),
             own_error_at: None,
             shared: SharedText::default(),
+            issues: std::cell::RefCell::new(Vec::new()),
+            lenient: false,
         }
+    }
+
+    /// Makes values that break nmap.dtd warnings (taken with [`Source::take_issues`]) instead
+    /// of errors.
+    pub fn set_lenient(&mut self, lenient: bool) {
+        self.lenient = lenient;
+    }
+
+    /// The values that broke nmap.dtd since the last call (lenient parsing).
+    pub fn take_issues(&self) -> Vec<Violation> {
+        std::mem::take(&mut *self.issues.borrow_mut())
+    }
+
+    /// Records that attribute `key` of `tag` breaks nmap.dtd (`value` is what was written).
+    pub fn invalid_attr(&self, tag: &Tag, key: &[u8], value: Option<Text>, problem: Problem) {
+        let (line, column) = tag.place_of(Some(key));
+        self.issues.borrow_mut().push(Violation {
+            element: Text::from(tag.name_text()),
+            attribute: Some(self.decode(key)),
+            value,
+            problem,
+            offset: tag.offset_of(Some(key)),
+            line,
+            column,
+        });
+    }
+
+    /// Records that `tag`'s element lacks its required child element `child`.
+    pub fn missing_child(&self, tag: &Tag, child: &str) {
+        let (line, column) = tag.place_of(None);
+        self.issues.borrow_mut().push(Violation {
+            element: Text::from(tag.name_text()),
+            attribute: Some(Text::from(child)),
+            value: None,
+            problem: Problem::MissingElement,
+            offset: tag.offset_of(None),
+            line,
+            column,
+        });
+    }
+
+    /// Attribute `key` of `tag`, which must be one of `allowed` (and present when `required`);
+    /// any other value is a violation and reads as absent.
+    pub fn choice(&self, tag: &Tag, key: &[u8], allowed: &[&str], required: bool) -> Option<Text> {
+        match self.attr(tag, key) {
+            Some(v) if allowed.contains(&v.as_str()) => Some(v),
+            Some(v) => {
+                self.invalid_attr(tag, key, Some(v), Problem::NotAllowed);
+                None
+            }
+            None => {
+                if required {
+                    self.invalid_attr(tag, key, None, Problem::MissingAttribute);
+                }
+                None
+            }
+        }
+    }
+
+    /// A numeric attribute that nmap.dtd requires: absent or malformed is a violation.
+    pub fn required_num<T: std::str::FromStr>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
+        if tag.raw(key).is_none() {
+            self.invalid_attr(tag, key, None, Problem::MissingAttribute);
+        }
+        self.num(tag, key)
     }
 
     /// The last [`Ev::Text`] event as text: character data holds no references (quick-xml
@@ -205,24 +277,35 @@ impl<R: BufRead> Source<R> {
         })
     }
 
-    /// Parses a numeric attribute; absent or malformed values are `None`, never 0.
+    /// Parses a numeric attribute; absent values are `None`, never 0, and malformed ones are
+    /// `None` and a violation of nmap.dtd.
     pub fn num<T: std::str::FromStr>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
         let raw = tag.raw(key)?;
-        match std::str::from_utf8(raw) {
+        let parsed = match std::str::from_utf8(raw) {
             Ok(text) if !text.contains('&') => text.trim().parse().ok(),
             _ => self.decode(raw).trim().parse().ok(),
+        };
+        if parsed.is_none() {
+            self.invalid_attr(tag, key, Some(self.decode(raw)), Problem::NotANumber);
         }
+        parsed
     }
 
     /// The next event that matters (declarations, comments, PIs and DOCTYPE are skipped).
     pub fn next(&mut self) -> Step<Ev> {
         self.own_error_at = None;
+        if !self.lenient {
+            let first = self.issues.get_mut().drain(..).next();
+            if let Some(violation) = first {
+                return Err(Stop::Fail(Error::NmapDtd(Box::new(violation))));
+            }
+        }
         loop {
             self.buf.clear();
             self.reader.get_mut().event_bytes = 0;
             let event = match self.reader.read_event_into(&mut self.buf) {
                 Ok(e) => e,
-                Err(e) => return Err(self.failure(e.to_string())),
+                Err(e) => return Err(self.failure(&e)),
             };
             let ev = match event {
                 Event::Start(s) => {
@@ -234,11 +317,13 @@ impl<R: BufRead> Source<R> {
                     }
                     // The tag's length with its `<` and `>`, to place an attribute error.
                     let (tag, len) = (Tag::new(&s), s.len() + 2);
-                    Ev::Start(tag.map_err(|bad| self.fail_in_tag(bad, len))?)
+                    let tag = tag.map_err(|bad| self.fail_in_tag(bad, len))?;
+                    Ev::Start(self.placed_tag(tag, len))
                 }
                 Event::Empty(s) => {
                     let (tag, len) = (Tag::new(&s), s.len() + 3);
-                    Ev::Empty(tag.map_err(|bad| self.fail_in_tag(bad, len))?)
+                    let tag = tag.map_err(|bad| self.fail_in_tag(bad, len))?;
+                    Ev::Empty(self.placed_tag(tag, len))
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
@@ -322,11 +407,45 @@ impl<R: BufRead> Source<R> {
         }
     }
 
-    fn failure(&self, message: String) -> Stop {
-        if self.reader.get_ref().at_eof {
+    /// Gives a tag just read, `len` bytes long with its markup, its offset and (when lines are
+    /// counted) its line and column.
+    fn placed_tag(&self, mut tag: Tag, len: usize) -> Tag {
+        let counted = self.reader.get_ref();
+        let start = self.reader.buffer_position().saturating_sub(len as u64);
+        let place = counted.count_lines.then(|| {
+            let inside = memchr::memchr_iter(b'\n', tag.bytes()).count() as u64;
+            let line = (counted.newlines + 1).saturating_sub(inside);
+            let column = (inside == 0).then(|| {
+                if counted.newlines == 0 {
+                    start + 1
+                } else {
+                    start.saturating_sub(counted.last_newline)
+                }
+            });
+            (line, column)
+        });
+        tag.locate(start, place);
+        tag
+    }
+
+    /// A quick-xml error: the input was cut short if it ended inside markup that could still
+    /// have become well-formed (`<host a="1`), an error otherwise (`<<`, `</host>` misnamed).
+    fn failure(&self, e: &quick_xml::Error) -> Stop {
+        let syntax = matches!(
+            e,
+            quick_xml::Error::Syntax(_)
+                | quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::UnclosedReference)
+        );
+        // A lone `<` at the end leaves nothing in the buffer.
+        let lone = matches!(
+            e,
+            quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedTag)
+        ) && self.buf.is_empty();
+        let partial: &[u8] = if lone { b"<" } else { &self.buf };
+        if syntax && self.reader.get_ref().at_eof && text::is_markup_prefix(partial) {
             return Stop::Truncated;
         }
-        Stop::Fail(self.error_here(message))
+        Stop::Fail(self.error_here(e.to_string()))
     }
 
     /// Byte offset of the last error (quick-xml's, or one this source raised itself).

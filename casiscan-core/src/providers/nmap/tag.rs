@@ -29,6 +29,11 @@ pub struct Tag {
     bytes: Vec<u8>,
     name_len: usize,
     attrs: Vec<Span>,
+    /// Byte offset of the tag's `<` in the input.
+    start: u64,
+    /// Line and column of the `<`, when the source counts lines (the column is unknown when
+    /// the tag spans lines).
+    place: Option<(u64, Option<u64>)>,
 }
 
 impl Drop for Tag {
@@ -67,6 +72,8 @@ impl Tag {
             bytes,
             name_len,
             attrs,
+            start: 0,
+            place: None,
         };
         match spans(&tag.bytes, name_len, &mut tag.attrs) {
             Ok(()) => Ok(tag),
@@ -91,6 +98,55 @@ impl Tag {
             .iter()
             .find(|s| self.slice(s.key) == key)
             .map(|s| self.slice(s.value))
+    }
+
+    /// The element's local name as text.
+    pub fn name_text(&self) -> String {
+        String::from_utf8_lossy(self.local_name().into_inner()).into_owned()
+    }
+
+    /// Records where the tag lies: its `<` at byte `start`, at `place` (line, column) if known.
+    pub(crate) fn locate(&mut self, start: u64, place: Option<(u64, Option<u64>)>) {
+        self.start = start;
+        self.place = place;
+    }
+
+    /// Byte offset in the input of attribute `key`, or of the tag's `<` when it is absent.
+    pub fn offset_of(&self, key: Option<&[u8]>) -> u64 {
+        self.index_of(key)
+            .map_or(self.start, |at| self.start + 1 + at as u64)
+    }
+
+    /// Line and column of attribute `key` (or of the `<`), when the source counts lines.
+    pub fn place_of(&self, key: Option<&[u8]>) -> (Option<u64>, Option<u64>) {
+        let Some((line, column)) = self.place else {
+            return (None, None);
+        };
+        let Some(at) = self.index_of(key) else {
+            return (Some(line), column);
+        };
+        let before = &self.bytes[..at.min(self.bytes.len())];
+        match memchr::memrchr(b'\n', before) {
+            None => (Some(line), column.map(|c| c + 1 + at as u64)),
+            Some(k) => {
+                let breaks = memchr::memchr_iter(b'\n', before).count() as u64;
+                (Some(line + breaks), Some((at - k) as u64))
+            }
+        }
+    }
+
+    /// Index within the tag's bytes (after the `<`) of attribute `key`.
+    fn index_of(&self, key: Option<&[u8]>) -> Option<usize> {
+        let key = key?;
+        self.attrs
+            .iter()
+            .find(|s| self.slice(s.key) == key)
+            .map(|s| s.key.0 as usize)
+    }
+
+    /// The tag's bytes after the `<` (name and attributes).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     fn slice(&self, span: (u32, u32)) -> &[u8] {

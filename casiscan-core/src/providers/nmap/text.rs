@@ -164,6 +164,72 @@ pub fn line_col_in(mut input: impl std::io::Read, offset: u64) -> std::io::Resul
     Ok((line, pos - line_start + 1))
 }
 
+/// True when `partial`, markup that the input ended inside (from its `<` or `&`), is the
+/// beginning of something well-formed: a start or end tag, comment, CDATA section, processing
+/// instruction, declaration or reference cut short. `<<`, `<host a=1` and a complete tag are not.
+pub fn is_markup_prefix(partial: &[u8]) -> bool {
+    match partial {
+        [b'&', rest @ ..] => rest.iter().all(|&b| is_name_byte(b) || b == b'#'),
+        [b'<', b'/', rest @ ..] => {
+            let name = rest.iter().take_while(|&&b| is_name_byte(b)).count();
+            rest.first().is_none_or(|&b| is_name_start(b))
+                && rest[name..].iter().all(u8::is_ascii_whitespace)
+        }
+        [b'<', b'?', ..] => true,
+        [b'<', b'!', rest @ ..] => [&b"--"[..], b"[CDATA[", b"DOCTYPE"]
+            .iter()
+            .any(|word| rest.starts_with(word) || word.starts_with(rest)),
+        [b'<'] => true,
+        [b'<', first, rest @ ..] => is_name_start(*first) && is_start_tag_rest(rest),
+        _ => false,
+    }
+}
+
+/// A byte that may start an XML name (any byte of a multi-byte character counts).
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
+}
+
+/// A byte that may continue an XML name.
+fn is_name_byte(b: u8) -> bool {
+    is_name_start(b) || b.is_ascii_digit() || b == b'-' || b == b'.'
+}
+
+/// The rest of a start tag after its name's first byte: name, then `name="value"` pairs apart
+/// by whitespace, possibly cut anywhere, possibly ending in the `/` of an empty tag.
+fn is_start_tag_rest(rest: &[u8]) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum At {
+        Name,
+        Space,
+        Key,
+        AfterKey,
+        Eq,
+        Value(u8),
+        Closed,
+        Slash,
+    }
+    let mut at = At::Name;
+    for &b in rest {
+        at = match (at, b) {
+            (At::Slash, _) => return false,
+            (At::Name | At::Key, b) if is_name_byte(b) => at,
+            (At::Name | At::Space | At::Closed, b) if b.is_ascii_whitespace() => At::Space,
+            (At::Name | At::Space | At::Closed, b'/') => At::Slash,
+            (At::Space, b) if is_name_start(b) => At::Key,
+            (At::Key | At::AfterKey, b) if b.is_ascii_whitespace() => At::AfterKey,
+            (At::Key | At::AfterKey, b'=') => At::Eq,
+            (At::Eq, b) if b.is_ascii_whitespace() => At::Eq,
+            (At::Eq, q @ (b'"' | b'\'')) => At::Value(q),
+            (At::Value(q), b) if b == q => At::Closed,
+            (At::Value(_), b'<') => return false,
+            (At::Value(_), _) => at,
+            _ => return false,
+        };
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +283,59 @@ mod tests {
         ] {
             let from_reader = line_col_in(&data[..], offset as u64).expect("read");
             assert_eq!(from_reader, line_col(&data, offset), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn markup_cut_short_is_told_from_markup_that_is_wrong() {
+        for prefix in [
+            "<",
+            "<h",
+            "<host",
+            "<host ",
+            "<host a",
+            "<host a=",
+            "<host a = '",
+            "<host a=\"x>y",
+            "<host a=\"1\"",
+            "<host a=\"1\" /",
+            "</",
+            "</ho",
+            "</host ",
+            "<!",
+            "<!-",
+            "<!--",
+            "<!-- x",
+            "<![CD",
+            "<![CDATA[ x <",
+            "<!DOC",
+            "<?xml ver",
+            "&",
+            "&am",
+            "&#x1",
+        ] {
+            assert!(is_markup_prefix(prefix.as_bytes()), "{prefix}");
+        }
+        for wrong in [
+            "<<",
+            "<<<",
+            "<1",
+            "< host",
+            "<host a=1",
+            "<host a=\"1\"b",
+            "<host a=\"<\"",
+            "<host/ ",
+            "</host>",
+            "</host x",
+            "</1",
+            "<!x",
+            "<!-x",
+            "<host>",
+            "& ",
+            "&a b",
+            "x",
+        ] {
+            assert!(!is_markup_prefix(wrong.as_bytes()), "{wrong}");
         }
     }
 }

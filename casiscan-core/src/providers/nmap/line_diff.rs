@@ -1,0 +1,148 @@
+//! Difference of two short sequences in the shape of Python's `difflib.SequenceMatcher`
+//! opcodes (no junk heuristics), which ndiff uses for OS matches and script output lines.
+
+/// What an opcode does to a range of the older sequence to get the newer one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// The ranges are equal.
+    Equal,
+    /// The older range is replaced by the newer one.
+    Replace,
+    /// The older range is removed.
+    Delete,
+    /// The newer range is inserted.
+    Insert,
+}
+
+/// One opcode: `a[a0..a1]` becomes `b[b0..b1]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opcode {
+    /// What happens.
+    pub op: Op,
+    /// Start in the older sequence.
+    pub a0: usize,
+    /// End in the older sequence.
+    pub a1: usize,
+    /// Start in the newer sequence.
+    pub b0: usize,
+    /// End in the newer sequence.
+    pub b1: usize,
+}
+
+/// The longest block common to `a[alo..ahi]` and `b[blo..bhi]`: the first found wins (earliest
+/// end in `a`, then in `b`), as `SequenceMatcher.find_longest_match` without junk.
+fn longest<T: PartialEq>(
+    a: &[T],
+    b: &[T],
+    alo: usize,
+    ahi: usize,
+    blo: usize,
+    bhi: usize,
+) -> (usize, usize, usize) {
+    let (mut best_i, mut best_j, mut best) = (alo, blo, 0);
+    let mut lens = vec![0usize; bhi - blo + 1];
+    for (i, x) in a.iter().enumerate().take(ahi).skip(alo) {
+        let mut next = vec![0usize; bhi - blo + 1];
+        for (j, y) in b.iter().enumerate().take(bhi).skip(blo) {
+            if x == y {
+                let k = if j > blo { lens[j - blo - 1] } else { 0 } + 1;
+                next[j - blo] = k;
+                if k > best {
+                    (best_i, best_j, best) = (i + 1 - k, j + 1 - k, k);
+                }
+            }
+        }
+        lens = next;
+    }
+    (best_i, best_j, best)
+}
+
+/// The opcodes that turn `a` into `b`.
+pub fn opcodes<T: PartialEq>(a: &[T], b: &[T]) -> Vec<Opcode> {
+    let mut blocks = Vec::new();
+    let mut queue = vec![(0, a.len(), 0, b.len())];
+    while let Some((alo, ahi, blo, bhi)) = queue.pop() {
+        let (i, j, k) = longest(a, b, alo, ahi, blo, bhi);
+        if k > 0 {
+            blocks.push((i, j, k));
+            if alo < i && blo < j {
+                queue.push((alo, i, blo, j));
+            }
+            if i + k < ahi && j + k < bhi {
+                queue.push((i + k, ahi, j + k, bhi));
+            }
+        }
+    }
+    blocks.sort_unstable();
+    blocks.push((a.len(), b.len(), 0));
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    for (ai, bj, size) in blocks {
+        let op = match (i < ai, j < bj) {
+            (true, true) => Some(Op::Replace),
+            (true, false) => Some(Op::Delete),
+            (false, true) => Some(Op::Insert),
+            (false, false) => None,
+        };
+        if let Some(op) = op {
+            out.push(Opcode {
+                op,
+                a0: i,
+                a1: ai,
+                b0: j,
+                b1: bj,
+            });
+        }
+        if size > 0 {
+            out.push(Opcode {
+                op: Op::Equal,
+                a0: ai,
+                a1: ai + size,
+                b0: bj,
+                b1: bj + size,
+            });
+        }
+        (i, j) = (ai + size, bj + size);
+    }
+    out
+}
+
+/// How many opcodes are not [`Op::Equal`] (ndiff's cost of an OS match change).
+pub fn changed_runs<T: PartialEq>(a: &[T], b: &[T]) -> u64 {
+    opcodes(a, b).iter().filter(|o| o.op != Op::Equal).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ops(a: &str, b: &str) -> Vec<(Op, usize, usize, usize, usize)> {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        opcodes(&a, &b)
+            .into_iter()
+            .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
+            .collect()
+    }
+
+    #[test]
+    fn opcodes_match_python_difflib() {
+        // difflib.SequenceMatcher(None, "qabxcd", "abycdf").get_opcodes()
+        assert_eq!(
+            ops("qabxcd", "abycdf"),
+            [
+                (Op::Delete, 0, 1, 0, 0),
+                (Op::Equal, 1, 3, 0, 2),
+                (Op::Replace, 3, 4, 2, 3),
+                (Op::Equal, 4, 6, 3, 5),
+                (Op::Insert, 6, 6, 5, 6),
+            ]
+        );
+        assert_eq!(ops("", ""), []);
+        assert_eq!(ops("ab", ""), [(Op::Delete, 0, 2, 0, 0)]);
+        assert_eq!(changed_runs(&["Linux 5.x"], &["Linux 5.x"]), 0);
+        assert_eq!(
+            changed_runs(&["Linux 4.x", "Linux 5.x"], &["Linux 5.x", "Linux 6.x"]),
+            2
+        );
+    }
+}
