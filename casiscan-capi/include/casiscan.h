@@ -353,6 +353,17 @@ casiscan_status casiscan_nmap_run_port(const casiscan_nmap_run *run,
  */
 casiscan_status casiscan_nmap_run_to_json(const casiscan_nmap_run *run, char **out_json);
 
+/*
+ Writes what changed from `older` to `newer` as JSON: every category nmap's ndiff reports
+ (the Rust `nmap::RunDiff`: `run`, `prescripts`, `hosts`, `unchanged`, `postscripts`).
+
+ # Safety
+ `older` and `newer` live handles; `out_json` writable; free with `casiscan_string_free`.
+ */
+casiscan_status casiscan_nmap_diff_json(const casiscan_nmap_run *older,
+                                        const casiscan_nmap_run *newer,
+                                        char **out_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
