@@ -410,6 +410,17 @@ casiscan_status casiscan_client_set_scope_policy(const casiscan_client *client,
                                                  const char *policy_json,
                                                  char **out_json);
 
+/*
+ Writes what changed from `older` to `newer` as JSON: every category nmap's ndiff reports
+ (the Rust `nmap::RunDiff`: `run`, `prescripts`, `hosts`, `unchanged`, `postscripts`).
+
+ # Safety
+ `older` and `newer` live handles; `out_json` writable; free with `casiscan_string_free`.
+ */
+casiscan_status casiscan_nmap_diff_json(const casiscan_nmap_run *older,
+                                        const casiscan_nmap_run *newer,
+                                        char **out_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

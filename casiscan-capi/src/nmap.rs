@@ -257,3 +257,29 @@ pub unsafe extern "C" fn casiscan_nmap_run_to_json(
         unsafe { write_out(out_json, owned_string(json)?, "out_json") }
     })
 }
+
+/// Writes what changed from `older` to `newer` as JSON: every category nmap's ndiff reports
+/// (the Rust `nmap::RunDiff`: `run`, `prescripts`, `hosts`, `unchanged`, `postscripts`).
+///
+/// # Safety
+/// `older` and `newer` live handles; `out_json` writable; free with `casiscan_string_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_nmap_diff_json(
+    older: *const casiscan_nmap_run,
+    newer: *const casiscan_nmap_run,
+    out_json: *mut *mut c_char,
+) -> casiscan_status {
+    ffi_boundary(|| {
+        // SAFETY: caller contract.
+        let older = unsafe { get(older) }?;
+        // SAFETY: caller contract.
+        let newer = unsafe { get(newer) }?;
+        if out_json.is_null() {
+            return Err(null("out_json"));
+        }
+        let json = serde_json::to_string(&nmap::diff(older, newer))
+            .map_err(|e| Failure(casiscan_status::Parse, e.to_string()))?;
+        // SAFETY: checked non-NULL; caller contract.
+        unsafe { write_out(out_json, owned_string(json)?, "out_json") }
+    })
+}

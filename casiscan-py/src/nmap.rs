@@ -108,6 +108,16 @@ impl PyNmapRun {
             .map(PyScript::from)
             .collect()
     }
+    /// The hosts nmap reported up.
+    #[getter]
+    fn hosts_up(&self) -> Vec<PyHost> {
+        (0..self.run.hosts.len())
+            .filter(|&i| self.run.hosts[i].is_up())
+            .map(|i| PyHost {
+                host: HostRef::InRun(Arc::clone(&self.run), i),
+            })
+            .collect()
+    }
     /// Values that broke nmap.dtd and were dropped (lenient parsing), as dicts (`element`,
     /// `attribute`, `value`, `problem`, `offset`, `line`, `column`).
     #[getter]
@@ -192,6 +202,34 @@ impl PyHost {
             .collect()
     }
     /// The ports nmap listed one by one (the rest are summarised in `extraports`).
+    /// True when nmap reported the host up.
+    fn is_up(&self) -> bool {
+        self.host.get().is_up()
+    }
+    /// The MAC address, if nmap saw one.
+    #[getter]
+    fn mac(&self) -> Option<String> {
+        self.host.get().mac().map(ToString::to_string)
+    }
+    /// The ports whose state is `open`.
+    fn open_ports(&self) -> Vec<PyPort> {
+        self.host
+            .get()
+            .open_port_indexes()
+            .into_iter()
+            .map(|index| PyPort {
+                host: self.host.clone(),
+                index,
+            })
+            .collect()
+    }
+    /// The service found on `port`/`protocol` (`None` when the port is not listed or has none).
+    #[pyo3(signature = (port, protocol = "tcp"))]
+    fn service(&self, port: u32, protocol: &str) -> Option<PyService> {
+        let host = self.host.get();
+        let index = host.port_index(port, protocol)?;
+        host.ports[index].service.clone().map(PyService::from)
+    }
     #[getter]
     fn ports(&self) -> Vec<PyPort> {
         (0..self.host.get().ports.len())

@@ -207,3 +207,19 @@ def test_lenient_parsing_lists_what_it_dropped() -> None:
     assert run.hosts[0].ports[0].portid is None
     [w] = run.warnings
     assert (w["element"], w["attribute"], w["value"], w["problem"]) == ("port", "portid", "A2", "not_a_number")
+
+
+def test_host_conveniences() -> None:
+    run = casiscan.parse_nmap(FIXTURES / "diff" / "after.xml")
+    [host] = run.hosts_up
+    assert host.is_up()
+    assert [p.portid for p in host.open_ports()] == [18022, 18081]
+    ssh = host.service(18022)
+    assert ssh is not None and ssh.name == "ssh"
+    assert host.service(18022, "udp") is None
+    assert host.service(1) is None
+    assert host.mac is None
+    mac_run = casiscan.parse_nmap(FIXTURES / "python-libnmap" / "diff_1_host_ping_mac_changed.xml")
+    assert any(h.mac for h in mac_run.hosts)
+    down = casiscan.parse_nmap(FIXTURES / "recorded" / "down.xml")
+    assert down.hosts_up == [] and not any(h.is_up() for h in down.hosts)

@@ -167,13 +167,20 @@ pub enum Command {
     Worker(crate::cmd_worker::WorkerArgs),
     /// Report installed packages and missing (security) updates from the local package caches.
     Ospatch(crate::cmd_ospatch::OsPatchArgs),
-    /// Parse an nmap XML file and print the full typed model as JSON.
+    /// Parse an nmap XML file and print the full typed model as JSON, written as it is read
+    /// (compact, or indented on a terminal or with --pretty).
     ParseNmap {
         /// The `-oX` file.
         file: std::path::PathBuf,
         /// Drop values that break nmap.dtd (listed under `warnings`) instead of failing.
         #[arg(long)]
         lenient: bool,
+        /// Indent the JSON (the default when standard output is a terminal).
+        #[arg(long, conflicts_with = "jsonl")]
+        pretty: bool,
+        /// JSON lines: a header line, one line per host, then a trailer line (runstats, …).
+        #[arg(long)]
+        jsonl: bool,
     },
     /// Compare two nmap XML files as nmap's ndiff does; exit 0 when equal, 1 when different.
     Diff {

@@ -16,8 +16,19 @@ use crate::render;
 
 /// Runs the chosen subcommand.
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    if let Command::ParseNmap { file, lenient } = &cli.command {
-        return render::nmap_json(file, *lenient);
+    if let Command::ParseNmap {
+        file,
+        lenient,
+        pretty,
+        jsonl,
+    } = &cli.command
+    {
+        let style = match (*jsonl, *pretty || std::io::stdout().is_terminal()) {
+            (true, _) => render::JsonStyle::Lines,
+            (false, true) => render::JsonStyle::Pretty,
+            (false, false) => render::JsonStyle::Compact,
+        };
+        return render::nmap_json(file, *lenient, style);
     }
     if let Command::Diff {
         older,

@@ -107,12 +107,24 @@ pub fn line(text: std::fmt::Arguments<'_>) {
     }
 }
 
-/// Writes the typed model of the nmap XML file `file` to standard output as pretty JSON, host by
+/// How `parse-nmap` lays out its JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonStyle {
+    /// Indented.
+    Pretty,
+    /// One line.
+    Compact,
+    /// JSON lines: header, hosts, trailer.
+    Lines,
+}
+
+/// Writes the typed model of the nmap XML file `file` to standard output as JSON, host by
 /// host (memory bounded by the largest host, whatever the file's size); a closed pipe ends the
 /// program quietly, as [`line`] does.
 pub fn nmap_json(
     file: &std::path::Path,
     lenient: bool,
+    style: JsonStyle,
 ) -> casiscan_core::Result<std::process::ExitCode> {
     use std::io::Write;
     let mut out = Noted {
@@ -120,15 +132,26 @@ pub fn nmap_json(
         failed: None,
     };
     let options = casiscan_core::providers::nmap::ParseOptions { lenient };
-    let written = casiscan_core::providers::nmap::write_json_with(file, &mut out, options)
-        .and_then(|()| {
-            writeln!(out)
-                .and_then(|()| out.flush())
-                .map_err(|source| Error::Io {
-                    path: "standard output".into(),
-                    source,
-                })
-        });
+    use casiscan_core::providers::nmap;
+    let written = match style {
+        JsonStyle::Pretty => nmap::write_json_with(file, &mut out, options),
+        JsonStyle::Compact => nmap::write_json_compact(file, &mut out, options),
+        JsonStyle::Lines => nmap::write_json_lines(file, &mut out, options),
+    };
+    // JSON lines end each line themselves; a document gets its final newline here.
+    let end: &[u8] = if style == JsonStyle::Lines {
+        b""
+    } else {
+        b"\n"
+    };
+    let written = written.and_then(|()| {
+        out.write_all(end)
+            .and_then(|()| out.flush())
+            .map_err(|source| Error::Io {
+                path: "standard output".into(),
+                source,
+            })
+    });
     match out.failed {
         Some(std::io::ErrorKind::BrokenPipe) => std::process::exit(0),
         Some(kind) => {

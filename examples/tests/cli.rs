@@ -294,6 +294,38 @@ fn diff_prints_ndiffs_report_or_json_and_exits_like_ndiff() {
     assert!(!db.exists(), "diff opens no database");
 }
 
+/// Off a terminal `parse-nmap` writes compact JSON; `--pretty` indents the same document and
+/// `--jsonl` writes a header line, one line per host and a trailer line.
+#[test]
+fn parse_nmap_writes_compact_pretty_or_json_lines() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("unused.db");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../casiscan-core/testdata/nmap/recorded/multi.xml");
+    let path = fixture.to_str().expect("utf8");
+    let compact = casiscan(&db, &["parse-nmap", path]);
+    let pretty = casiscan(&db, &["parse-nmap", "--pretty", path]);
+    let lines = casiscan(&db, &["parse-nmap", "--jsonl", path]);
+    for out in [&compact, &pretty, &lines] {
+        assert!(out.status.success(), "{}", stderr(out));
+    }
+    assert_eq!(compact.stdout.iter().filter(|&&b| b == b'\n').count(), 1);
+    let doc: serde_json::Value = serde_json::from_slice(&compact.stdout).expect("json");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&pretty.stdout).expect("json"),
+        doc
+    );
+    assert!(pretty.stdout.len() > compact.stdout.len());
+    let text = String::from_utf8(lines.stdout.clone()).expect("utf-8");
+    let hosts = doc["hosts"].as_array().map_or(0, Vec::len);
+    let hints = doc["hosthints"].as_array().map_or(0, Vec::len);
+    assert!(hosts > 1);
+    assert_eq!(text.lines().count(), hosts + hints + 2, "{text}");
+    let first: serde_json::Value =
+        serde_json::from_str(text.lines().next().unwrap_or_default()).expect("header");
+    assert_eq!(first["header"]["args"], doc["args"]);
+}
+
 /// A value that breaks nmap.dtd fails `parse-nmap` unless `--lenient`, which lists it.
 #[test]
 fn parse_nmap_is_strict_unless_lenient() {

@@ -95,6 +95,11 @@ static void test_nmap(const char *dir) {
     CHECK(casiscan_nmap_run_to_json(run, &json) == CASISCAN_STATUS_OK && strstr(json, "\"portid\":22") != NULL);
     casiscan_string_free(json);
     CHECK(casiscan_nmap_run_to_json(run, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    char *diff = NULL;
+    CHECK(casiscan_nmap_diff_json(run, run, &diff) == CASISCAN_STATUS_OK && strstr(diff, "\"hosts\":[]") != NULL);
+    casiscan_string_free(diff);
+    CHECK(casiscan_nmap_diff_json(NULL, run, &diff) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_nmap_diff_json(run, run, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
     casiscan_nmap_run_free(run);
 
     char path[1024];

@@ -47,12 +47,23 @@ pub struct RunDiff {
     pub updates_appeared: Vec<String>,
     /// Pending updates that disappeared (applied).
     pub updates_applied: Vec<String>,
+    /// Every category nmap's ndiff reports, when both runs kept their full nmap run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nmap: Option<crate::providers::nmap::RunDiff>,
 }
 
 impl RunDiff {
     /// True when nothing differs (ndiff exit code 0).
     pub fn is_empty(&self) -> bool {
-        *self == RunDiff::default()
+        let nmap_empty = self
+            .nmap
+            .as_ref()
+            .is_none_or(crate::providers::nmap::RunDiff::is_empty);
+        nmap_empty
+            && RunDiff {
+                nmap: None,
+                ..self.clone()
+            } == RunDiff::default()
     }
 }
 
@@ -95,6 +106,20 @@ fn updates(result: &ScanResult) -> BTreeMap<String, String> {
     }
 }
 
+/// True when `result` holds its nmap run and that run says it did not scan `port` (`22/tcp`).
+fn unscanned(result: &ScanResult, port: &str) -> bool {
+    let ScanResult::Nmap(r) = result else {
+        return false;
+    };
+    let (Some(run), Some((id, proto))) = (&r.nmap, port.split_once('/')) else {
+        return false;
+    };
+    id.parse()
+        .ok()
+        .and_then(|id| crate::providers::nmap::scanned(run, id, proto))
+        == Some(false)
+}
+
 /// Compares two results (nmap hosts and ports, OS patch updates of any backend).
 pub fn diff_results(older: &ScanResult, newer: &ScanResult) -> RunDiff {
     let mut d = RunDiff::default();
@@ -126,7 +151,8 @@ pub fn diff_results(older: &ScanResult, newer: &ScanResult) -> RunDiff {
             }
         }
         for (port, (os, _)) in old_ports {
-            if os == "open" && !ports.contains_key(port) && *up {
+            // A port the newer run did not scan is unknown there, not closed.
+            if os == "open" && !ports.contains_key(port) && *up && !unscanned(newer, port) {
                 d.ports_closed.push(PortRef {
                     host: ip.clone(),
                     port: port.clone(),
@@ -138,6 +164,11 @@ pub fn diff_results(older: &ScanResult, newer: &ScanResult) -> RunDiff {
         if *up && !b.get(ip).is_some_and(|(u, _)| *u) {
             d.hosts_down.push(ip.clone());
         }
+    }
+    if let (ScanResult::Nmap(a), ScanResult::Nmap(b)) = (older, newer)
+        && let (Some(a), Some(b)) = (&a.nmap, &b.nmap)
+    {
+        d.nmap = Some(crate::providers::nmap::diff(a, b));
     }
     let (ua, ub) = (updates(older), updates(newer));
     d.updates_appeared = ub
@@ -151,4 +182,42 @@ pub fn diff_results(older: &ScanResult, newer: &ScanResult) -> RunDiff {
         .cloned()
         .collect();
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::nmap::{self, casibase_result};
+
+    fn recorded(name: &str) -> ScanResult {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/nmap/diff")
+            .join(name);
+        ScanResult::Nmap(casibase_result(nmap::parse_file(&path).expect("parse")))
+    }
+
+    #[test]
+    fn stored_nmap_runs_get_ndiffs_categories_and_unscanned_ports_are_not_closed() {
+        let (before, after) = (recorded("before.xml"), recorded("after.xml"));
+        let d = diff_results(&before, &after);
+        let host = "127.0.0.1".to_string();
+        assert_eq!(
+            d.ports_opened,
+            [PortRef {
+                host: host.clone(),
+                port: "18081/tcp".into()
+            }]
+        );
+        // 18080 was open before and is not in the newer run's port range: unknown, not closed.
+        assert!(d.ports_closed.is_empty(), "{:?}", d.ports_closed);
+        let full = d.nmap.as_ref().expect("both runs kept their nmap run");
+        assert_eq!(full.hosts.len(), 1);
+        assert_eq!(full.hosts[0].ports.len(), 3);
+        let json = serde_json::to_value(&d).expect("json");
+        assert!(json["hostsUp"].is_array() && json["nmap"]["hosts"].is_array());
+        assert!(!d.is_empty());
+        let same = diff_results(&before, &before);
+        assert!(same.is_empty(), "{same:?}");
+        assert!(same.nmap.is_some());
+    }
 }

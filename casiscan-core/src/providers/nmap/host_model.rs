@@ -78,6 +78,39 @@ static NO_EXTRA: HostExtra = HostExtra {
 };
 
 impl Host {
+    /// True when nmap reported the host up.
+    pub fn is_up(&self) -> bool {
+        self.status.as_ref().and_then(|s| s.state.as_deref()) == Some("up")
+    }
+
+    /// The host's MAC address, if nmap saw one.
+    pub fn mac(&self) -> Option<&Text> {
+        self.addresses
+            .iter()
+            .find(|a| a.addrtype == super::model::AddrType::Mac)
+            .map(|a| &a.addr)
+    }
+
+    /// Indexes (into [`Host::ports`]) of the ports whose state is `open`.
+    pub fn open_port_indexes(&self) -> Vec<usize> {
+        (0..self.ports.len())
+            .filter(|&i| {
+                self.ports[i]
+                    .state
+                    .as_ref()
+                    .and_then(|s| s.state.as_deref())
+                    == Some("open")
+            })
+            .collect()
+    }
+
+    /// Index of port `portid` of `protocol` in [`Host::ports`].
+    pub fn port_index(&self, portid: u32, protocol: &str) -> Option<usize> {
+        self.ports
+            .iter()
+            .position(|p| p.portid == Some(portid) && p.protocol.as_deref() == Some(protocol))
+    }
+
     /// The rarely present parts, all absent when the host has none of them.
     pub fn extra(&self) -> &HostExtra {
         self.extra.as_deref().unwrap_or(&NO_EXTRA)

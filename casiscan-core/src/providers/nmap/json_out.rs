@@ -146,6 +146,15 @@ pub fn write_json(path: &Path, out: impl Write) -> Result<()> {
 
 /// [`write_json`] with the given parse options.
 pub fn write_json_with(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
+    write_styled(path, out, options, true)
+}
+
+/// [`write_json_with`] without indentation: `serde_json::to_writer` of the run, byte for byte.
+pub fn write_json_compact(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
+    write_styled(path, out, options, false)
+}
+
+fn write_styled(path: &Path, out: impl Write, options: ParseOptions, pretty: bool) -> Result<()> {
     let mut input = Input {
         path,
         copy: None,
@@ -219,7 +228,11 @@ pub fn write_json_with(path: &Path, out: impl Write, options: ParseOptions) -> R
         incomplete,
         warnings,
     };
-    let written = serde_json::to_writer_pretty(out, &view);
+    let written = if pretty {
+        serde_json::to_writer_pretty(out, &view)
+    } else {
+        serde_json::to_writer(out, &view)
+    };
     for streamed in [&streamed_hosts, &streamed_hints] {
         if let Some(e) = streamed.failure.borrow_mut().take() {
             return Err(e);
