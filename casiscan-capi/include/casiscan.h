@@ -378,6 +378,17 @@ casiscan_status casiscan_nmap_run_port(const casiscan_nmap_run *run,
 casiscan_status casiscan_nmap_run_to_json(const casiscan_nmap_run *run, char **out_json);
 
 /*
+ Writes what changed from `older` to `newer` as JSON: every category nmap's ndiff reports
+ (the Rust `nmap::RunDiff`: `run`, `prescripts`, `hosts`, `unchanged`, `postscripts`).
+
+ # Safety
+ `older` and `newer` live handles; `out_json` writable; free with `casiscan_string_free`.
+ */
+casiscan_status casiscan_nmap_diff_json(const casiscan_nmap_run *older,
+                                        const casiscan_nmap_run *newer,
+                                        char **out_json);
+
+/*
  Sets a scan's schedule from its JSON (`{"kind":"cron","expression":"0 3 * * *",
  "timeZone":"Europe/Paris"}` or `{"kind":"interval","everySeconds":3600}`, plus `enabled`,
  `missedSlots`, `jitterSeconds`), or removes it when `schedule_json` is NULL or `null`;
@@ -409,17 +420,6 @@ casiscan_status casiscan_client_set_scope_policy(const casiscan_client *client,
                                                  const char *account,
                                                  const char *policy_json,
                                                  char **out_json);
-
-/*
- Writes what changed from `older` to `newer` as JSON: every category nmap's ndiff reports
- (the Rust `nmap::RunDiff`: `run`, `prescripts`, `hosts`, `unchanged`, `postscripts`).
-
- # Safety
- `older` and `newer` live handles; `out_json` writable; free with `casiscan_string_free`.
- */
-casiscan_status casiscan_nmap_diff_json(const casiscan_nmap_run *older,
-                                        const casiscan_nmap_run *newer,
-                                        char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"
