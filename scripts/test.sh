@@ -19,6 +19,8 @@ cargo build -p casiscan-capi
 echo "== cargo test"
 cargo test --workspace --all-features
 bash scripts/test-python.sh
+echo "== fuzz smoke: every target builds instrumented and runs over its seed corpus"
+bash fuzz/smoke.sh
 echo "== benches and bench tools compile (dev profile; cargo bench runs them optimised)"
 cargo build -q -p casiscan-benches --benches --bins
 echo "== all tests passed"

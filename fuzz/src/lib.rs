@@ -1,0 +1,68 @@
+//! Helpers shared by the fuzz targets: a scratch root file system for the readers that take a
+//! directory (dpkg, apt lists, dnf configuration), and the Debian test tree's files.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A scratch directory kept for the life of the fuzzing process.
+pub fn scratch() -> &'static Path {
+    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
+    match DIR.get_or_init(|| tempfile::tempdir().ok()) {
+        Some(dir) => dir.path(),
+        None => Path::new("/nonexistent-casiscan-fuzz"),
+    }
+}
+
+/// Writes `files` (path relative to the root, content) into the root under the scratch directory
+/// and returns it. Files are overwritten in place, not removed (a fresh tree per input costs
+/// more than the parse): a target writes the same set of paths on every input.
+pub fn root_with(files: &[(&str, &[u8])]) -> PathBuf {
+    let root = scratch().join("root");
+    for (rel, data) in files {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(&path, data);
+    }
+    root
+}
+
+/// The dpkg status of the Debian test tree (the installed set the apt targets compare with).
+pub const DPKG_STATUS: &[u8] =
+    include_bytes!("../../casiscan-core/testdata/ospatch/debian/var/lib/dpkg/status");
+
+/// The Release file of the Debian test tree.
+pub const RELEASE: &[u8] = include_bytes!(
+    "../../casiscan-core/testdata/ospatch/debian/var/lib/apt/lists/deb.example_dists_bookworm_Release"
+);
+
+/// The Packages file of the Debian test tree.
+pub const PACKAGES: &[u8] = include_bytes!(
+    "../../casiscan-core/testdata/ospatch/debian/var/lib/apt/lists/deb.example_dists_bookworm_main_binary-amd64_Packages"
+);
+
+/// Where dpkg's status is, relative to the root.
+pub const STATUS_PATH: &str = "var/lib/dpkg/status";
+/// The Packages list of the test tree, relative to the root (a compression suffix may follow).
+pub const PACKAGES_PATH: &str =
+    "var/lib/apt/lists/deb.example_dists_bookworm_main_binary-amd64_Packages";
+/// The Release file of the test tree, relative to the root.
+pub const RELEASE_PATH: &str = "var/lib/apt/lists/deb.example_dists_bookworm_Release";
+
+/// Runs the Debian scan over a root made of `files`. The outcome is not checked: only panics,
+/// hangs and memory count.
+pub fn debian_scan(files: &[(&str, &[u8])]) {
+    let root = root_with(files);
+    let _ = casiscan_core::providers::ospatch::debian::scan(&root);
+}
+
+/// `data` with `magic` in front unless it already starts with it, so that a decompressor's
+/// target always reaches its decoder (the cache reader sniffs the format from the magic).
+pub fn with_magic(magic: &[u8], data: &[u8]) -> Vec<u8> {
+    if data.starts_with(magic) {
+        data.to_vec()
+    } else {
+        [magic, data].concat()
+    }
+}
