@@ -90,6 +90,7 @@ async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout
         header_read_timeout: timeout,
         body_read_timeout: Duration::from_secs(1),
         max_connections: 256,
+        ..ServeConfig::default()
     })
     .await;
     let opened = Instant::now();
@@ -155,6 +156,7 @@ async fn hundreds_of_idle_connections_take_no_more_than_the_limit_of_descriptors
         header_read_timeout: timeout,
         body_read_timeout: Duration::from_secs(2),
         max_connections: limit,
+        ..ServeConfig::default()
     })
     .await;
     // Fill every slot with a slow client.

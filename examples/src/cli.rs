@@ -55,6 +55,10 @@ pub enum Command {
         /// Most connections open at once; further clients wait in the listen backlog.
         #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_connections: u64,
+        /// Wrong credentials allowed per minute from one client address, and for one access
+        /// key, before further requests from it are answered 429 until the quota refills.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        auth_failures_per_minute: u32,
         /// Do not run the scheduler loop in this process (it queues scheduled scans).
         #[arg(long)]
         no_scheduler: bool,

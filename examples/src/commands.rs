@@ -57,6 +57,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             header_read_timeout,
             body_read_timeout,
             max_connections,
+            auth_failures_per_minute,
             retention_days,
             no_scheduler,
         } => {
@@ -66,6 +67,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 body_read_timeout: Duration::from_secs(body_read_timeout),
                 max_connections: usize::try_from(max_connections)
                     .map_err(|_| Error::invalid("--max-connections", "too large"))?,
+                auth_failures_per_minute,
             };
             let serve = crate::cmd_serve::Serve {
                 listen: &listen,

@@ -51,6 +51,9 @@ pub enum ExportError {
     /// Storage failure (details only in server logs).
     #[error("Internal error.")]
     Internal,
+    /// Too many wrong credentials from this client address or for this access key.
+    #[error("Too many failed authentication attempts; retry after the time in Retry-After.")]
+    TooManyAttempts,
 }
 
 impl ExportError {
@@ -73,6 +76,7 @@ impl ExportError {
             ExportError::InvalidPageSize => "INVALID_PAGE_SIZE",
             ExportError::NoLogsFound => "NO_LOGS_FOUND",
             ExportError::Internal => "INTERNAL",
+            ExportError::TooManyAttempts => "TOO_MANY_ATTEMPTS",
         }
     }
 
@@ -82,6 +86,7 @@ impl ExportError {
             ExportError::MissingCredentials | ExportError::InvalidCredentials => 401,
             ExportError::NoLogsFound => 404,
             ExportError::Internal => 500,
+            ExportError::TooManyAttempts => 429,
             _ => 400,
         }
     }

@@ -1,6 +1,7 @@
 //! REST API (feature `http`): Casibase's scan endpoints under `/api`, asset and key endpoints,
 //! and the scan-log export at `/client/v1/fetch-s3-logs`. Envelope `{status, msg, data, data2}`.
 
+mod auth_limit;
 mod caller;
 mod dispositions;
 mod envelope;

@@ -7,8 +7,14 @@
 //! loop stops accepting, so new connections wait in the kernel's listen backlog without taking
 //! a descriptor of this process.
 
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use tower::ServiceExt;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -17,6 +23,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
+use super::auth_limit::{FailedAuthLimiter, limit_failed_auth};
 use super::{AppState, router};
 use crate::error::{Error, Result};
 
@@ -31,6 +38,9 @@ pub struct ServeConfig {
     pub body_read_timeout: Duration,
     /// Most connections open at once; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// Wrong credentials allowed per minute from one client address, and for one access key,
+    /// before it is answered 429 until the minute's quota refills.
+    pub auth_failures_per_minute: u32,
 }
 
 impl ServeConfig {
@@ -40,6 +50,8 @@ impl ServeConfig {
     pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
     /// Default of [`ServeConfig::max_connections`].
     pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+    /// Default of [`ServeConfig::auth_failures_per_minute`].
+    pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 10;
 
     /// Refuses a zero timeout or a zero connection limit (either would serve nobody).
     pub fn validate(&self) -> Result<()> {
@@ -55,6 +67,12 @@ impl ServeConfig {
                 format!("must be between 1 and {}", Semaphore::MAX_PERMITS),
             ));
         }
+        if self.auth_failures_per_minute == 0 {
+            return Err(Error::invalid(
+                "failed authentications per minute",
+                "must be above zero",
+            ));
+        }
         Ok(())
     }
 }
@@ -65,6 +83,7 @@ impl Default for ServeConfig {
             header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: Self::DEFAULT_BODY_READ_TIMEOUT,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            auth_failures_per_minute: Self::DEFAULT_AUTH_FAILURES_PER_MINUTE,
         }
     }
 }
@@ -73,7 +92,15 @@ impl Default for ServeConfig {
 /// (which closes every connection).
 pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeConfig) -> Result<()> {
     config.validate()?;
-    let app = router(state).layer(RequestBodyTimeoutLayer::new(config.body_read_timeout));
+    let failures = NonZeroU32::new(config.auth_failures_per_minute)
+        .ok_or_else(|| Error::invalid("failed authentications per minute", "must be above zero"))?;
+    let limiter = Arc::new(FailedAuthLimiter::new(failures));
+    let app = router(state)
+        .layer(axum::middleware::from_fn_with_state(
+            limiter,
+            limit_failed_auth,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(config.body_read_timeout));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
@@ -85,10 +112,15 @@ pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeCon
         tokio::select! {
             Some(_) = connections.join_next() => {}
             accepted = accept(&listener, &slots) => {
-                let (stream, slot) = accepted?;
+                let (stream, peer, slot) = accepted?;
+                // Handlers and the failed-authentication limit see the client's address.
+                let service = app.clone().map_request(move |mut r: Request<_>| {
+                    r.extensions_mut().insert(ConnectInfo(peer));
+                    r
+                });
                 let connection = http.serve_connection(
                     TokioIo::new(stream),
-                    TowerToHyperService::new(app.clone()),
+                    TowerToHyperService::new(service),
                 );
                 connections.spawn(async move {
                     if let Err(e) = connection.await {
@@ -105,7 +137,7 @@ pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeCon
 async fn accept(
     listener: &TcpListener,
     slots: &Arc<Semaphore>,
-) -> Result<(TcpStream, OwnedSemaphorePermit)> {
+) -> Result<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
     // The semaphore is never closed; the error arm is for completeness only.
     let slot = Arc::clone(slots)
         .acquire_owned()
@@ -116,7 +148,7 @@ async fn accept(
         })?;
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => return Ok((stream, slot)),
+            Ok((stream, peer)) => return Ok((stream, peer, slot)),
             // The client gave up before it was accepted: nothing to do.
             Err(e) if is_connection_error(&e) => {}
             // Out of descriptors or memory: back off instead of spinning (as axum::serve does).
@@ -155,6 +187,10 @@ mod tests {
             },
             ServeConfig {
                 max_connections: 0,
+                ..ServeConfig::default()
+            },
+            ServeConfig {
+                auth_failures_per_minute: 0,
                 ..ServeConfig::default()
             },
         ] {
