@@ -669,3 +669,70 @@ fn streamed_json_reports_errors_before_writing() {
     let missing = nmap::write_json(&dir.path().join("none.xml"), &mut out).expect_err("missing");
     assert_eq!(missing.kind(), ErrorKind::Io);
 }
+
+/// A run whose one port's script holds `tables` nested tables (the script is at depth 5).
+fn nested_tables(tables: usize) -> String {
+    let mut doc = String::from(
+        "<nmaprun><host><ports><port protocol=\"tcp\" portid=\"1\"><state state=\"open\"/><script id=\"x\" output=\"\">",
+    );
+    doc.push_str(&"<table>".repeat(tables));
+    doc.push_str(&"</table>".repeat(tables));
+    doc.push_str("</script></port></ports></host></nmaprun>");
+    doc
+}
+
+#[test]
+fn nesting_at_the_depth_limit_parses_and_one_level_more_is_refused() {
+    let at_limit = nested_tables(nmap::MAX_DEPTH - 5);
+    let run = nmap::parse(at_limit.as_bytes()).expect("at the limit");
+    assert_eq!(run.hosts[0].ports[0].scripts.len(), 1);
+    let streamed = HostReader::new(at_limit.as_bytes())
+        .expect("header")
+        .count();
+    assert_eq!(streamed, 1);
+    let over = nested_tables(nmap::MAX_DEPTH - 4);
+    let err = nmap::parse(over.as_bytes()).expect_err("one level too deep");
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    assert!(
+        err.to_string()
+            .contains(&format!("deeper than {}", nmap::MAX_DEPTH)),
+        "{err}"
+    );
+    let streamed: Vec<_> = HostReader::new(over.as_bytes()).expect("header").collect();
+    assert!(
+        streamed.iter().any(Result::is_err),
+        "the stream refuses it too"
+    );
+}
+
+/// A run with one host whose hostname attribute is `len` bytes long.
+fn long_attribute(len: usize) -> Vec<u8> {
+    let mut doc = b"<nmaprun><host><status state=\"up\"/><hostnames><hostname name=\"".to_vec();
+    doc.resize(doc.len() + len, b'a');
+    doc.extend_from_slice(b"\" type=\"user\"/></hostnames></host></nmaprun>");
+    doc
+}
+
+#[test]
+fn an_attribute_up_to_the_event_limit_is_kept_whole_and_a_longer_one_is_refused() {
+    // The tag around the value takes a few dozen bytes of the limit.
+    let kept = nmap::MAX_EVENT_BYTES - 64;
+    let run = nmap::parse(&long_attribute(kept)).expect("under the limit");
+    let name = run.hosts[0].hostnames[0].name.as_ref().expect("name");
+    assert_eq!(name.len(), kept);
+    let over = long_attribute(nmap::MAX_EVENT_BYTES + 1);
+    let Err(err) = nmap::parse(&over) else {
+        panic!("an attribute over the limit was accepted");
+    };
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    assert!(
+        err.to_string()
+            .contains(&format!("larger than {} bytes", nmap::MAX_EVENT_BYTES)),
+        "{err}"
+    );
+    let streamed = HostReader::new(over.as_slice()).expect("header").next();
+    assert!(
+        matches!(streamed, Some(Err(_))),
+        "the stream refuses it too"
+    );
+}

@@ -49,6 +49,7 @@ pub use port_list::scanned;
 pub use provider::NmapProvider;
 pub use reader::{Entry, HostReader, parse, parse_with};
 pub use run::find_nmap;
+pub use source::{MAX_DEPTH, MAX_EVENT_BYTES};
 pub use violation::{ParseOptions, Problem, Violation};
 
 /// Parses an nmap XML file from disk with the streaming reader (memory bounded by the run),

@@ -19,6 +19,11 @@ pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
 /// Deepest element nesting accepted (NSE tables nest; nothing legitimate nests this deep).
 pub const MAX_DEPTH: usize = 128;
 
+/// The error message of an event over [`MAX_EVENT_BYTES`].
+fn oversized_event() -> String {
+    format!("an XML tag or text run is larger than {MAX_EVENT_BYTES} bytes")
+}
+
 /// A byte reader that counts what quick-xml consumed and refuses oversized events.
 pub struct Counted<R> {
     inner: R,
@@ -59,7 +64,7 @@ impl<R: BufRead> BufRead for Counted<R> {
         if self.event_bytes > MAX_EVENT_BYTES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("an XML tag or text run is larger than {MAX_EVENT_BYTES} bytes"),
+                oversized_event(),
             ));
         }
         let buf = self.inner.fill_buf()?;
@@ -303,7 +308,13 @@ impl<R: BufRead> Source<R> {
         loop {
             self.buf.clear();
             self.reader.get_mut().event_bytes = 0;
-            let event = match self.reader.read_event_into(&mut self.buf) {
+            let read = self.reader.read_event_into(&mut self.buf);
+            // A reader over memory hands quick-xml the whole input at once, so the limit is
+            // checked here too, not only when the reader asks for more bytes.
+            if self.reader.get_ref().event_bytes > MAX_EVENT_BYTES {
+                return Err(self.fail_here(oversized_event()));
+            }
+            let event = match read {
                 Ok(e) => e,
                 Err(e) => return Err(self.failure(&e)),
             };
