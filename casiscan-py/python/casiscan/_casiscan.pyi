@@ -110,6 +110,7 @@ class ScanState:
 class ProviderKind:
     NMAP: ClassVar[ProviderKind]
     OS_PATCH: ClassVar[ProviderKind]
+    PATCH_INSTALL: ClassVar[ProviderKind]
     @property
     def value(self) -> str: ...
     def __int__(self) -> int: ...
