@@ -60,6 +60,6 @@ def test_install_patch_refuses_bad_input_and_queues_a_dry_run(client: casiscan.C
 def test_install_patch_async_refuses_a_missing_scan(client: casiscan.Client) -> None:
     async def go() -> None:
         with pytest.raises(casiscan.NotFoundError):
-            await client.install_patch_async("admin/none", ["bash"], dry_run=True)
+            await client.ainstall_patch("admin/none", ["bash"], dry_run=True)
 
     asyncio.run(go())
