@@ -421,6 +421,22 @@ casiscan_status casiscan_client_set_scope_policy(const casiscan_client *client,
                                                  const char *policy_json,
                                                  char **out_json);
 
+/*
+ Queues an OS Patch Install job for updates of the finished OS patch scan `scan_id`, chosen by
+ `selection_json`: `{"updates": ["openssl", "KB5034441", …], "allSecurity": false, "dryRun":
+ true}`; writes the job (a scan, state Pending). A scan that is not a Completed OS patch scan,
+ or an update not pending in its result, is an error naming it
+ (`CASISCAN_STATUS_INVALID_INPUT` / `CASISCAN_STATUS_CONFLICT`); nothing is queued.
+
+ # Safety
+ `client` a live handle; `scan_id` and `selection_json` NUL-terminated strings; `out_json`
+ writable. Free the output with `casiscan_string_free`.
+ */
+casiscan_status casiscan_client_install_patch(const casiscan_client *client,
+                                              const char *scan_id,
+                                              const char *selection_json,
+                                              char **out_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

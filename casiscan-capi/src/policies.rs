@@ -93,3 +93,35 @@ pub unsafe extern "C" fn casiscan_client_set_scope_policy(
         }
     })
 }
+
+/// Queues an OS Patch Install job for updates of the finished OS patch scan `scan_id`, chosen by
+/// `selection_json`: `{"updates": ["openssl", "KB5034441", …], "allSecurity": false, "dryRun":
+/// true}`; writes the job (a scan, state Pending). A scan that is not a Completed OS patch scan,
+/// or an update not pending in its result, is an error naming it
+/// (`CASISCAN_STATUS_INVALID_INPUT` / `CASISCAN_STATUS_CONFLICT`); nothing is queued.
+///
+/// # Safety
+/// `client` a live handle; `scan_id` and `selection_json` NUL-terminated strings; `out_json`
+/// writable. Free the output with `casiscan_string_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn casiscan_client_install_patch(
+    client: *const casiscan_client,
+    scan_id: *const c_char,
+    selection_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> casiscan_status {
+    ffi_boundary(|| {
+        // SAFETY: caller contract.
+        let id = unsafe { str_arg(scan_id, "scan_id") }?;
+        // SAFETY: caller contract.
+        let text = unsafe { str_arg(selection_json, "selection_json") }?;
+        let selection: casiscan_core::providers::patch_install::PatchSelection =
+            serde_json::from_str(text).map_err(json_failure)?;
+        // SAFETY: caller contract.
+        unsafe {
+            call_json(client, out_json, |c| {
+                Ok(c.runtime.block_on(c.client.install_patch(id, &selection))?)
+            })
+        }
+    })
+}

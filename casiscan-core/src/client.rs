@@ -138,7 +138,16 @@ impl Client {
     }
 
     /// Validates and adds a new scan in state Created; returns it as stored.
+    ///
+    /// OS Patch Install jobs are refused here: only [`Client::install_patch`] makes them, from
+    /// a checked scan result.
     pub async fn add_scan(&self, scan: &Scan) -> Result<Scan> {
+        refuse_remediation(scan)?;
+        self.insert_scan(scan).await
+    }
+
+    /// [`Client::add_scan`] of any provider kind.
+    pub(crate) async fn insert_scan(&self, scan: &Scan) -> Result<Scan> {
         let mut scan = scan.clone();
         scan.id()?;
         self.validate_config(&scan)?;
@@ -171,6 +180,7 @@ impl Client {
     /// Replaces the configuration of a scan that is not Pending or Running (its schedule is
     /// changed only by [`Client::set_scan_schedule`]).
     pub async fn update_scan(&self, id: impl IntoRecordId, config: &Scan) -> Result<Scan> {
+        refuse_remediation(config)?;
         self.validate_config(config)?;
         self.check_scope(config).await?;
         let scan = self
@@ -540,4 +550,15 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// Refuses a hand-made OS Patch Install job (its updates must come from a checked scan result).
+fn refuse_remediation(scan: &Scan) -> Result<()> {
+    if scan.provider == crate::model::ProviderKind::PatchInstall {
+        return Err(Error::invalid(
+            format!("scan {}/{}", scan.owner, scan.name),
+            "OS Patch Install jobs are made by install-patch from a finished OS Patch scan, not added or edited",
+        ));
+    }
+    Ok(())
 }

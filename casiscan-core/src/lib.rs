@@ -40,6 +40,7 @@ pub mod scope;
 pub mod store;
 
 mod client;
+mod client_patch;
 mod client_schedules;
 mod client_scope;
 mod log_pages;

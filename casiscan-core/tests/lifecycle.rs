@@ -44,7 +44,7 @@ fn nmap_result(ports: Vec<Value>) -> Value {
 fn nmap(result: &Value) -> CasibaseResult {
     match ScanResult::from_stored(ProviderKind::Nmap, &result.to_string()).expect("nmap result") {
         ScanResult::Nmap(r) => r,
-        ScanResult::OsPatch(_) => panic!("an nmap result"),
+        ScanResult::OsPatch(_) | ScanResult::PatchInstall(_) => panic!("an nmap result"),
     }
 }
 
@@ -57,7 +57,7 @@ fn patch(updates: Value) -> ScanResult {
 fn patch_report(updates: Value) -> PatchReport {
     match patch(updates) {
         ScanResult::OsPatch(r) => r.report.expect("report"),
-        ScanResult::Nmap(_) => panic!("an OS patch result"),
+        ScanResult::Nmap(_) | ScanResult::PatchInstall(_) => panic!("an OS patch result"),
     }
 }
 

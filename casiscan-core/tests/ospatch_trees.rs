@@ -409,7 +409,7 @@ fn the_providers_own_result_yields_findings_and_diffs() {
         .expect("run");
     let report = |r: &ScanResult| match r {
         ScanResult::OsPatch(r) => r.report.clone().expect("report"),
-        ScanResult::Nmap(_) => panic!("an OS patch result"),
+        ScanResult::Nmap(_) | ScanResult::PatchInstall(_) => panic!("an OS patch result"),
     };
     let found = ospatch_detections(&report(&out.result));
     let titles: Vec<&str> = found.iter().map(|d| d.title.as_str()).collect();

@@ -1,6 +1,7 @@
 //! `casiscan.Client`, continued: the policies around scans, their schedules and the scope of
 //! accounts (blocking methods and their awaitable `*_async` twins).
 
+use casiscan_core::providers::patch_install::PatchSelection;
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
@@ -17,8 +18,62 @@ fn policy_dict(p: casiscan_core::model::ScopePolicy) -> PolicyDict {
     PolicyDict::from([("allow", texts(p.allow)), ("deny", texts(p.deny))])
 }
 
+fn selection(updates: Option<Vec<String>>, all_security: bool, dry_run: bool) -> PatchSelection {
+    PatchSelection {
+        all_security,
+        updates: updates.unwrap_or_default(),
+        dry_run,
+    }
+}
+
 #[pymethods]
 impl PyClient {
+    /// Queues an OS Patch Install job for updates of the finished OS patch scan `id` (package
+    /// names, `name:arch`, KB or advisory ids from its result; or `all_security=True`); returns
+    /// the job (Pending). A runner on the scan's host installs exactly those versions.
+    ///
+    /// Raises:
+    ///     InvalidInputError: not an OS patch scan, or an update not pending in its result (the
+    ///         message names it); nothing is queued.
+    ///     ConflictError: the scan is not Completed.
+    ///     NotFoundError: no such scan.
+    #[pyo3(signature = (id, updates = None, *, all_security = false, dry_run = false))]
+    fn install_patch(
+        &self,
+        py: Python<'_>,
+        id: String,
+        updates: Option<Vec<String>>,
+        all_security: bool,
+        dry_run: bool,
+    ) -> PyResult<PyScan> {
+        let (c, sel) = (
+            self.inner.clone(),
+            selection(updates, all_security, dry_run),
+        );
+        block_on(py, async move { c.install_patch(&id, &sel).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `install_patch`.
+    #[pyo3(signature = (id, updates = None, *, all_security = false, dry_run = false))]
+    fn install_patch_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        updates: Option<Vec<String>>,
+        all_security: bool,
+        dry_run: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, sel) = (
+            self.inner.clone(),
+            selection(updates, all_security, dry_run),
+        );
+        awaitable(
+            py,
+            async move { c.install_patch(&id, &sel).await },
+            PyScan::from,
+        )
+    }
+
     /// Sets (a `Schedule`) or removes (`None`) a scan's schedule; returns the scan with it.
     ///
     /// Raises:

@@ -63,6 +63,7 @@ mirror_enum!(
     PyProviderKind => ProviderKind, "ProviderKind" {
         Nmap = "NMAP",
         OsPatch = "OS_PATCH",
+        PatchInstall = "PATCH_INSTALL",
     }
 );
 

@@ -169,6 +169,10 @@ pub enum Command {
     },
     /// Run a runner: claim and execute the scans meant for this machine.
     Worker(crate::cmd_worker::WorkerArgs),
+    /// Install updates a finished OS patch scan found, as a job on that scan's host (its
+    /// runner claims it; a fresh OS patch scan is queued when it ends): exactly the named
+    /// packages at the reported candidate versions.
+    InstallPatch(crate::cmd_patch::InstallPatchArgs),
     /// Report installed packages and missing (security) updates from the local package caches.
     Ospatch(crate::cmd_ospatch::OsPatchArgs),
     /// Parse an nmap XML file and print the full typed model as JSON, written as it is read

@@ -178,6 +178,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             crate::out!("{}/{} {}", added.owner, added.name, added.state);
             Ok(ExitCode::SUCCESS)
         }
+        Command::InstallPatch(args) => {
+            let scan = id(&args.scan);
+            crate::cmd_patch::run(&client, &scan, args).await
+        }
         Command::Start { id: raw } => {
             let scan = client.start_scan(&id(&raw)).await?;
             crate::out!("{}/{} {}", scan.owner, scan.name, scan.state);

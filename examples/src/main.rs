@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_ospatch;
+mod cmd_patch;
 mod cmd_schedule;
 mod cmd_scope;
 mod cmd_serve;

@@ -442,6 +442,44 @@ static void test_hostile_commands(const char *dir, const char *table) {
     casiscan_client_free(client);
 }
 
+/* install-patch: every refusal is typed and names what is wrong; nothing is queued. (The
+ * install itself runs on a real apt in casiscan-core's patch_install_apt test.) */
+static void test_install_patch(const char *dir) {
+    char db[1024];
+    snprintf(db, sizeof db, "%s/capi-patch.db", dir);
+    remove(db);
+    casiscan_client *client = NULL;
+    CHECK(casiscan_client_new(db, &client) == CASISCAN_STATUS_OK);
+    char *out = NULL;
+    const char *patch = "{\"owner\":\"admin\",\"name\":\"patches\",\"target\":\"127.0.0.1\",\"provider\":\"OS Patch\",\"command\":\"available\"}";
+    const char *ports = "{\"owner\":\"admin\",\"name\":\"ports\",\"target\":\"127.0.0.1\",\"command\":\"-sn\"}";
+    CHECK(casiscan_client_add_scan(client, patch, &out) == CASISCAN_STATUS_OK);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_add_scan(client, ports, &out) == CASISCAN_STATUS_OK);
+    casiscan_string_free(out);
+    out = NULL;
+    const char *sel = "{\"updates\":[\"openssl\"],\"dryRun\":true}";
+    CHECK(casiscan_client_install_patch(client, "admin/patches", sel, &out) == CASISCAN_STATUS_CONFLICT && out == NULL);
+    CHECK(strstr(last_error(), "not Completed") != NULL);
+    CHECK(casiscan_client_install_patch(client, "admin/ports", sel, &out) == CASISCAN_STATUS_INVALID_INPUT && out == NULL);
+    CHECK(strstr(last_error(), "Nmap scan") != NULL);
+    CHECK(casiscan_client_install_patch(client, "admin/none", sel, &out) == CASISCAN_STATUS_NOT_FOUND);
+    CHECK(casiscan_client_install_patch(client, "admin/patches", "{\"updates\":[\"x\"],\"reboot\":true}", &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(strstr(last_error(), "reboot") != NULL);
+    CHECK(casiscan_client_install_patch(client, "admin/patches", "{not json", &out) == CASISCAN_STATUS_INVALID_INPUT);
+    const char *job = "{\"owner\":\"admin\",\"name\":\"job\",\"target\":\"127.0.0.1\",\"provider\":\"OS Patch Install\",\"command\":\"{}\"}";
+    CHECK(casiscan_client_add_scan(client, job, &out) == CASISCAN_STATUS_INVALID_INPUT);
+    CHECK(strstr(last_error(), "install-patch") != NULL);
+    CHECK(casiscan_client_install_patch(NULL, "admin/patches", sel, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_install_patch(client, NULL, sel, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_install_patch(client, "admin/patches", NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_install_patch(client, "admin/patches", sel, NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
+    CHECK(casiscan_client_list_scans(client, "admin", 1, 10, &out) == CASISCAN_STATUS_OK && strstr(out, "\"total\":2") != NULL);
+    casiscan_string_free(out);
+    casiscan_client_free(client);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
     if (argc > 2)
@@ -451,6 +489,7 @@ int main(int argc, char **argv) {
     test_client(dir);
     test_schedule(dir);
     test_scope(dir);
+    test_install_patch(dir);
     test_os_patch(argc > 3 ? argv[3] : NULL);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -6,6 +6,7 @@ mod caller;
 mod dispositions;
 mod envelope;
 mod findings;
+mod patches;
 mod providers;
 mod routes;
 mod schedules;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/cancel-scan", change(ScanAction::Cancel))
         .route("/api/clear-scan", change(ScanAction::Clear))
         .route("/api/scan-asset", post(scan_asset))
+        .route("/api/install-patch", post(patches::install_patch))
         .route("/api/get-scan-diff", get(get_scan_diff))
         .route("/api/get-findings", get(findings::get_findings))
         .route(

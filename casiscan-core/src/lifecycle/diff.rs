@@ -102,7 +102,7 @@ fn updates(result: &ScanResult) -> BTreeMap<String, String> {
             .flat_map(pending_updates)
             .map(|(k, v)| (k, v.to_owned()))
             .collect(),
-        ScanResult::Nmap(_) => BTreeMap::new(),
+        ScanResult::Nmap(_) | ScanResult::PatchInstall(_) => BTreeMap::new(),
     }
 }
 

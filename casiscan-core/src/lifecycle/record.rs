@@ -19,7 +19,7 @@ pub fn scan_status(run: &ScanRun, result: &ScanResult, timeout_seconds: u64) -> 
                     n.incomplete || n.hosts.iter().any(|h| h.extra().timedout == Some(true))
                 })
         }
-        ScanResult::OsPatch(_) => false,
+        ScanResult::OsPatch(_) | ScanResult::PatchInstall(_) => false,
     };
     match run.state {
         ScanState::Completed if incomplete => ScanStatus::Partial,
@@ -53,6 +53,7 @@ fn observed_something(result: &ScanResult) -> bool {
                 })
         }
         ScanResult::OsPatch(r) => r.report.is_some() || !r.patches.is_empty(),
+        ScanResult::PatchInstall(r) => !r.installed.is_empty() || !r.would_install.is_empty(),
     }
 }
 
@@ -83,6 +84,14 @@ pub fn outcome_from_run(
                     && r.report
                         .as_ref()
                         .is_some_and(|rep| rep.summary.security_updates_count.is_some()),
+            },
+        ),
+        // A remediation detects nothing; the follow-up OS patch scan tells what is fixed.
+        ScanResult::PatchInstall(_) => (
+            Vec::new(),
+            Vec::new(),
+            Coverage::OsPatch {
+                inventory_complete: false,
             },
         ),
     };

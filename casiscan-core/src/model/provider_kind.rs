@@ -15,17 +15,28 @@ pub enum ProviderKind {
     Nmap,
     /// Installed packages and missing (security) updates from local caches.
     OsPatch,
+    /// Installs updates an OS patch scan found (a remediation job, made by install-patch).
+    PatchInstall,
 }
 
 impl ProviderKind {
     /// Every provider kind.
-    pub const ALL: [ProviderKind; 2] = [ProviderKind::Nmap, ProviderKind::OsPatch];
+    pub const ALL: [ProviderKind; 3] = [
+        ProviderKind::Nmap,
+        ProviderKind::OsPatch,
+        ProviderKind::PatchInstall,
+    ];
+
+    /// The kinds a user scans with (Casibase's scan providers); remediation jobs are made by
+    /// install-patch only.
+    pub const SCANS: [ProviderKind; 2] = [ProviderKind::Nmap, ProviderKind::OsPatch];
 
     /// Casibase's name for the provider type.
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::Nmap => "Nmap",
             ProviderKind::OsPatch => "OS Patch",
+            ProviderKind::PatchInstall => "OS Patch Install",
         }
     }
 }
@@ -46,9 +57,12 @@ impl FromStr for ProviderKind {
         match spelled.strip_prefix("provider-").unwrap_or(&spelled) {
             "nmap" => Ok(ProviderKind::Nmap),
             "os-patch" | "ospatch" => Ok(ProviderKind::OsPatch),
+            "os-patch-install" | "patch-install" | "install-patch" => {
+                Ok(ProviderKind::PatchInstall)
+            }
             _ => Err(Error::invalid(
                 format!("provider `{}`", s.escape_debug()),
-                "unknown provider; expected \"Nmap\" or \"OS Patch\"",
+                "unknown provider; expected \"Nmap\", \"OS Patch\" or \"OS Patch Install\"",
             )),
         }
     }

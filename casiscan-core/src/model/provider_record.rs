@@ -54,6 +54,7 @@ impl ProviderRecord {
         let (network, text) = match kind {
             ProviderKind::Nmap => ("127.0.0.1", "-sn"),
             ProviderKind::OsPatch => ("127.0.0.1", "available"),
+            ProviderKind::PatchInstall => ("127.0.0.1", ""),
         };
         ProviderRecord {
             owner: owner.to_string(),
@@ -71,9 +72,9 @@ impl ProviderRecord {
         }
     }
 
-    /// One default record per provider kind, for `owner`.
+    /// One default record per scan provider kind, for `owner`.
     pub fn defaults(owner: &str, since: DateTime<Utc>) -> Vec<Self> {
-        ProviderKind::ALL
+        ProviderKind::SCANS
             .iter()
             .map(|kind| Self::default_for(owner, *kind, since))
             .collect()
@@ -87,7 +88,7 @@ mod tests {
     #[test]
     fn every_kind_has_a_record_whose_name_resolves_to_it() {
         let records = ProviderRecord::defaults("acme", chrono::Utc::now());
-        assert_eq!(records.len(), ProviderKind::ALL.len());
+        assert_eq!(records.len(), ProviderKind::SCANS.len());
         for r in records {
             assert_eq!(r.name.parse::<ProviderKind>().unwrap(), r.kind);
             let json = serde_json::to_value(&r).unwrap();

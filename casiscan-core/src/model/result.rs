@@ -7,6 +7,7 @@ use super::ProviderKind;
 use crate::error::{Error, Result};
 use crate::providers::nmap::CasibaseResult;
 use crate::providers::ospatch::OsPatchResult;
+use crate::providers::patch_install::PatchInstallResult;
 
 /// The structured result of one run, one variant per provider.
 ///
@@ -19,6 +20,8 @@ pub enum ScanResult {
     Nmap(CasibaseResult),
     /// Casibase's patch rows and the OS patch report.
     OsPatch(OsPatchResult),
+    /// What a remediation job installed, failed to install, or would install.
+    PatchInstall(PatchInstallResult),
 }
 
 impl ScanResult {
@@ -27,6 +30,7 @@ impl ScanResult {
         match self {
             ScanResult::Nmap(_) => ProviderKind::Nmap,
             ScanResult::OsPatch(_) => ProviderKind::OsPatch,
+            ScanResult::PatchInstall(_) => ProviderKind::PatchInstall,
         }
     }
 
@@ -35,6 +39,7 @@ impl ScanResult {
         match provider {
             ProviderKind::Nmap => ScanResult::Nmap(CasibaseResult::default()),
             ProviderKind::OsPatch => ScanResult::OsPatch(OsPatchResult::default()),
+            ProviderKind::PatchInstall => ScanResult::PatchInstall(PatchInstallResult::empty()),
         }
     }
 
@@ -54,6 +59,9 @@ impl ScanResult {
         let parsed = match provider {
             ProviderKind::Nmap => serde_json::from_str(text).map(ScanResult::Nmap),
             ProviderKind::OsPatch => OsPatchResult::from_json(text).map(ScanResult::OsPatch),
+            ProviderKind::PatchInstall => {
+                PatchInstallResult::from_json(text).map(ScanResult::PatchInstall)
+            }
         };
         parsed.map_err(|e| Error::Parse {
             message: format!("stored {provider} result: {e}"),

@@ -1,10 +1,11 @@
-//! Scan providers behind one async trait: nmap and OS patch.
+//! Scan providers behind one async trait: nmap, OS patch, and OS patch install (remediation).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub mod nmap;
 pub mod ospatch;
+pub mod patch_install;
 
 use async_trait::async_trait;
 use tokio::sync::watch;
@@ -142,4 +143,5 @@ pub fn defaults() -> Providers {
     Providers::new()
         .with(Arc::new(nmap::NmapProvider::new()))
         .with(Arc::new(ospatch::OsPatchProvider::default()))
+        .with(Arc::new(patch_install::PatchInstallProvider::default()))
 }

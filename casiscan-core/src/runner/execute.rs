@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::telemetry;
 use crate::clock;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Asset, RecordId, Scan, Target, TargetMode};
+use crate::model::{Asset, ProviderKind, RecordId, Scan, Target, TargetMode};
+use crate::providers::patch_install::PatchInstallRequest;
 use crate::providers::{ProviderOutput, Providers, RunContext, RunRequest};
 use crate::scope::{Resolver, SystemResolver, check_before_run};
 use crate::store::{StateChange, Store};
@@ -124,7 +125,34 @@ pub async fn execute_claimed_with(
         Err(e) => Err(e),
     };
     report_finish(&id, &scan.runner, &finished, began.elapsed());
+    if finished.is_ok() {
+        queue_follow_up_scan(store.as_ref(), &scan).await;
+    }
     finished
+}
+
+/// After an OS Patch Install job (not a dry run), queues its source OS patch scan again so the
+/// host's pending updates are read afresh; a source already queued or running is left alone.
+async fn queue_follow_up_scan(store: &dyn Store, job: &Scan) {
+    if job.provider != ProviderKind::PatchInstall {
+        return;
+    }
+    let Ok(request) = PatchInstallRequest::from_command(&job.command) else {
+        return;
+    };
+    if request.dry_run {
+        return;
+    }
+    let source = match request.source_scan.parse::<RecordId>() {
+        Ok(id) if id.owner == job.owner => id,
+        _ => return,
+    };
+    match store.apply(&source, &StateChange::Start).await {
+        Ok(_) => {
+            tracing::info!(scan = %source, job = %format!("{}/{}", job.owner, job.name), "follow-up OS patch scan queued")
+        }
+        Err(e) => tracing::warn!(scan = %source, error = %e, "follow-up OS patch scan not queued"),
+    }
 }
 
 /// Logs and counts how a run ended.

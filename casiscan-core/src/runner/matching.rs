@@ -109,7 +109,7 @@ mod tests {
     fn check(provider: ProviderKind, target: &str) -> Result<(), String> {
         let locality = match provider {
             ProviderKind::Nmap => Locality::AnyRunner,
-            ProviderKind::OsPatch => Locality::OnTarget,
+            ProviderKind::OsPatch | ProviderKind::PatchInstall => Locality::OnTarget,
         };
         may_claim(&runner(), &scan(provider, target), None, locality)
     }

@@ -88,7 +88,7 @@ fn locality(providers: &Providers, kind: ProviderKind) -> Locality {
     providers.get(kind).map_or(
         match kind {
             ProviderKind::Nmap => Locality::AnyRunner,
-            ProviderKind::OsPatch => Locality::OnTarget,
+            ProviderKind::OsPatch | ProviderKind::PatchInstall => Locality::OnTarget,
         },
         |p| p.locality(),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from casiscan import _casiscan
@@ -218,6 +218,19 @@ class Client(_casiscan.Client):
     async def astart_scan(self, id: str) -> Scan:
         """Coroutine twin of `start_scan`."""
         return await self.start_scan_async(id)
+
+    async def ainstall_patch(
+        self,
+        id: str,
+        updates: Sequence[str] | None = None,
+        *,
+        all_security: bool = False,
+        dry_run: bool = False,
+    ) -> Scan:
+        """Coroutine twin of `install_patch`."""
+        return await self.install_patch_async(
+            id, updates, all_security=all_security, dry_run=dry_run
+        )
 
     async def aset_scan_schedule(self, id: str, schedule: Schedule | None) -> Scan:
         """Coroutine twin of `set_scan_schedule`."""

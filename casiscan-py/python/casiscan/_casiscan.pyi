@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterator, Sequence
 from typing import Any, ClassVar, final
 
 from typing_extensions import disjoint_base
@@ -110,6 +110,7 @@ class ScanState:
 class ProviderKind:
     NMAP: ClassVar[ProviderKind]
     OS_PATCH: ClassVar[ProviderKind]
+    PATCH_INSTALL: ClassVar[ProviderKind]
     @property
     def value(self) -> str: ...
     def __int__(self) -> int: ...
@@ -405,6 +406,22 @@ class Client:
     def remove_scope_policy_async(self, account: str) -> Awaitable[None]: ...
     def clear_scan(self, id: str) -> Scan: ...
     def clear_scan_async(self, id: str) -> Awaitable[Scan]: ...
+    def install_patch(
+        self,
+        id: str,
+        updates: Sequence[str] | None = None,
+        *,
+        all_security: bool = False,
+        dry_run: bool = False,
+    ) -> Scan: ...
+    def install_patch_async(
+        self,
+        id: str,
+        updates: Sequence[str] | None = None,
+        *,
+        all_security: bool = False,
+        dry_run: bool = False,
+    ) -> Awaitable[Scan]: ...
     def run_scan(self, id: str) -> Scan: ...
     def run_scan_async(self, id: str) -> Awaitable[Scan]: ...
     def run_now(self, scan: Scan) -> RunOutput: ...

@@ -149,7 +149,10 @@ pub(super) async fn listen(
 
 /// True when only the runner on the target's machine may run `scan` (it is broadcast).
 pub(super) fn routed(scan: &Scan) -> bool {
-    scan.provider == ProviderKind::OsPatch
+    matches!(
+        scan.provider,
+        ProviderKind::OsPatch | ProviderKind::PatchInstall
+    )
 }
 
 /// Announces a queued scan; delivered at commit, so waiting runners wake at once.
