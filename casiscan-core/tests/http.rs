@@ -255,6 +255,7 @@ async fn keys_and_log_export_over_http() {
             asset: Some("db01".into()),
             timeout_seconds: None,
             skipped: None,
+            imported: false,
         })
         .await
         .expect("append run");
@@ -376,7 +377,7 @@ async fn openapi_document_matches_the_router() {
         .expect("json");
     assert_eq!(served, doc);
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 35, "every route documented");
+    assert_eq!(paths.len(), 36, "every route documented");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().expect("ops") {
             assert!(op["responses"].is_object(), "{method} {path} has responses");
@@ -444,6 +445,7 @@ async fn export_reads_stored_run_history() {
             asset: Some("db01".into()),
             timeout_seconds: None,
             skipped: None,
+            imported: false,
         })
         .await
         .expect("append run");
@@ -602,6 +604,7 @@ async fn the_diff_of_two_stored_runs() {
                 asset: None,
                 timeout_seconds: None,
                 skipped: None,
+                imported: false,
             })
             .await
             .expect("append");

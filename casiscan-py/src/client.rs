@@ -24,6 +24,33 @@ pub struct PyClient {
     pub(crate) inner: Arc<Client>,
 }
 
+/// An XML document given as `bytes` or `str`.
+pub(crate) struct XmlInput(Vec<u8>);
+
+impl XmlInput {
+    /// The document's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for XmlInput {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        use pyo3::types::{PyBytes, PyString};
+        if let Ok(b) = ob.cast::<PyBytes>() {
+            return Ok(XmlInput(b.as_bytes().to_vec()));
+        }
+        if let Ok(s) = ob.cast::<PyString>() {
+            return Ok(XmlInput(s.to_str()?.as_bytes().to_vec()));
+        }
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "the nmap XML must be bytes or str",
+        ))
+    }
+}
+
 /// Builds the core list query from the Python keyword arguments.
 fn scan_query(
     owner: Option<String>,
@@ -318,6 +345,29 @@ impl PyClient {
             py,
             async move { c.run_now(&s, RunContext::detached()).await },
             PyRunOutput::from,
+        )
+    }
+
+    /// Stores an existing nmap XML file (`bytes` or `str`) as a finished, imported run of the
+    /// Nmap scan `id`; returns the scan. Nothing is stored for malformed XML, a scan that is
+    /// not an Nmap scan, or one that is Pending or Running.
+    fn import_nmap_run(&self, py: Python<'_>, id: String, xml: XmlInput) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.import_nmap_run(&id, xml.0).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `import_nmap_run`.
+    fn import_nmap_run_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        xml: XmlInput,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(
+            py,
+            async move { c.import_nmap_run(&id, xml.0).await },
+            PyScan::from,
         )
     }
 

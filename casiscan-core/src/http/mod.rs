@@ -5,6 +5,7 @@ mod caller;
 mod dispositions;
 mod envelope;
 mod findings;
+mod import;
 mod providers;
 mod routes;
 mod schedules;
@@ -43,6 +44,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/clear-scan", change(ScanAction::Clear))
         .route("/api/scan-asset", post(scan_asset))
         .route("/api/get-scan-diff", get(get_scan_diff))
+        .route(
+            "/api/import-scan-result",
+            post(import::import_scan_result)
+                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+        )
         .route("/api/get-findings", get(findings::get_findings))
         .route(
             "/api/set-finding-disposition",
