@@ -293,11 +293,12 @@ impl Client {
                 ),
             ));
         }
-        crate::model::next_state(scan.state, crate::model::Transition::Import)
-            .map_err(|e| match e {
+        crate::model::next_state(scan.state, crate::model::Transition::Import).map_err(
+            |e| match e {
                 Error::Conflict(m) => Error::conflict(format!("scan {id}: {m}")),
                 other => other,
-            })?;
+            },
+        )?;
         let out = tokio::task::spawn_blocking(move || {
             crate::providers::nmap::imported_output(&xml, &Default::default())
         })

@@ -57,7 +57,12 @@ impl Callbacks {
     }
 
     /// Calls `cb` with `args` (or schedules it on the loop); an exception cancels the run.
-    fn call(&self, cb: &Py<PyAny>, ctx: &RunContext, args: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyTuple>>) {
+    fn call(
+        &self,
+        cb: &Py<PyAny>,
+        ctx: &RunContext,
+        args: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyTuple>>,
+    ) {
         Python::attach(|py| {
             let called = args(py).and_then(|args| match &self.event_loop {
                 Some(event_loop) => {

@@ -4,16 +4,17 @@
 use std::sync::Arc;
 
 use casiscan_core::model::{ScanField, ScanQuery, SortOrder};
-use casiscan_core::providers::{self, RunContext};
+use casiscan_core::providers;
 use casiscan_core::runner::WorkerConfig;
 use casiscan_core::{Client, Result};
 use pyo3::prelude::*;
 
 use crate::asset::PyAsset;
+use crate::callbacks::Callbacks;
 use crate::errors::to_py_err;
 use crate::logs::PyScanLogPage;
 use crate::output::PyRunOutput;
-use crate::runtime::{awaitable, block_on};
+use crate::runtime::{awaitable, block_on, runtime};
 use crate::scan::{PyScan, PyScanPage, PyScanRun};
 use crate::worker::PyWorker;
 
@@ -305,47 +306,91 @@ impl PyClient {
     }
 
     /// Starts a stored scan and runs it in this process; returns the finished scan.
-    fn run_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+    /// `on_progress(percent, phase)` is called as nmap reports progress and `on_host(host)`
+    /// with each `NmapHost` as nmap finishes it; an exception in either cancels the run and
+    /// is raised here.
+    #[pyo3(signature = (id, *, on_progress = None, on_host = None))]
+    fn run_scan(
+        &self,
+        py: Python<'_>,
+        id: String,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
+    ) -> PyResult<PyScan> {
         let c = self.inner.clone();
-        block_on(
-            py,
-            async move { c.run_scan(&id, RunContext::detached()).await },
-        )
-        .map(PyScan::from)
+        let calls = Arc::new(Callbacks::direct(on_progress, on_host));
+        let rt = runtime()?;
+        py.detach(|| rt.block_on(calls.run(|ctx| async move { c.run_scan(&id, ctx).await })))
+            .map(PyScan::from)
     }
 
-    /// Awaitable twin of `run_scan`.
-    fn run_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    /// Awaitable twin of `run_scan`; the callbacks are called on the running asyncio loop.
+    #[pyo3(signature = (id, *, on_progress = None, on_host = None))]
+    fn run_scan_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
-        awaitable(
-            py,
-            async move { c.run_scan(&id, RunContext::detached()).await },
-            PyScan::from,
-        )
+        let calls = Arc::new(Callbacks::on_loop(py, on_progress, on_host)?);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            calls
+                .run(|ctx| async move { c.run_scan(&id, ctx).await })
+                .await
+                .map(PyScan::from)
+        })
     }
 
-    /// Runs a scan configuration here and now without storing a record.
-    fn run_now(&self, py: Python<'_>, scan: PyRef<'_, PyScan>) -> PyResult<PyRunOutput> {
+    /// Runs a scan configuration here and now without storing a record; `on_progress` and
+    /// `on_host` as for `run_scan`.
+    #[pyo3(signature = (scan, *, on_progress = None, on_host = None))]
+    fn run_now(
+        &self,
+        py: Python<'_>,
+        scan: PyRef<'_, PyScan>,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunOutput> {
         let (c, s) = (self.inner.clone(), scan.inner.clone());
-        block_on(
-            py,
-            async move { c.run_now(&s, RunContext::detached()).await },
-        )
-        .map(PyRunOutput::from)
+        let calls = Arc::new(Callbacks::direct(on_progress, on_host));
+        let rt = runtime()?;
+        py.detach(|| rt.block_on(calls.run(|ctx| async move { c.run_now(&s, ctx).await })))
+            .map(PyRunOutput::from)
     }
 
-    /// Awaitable twin of `run_now`.
+    /// Awaitable twin of `run_now`; the callbacks are called on the running asyncio loop.
+    #[pyo3(signature = (scan, *, on_progress = None, on_host = None))]
     fn run_now_async<'py>(
         &self,
         py: Python<'py>,
         scan: PyRef<'_, PyScan>,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (c, s) = (self.inner.clone(), scan.inner.clone());
-        awaitable(
-            py,
-            async move { c.run_now(&s, RunContext::detached()).await },
-            PyRunOutput::from,
-        )
+        let calls = Arc::new(Callbacks::on_loop(py, on_progress, on_host)?);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            calls
+                .run(|ctx| async move { c.run_now(&s, ctx).await })
+                .await
+                .map(PyRunOutput::from)
+        })
+    }
+
+    /// The recorded runs of a scan, oldest first.
+    fn list_runs(&self, py: Python<'_>, id: String) -> PyResult<Vec<PyScanRun>> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.list_runs(&id).await }).map(run_list)
+    }
+
+    /// Awaitable twin of `list_runs`.
+    fn list_runs_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(py, async move { c.list_runs(&id).await }, run_list)
     }
 
     /// Stores an existing nmap XML file (`bytes` or `str`) as a finished, imported run of the
@@ -369,18 +414,6 @@ impl PyClient {
             async move { c.import_nmap_run(&id, xml.0).await },
             PyScan::from,
         )
-    }
-
-    /// The recorded runs of a scan, oldest first.
-    fn list_runs(&self, py: Python<'_>, id: String) -> PyResult<Vec<PyScanRun>> {
-        let c = self.inner.clone();
-        block_on(py, async move { c.list_runs(&id).await }).map(run_list)
-    }
-
-    /// Awaitable twin of `list_runs`.
-    fn list_runs_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.inner.clone();
-        awaitable(py, async move { c.list_runs(&id).await }, run_list)
     }
 
     /// Validates and adds an asset.

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use casiscan_core::providers::nmap::{Host, NmapRun, Port};
 use pyo3::prelude::*;
 
-use crate::convert::{to_dict, to_json};
 use crate::client::XmlInput;
 use crate::convert::json_hash;
+use crate::convert::{to_dict, to_json};
 use crate::errors::to_py_err;
 use crate::nmap_leaf::{
     PyAddress, PyHostStatus, PyHostname, PyOsClass, PyOsMatch, PyPortState, PyScript, PyService,

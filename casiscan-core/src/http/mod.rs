@@ -46,8 +46,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/get-scan-diff", get(get_scan_diff))
         .route(
             "/api/import-scan-result",
-            post(import::import_scan_result)
-                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+            post(import::import_scan_result).layer(axum::extract::DefaultBodyLimit::max(
+                import::MAX_IMPORT_BYTES,
+            )),
         )
         .route("/api/get-findings", get(findings::get_findings))
         .route(

@@ -173,7 +173,9 @@ mod tests {
     #[test]
     fn both_bindings_name_the_same_parts() {
         let uri: Cpe = "cpe:/a:openbsd:openssh:8.2p1".parse().unwrap();
-        let fs: Cpe = "cpe:2.3:a:openbsd:openssh:8.2p1:*:*:*:*:*:*:*".parse().unwrap();
+        let fs: Cpe = "cpe:2.3:a:openbsd:openssh:8.2p1:*:*:*:*:*:*:*"
+            .parse()
+            .unwrap();
         for c in [&uri, &fs] {
             assert!(c.is_application());
             assert_eq!(c.vendor.as_deref(), Some("openbsd"));
@@ -189,11 +191,15 @@ mod tests {
 
     #[test]
     fn escapes_and_packed_editions_are_undone() {
-        let c: Cpe = r"cpe:2.3:a:foo\:bar:b\.c:1.0:-:*:*:*:*:*:*".parse().unwrap();
+        let c: Cpe = r"cpe:2.3:a:foo\:bar:b\.c:1.0:-:*:*:*:*:*:*"
+            .parse()
+            .unwrap();
         assert_eq!(c.vendor.as_deref(), Some("foo:bar"));
         assert_eq!(c.product.as_deref(), Some("b.c"));
         assert_eq!(c.update.as_deref(), Some("-"));
-        let c: Cpe = "cpe:/a:micro%21soft:office:2010:~~pro~~x64~:en".parse().unwrap();
+        let c: Cpe = "cpe:/a:micro%21soft:office:2010:~~pro~~x64~:en"
+            .parse()
+            .unwrap();
         assert_eq!(c.vendor.as_deref(), Some("micro!soft"));
         assert_eq!(c.edition, None);
         assert_eq!(c.sw_edition.as_deref(), Some("pro"));

@@ -81,7 +81,9 @@ mod tests {
         assert!(parse_port(format!("{PORT}{PORT}").as_bytes()).is_err());
         assert!(parse_host(b"<host></host><host></host>").is_err());
         assert!(parse_host(b"").is_err());
-        assert!(parse_port(b"</ports><address addr=\"1.2.3.4\" addrtype=\"ipv4\"/><ports>").is_err());
+        assert!(
+            parse_port(b"</ports><address addr=\"1.2.3.4\" addrtype=\"ipv4\"/><ports>").is_err()
+        );
         assert!(parse_host(b"<host><<").is_err());
     }
 }

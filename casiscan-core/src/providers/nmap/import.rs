@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn long_text_is_cut_at_a_line_end_with_a_note() {
         let text = capped_text(b"line one\nline two\nline three\n", 20);
-        assert!(text.starts_with("line one\nline two\n<!-- casiscan"), "{text}");
+        assert!(
+            text.starts_with("line one\nline two\n<!-- casiscan"),
+            "{text}"
+        );
         assert_eq!(capped_text(b"short\n", 20), "short\n");
     }
 

@@ -38,11 +38,11 @@ pub use bounded::{
 pub use casibase::{
     CasibaseHost, CasibasePort, CasibaseResult, casibase_result, casibase_result_bounded, summary,
 };
+pub use cpe::Cpe;
 pub use diff::{
     Change, FieldChange, HostChange, HostDiff, PortChange, PortDiff, RunDiff, RunField, ScriptDiff,
     diff,
 };
-pub use cpe::Cpe;
 pub use diff_side::{ExtraCount, HostSide, PortSide, ServiceSide};
 pub use diff_text::diff_text;
 pub use fragment::{parse_host, parse_port};

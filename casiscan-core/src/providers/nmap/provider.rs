@@ -12,9 +12,7 @@ use super::run::{RunSettings, XmlStream, find_nmap, run_nmap};
 use super::sandbox::{Confinement, RunAs};
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, ScanResult, Target};
-use crate::providers::{
-    HostCallback, Locality, Provider, ProviderOutput, RunContext, RunRequest,
-};
+use crate::providers::{HostCallback, Locality, Provider, ProviderOutput, RunContext, RunRequest};
 
 /// Runs the real `nmap` found on PATH (or at a configured path).
 #[derive(Debug, Clone)]
