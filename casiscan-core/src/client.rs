@@ -239,8 +239,22 @@ impl Client {
         from: Option<u64>,
         to: Option<u64>,
     ) -> Result<crate::lifecycle::RunDiff> {
+        let (older, newer) = self.run_pair(id, from, to).await?;
+        Ok(crate::lifecycle::diff_results(
+            &older.typed_result(),
+            &newer.typed_result(),
+        ))
+    }
+
+    /// The two runs of a scan to compare (by `seq`; default: the last two), older first, each
+    /// with its provider set; scheduled slots that ran nothing are not runs.
+    pub async fn run_pair(
+        &self,
+        id: impl IntoRecordId,
+        from: Option<u64>,
+        to: Option<u64>,
+    ) -> Result<(ScanRun, ScanRun)> {
         let id = id.into_record_id()?;
-        // Scheduled slots recorded as skipped ran nothing: they are not runs to compare.
         let mut runs = self.list_runs(&id).await?;
         runs.retain(|r| r.skipped.is_none());
         let last = runs.last().map_or(0, |r| r.seq);
@@ -255,22 +269,57 @@ impl Client {
                 .ok_or_else(|| Error::invalid(format!("scan {id}"), "needs two runs to compare"))?,
         };
         // Runs recorded before runs kept their provider read as the scan's.
-        let scan_provider = match runs.iter().all(|r| r.provider.is_some()) {
-            true => crate::model::ProviderKind::default(),
-            false => self.store.get_scan(&id).await?.provider,
-        };
-        let result = |seq: u64| -> Result<crate::model::ScanResult> {
-            let run = runs
-                .iter()
+        if runs.iter().any(|r| r.provider.is_none()) {
+            let provider = self.store.get_scan(&id).await?.provider;
+            for run in &mut runs {
+                run.provider.get_or_insert(provider);
+            }
+        }
+        let take = |seq: u64| -> Result<ScanRun> {
+            runs.iter()
                 .find(|r| r.seq == seq)
-                .ok_or_else(|| Error::not_found(format!("run {seq} of scan {id}")))?;
-            let provider = run.provider.unwrap_or(scan_provider);
-            Ok(crate::model::ScanResult::from_stored_or_empty(
-                provider,
-                &run.result,
-            ))
+                .cloned()
+                .ok_or_else(|| Error::not_found(format!("run {seq} of scan {id}")))
         };
-        Ok(crate::lifecycle::diff_results(&result(from)?, &result(to)?))
+        Ok((take(from)?, take(to)?))
+    }
+
+    /// Stores the nmap XML `xml` (an existing `-oX` file) as a finished run of the Nmap scan
+    /// `id`, as a run executed here would be stored (state, typed result, raw form, findings,
+    /// scan log), marked imported; returns the scan.
+    ///
+    /// Nothing is stored when the XML is malformed or breaks nmap.dtd (`Parse`), when nmap
+    /// reported the run as failed or the scan is not an Nmap scan (`InvalidInput`), or when
+    /// the scan is Pending or Running (`Conflict`).
+    pub async fn import_nmap_run(&self, id: impl IntoRecordId, xml: Vec<u8>) -> Result<Scan> {
+        let id = id.into_record_id()?;
+        let scan = self.store.get_scan(&id).await?;
+        if scan.provider != crate::model::ProviderKind::Nmap {
+            return Err(Error::invalid(
+                format!("scan {id}"),
+                format!(
+                    "is a {} scan; only an Nmap scan takes an nmap result",
+                    scan.provider
+                ),
+            ));
+        }
+        crate::model::next_state(scan.state, crate::model::Transition::Import).map_err(
+            |e| match e {
+                Error::Conflict(m) => Error::conflict(format!("scan {id}: {m}")),
+                other => other,
+            },
+        )?;
+        let out = tokio::task::spawn_blocking(move || {
+            crate::providers::nmap::imported_output(&xml, &Default::default())
+        })
+        .await
+        .map_err(|e| Error::provider("Nmap", format!("the import stopped: {e}")))??;
+        let change = StateChange::Import {
+            raw_result: out.raw_text,
+            result: out.result.to_stored()?,
+            summary: out.summary,
+        };
+        self.store.finish(&id, &change).await
     }
 
     /// One page of an account's stored scan logs (see [`Store::scan_logs_page`]), each log

@@ -45,6 +45,7 @@ async fn client_with_runs(owner: &str, n: i64) -> Client {
                 asset: None,
                 timeout_seconds: None,
                 skipped: None,
+                imported: false,
             })
             .await
             .expect("run");

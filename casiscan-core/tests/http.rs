@@ -255,6 +255,7 @@ async fn keys_and_log_export_over_http() {
             asset: Some("db01".into()),
             timeout_seconds: None,
             skipped: None,
+            imported: false,
         })
         .await
         .expect("append run");
@@ -444,6 +445,7 @@ async fn export_reads_stored_run_history() {
             asset: Some("db01".into()),
             timeout_seconds: None,
             skipped: None,
+            imported: false,
         })
         .await
         .expect("append run");
@@ -602,6 +604,7 @@ async fn the_diff_of_two_stored_runs() {
                 asset: None,
                 timeout_seconds: None,
                 skipped: None,
+                imported: false,
             })
             .await
             .expect("append");
@@ -773,4 +776,71 @@ async fn metrics_are_served_to_the_admin_only_when_enabled() {
             .starts_with("text/plain")
     );
     assert_eq!(r.text().await.expect("text"), "casiscan_claims_total 7\n");
+}
+
+#[tokio::test]
+async fn an_imported_nmap_file_is_a_run_that_the_export_shows() {
+    let (base, state) = start(false).await;
+    let c = http();
+    let xml = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/nmap/diff/before.xml"
+    ))
+    .expect("fixture");
+    let import = |body: Vec<u8>| {
+        c.post(format!("{base}/api/import-scan-result?id=admin/imp"))
+            .header("content-type", "application/xml")
+            .body(body)
+    };
+    // Authenticated like every write.
+    assert_eq!(
+        import(xml.clone()).send().await.expect("send").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    call(
+        c.post(format!("{base}/api/add-scan"))
+            .bearer_auth(TOKEN)
+            .json(&scan("imp")),
+    )
+    .await;
+    let (st, b) = call(import(b"<nmaprun><host><<<".to_vec()).bearer_auth(TOKEN)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["msg"].as_str().expect("msg").contains("line"), "{b}");
+    let (st, b) = call(import(xml.clone()).bearer_auth(TOKEN)).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"]["state"], "Completed");
+    assert_eq!(b["data"]["runner"], "(import)");
+    let runs = state.client.list_runs("admin/imp").await.expect("runs");
+    assert_eq!(runs.len(), 1, "the malformed file stored nothing");
+    assert!(runs[0].imported);
+
+    state
+        .keys
+        .set_primary_user("admin", "alice")
+        .await
+        .expect("primary");
+    let k = state
+        .keys
+        .create("admin", "alice", "siem")
+        .await
+        .expect("key");
+    let today = Utc::now().format("%Y-%m-%d");
+    let (st, b) = call(
+        c.get(format!(
+            "{base}/client/v1/fetch-s3-logs?date={today}&minSeverity=info"
+        ))
+        .header("accessKey", &k.access_key)
+        .header("secretKey", &k.secret_key),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let logs = b["result"]["data"].as_array().expect("logs");
+    assert_eq!(logs.len(), 1, "{b}");
+    assert!(
+        !logs[0]["Vulnerabilities"]
+            .as_array()
+            .expect("vulns")
+            .is_empty(),
+        "{b}"
+    );
 }

@@ -100,6 +100,7 @@ async fn finish(s: &Server, owner: &str, name: &str, t: DateTime<Utc>) {
             asset: None,
             timeout_seconds: None,
             skipped: None,
+            imported: false,
         })
         .await
         .expect("run");

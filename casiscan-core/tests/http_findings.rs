@@ -65,6 +65,7 @@ async fn setup() -> (String, AppState, (String, String)) {
                 asset: None,
                 timeout_seconds: None,
                 skipped: None,
+                imported: false,
             })
             .await
             .expect("run");

@@ -469,6 +469,7 @@ fn replay_of_stored_runs_is_deterministic() {
         asset: None,
         timeout_seconds: None,
         skipped: None,
+        imported: false,
     };
     let runs = vec![
         run(
@@ -565,6 +566,7 @@ fn a_timed_out_or_empty_host_closes_nothing_and_makes_the_run_partial() {
         asset: None,
         timeout_seconds: None,
         skipped: None,
+        imported: false,
     };
     assert_eq!(
         scan_status(

@@ -4,16 +4,17 @@
 use std::sync::Arc;
 
 use casiscan_core::model::{ScanField, ScanQuery, SortOrder};
-use casiscan_core::providers::{self, RunContext};
+use casiscan_core::providers;
 use casiscan_core::runner::WorkerConfig;
 use casiscan_core::{Client, Result};
 use pyo3::prelude::*;
 
 use crate::asset::PyAsset;
+use crate::callbacks::Callbacks;
 use crate::errors::to_py_err;
 use crate::logs::PyScanLogPage;
 use crate::output::PyRunOutput;
-use crate::runtime::{awaitable, block_on};
+use crate::runtime::{awaitable, block_on, runtime};
 use crate::scan::{PyScan, PyScanPage, PyScanRun};
 use crate::worker::PyWorker;
 
@@ -22,6 +23,33 @@ use crate::worker::PyWorker;
 #[derive(Debug)]
 pub struct PyClient {
     pub(crate) inner: Arc<Client>,
+}
+
+/// An XML document given as `bytes` or `str`.
+pub(crate) struct XmlInput(Vec<u8>);
+
+impl XmlInput {
+    /// The document's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for XmlInput {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        use pyo3::types::{PyBytes, PyString};
+        if let Ok(b) = ob.cast::<PyBytes>() {
+            return Ok(XmlInput(b.as_bytes().to_vec()));
+        }
+        if let Ok(s) = ob.cast::<PyString>() {
+            return Ok(XmlInput(s.to_str()?.as_bytes().to_vec()));
+        }
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "the nmap XML must be bytes or str",
+        ))
+    }
 }
 
 /// Builds the core list query from the Python keyword arguments.
@@ -278,47 +306,79 @@ impl PyClient {
     }
 
     /// Starts a stored scan and runs it in this process; returns the finished scan.
-    fn run_scan(&self, py: Python<'_>, id: String) -> PyResult<PyScan> {
+    /// `on_progress(percent, phase)` is called as nmap reports progress and `on_host(host)`
+    /// with each `NmapHost` as nmap finishes it; an exception in either cancels the run and
+    /// is raised here.
+    #[pyo3(signature = (id, *, on_progress = None, on_host = None))]
+    fn run_scan(
+        &self,
+        py: Python<'_>,
+        id: String,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
+    ) -> PyResult<PyScan> {
         let c = self.inner.clone();
-        block_on(
-            py,
-            async move { c.run_scan(&id, RunContext::detached()).await },
-        )
-        .map(PyScan::from)
+        let calls = Arc::new(Callbacks::direct(on_progress, on_host));
+        let rt = runtime()?;
+        py.detach(|| rt.block_on(calls.run(|ctx| async move { c.run_scan(&id, ctx).await })))
+            .map(PyScan::from)
     }
 
-    /// Awaitable twin of `run_scan`.
-    fn run_scan_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    /// Awaitable twin of `run_scan`; the callbacks are called on the running asyncio loop.
+    #[pyo3(signature = (id, *, on_progress = None, on_host = None))]
+    fn run_scan_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
-        awaitable(
-            py,
-            async move { c.run_scan(&id, RunContext::detached()).await },
-            PyScan::from,
-        )
+        let calls = Arc::new(Callbacks::on_loop(py, on_progress, on_host)?);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            calls
+                .run(|ctx| async move { c.run_scan(&id, ctx).await })
+                .await
+                .map(PyScan::from)
+        })
     }
 
-    /// Runs a scan configuration here and now without storing a record.
-    fn run_now(&self, py: Python<'_>, scan: PyRef<'_, PyScan>) -> PyResult<PyRunOutput> {
+    /// Runs a scan configuration here and now without storing a record; `on_progress` and
+    /// `on_host` as for `run_scan`.
+    #[pyo3(signature = (scan, *, on_progress = None, on_host = None))]
+    fn run_now(
+        &self,
+        py: Python<'_>,
+        scan: PyRef<'_, PyScan>,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunOutput> {
         let (c, s) = (self.inner.clone(), scan.inner.clone());
-        block_on(
-            py,
-            async move { c.run_now(&s, RunContext::detached()).await },
-        )
-        .map(PyRunOutput::from)
+        let calls = Arc::new(Callbacks::direct(on_progress, on_host));
+        let rt = runtime()?;
+        py.detach(|| rt.block_on(calls.run(|ctx| async move { c.run_now(&s, ctx).await })))
+            .map(PyRunOutput::from)
     }
 
-    /// Awaitable twin of `run_now`.
+    /// Awaitable twin of `run_now`; the callbacks are called on the running asyncio loop.
+    #[pyo3(signature = (scan, *, on_progress = None, on_host = None))]
     fn run_now_async<'py>(
         &self,
         py: Python<'py>,
         scan: PyRef<'_, PyScan>,
+        on_progress: Option<Py<PyAny>>,
+        on_host: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (c, s) = (self.inner.clone(), scan.inner.clone());
-        awaitable(
-            py,
-            async move { c.run_now(&s, RunContext::detached()).await },
-            PyRunOutput::from,
-        )
+        let calls = Arc::new(Callbacks::on_loop(py, on_progress, on_host)?);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            calls
+                .run(|ctx| async move { c.run_now(&s, ctx).await })
+                .await
+                .map(PyRunOutput::from)
+        })
     }
 
     /// The recorded runs of a scan, oldest first.
@@ -331,6 +391,29 @@ impl PyClient {
     fn list_runs_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
         let c = self.inner.clone();
         awaitable(py, async move { c.list_runs(&id).await }, run_list)
+    }
+
+    /// Stores an existing nmap XML file (`bytes` or `str`) as a finished, imported run of the
+    /// Nmap scan `id`; returns the scan. Nothing is stored for malformed XML, a scan that is
+    /// not an Nmap scan, or one that is Pending or Running.
+    fn import_nmap_run(&self, py: Python<'_>, id: String, xml: XmlInput) -> PyResult<PyScan> {
+        let c = self.inner.clone();
+        block_on(py, async move { c.import_nmap_run(&id, xml.0).await }).map(PyScan::from)
+    }
+
+    /// Awaitable twin of `import_nmap_run`.
+    fn import_nmap_run_async<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        xml: XmlInput,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        awaitable(
+            py,
+            async move { c.import_nmap_run(&id, xml.0).await },
+            PyScan::from,
+        )
     }
 
     /// Validates and adds an asset.

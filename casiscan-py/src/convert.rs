@@ -115,3 +115,13 @@ mod tests {
         assert!(err.to_string().starts_with("invalid scan: "), "{err}");
     }
 }
+
+/// A hash of `value`'s compact JSON: equal values (as `PartialEq` compares them) hash equal.
+pub fn json_hash<T: Serialize>(value: &T) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .hash(&mut h);
+    h.finish()
+}

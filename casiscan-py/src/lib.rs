@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 mod asset;
+mod callbacks;
 mod client;
 mod client_policies;
 mod convert;
@@ -43,7 +44,10 @@ mod _casiscan {
     #[pymodule_export]
     use crate::nmap::{PyHost, PyNmapRun, PyPort};
     #[pymodule_export]
-    use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
+    use crate::nmap_leaf::{
+        PyAddress, PyCpe, PyHostStatus, PyHostname, PyOsClass, PyOsMatch, PyPortState, PyScript,
+        PyService,
+    };
     #[pymodule_export]
     use crate::nmap_parse::{PyHostIterator, iter_nmap_hosts, parse_nmap, parse_nmap_async};
     #[pymodule_export]

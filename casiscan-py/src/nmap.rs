@@ -6,8 +6,13 @@ use std::sync::Arc;
 use casiscan_core::providers::nmap::{Host, NmapRun, Port};
 use pyo3::prelude::*;
 
+use crate::client::XmlInput;
+use crate::convert::json_hash;
 use crate::convert::{to_dict, to_json};
-use crate::nmap_leaf::{PyAddress, PyHostStatus, PyHostname, PyPortState, PyScript, PyService};
+use crate::errors::to_py_err;
+use crate::nmap_leaf::{
+    PyAddress, PyHostStatus, PyHostname, PyOsClass, PyOsMatch, PyPortState, PyScript, PyService,
+};
 
 /// A host inside a parsed run, or one handed out by the streaming reader.
 #[derive(Debug, Clone)]
@@ -151,6 +156,27 @@ impl PyNmapRun {
     fn to_json(&self) -> PyResult<String> {
         to_json(&*self.run)
     }
+    /// A run from the JSON `to_json()` writes (the Rust model's shape).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        py.detach(|| serde_json::from_str::<NmapRun>(text))
+            .map(Self::from_run)
+            .map_err(|e| {
+                to_py_err(casiscan_core::Error::invalid(
+                    "nmap run JSON",
+                    e.to_string(),
+                ))
+            })
+    }
+    /// Equal when every element and attribute is equal (two parses of one file are equal).
+    fn __eq__(&self, py: Python<'_>, other: PyRef<'_, Self>) -> bool {
+        let (a, b) = (Arc::clone(&self.run), Arc::clone(&other.run));
+        py.detach(|| a == b)
+    }
+    fn __hash__(&self, py: Python<'_>) -> u64 {
+        let run = Arc::clone(&self.run);
+        py.detach(|| json_hash(&*run))
+    }
     fn __repr__(&self) -> String {
         format!(
             "NmapRun(hosts={}, incomplete={})",
@@ -275,6 +301,47 @@ impl PyHost {
             .map(PyScript::from)
             .collect()
     }
+    /// The OS matches, most accurate first.
+    #[getter]
+    fn os_matches(&self) -> Vec<PyOsMatch> {
+        self.host
+            .get()
+            .os_matches_by_accuracy()
+            .into_iter()
+            .cloned()
+            .map(PyOsMatch::from)
+            .collect()
+    }
+    /// Every OS class (of each match, and any directly under `<os>`), most accurate first.
+    #[getter]
+    fn os_classes(&self) -> Vec<PyOsClass> {
+        self.host
+            .get()
+            .os_classes_by_accuracy()
+            .into_iter()
+            .cloned()
+            .map(PyOsClass::from)
+            .collect()
+    }
+    /// When the host last booted, as nmap wrote it (`<uptime lastboot>`), if it guessed.
+    #[getter]
+    fn lastboot(&self) -> Option<String> {
+        self.host.get().lastboot().map(ToString::to_string)
+    }
+    /// Parses one `<host>` element (bytes or str), strictly as inside a run.
+    #[staticmethod]
+    fn from_xml(py: Python<'_>, xml: XmlInput) -> PyResult<Self> {
+        py.detach(|| casiscan_core::providers::nmap::parse_host(xml.bytes()))
+            .map(Self::owned)
+            .map_err(to_py_err)
+    }
+    /// Equal when every element and attribute of the hosts is equal.
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.host.get() == other.host.get()
+    }
+    fn __hash__(&self) -> u64 {
+        json_hash(self.host.get())
+    }
     /// The host as the Rust JSON parsed into Python objects.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_dict(py, self.host.get())
@@ -334,6 +401,28 @@ impl PyPort {
             .cloned()
             .map(PyScript::from)
             .collect()
+    }
+    /// Parses one `<port>` element (bytes or str), strictly as inside a host's `<ports>`.
+    #[staticmethod]
+    fn from_xml(py: Python<'_>, xml: XmlInput) -> PyResult<Self> {
+        let port = py
+            .detach(|| casiscan_core::providers::nmap::parse_port(xml.bytes()))
+            .map_err(to_py_err)?;
+        let host = Host {
+            ports: vec![port],
+            ..Host::default()
+        };
+        Ok(PyPort {
+            host: HostRef::Own(Arc::new(host)),
+            index: 0,
+        })
+    }
+    /// Equal when every element and attribute of the ports is equal.
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.port() == other.port()
+    }
+    fn __hash__(&self) -> u64 {
+        json_hash(self.port())
     }
     /// The port as the Rust JSON parsed into Python objects.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -1,7 +1,9 @@
 //! Small leaf classes of the nmap model (status, address, hostname, port state, service,
 //! script): each owns a copy of its core value and exposes its fields read-only.
 
-use casiscan_core::providers::nmap::{Address, Hostname, PortState, Script, Service, Status, Text};
+use casiscan_core::providers::nmap::{
+    Address, Cpe, Hostname, OsClass, OsMatch, PortState, Script, Service, Status, Text,
+};
 use pyo3::prelude::*;
 
 use crate::convert::{to_dict, to_json};
@@ -84,6 +86,15 @@ macro_rules! leaf_class {
                 format!("{}({})", $name, serde_json::to_string(&self.inner).unwrap_or_default())
             }
 
+            /// Equal when every field is equal (another type compares unequal).
+            fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+                self.inner == other.inner
+            }
+
+            fn __hash__(&self) -> u64 {
+                $crate::convert::json_hash(&self.inner)
+            }
+
             $($($extra)*)?
         }
     };
@@ -162,7 +173,187 @@ leaf_class!(
         devicetype: Option<String>,
         servicefp: Option<String>,
     }
+    extra {
+    /// What version detection read, as python-libnmap's `banner`: `"product: OpenSSH version:
+    /// 8.2p1 extrainfo: …"` (empty unless the service was probed).
+    #[getter]
+    fn banner(&self) -> String {
+        self.inner.banner()
+    }
+    /// The service's CPE names as `Cpe` objects.
+    #[getter]
+    fn cpe_list(&self) -> PyResult<Vec<PyCpe>> {
+        cpe_list(&self.inner.cpes)
+    }
+    }
 );
+
+leaf_class!(
+    /// `<osclass>`: vendor, family, generation, device `type`, accuracy and CPE names.
+    PyOsClass => OsClass, "NmapOsClass" {
+        vendor: Option<String>,
+        osfamily: Option<String>,
+        osgen: Option<String>,
+        accuracy: Option<u8>,
+        cpes: Vec<String>,
+    }
+    extra {
+    /// The device type ("general purpose", "router", ...): the `type` attribute.
+    #[getter]
+    fn r#type(&self) -> Option<String> {
+        self.inner.device_type.plain()
+    }
+    /// The class's CPE names as `Cpe` objects.
+    #[getter]
+    fn cpe_list(&self) -> PyResult<Vec<PyCpe>> {
+        cpe_list(&self.inner.cpes)
+    }
+    }
+);
+
+leaf_class!(
+    /// `<osmatch>`: an OS `name` with its `accuracy` and its classes.
+    PyOsMatch => OsMatch, "NmapOsMatch" {
+        name: Option<String>,
+        accuracy: Option<u8>,
+        line: Option<u64>,
+    }
+    extra {
+    /// The match's classes, most accurate first.
+    #[getter]
+    fn osclasses(&self) -> Vec<PyOsClass> {
+        let mut classes = self.inner.osclasses.clone();
+        classes.sort_by_key(|c| std::cmp::Reverse(c.accuracy));
+        classes.into_iter().map(PyOsClass::from).collect()
+    }
+    }
+);
+
+/// CPE names as `Cpe` objects; a name that is not CPE raises `InvalidInputError`.
+fn cpe_list(cpes: &[Text]) -> PyResult<Vec<PyCpe>> {
+    cpes.iter()
+        .map(|c| {
+            c.parse::<Cpe>()
+                .map(|inner| PyCpe { inner })
+                .map_err(crate::errors::to_py_err)
+        })
+        .collect()
+}
+
+/// A CPE name (`cpe:/a:openbsd:openssh:8.2p1` or `cpe:2.3:a:openbsd:openssh:8.2p1:*:…`)
+/// split into `part`, `vendor`, `product`, `version`, ...; an absent or ANY attribute is `None`.
+#[pyclass(name = "Cpe", module = "casiscan", frozen)]
+#[derive(Debug)]
+pub struct PyCpe {
+    inner: Cpe,
+}
+
+#[pymethods]
+impl PyCpe {
+    /// Parses a CPE name; raises `InvalidInputError` for anything else.
+    #[new]
+    fn new(cpestring: &str) -> PyResult<Self> {
+        cpestring
+            .parse::<Cpe>()
+            .map(|inner| PyCpe { inner })
+            .map_err(crate::errors::to_py_err)
+    }
+    #[getter]
+    fn cpestring(&self) -> &str {
+        &self.inner.cpestring
+    }
+    #[getter]
+    fn part(&self) -> &str {
+        &self.inner.part
+    }
+    #[getter]
+    fn vendor(&self) -> Option<&str> {
+        self.inner.vendor.as_deref()
+    }
+    #[getter]
+    fn product(&self) -> Option<&str> {
+        self.inner.product.as_deref()
+    }
+    #[getter]
+    fn version(&self) -> Option<&str> {
+        self.inner.version.as_deref()
+    }
+    #[getter]
+    fn update(&self) -> Option<&str> {
+        self.inner.update.as_deref()
+    }
+    #[getter]
+    fn edition(&self) -> Option<&str> {
+        self.inner.edition.as_deref()
+    }
+    #[getter]
+    fn language(&self) -> Option<&str> {
+        self.inner.language.as_deref()
+    }
+    #[getter]
+    fn sw_edition(&self) -> Option<&str> {
+        self.inner.sw_edition.as_deref()
+    }
+    #[getter]
+    fn target_sw(&self) -> Option<&str> {
+        self.inner.target_sw.as_deref()
+    }
+    #[getter]
+    fn target_hw(&self) -> Option<&str> {
+        self.inner.target_hw.as_deref()
+    }
+    #[getter]
+    fn other(&self) -> Option<&str> {
+        self.inner.other.as_deref()
+    }
+    /// True for an application (part `a`).
+    fn is_application(&self) -> bool {
+        self.inner.is_application()
+    }
+    /// True for an operating system (part `o`).
+    fn is_operating_system(&self) -> bool {
+        self.inner.is_operating_system()
+    }
+    /// True for hardware (part `h`).
+    fn is_hardware(&self) -> bool {
+        self.inner.is_hardware()
+    }
+    /// Equal when every attribute is equal (`cpe:/` and `cpe:2.3` forms of one name included).
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        (&self.inner.part, self.parts()) == (&other.inner.part, other.parts())
+    }
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.inner.part, self.parts()).hash(&mut h);
+        h.finish()
+    }
+    fn __str__(&self) -> &str {
+        &self.inner.cpestring
+    }
+    fn __repr__(&self) -> String {
+        format!("Cpe({:?})", self.inner.cpestring)
+    }
+}
+
+impl PyCpe {
+    /// Every attribute but the text it was read from.
+    fn parts(&self) -> [&Option<String>; 10] {
+        let c = &self.inner;
+        [
+            &c.vendor,
+            &c.product,
+            &c.version,
+            &c.update,
+            &c.edition,
+            &c.language,
+            &c.sw_edition,
+            &c.target_sw,
+            &c.target_hw,
+            &c.other,
+        ]
+    }
+}
 
 leaf_class!(
     /// `<script>`: NSE script `id`, its `output` text and its structured items.

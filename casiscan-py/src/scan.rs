@@ -375,6 +375,12 @@ impl PyScanRun {
         &self.inner.result_summary
     }
 
+    /// True when the run was imported from an existing nmap XML file, not executed.
+    #[getter]
+    fn imported(&self) -> bool {
+        self.inner.imported
+    }
+
     /// The run as the Rust JSON parsed into Python objects.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_dict(py, &self.inner)

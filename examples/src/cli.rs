@@ -190,21 +190,39 @@ pub enum Command {
         #[arg(long)]
         jsonl: bool,
     },
-    /// Compare two nmap XML files as nmap's ndiff does; exit 0 when equal, 1 when different.
+    /// Compare two nmap XML files as nmap's ndiff does (`diff A.xml B.xml`), or two stored runs
+    /// of a scan (`diff ID [--from N] [--to M]`, default: its last two runs); exit 0 when equal,
+    /// 1 when different.
     Diff {
-        /// The older `-oX` file.
-        older: std::path::PathBuf,
+        /// The older `-oX` file; with no second file, a scan's `owner/name` (or a name of
+        /// --owner).
+        older: String,
         /// The newer `-oX` file.
-        newer: std::path::PathBuf,
+        newer: Option<std::path::PathBuf>,
+        /// With a scan: the older run's number (default: the run before --to).
+        #[arg(long, conflicts_with = "newer")]
+        from: Option<u64>,
+        /// With a scan: the newer run's number (default: its last run).
+        #[arg(long, conflicts_with = "newer")]
+        to: Option<u64>,
         /// Print the difference as JSON (every category, both sides).
         #[arg(long, conflicts_with = "text")]
         json: bool,
         /// Print ndiff's text report (the default).
         #[arg(long)]
         text: bool,
-        /// Drop values that break nmap.dtd instead of failing.
+        /// Drop values that break nmap.dtd instead of failing (files only).
         #[arg(long)]
         lenient: bool,
+    },
+    /// Store an existing nmap XML file as a finished run of an Nmap scan, marked imported
+    /// (findings and scan log as for a run executed here).
+    ImportNmap {
+        /// The `-oX` file.
+        file: std::path::PathBuf,
+        /// The scan: `owner/name`, or a name of --owner.
+        #[arg(long)]
+        scan: String,
     },
     /// Set or remove a scan's schedule: `schedule ID "0 3 * * *" [--tz Europe/Paris]`,
     /// `schedule ID --every 6h`, `schedule ID --off`.

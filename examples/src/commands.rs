@@ -32,13 +32,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
     if let Command::Diff {
         older,
-        newer,
+        newer: Some(newer),
         json,
         lenient,
         ..
     } = &cli.command
     {
-        return render::nmap_diff(older, newer, *json, *lenient);
+        return render::nmap_diff(std::path::Path::new(older), newer, *json, *lenient);
     }
     if let Command::Ospatch(args) = cli.command {
         return crate::cmd_ospatch::run(args).await;
@@ -140,9 +140,29 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             crate::out!("{}/{} cleared: {}", scan.owner, scan.name, scan.state);
             Ok(ExitCode::SUCCESS)
         }
-        Command::ParseNmap { .. } | Command::Diff { .. } | Command::Ospatch(_) => {
+        Command::Diff {
+            older: raw,
+            from,
+            to,
+            json,
+            ..
+        } => crate::cmd_diff::stored(&client, &id(&raw), (from, to), json).await,
+        Command::ImportNmap { file, scan: raw } => {
+            let xml = std::fs::read(&file).map_err(|source| Error::Io {
+                path: file.display().to_string(),
+                source,
+            })?;
+            let scan = client.import_nmap_run(&id(&raw), xml).await?;
+            crate::out!(
+                "{}/{} {}: {} (imported)",
+                scan.owner,
+                scan.name,
+                scan.state,
+                scan.result_summary
+            );
             Ok(ExitCode::SUCCESS)
         }
+        Command::ParseNmap { .. } | Command::Ospatch(_) => Ok(ExitCode::SUCCESS),
         Command::Worker(args) => crate::cmd_worker::run(&client, args, explicit_owner).await,
         Command::Add {
             target,

@@ -1,6 +1,7 @@
 //! `casiscan`: add, run, list and manage scans from the command line.
 
 mod cli;
+mod cmd_diff;
 mod cmd_ospatch;
 mod cmd_patch;
 mod cmd_schedule;

@@ -787,3 +787,39 @@ fn prune_applies_the_retention_and_refuses_a_retention_that_is_not_a_number() {
         stdout(&out)
     );
 }
+
+#[test]
+fn imported_runs_diff_like_their_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("c.db");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../casiscan-core/testdata/nmap/diff");
+    let (a, b) = (fixtures.join("before.xml"), fixtures.join("after.xml"));
+    let (a, b) = (a.to_str().expect("utf8"), b.to_str().expect("utf8"));
+    let added = casiscan(&db, &["add", "127.0.0.1", "--name", "imp"]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let bad = casiscan(&db, &["import-nmap", "/dev/null", "--scan", "imp"]);
+    assert_ne!(bad.status.code(), Some(0), "empty file refused");
+    let one = casiscan(&db, &["diff", "imp"]);
+    assert_ne!(one.status.code(), Some(0), "no runs yet: {}", stdout(&one));
+    for file in [a, b] {
+        let out = casiscan(&db, &["import-nmap", file, "--scan", "imp"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("Completed"), "{}", stdout(&out));
+    }
+    let runs = casiscan(&db, &["runs", "imp"]);
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("json");
+    assert_eq!(runs[0]["imported"], true);
+    let files = casiscan(&db, &["diff", a, b]);
+    let stored = casiscan(&db, &["diff", "imp"]);
+    assert_eq!(stored.status.code(), Some(1), "{}", stderr(&stored));
+    assert_eq!(stdout(&stored), stdout(&files));
+    let explicit = casiscan(&db, &["diff", "imp", "--from", "1", "--to", "2"]);
+    assert_eq!(stdout(&explicit), stdout(&files));
+    let same = casiscan(&db, &["diff", "imp", "--from", "2", "--to", "2"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    let json = casiscan(&db, &["diff", "--json", "imp"]);
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert!(v["nmap"]["hosts"].is_array(), "{v}");
+}

@@ -7,6 +7,8 @@ mod dispositions;
 mod envelope;
 mod findings;
 mod patches;
+
+mod import;
 mod providers;
 mod routes;
 mod schedules;
@@ -46,6 +48,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scan-asset", post(scan_asset))
         .route("/api/install-patch", post(patches::install_patch))
         .route("/api/get-scan-diff", get(get_scan_diff))
+        .route(
+            "/api/import-scan-result",
+            post(import::import_scan_result).layer(axum::extract::DefaultBodyLimit::max(
+                import::MAX_IMPORT_BYTES,
+            )),
+        )
         .route("/api/get-findings", get(findings::get_findings))
         .route(
             "/api/set-finding-disposition",

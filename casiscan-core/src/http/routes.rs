@@ -46,7 +46,7 @@ fn id_param(p: &Params) -> Result<String, Response> {
 }
 
 /// The `id` parameter, when the caller may act for its owner.
-fn owned_id(caller: &Caller, p: &Params) -> Result<String, Response> {
+pub(super) fn owned_id(caller: &Caller, p: &Params) -> Result<String, Response> {
     let id = id_param(p)?;
     caller.check(owner_of(&id))?;
     Ok(id)

@@ -36,7 +36,7 @@ pub use provider_record::{ProviderRecord, SCAN_CATEGORY};
 pub use query::{Page, ScanField, ScanQuery, SortOrder};
 pub use result::ScanResult;
 pub use retention::{DEFAULT_RETENTION_DAYS, Pruned, Retention};
-pub use run::ScanRun;
+pub use run::{IMPORT_RUNNER, ScanRun};
 pub use runner::RunnerIdentity;
 pub use scan::{DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Progress, Scan, TargetMode};
 pub use scan_log::{AssetInfo, ScanLog, ScanStatus, SealStatus};

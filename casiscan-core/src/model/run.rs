@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{ProviderKind, Scan, ScanState};
 
+/// The runner name of a run imported from an existing result rather than executed (not a
+/// host name: it cannot name a real runner).
+pub const IMPORT_RUNNER: &str = "(import)";
+
 /// The record of one execution of a scan; runs are appended, never overwritten.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,6 +55,10 @@ pub struct ScanRun {
     /// slots were missed): no run happened, and `state` is the scan's state at the slot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<super::SkippedSlot>,
+    /// True when the run was imported from an existing result (`casiscan import-nmap`), not
+    /// executed by a runner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 impl ScanRun {
@@ -75,6 +83,20 @@ impl ScanRun {
             asset: Some(scan.asset.clone()),
             timeout_seconds: Some(scan.timeout_seconds),
             skipped: None,
+            imported: scan.runner == IMPORT_RUNNER,
+        }
+    }
+
+    /// The run's typed result (empty when it stored none or it does not decode).
+    pub fn typed_result(&self) -> super::ScanResult {
+        super::ScanResult::from_stored_or_empty(self.provider.unwrap_or_default(), &self.result)
+    }
+
+    /// The full nmap run this run kept, if it is an nmap run that kept one.
+    pub fn nmap_run(&self) -> Option<crate::providers::nmap::NmapRun> {
+        match self.typed_result() {
+            super::ScanResult::Nmap(r) => r.nmap,
+            _ => None,
         }
     }
 
@@ -99,6 +121,7 @@ impl ScanRun {
             asset: Some(scan.asset.clone()),
             timeout_seconds: Some(scan.timeout_seconds),
             skipped: Some(skipped),
+            imported: false,
         }
     }
 }

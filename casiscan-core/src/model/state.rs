@@ -92,11 +92,13 @@ pub enum Transition {
     Cancel,
     /// A user clears results, runner, error and progress.
     Clear,
+    /// A user stores an existing result (an nmap XML file) as a finished run.
+    Import,
 }
 
 impl Transition {
     /// Every transition, in declaration order.
-    pub const ALL: [Transition; 9] = [
+    pub const ALL: [Transition; 10] = [
         Transition::Start,
         Transition::Claim,
         Transition::Heartbeat,
@@ -106,6 +108,7 @@ impl Transition {
         Transition::Abandon,
         Transition::Cancel,
         Transition::Clear,
+        Transition::Import,
     ];
 
     /// The states this transition may leave from, derived from [`next_state`].
@@ -128,6 +131,7 @@ impl Transition {
             Transition::Abandon => "abandon",
             Transition::Cancel => "cancel",
             Transition::Clear => "clear",
+            Transition::Import => "import a result into",
         }
     }
 }
@@ -146,6 +150,7 @@ pub fn next_state(from: ScanState, transition: Transition) -> Result<ScanState> 
         (Running, Abandon) => Failed,
         (Pending | Running, Cancel) => Canceled,
         (Created | Completed | Failed | Canceled, Clear) => Created,
+        (Created | Completed | Failed | Canceled, Import) => Completed,
         _ => {
             return Err(Error::conflict(format!(
                 "cannot {} a scan that is {from}",
@@ -179,6 +184,10 @@ mod tests {
         (Failed, Clear, Created),
         (Canceled, Clear, Created),
         (Created, Clear, Created),
+        (Created, Import, Completed),
+        (Completed, Import, Completed),
+        (Failed, Import, Completed),
+        (Canceled, Import, Completed),
     ];
 
     #[test]
@@ -202,7 +211,7 @@ mod tests {
                 forbidden += 1;
             }
         }
-        assert_eq!(forbidden, 6 * 9 - ALLOWED.len());
+        assert_eq!(forbidden, 6 * 10 - ALLOWED.len());
     }
 
     #[test]

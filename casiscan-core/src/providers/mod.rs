@@ -48,9 +48,28 @@ pub struct RunContext {
     /// Where a provider makes its private working directories (the system temp directory if
     /// `None`); a worker gives each run a place under its own directory, which it clears on start.
     pub scratch_dir: Option<std::path::PathBuf>,
+    /// Called with each host of an nmap scan as soon as nmap reports it done (on the parser's
+    /// thread), before the run ends.
+    pub on_host: Option<HostCallback>,
+}
+
+/// A function called with each host of a running nmap scan as nmap reports it.
+#[derive(Clone)]
+pub struct HostCallback(pub Arc<dyn Fn(&nmap::Host) + Send + Sync>);
+
+impl std::fmt::Debug for HostCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostCallback")
+    }
 }
 
 impl RunContext {
+    /// This context, calling `f` with each host of an nmap scan as nmap reports it.
+    pub fn with_host_callback(mut self, f: impl Fn(&nmap::Host) + Send + Sync + 'static) -> Self {
+        self.on_host = Some(HostCallback(Arc::new(f)));
+        self
+    }
+
     /// A context nobody listens to, with a fresh cancellation token.
     pub fn detached() -> Self {
         RunContext {
@@ -58,6 +77,7 @@ impl RunContext {
             partial_raw: Arc::new(watch::channel(String::new()).0),
             cancel: CancellationToken::new(),
             scratch_dir: None,
+            on_host: None,
         }
     }
 }

@@ -69,6 +69,16 @@ pub enum StateChange {
     Cancel,
     /// Reset results, runner, error and progress; keep the configuration.
     Clear,
+    /// Store an existing result as a finished run of a scan that is not Pending or Running,
+    /// marked imported (the runner is [`crate::model::IMPORT_RUNNER`]).
+    Import {
+        /// The raw form kept (the imported file, capped).
+        raw_result: String,
+        /// Structured result as JSON text.
+        result: String,
+        /// One-line summary.
+        summary: String,
+    },
 }
 
 impl StateChange {
@@ -96,6 +106,7 @@ impl StateChange {
             StateChange::Release { .. } => Transition::Requeue,
             StateChange::Cancel => Transition::Cancel,
             StateChange::Clear => Transition::Clear,
+            StateChange::Import { .. } => Transition::Import,
         }
     }
 
@@ -205,6 +216,21 @@ fn rewrite(scan: &mut Scan, change: &StateChange, now: DateTime<Utc>) {
             scan.lease_until = None;
         }
         StateChange::Clear => scan.reset_results(),
+        StateChange::Import {
+            raw_result,
+            result,
+            summary,
+        } => {
+            scan.runner = crate::model::IMPORT_RUNNER.to_owned();
+            scan.started_time = Some(now);
+            scan.error_text.clear();
+            scan.progress = Progress::default();
+            scan.attempt += 1;
+            scan.raw_result.clone_from(raw_result);
+            scan.result.clone_from(result);
+            scan.result_summary.clone_from(summary);
+            finish(scan, now);
+        }
     }
 }
 

@@ -616,6 +616,7 @@ async fn runs_append_in_order(store: Arc<dyn Store>) {
             asset: None,
             timeout_seconds: None,
             skipped: None,
+            imported: false,
         };
         assert_eq!(
             store.append_run(&run).await.expect("append").seq,

@@ -48,6 +48,7 @@ pub async fn fill(store: &dyn Store) -> Vec<ScanLog> {
                 asset: Some("web".into()),
                 timeout_seconds: None,
                 skipped: None,
+                imported: false,
             })
             .await
             .expect("append");

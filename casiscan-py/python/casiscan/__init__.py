@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from casiscan import _casiscan
 from casiscan._casiscan import (
     Asset,
+    Cpe,
     InstalledPackage,
     NmapAddress,
     NmapHost,
     NmapHostIterator,
     NmapHostname,
     NmapHostStatus,
+    NmapOsClass,
+    NmapOsMatch,
     NmapPort,
     NmapPortState,
     NmapRun,
@@ -60,6 +63,7 @@ from casiscan.exceptions import (
 
 __all__ = [
     "Asset",
+    "Cpe",
     "AuthError",
     "CanceledError",
     "CasiscanError",
@@ -74,6 +78,8 @@ __all__ = [
     "NmapHostIterator",
     "NmapHostStatus",
     "NmapHostname",
+    "NmapOsClass",
+    "NmapOsMatch",
     "NmapPort",
     "NmapPortState",
     "NmapRun",
@@ -258,13 +264,29 @@ class Client(_casiscan.Client):
         """Coroutine twin of `clear_scan`."""
         return await self.clear_scan_async(id)
 
-    async def arun_scan(self, id: str) -> Scan:
-        """Coroutine twin of `run_scan`."""
-        return await self.run_scan_async(id)
+    async def arun_scan(
+        self,
+        id: str,
+        *,
+        on_progress: Callable[[float | None, str], object] | None = None,
+        on_host: Callable[[NmapHost], object] | None = None,
+    ) -> Scan:
+        """Coroutine twin of `run_scan` (callbacks run on this event loop)."""
+        return await self.run_scan_async(id, on_progress=on_progress, on_host=on_host)
 
-    async def arun_now(self, scan: Scan) -> RunOutput:
-        """Coroutine twin of `run_now`."""
-        return await self.run_now_async(scan)
+    async def arun_now(
+        self,
+        scan: Scan,
+        *,
+        on_progress: Callable[[float | None, str], object] | None = None,
+        on_host: Callable[[NmapHost], object] | None = None,
+    ) -> RunOutput:
+        """Coroutine twin of `run_now` (callbacks run on this event loop)."""
+        return await self.run_now_async(scan, on_progress=on_progress, on_host=on_host)
+
+    async def aimport_nmap_run(self, id: str, xml: bytes | str) -> Scan:
+        """Coroutine twin of `import_nmap_run`."""
+        return await self.import_nmap_run_async(id, xml)
 
     async def alist_runs(self, id: str) -> list[ScanRun]:
         """Coroutine twin of `list_runs`."""

@@ -130,9 +130,19 @@ impl BoundedRun {
 
 /// Reads a run host by host, keeping what `limits` allows.
 pub fn read_bounded<R: BufRead>(
+    reader: HostReader<R>,
+    limits: &ResultLimits,
+    locate: impl Fn(u64) -> Option<(u64, u64)>,
+) -> Result<BoundedRun> {
+    read_bounded_with(reader, limits, locate, |_| {})
+}
+
+/// [`read_bounded`], calling `on_host` with each host (not host hint) as it is read, kept or not.
+pub fn read_bounded_with<R: BufRead>(
     mut reader: HostReader<R>,
     limits: &ResultLimits,
     locate: impl Fn(u64) -> Option<(u64, u64)>,
+    mut on_host: impl FnMut(&Host),
 ) -> Result<BoundedRun> {
     let (mut hosts, mut hints) = (Vec::new(), Vec::new());
     let (mut hosts_omitted, mut hints_omitted) = (0u64, 0u64);
@@ -148,6 +158,7 @@ pub fn read_bounded<R: BufRead>(
         let (host, hint) = match entry {
             Entry::Host(h) => {
                 tally.add(&h);
+                on_host(&h);
                 (h, false)
             }
             Entry::HostHint(h) => (h, true),

@@ -111,6 +111,41 @@ impl Host {
             .position(|p| p.portid == Some(portid) && p.protocol.as_deref() == Some(protocol))
     }
 
+    /// The OS matches, most accurate first (nmap's order among equals).
+    pub fn os_matches_by_accuracy(&self) -> Vec<&super::model::OsMatch> {
+        let mut matches: Vec<_> = self
+            .extra()
+            .os
+            .iter()
+            .flat_map(|os| &os.osmatches)
+            .collect();
+        matches.sort_by_key(|m| std::cmp::Reverse(m.accuracy));
+        matches
+    }
+
+    /// Every OS class (those of each match, and those directly under `<os>` in old files),
+    /// most accurate first.
+    pub fn os_classes_by_accuracy(&self) -> Vec<&super::model::OsClass> {
+        let mut classes: Vec<_> = self
+            .extra()
+            .os
+            .iter()
+            .flat_map(|os| {
+                os.osmatches
+                    .iter()
+                    .flat_map(|m| &m.osclasses)
+                    .chain(&os.osclasses)
+            })
+            .collect();
+        classes.sort_by_key(|c| std::cmp::Reverse(c.accuracy));
+        classes
+    }
+
+    /// When the host last booted, as nmap wrote it (`<uptime lastboot>`).
+    pub fn lastboot(&self) -> Option<&Text> {
+        self.extra().uptime.as_ref()?.lastboot.as_ref()
+    }
+
     /// The rarely present parts, all absent when the host has none of them.
     pub fn extra(&self) -> &HostExtra {
         self.extra.as_deref().unwrap_or(&NO_EXTRA)

@@ -2,12 +2,15 @@
 
 mod bounded;
 mod casibase;
+mod cpe;
 mod detection;
 mod diff;
 mod diff_side;
 mod diff_text;
+mod fragment;
 mod host;
 mod host_model;
+mod import;
 mod json_lines;
 mod json_out;
 mod line_diff;
@@ -30,17 +33,20 @@ mod walk;
 
 pub use bounded::{
     BoundedRun, DEFAULT_MAX_RAW_BYTES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_MAX_RESULT_HOSTS,
-    ResultLimits, Tally, Truncation, read_bounded,
+    ResultLimits, Tally, Truncation, read_bounded, read_bounded_with,
 };
 pub use casibase::{
     CasibaseHost, CasibasePort, CasibaseResult, casibase_result, casibase_result_bounded, summary,
 };
+pub use cpe::Cpe;
 pub use diff::{
     Change, FieldChange, HostChange, HostDiff, PortChange, PortDiff, RunDiff, RunField, ScriptDiff,
     diff,
 };
 pub use diff_side::{ExtraCount, HostSide, PortSide, ServiceSide};
 pub use diff_text::diff_text;
+pub use fragment::{parse_host, parse_port};
+pub use import::imported_output;
 pub use json_lines::write_json_lines;
 pub use json_out::{write_json, write_json_compact, write_json_with};
 pub use model::*;

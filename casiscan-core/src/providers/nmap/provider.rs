@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use super::bounded::{ResultLimits, read_bounded};
+use super::bounded::{ResultLimits, read_bounded_with};
 use super::casibase::casibase_result_bounded;
 use super::options::{NmapCommand, NmapPolicy, ScriptDb, validate};
 use super::reader::HostReader;
@@ -12,7 +12,7 @@ use super::run::{RunSettings, XmlStream, find_nmap, run_nmap};
 use super::sandbox::{Confinement, RunAs};
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, ScanResult, Target};
-use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
+use crate::providers::{HostCallback, Locality, Provider, ProviderOutput, RunContext, RunRequest};
 
 /// Runs the real `nmap` found on PATH (or at a configured path).
 #[derive(Debug, Clone)]
@@ -164,8 +164,9 @@ impl Provider for NmapProvider {
             max_raw_bytes: self.limits.max_raw_bytes,
         };
         let limits = self.limits;
+        let on_host = ctx.on_host.clone();
         let out = run_nmap(&settings, &command, target, &ctx, move |xml| {
-            stored_result(xml, &limits)
+            stored_result(xml, &limits, on_host.as_ref())
         })
         .await?;
         let (result, summary) = out.parsed;
@@ -186,8 +187,28 @@ impl Provider for NmapProvider {
 
 /// Reads nmap's XML host by host as it arrives, keeping what `limits` allow, and builds the
 /// stored result and its summary (on the parser's blocking thread).
-fn stored_result(xml: XmlStream, limits: &ResultLimits) -> Result<(ScanResult, String)> {
-    let bounded = read_bounded(HostReader::new(xml)?, limits, |_| None)?;
+fn stored_result(
+    xml: XmlStream,
+    limits: &ResultLimits,
+    on_host: Option<&HostCallback>,
+) -> Result<(ScanResult, String)> {
+    let tell = |h: &super::model::Host| {
+        if let Some(f) = on_host {
+            (f.0)(h);
+        }
+    };
+    result_of(HostReader::new(xml)?, limits, |_| None, tell)
+}
+
+/// Reads a run host by host within `limits` and builds the stored result and its summary; an
+/// error nmap itself reported is a Provider error. `locate` places a parse error's offset.
+pub(crate) fn result_of<R: std::io::BufRead>(
+    reader: HostReader<R>,
+    limits: &ResultLimits,
+    locate: impl Fn(u64) -> Option<(u64, u64)>,
+    on_host: impl FnMut(&super::model::Host),
+) -> Result<(ScanResult, String)> {
+    let bounded = read_bounded_with(reader, limits, locate, on_host)?;
     if let Some(msg) = bounded
         .run
         .runstats

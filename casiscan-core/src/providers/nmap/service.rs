@@ -75,6 +75,34 @@ impl Service {
     pub fn extra_mut(&mut self) -> &mut ServiceExtra {
         self.extra.get_or_insert_with(Box::default)
     }
+
+    /// What version detection read from the service, as python-libnmap's `banner` writes it:
+    /// `product: … version: … extrainfo: …` then the other detected attributes present
+    /// (`ostype`, `hostname`, `devicetype`, …); empty unless the service was probed.
+    pub fn banner(&self) -> String {
+        if self.method.as_deref() != Some("probed") {
+            return String::new();
+        }
+        let e = self.extra();
+        let num = |n: Option<u32>| n.map(|n| n.to_string());
+        let fields = [
+            ("product", self.product.as_deref().map(str::to_owned)),
+            ("version", self.version.as_deref().map(str::to_owned)),
+            ("extrainfo", self.extrainfo.as_deref().map(str::to_owned)),
+            ("ostype", self.ostype.as_deref().map(str::to_owned)),
+            ("hostname", e.hostname.as_deref().map(str::to_owned)),
+            ("devicetype", e.devicetype.as_deref().map(str::to_owned)),
+            ("proto", e.proto.as_deref().map(str::to_owned)),
+            ("rpcnum", num(e.rpcnum)),
+            ("lowver", num(e.lowver)),
+            ("highver", num(e.highver)),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| Some(format!("{k}: {}", v?)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 impl PartialEq for Service {
