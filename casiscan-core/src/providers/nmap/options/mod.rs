@@ -29,6 +29,10 @@ use crate::model::Target;
 /// The placeholder Casibase commands use for the target.
 pub const TARGET_PLACEHOLDER: &str = "%s";
 
+/// Longest nmap command accepted, in bytes of its words (a bundle of short flags is read flag
+/// by flag, so the reading grows with the square of a word's length).
+pub const MAX_COMMAND_BYTES: usize = 8 * 1024;
+
 /// A checked nmap command: the options casiscan passes, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NmapCommand {
@@ -45,6 +49,13 @@ impl NmapCommand {
 
     /// Reads already-split words as nmap would and keeps them only if every option is allowed.
     pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<Self> {
+        let length: usize = words.iter().map(|w| w.as_ref().len()).sum();
+        if length > MAX_COMMAND_BYTES {
+            return Err(Error::invalid(
+                "nmap command",
+                format!("is {length} bytes long; at most {MAX_COMMAND_BYTES} are accepted"),
+            ));
+        }
         if words.is_empty() {
             return Ok(NmapCommand {
                 options: vec![NmapOption::ScanTypes("n".into())],

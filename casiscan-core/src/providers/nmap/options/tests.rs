@@ -129,3 +129,14 @@ fn aliases_become_one_canonical_option() {
         assert_eq!(words, canonical, "{written}");
     }
 }
+
+#[test]
+fn a_command_over_the_length_limit_is_refused_and_one_at_it_is_read() {
+    // Found by the nmap_command fuzz target: a 30 kB bundle of short flags took 900 MB.
+    let at_limit = format!("-{}", "F".repeat(MAX_COMMAND_BYTES - 1));
+    assert!(NmapCommand::parse(&at_limit).is_ok());
+    let over = format!("-{}", "F".repeat(MAX_COMMAND_BYTES));
+    let err = NmapCommand::parse(&over).expect_err("too long");
+    assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("at most 8192"), "{err}");
+}
