@@ -189,12 +189,12 @@ impl PatchInstallProvider {
         // Not cancelable: dpkg is never cut in the middle of an upgrade (the timeout still holds).
         let out = child::run(&argv, &APT_ENV, left(deadline), None).await?;
         raw.push_str(&transcript(&argv, &out));
-        if !out.status.success() {
-            if let Some(line) = apt_lock_message(&out.stderr) {
-                return Err(Error::Conflict(format!(
-                    "the package manager is locked: {line}; nothing was installed"
-                )));
-            }
+        if !out.status.success()
+            && let Some(line) = apt_lock_message(&out.stderr)
+        {
+            return Err(Error::Conflict(format!(
+                "the package manager is locked: {line}; nothing was installed"
+            )));
         }
         let after = self
             .local_report(Backend::Debian, &CancellationToken::new())
