@@ -37,10 +37,10 @@ fn selection(p: &Params, body: &Bytes) -> Result<PatchSelection, Response> {
             )
         })?
     };
-    if let Some(id) = param(p, "patchId") {
-        if !sel.updates.iter().any(|u| u == id) {
-            sel.updates.push(id.to_string());
-        }
+    if let Some(id) = param(p, "patchId")
+        && !sel.updates.iter().any(|u| u == id)
+    {
+        sel.updates.push(id.to_string());
     }
     if let Some(v) = param(p, "dryRun") {
         sel.dry_run |= v.parse::<bool>().map_err(|_| {

@@ -94,16 +94,16 @@ fn bad(s: &str, reason: &str) -> Error {
 /// The attributes of a URI binding: percent-decoded, an empty one absent, a packed edition
 /// (`~edition~sw_edition~target_sw~target_hw~other`) unpacked.
 fn uri_fields(rest: &str) -> Vec<Option<String>> {
-    let mut out: Vec<Option<String>> = rest.split(':').map(|v| uri_value(v)).collect();
-    if let Some(Some(edition)) = out.get(4).cloned()
+    let mut out: Vec<Option<String>> = rest.split(':').map(uri_value).collect();
+    if let Some(Some(edition)) = out.get(5).cloned()
         && let Some(packed) = edition.strip_prefix('~')
     {
         let parts: Vec<Option<String>> = packed
             .split('~')
             .map(|v| (!v.is_empty()).then(|| v.to_owned()))
             .collect();
-        let language = out.get(5).cloned().flatten();
-        out.truncate(4);
+        let language = out.get(6).cloned().flatten();
+        out.truncate(5);
         out.push(parts.first().cloned().flatten());
         out.push(language);
         out.extend(parts.into_iter().skip(1));
@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(c.vendor.as_deref(), Some("foo:bar"));
         assert_eq!(c.product.as_deref(), Some("b.c"));
         assert_eq!(c.update.as_deref(), Some("-"));
-        let c: Cpe = "cpe:/a:micro%21soft:office:2010:~~pro~~x64~:en"
+        let c: Cpe = "cpe:/a:micro%21soft:office:2010::~~pro~~x64~:en"
             .parse()
             .unwrap();
         assert_eq!(c.vendor.as_deref(), Some("micro!soft"));

@@ -35,6 +35,7 @@ async fn read_capped(stream: impl AsyncRead + Unpin) -> String {
 }
 
 /// Kills the child's whole process group (apt-get's dpkg, dnf's scriptlets).
+#[cfg(unix)]
 fn kill_group(pid: Option<u32>) {
     if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
         let _ = nix::sys::signal::killpg(
@@ -43,6 +44,10 @@ fn kill_group(pid: Option<u32>) {
         );
     }
 }
+
+/// Elsewhere the child alone is killed (`kill_on_drop`).
+#[cfg(not(unix))]
+fn kill_group(_pid: Option<u32>) {}
 
 /// Runs `argv` with `env` added; kills its process group at `timeout` or when `cancel` fires
 /// (`None`: not cancelable, for a real installation that must not be cut in the middle).
@@ -61,8 +66,9 @@ pub async fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .process_group(0);
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
     let mut child = cmd
         .spawn()
         .map_err(|e| failure(format!("cannot start `{program}`: {e}")))?;

@@ -1,9 +1,6 @@
 //! Whether dpkg's locks are held (another apt, dpkg or unattended-upgrades is running).
 
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-
-use nix::fcntl::{FcntlArg, fcntl};
 
 /// dpkg's lock files under a root, front-end lock first.
 const DPKG_LOCKS: [&str; 2] = ["var/lib/dpkg/lock-frontend", "var/lib/dpkg/lock"];
@@ -34,7 +31,10 @@ pub fn held_dpkg_lock(root: &Path) -> Option<HeldLock> {
 }
 
 /// Asks the kernel who would block a write lock on `path` (`F_GETLK`; takes no lock).
+#[cfg(unix)]
 fn held(path: &Path) -> Option<HeldLock> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use std::os::fd::AsFd;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -52,6 +52,12 @@ fn held(path: &Path) -> Option<HeldLock> {
         path: path.to_path_buf(),
         pid: probe.l_pid,
     })
+}
+
+/// dpkg exists only on unix.
+#[cfg(not(unix))]
+fn held(_path: &Path) -> Option<HeldLock> {
+    None
 }
 
 /// apt's own words for a lock it could not take (a race with the check above).

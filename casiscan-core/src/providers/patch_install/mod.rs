@@ -2,7 +2,8 @@
 //! ([`ProviderKind::PatchInstall`](crate::model::ProviderKind::PatchInstall)) on the scanned host.
 //!
 //! Backends: Debian/Ubuntu (`apt-get install --only-upgrade` of exact versions, simulated first),
-//! RPM (`dnf upgrade` of exact versions or `--advisory`). Every planned version is checked again
+//! RPM (`dnf upgrade` of exact versions or `--advisory`), Windows (the Windows Update Agent
+//! through PowerShell; tested on recorded output only). Every planned version is checked again
 //! against the host's caches right before installing; a held dpkg lock refuses the job.
 
 pub mod apt;
@@ -12,6 +13,7 @@ mod lock;
 mod provider;
 mod request;
 mod result;
+pub mod windows;
 
 pub use lock::{HeldLock, held_dpkg_lock};
 pub use provider::PatchInstallProvider;

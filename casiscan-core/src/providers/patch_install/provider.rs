@@ -12,8 +12,10 @@ use super::dnf;
 use super::lock::{apt_lock_message, held_dpkg_lock};
 use super::request::{PatchInstallRequest, PlannedUpdate};
 use super::result::{AppliedUpdate, FailedUpdate, PatchInstallResult};
+use super::windows::{parse_install_output, powershell_argv};
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, ScanResult};
+use crate::providers::ospatch::windows::WuaCommand;
 use crate::providers::ospatch::{Backend, PatchReport, detect, report};
 use crate::providers::{Locality, Provider, ProviderOutput, RunContext, RunRequest};
 
@@ -29,6 +31,7 @@ pub struct PatchInstallProvider {
     root: PathBuf,
     apt: AptConfig,
     dnf: String,
+    windows_replay: Option<WuaCommand>,
 }
 
 impl Default for PatchInstallProvider {
@@ -37,6 +40,7 @@ impl Default for PatchInstallProvider {
             root: PathBuf::from("/"),
             apt: AptConfig::default(),
             dnf: dnf::DNF.to_string(),
+            windows_replay: None,
         }
     }
 }
@@ -78,6 +82,52 @@ impl PatchInstallProvider {
         self
     }
 
+    /// Runs `command` instead of PowerShell for the Windows backend, e.g. to replay a recorded
+    /// install output (with a root holding recorded scan output).
+    pub fn with_windows_replay(mut self, command: WuaCommand) -> Self {
+        self.windows_replay = Some(command);
+        self
+    }
+
+    async fn run_windows(
+        &self,
+        request: &PatchInstallRequest,
+        deadline: Instant,
+        cancel: &CancellationToken,
+    ) -> Result<(PatchInstallResult, String)> {
+        let before = self.local_report(Backend::Windows, cancel).await?;
+        check_candidates(&before, request)?;
+        let (argv, shown) = match &self.windows_replay {
+            Some(c) => {
+                let argv: Vec<String> = std::iter::once(c.program.clone())
+                    .chain(c.args.iter().cloned())
+                    .collect();
+                (argv.clone(), argv)
+            }
+            None => {
+                let argv = powershell_argv(request)?;
+                let mut shown = argv[..argv.len() - 1].to_vec();
+                shown.push("<the install script, base64>".into());
+                (argv, shown)
+            }
+        };
+        // A real installation is not cut by a cancel, as for apt and dnf.
+        let cancelable = request.dry_run.then_some(cancel);
+        let out = child::run(&argv, &[], left(deadline), cancelable).await?;
+        let raw = transcript(&shown, &out);
+        if !out.status.success() {
+            return Err(failure(format!(
+                "PowerShell exited with {}: {}",
+                out.status,
+                last_lines(&out.stderr, 5)
+            )));
+        }
+        Ok((
+            parse_install_output(request, out.stdout.as_bytes(), shown)?,
+            raw,
+        ))
+    }
+
     /// The OS patch report of the root now (what the candidate check and the outcome read).
     async fn local_report(
         &self,
@@ -94,7 +144,7 @@ impl PatchInstallProvider {
 
     /// Refuses the job unless this host uses the request's package manager.
     fn check_backend(&self, request: &PatchInstallRequest) -> Result<()> {
-        let here = detect(&self.root, cfg!(windows))?;
+        let here = detect(&self.root, cfg!(windows) || self.windows_replay.is_some())?;
         if here != request.backend {
             return Err(failure(format!(
                 "the updates are for the {} backend but this host uses {here}; nothing was installed",
@@ -139,12 +189,12 @@ impl PatchInstallProvider {
         // Not cancelable: dpkg is never cut in the middle of an upgrade (the timeout still holds).
         let out = child::run(&argv, &APT_ENV, left(deadline), None).await?;
         raw.push_str(&transcript(&argv, &out));
-        if !out.status.success() {
-            if let Some(line) = apt_lock_message(&out.stderr) {
-                return Err(Error::Conflict(format!(
-                    "the package manager is locked: {line}; nothing was installed"
-                )));
-            }
+        if !out.status.success()
+            && let Some(line) = apt_lock_message(&out.stderr)
+        {
+            return Err(Error::Conflict(format!(
+                "the package manager is locked: {line}; nothing was installed"
+            )));
         }
         let after = self
             .local_report(Backend::Debian, &CancellationToken::new())
@@ -367,7 +417,8 @@ impl Provider for PatchInstallProvider {
         match detect(&self.root, cfg!(windows)) {
             Ok(Backend::Debian) => on_path(&self.apt.program),
             Ok(Backend::Rpm) => on_path(&self.dnf),
-            Ok(Backend::Windows) | Err(_) => false,
+            Ok(Backend::Windows) => cfg!(windows) || self.windows_replay.is_some(),
+            Err(_) => false,
         }
     }
 
@@ -382,11 +433,7 @@ impl Provider for PatchInstallProvider {
         let (result, raw_text) = match job.backend {
             Backend::Debian => self.run_debian(&job, deadline, &ctx.cancel).await?,
             Backend::Rpm => self.run_rpm(&job, deadline, &ctx.cancel).await?,
-            Backend::Windows => {
-                return Err(failure(
-                    "installing Windows updates runs only on Windows (through PowerShell); nothing was installed",
-                ));
-            }
+            Backend::Windows => self.run_windows(&job, deadline, &ctx.cancel).await?,
         };
         Ok(ProviderOutput {
             raw_text,

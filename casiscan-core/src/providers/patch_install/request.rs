@@ -127,15 +127,17 @@ impl PatchInstallRequest {
     }
 }
 
-/// Whether `update` is the one `wanted` names (name, `name:arch`, KB or advisory id).
+/// Whether `update` is the one `wanted` names (name, `name:arch`, KB id with or without `KB`,
+/// or advisory id).
 fn names(update: &PatchUpdate, wanted: &str) -> bool {
     let arch_name = update.arch.as_ref().map(|a| format!("{}:{a}", update.name));
     update.name == wanted
         || arch_name.as_deref() == Some(wanted)
-        || update
-            .kb
-            .as_deref()
-            .is_some_and(|kb| kb.eq_ignore_ascii_case(wanted))
+        || update.kb.as_deref().is_some_and(|kb| {
+            kb.eq_ignore_ascii_case(wanted)
+                || (kb.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("KB"))
+                    && kb.get(2..) == Some(wanted))
+        })
         || update
             .advisories
             .iter()
