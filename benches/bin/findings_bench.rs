@@ -52,7 +52,10 @@ struct Options {
 
 fn parse_options(args: &[String]) -> Options {
     let mut o = Options {
-        db: args.first().cloned().expect("usage: findings-bench DB [--assets N] …"),
+        db: args
+            .first()
+            .cloned()
+            .expect("usage: findings-bench DB [--assets N] …"),
         assets: 10_000,
         checkpoints: vec![10, 100],
         samples: 20,
@@ -151,7 +154,11 @@ fn generated_run(i: u32, day: u32, assets: u32) -> ScanRun {
         },
         started_time: Some(t - TimeDelta::seconds(30)),
         finished_time: Some(t),
-        error_text: if failed { "Error: bench".into() } else { String::new() },
+        error_text: if failed {
+            "Error: bench".into()
+        } else {
+            String::new()
+        },
         raw_result: String::new(),
         result: if failed {
             String::new()
@@ -373,7 +380,11 @@ async fn serve_main(db: &str) {
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move { serve(listener, state).await });
-    println!("ready {port} {} {}", key.access_key, key.secret_key.to_string());
+    println!(
+        "ready {port} {} {}",
+        key.access_key,
+        key.secret_key.to_string()
+    );
     tokio::task::spawn_blocking(|| {
         let mut sink = String::new();
         let _ = std::io::stdin().read_line(&mut sink);
@@ -425,7 +436,10 @@ async fn finish_cost(store: &Arc<dyn Store>, o: &Options, round: u32) -> (f64, f
     for k in 0..o.samples as u32 {
         let i = k * (o.assets / o.samples as u32).max(1) % o.assets;
         for record in [true, false] {
-            let name = format!("probe-{round}-{k}-{}", if record { "finish" } else { "apply" });
+            let name = format!(
+                "probe-{round}-{k}-{}",
+                if record { "finish" } else { "apply" }
+            );
             let mut scan = Scan::new(ACCOUNT, &name);
             scan.target = asset_ip(i);
             scan.asset = asset_name(i);
