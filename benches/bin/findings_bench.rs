@@ -2,7 +2,7 @@
 //! fleet of assets, exported page by page through a real server process.
 //!
 //! Usage: `findings-bench DB [--assets 10000] [--days 10,100] [--samples 20] [--workers 4]
-//! [--baseline-max-runs 1000000]` (DB: `sqlite:PATH` or `postgres://…`, an empty database or
+//! [--baseline-max-runs 1000000] [--baseline-timeout 120]` (DB: `sqlite:PATH` or `postgres://…`, an empty database or
 //! one this bench filled before with the same `--assets`; generation resumes where it stopped).
 //!
 //! For each checkpoint of `--days` (runs of history = assets × days) it first generates the
@@ -48,6 +48,7 @@ struct Options {
     samples: usize,
     workers: u32,
     baseline_max_runs: u64,
+    baseline_timeout_s: u64,
 }
 
 fn parse_options(args: &[String]) -> Options {
@@ -61,6 +62,7 @@ fn parse_options(args: &[String]) -> Options {
         samples: 20,
         workers: 4,
         baseline_max_runs: 1_000_000,
+        baseline_timeout_s: 120,
     };
     let mut rest = args[1..].iter();
     while let Some(flag) = rest.next() {
@@ -76,6 +78,7 @@ fn parse_options(args: &[String]) -> Options {
             "--samples" => o.samples = value.parse().expect("--samples N"),
             "--workers" => o.workers = value.parse().expect("--workers N"),
             "--baseline-max-runs" => o.baseline_max_runs = value.parse().expect("a number"),
+            "--baseline-timeout" => o.baseline_timeout_s = value.parse().expect("seconds"),
             other => panic!("unknown option {other}"),
         }
     }
@@ -418,14 +421,28 @@ async fn replay_main(db: &str, assets: u32, day: u32) {
     );
 }
 
-/// Runs the previous replay in a child process; its JSON answer.
-fn baseline(db: &str, assets: u32, day: u32) -> Value {
+/// Runs the previous replay in a child process; its JSON answer, or how far it got when it
+/// had not finished after `timeout_s` seconds (killed then).
+fn baseline(db: &str, assets: u32, day: u32, timeout_s: u64) -> Value {
     let exe = std::env::current_exe().expect("own path");
-    let out = Command::new(exe)
+    let mut child = Command::new(exe)
         .args(["--replay", db, &assets.to_string(), &day.to_string()])
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .expect("replay child");
+    let started = Instant::now();
+    let mut rss_max = 0;
+    while child.try_wait().expect("wait").is_none() {
+        rss_max = rss_max.max(status_kb(child.id(), "VmRSS"));
+        if started.elapsed() > Duration::from_secs(timeout_s) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return json!({"timed_out_after_s": timeout_s, "vm_rss_kb_max": rss_max});
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("replay output");
     serde_json::from_slice(&out.stdout).expect("replay answer")
 }
 
@@ -481,6 +498,7 @@ async fn measure(store: &Arc<dyn Store>, o: &Options, days: u32, gen_rate: f64) 
     let server = Server::start(&o.db);
     let idle_kb = status_kb(server.pid(), "VmRSS");
     let last = server.first_page(days - 1, page, o.samples).await;
+    eprintln!("first page of the last day: p50 {:.1} ms, p90 {:.1} ms", last.0, last.1);
     let first = server.first_page(0, page, o.samples).await;
     let mut day_secs = Vec::new();
     let mut rss_max = 0;
@@ -490,10 +508,12 @@ async fn measure(store: &Arc<dyn Store>, o: &Options, days: u32, gen_rate: f64) 
         rss_max = rss_max.max(rss);
     }
     let hwm_kb = status_kb(server.pid(), "VmHWM");
+    eprintln!("whole day as JSON lines: {day_secs:?} s, server RSS max {rss_max} kB");
     drop(server);
     let (finish_ms, apply_ms) = finish_cost(store, o, days).await;
+    eprintln!("finish p50 {finish_ms:.2} ms, apply alone {apply_ms:.2} ms");
     let base = if runs <= o.baseline_max_runs {
-        baseline(&o.db, o.assets, days - 1)
+        baseline(&o.db, o.assets, days - 1, o.baseline_timeout_s)
     } else {
         Value::Null
     };
