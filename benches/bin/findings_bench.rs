@@ -498,7 +498,10 @@ async fn measure(store: &Arc<dyn Store>, o: &Options, days: u32, gen_rate: f64) 
     let server = Server::start(&o.db);
     let idle_kb = status_kb(server.pid(), "VmRSS");
     let last = server.first_page(days - 1, page, o.samples).await;
-    eprintln!("first page of the last day: p50 {:.1} ms, p90 {:.1} ms", last.0, last.1);
+    eprintln!(
+        "first page of the last day: p50 {:.1} ms, p90 {:.1} ms",
+        last.0, last.1
+    );
     let first = server.first_page(0, page, o.samples).await;
     let mut day_secs = Vec::new();
     let mut rss_max = 0;
