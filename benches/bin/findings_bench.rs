@@ -173,6 +173,7 @@ fn generated_run(i: u32, day: u32, assets: u32) -> ScanRun {
         asset: Some(asset_name(i)),
         timeout_seconds: Some(600),
         skipped: None,
+        imported: false,
     }
 }
 
