@@ -122,7 +122,7 @@ fn nmap_result(i: u32, day: u32) -> String {
         .iter()
         .enumerate()
         .map(|(n, &p)| {
-            let open = n == 0 || (h >> (8 * n)) % 4 != 0;
+            let open = n == 0 || !(h >> (8 * n)).is_multiple_of(4);
             json!({"protocol": "tcp", "portid": p, "state": {"state": if open { "open" } else { "closed" }},
                    "service": {"name": "svc", "product": "prod", "version": format!("1.{}", (h >> 40) % 2)}})
         })
@@ -141,7 +141,7 @@ fn nmap_result(i: u32, day: u32) -> String {
 fn generated_run(i: u32, day: u32, assets: u32) -> ScanRun {
     let offset = i64::from(i) * 86_400_000 / i64::from(assets);
     let t = day0() + TimeDelta::days(i64::from(day)) + TimeDelta::milliseconds(offset);
-    let failed = mix(i, day) % 20 == 0;
+    let failed = mix(i, day).is_multiple_of(20);
     ScanRun {
         owner: ACCOUNT.into(),
         scan: asset_name(i),
@@ -384,11 +384,7 @@ async fn serve_main(db: &str) {
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move { serve(listener, state).await });
-    println!(
-        "ready {port} {} {}",
-        key.access_key,
-        key.secret_key.to_string()
-    );
+    println!("ready {port} {} {}", key.access_key, key.secret_key);
     tokio::task::spawn_blocking(|| {
         let mut sink = String::new();
         let _ = std::io::stdin().read_line(&mut sink);

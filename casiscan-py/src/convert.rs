@@ -89,6 +89,16 @@ fn json_error(what: &str, e: &serde_json::Error) -> casiscan_core::Error {
     }
 }
 
+/// A hash of `value`'s compact JSON: equal values (as `PartialEq` compares them) hash equal.
+pub fn json_hash<T: Serialize>(value: &T) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .hash(&mut h);
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,14 +124,4 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(err.to_string().starts_with("invalid scan: "), "{err}");
     }
-}
-
-/// A hash of `value`'s compact JSON: equal values (as `PartialEq` compares them) hash equal.
-pub fn json_hash<T: Serialize>(value: &T) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .hash(&mut h);
-    h.finish()
 }
