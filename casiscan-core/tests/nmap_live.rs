@@ -408,6 +408,35 @@ async fn progress_is_published_while_scanning() {
         .expect("sender alive");
     assert!(!rx.borrow().phase.is_empty());
     task.await.expect("join").expect("scan completes");
+    let last = rx.borrow().clone();
+    assert_eq!(
+        (last.percent, last.phase.as_str()),
+        (Some(100.0), "Finished")
+    );
+}
+
+/// A scan too short for any task line still ends with nmap's `<finished>` as its progress.
+#[tokio::test]
+async fn a_short_scan_ends_with_finished_progress() {
+    let port = listen("127.0.0.1:0", b"hello\r\n");
+    let ctx = RunContext::detached();
+    let rx = ctx.progress.subscribe();
+    NmapProvider::new()
+        .run(
+            request(
+                "127.0.0.1",
+                format!("-sT -Pn -n -p {port}"),
+                Duration::from_secs(60),
+            ),
+            ctx,
+        )
+        .await
+        .expect("scan");
+    let last = rx.borrow().clone();
+    assert_eq!(
+        (last.percent, last.phase.as_str()),
+        (Some(100.0), "Finished")
+    );
 }
 
 /// XML that breaks off mid-run is a parse error with its line, found while the program still

@@ -5,10 +5,12 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use casiscan_core::model::Progress;
 use casiscan_core::providers::RunContext;
 use casiscan_core::providers::nmap::Host;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use tokio::sync::oneshot;
 
 use crate::errors::to_py_err;
 use crate::nmap::PyHost;
@@ -84,6 +86,50 @@ impl Callbacks {
         });
     }
 
+    /// Calls `on_progress` with each progress `ctx` publishes until told the run is done, then
+    /// once more with the last value if it was not seen yet.
+    fn listen_progress(
+        self: Arc<Self>,
+        ctx: RunContext,
+    ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (done_tx, mut done) = oneshot::channel::<()>();
+        let mut rx = ctx.progress.subscribe();
+        let task = tokio::spawn(async move {
+            loop {
+                let finished = tokio::select! {
+                    changed = rx.changed() => match changed {
+                        Ok(()) => false,
+                        Err(_) => break,
+                    },
+                    _ = &mut done => true,
+                };
+                if finished && !rx.has_changed().unwrap_or(false) {
+                    break;
+                }
+                let p = rx.borrow_and_update().clone();
+                self.deliver_progress(&ctx, p).await;
+                if finished {
+                    break;
+                }
+            }
+        });
+        (done_tx, task)
+    }
+
+    /// Calls `on_progress(percent, phase)` off the runtime's async threads.
+    async fn deliver_progress(self: &Arc<Self>, ctx: &RunContext, p: Progress) {
+        let Some(cb) = &self.on_progress else { return };
+        let me = Arc::clone(self);
+        let cb = Python::attach(|py| cb.clone_ref(py));
+        let ctx = ctx.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            me.call(&cb, &ctx, |py| {
+                (p.percent, p.phase.to_string()).into_pyobject(py)
+            });
+        })
+        .await;
+    }
+
     /// Runs `run` with a context that feeds the callbacks; the result, or the exception a
     /// callback raised.
     pub(crate) async fn run<T, F, Fut>(self: Arc<Self>, run: F) -> PyResult<T>
@@ -103,30 +149,15 @@ impl Callbacks {
                 }
             });
         }
-        let listener = self.on_progress.is_some().then(|| {
-            let (me, progress_ctx) = (Arc::clone(&self), ctx.clone());
-            let mut rx = ctx.progress.subscribe();
-            tokio::spawn(async move {
-                while rx.changed().await.is_ok() {
-                    let p = rx.borrow_and_update().clone();
-                    if let Some(cb) = &me.on_progress {
-                        let me2 = Arc::clone(&me);
-                        let cb = Python::attach(|py| cb.clone_ref(py));
-                        let c = progress_ctx.clone();
-                        // Python is called off the runtime's async threads.
-                        let _ = tokio::task::spawn_blocking(move || {
-                            me2.call(&cb, &c, |py| {
-                                (p.percent, p.phase.to_string()).into_pyobject(py)
-                            });
-                        })
-                        .await;
-                    }
-                }
-            })
-        });
+        let listener = self
+            .on_progress
+            .is_some()
+            .then(|| Arc::clone(&self).listen_progress(ctx.clone()));
         let result = run(ctx).await;
-        if let Some(listener) = listener {
-            listener.abort();
+        if let Some((done, listener)) = listener {
+            // The last progress (nmap's `<finished>` line) is delivered before the run returns.
+            let _ = done.send(());
+            let _ = listener.await;
         }
         let raised = self.raised.lock().ok().and_then(|mut slot| slot.take());
         match raised {

@@ -68,6 +68,15 @@ impl Tag {
         bytes.extend_from_slice(start.as_ref());
         let name_len = start.name().as_ref().len();
         attrs.clear();
+        if !is_xml_name(&bytes[..name_len]) {
+            return Err(BadTag {
+                message: format!(
+                    "`<{}` does not start a valid element name",
+                    String::from_utf8_lossy(&bytes[..name_len])
+                ),
+                at: 0,
+            });
+        }
         let mut tag = Tag {
             bytes,
             name_len,
@@ -151,6 +160,21 @@ impl Tag {
 
     fn slice(&self, span: (u32, u32)) -> &[u8] {
         span_bytes(&self.bytes, span)
+    }
+}
+
+/// Whether `name` is an XML name: a letter, `_`, `:` or non-ASCII byte first, then also
+/// digits, `-` and `.` (non-ASCII bytes are taken as name characters, as nmap writes none).
+fn is_xml_name(name: &[u8]) -> bool {
+    let start = |b: &u8| b.is_ascii_alphabetic() || matches!(b, b'_' | b':') || *b >= 0x80;
+    match name.split_first() {
+        Some((first, rest)) => {
+            start(first)
+                && rest
+                    .iter()
+                    .all(|b| start(b) || b.is_ascii_digit() || matches!(b, b'-' | b'.'))
+        }
+        None => false,
     }
 }
 
@@ -306,6 +330,21 @@ mod tests {
 
     fn tag(text: &str) -> Tag {
         parse(text).expect("well-formed tag")
+    }
+
+    #[test]
+    fn element_names_must_be_xml_names() {
+        for bad in ["<", "<</nmaprun", "1host", "-x", "a<b", "a&b", "a\"b"] {
+            let err = parse(bad).expect_err(bad);
+            assert!(
+                err.message.contains("valid element name"),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        for good in ["host", "nse:x", "_a", "a-b.c1", "h\u{e9}te"] {
+            tag(good);
+        }
     }
 
     #[test]
