@@ -18,6 +18,11 @@
 //!   process, so its peak RSS is its own); skipped above `--baseline-max-runs`;
 //! - a run's finish: `Store::finish` (state change + run record + scan log + findings) against
 //!   the same state change alone (`Store::apply`), p50 over `--samples` runs of existing assets.
+//!
+//! On PostgreSQL each measurement starts with `VACUUM (ANALYZE)` and `CHECKPOINT` (through
+//! `psql`), as a database that grew over 100 days would have been vacuumed meanwhile.
+//! Run again with the same `--days` on a database already filled, it only measures: two
+//! databases (one per history size) measured in turn compare the sizes under the same load.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -488,10 +493,36 @@ async fn finish_cost(store: &Arc<dyn Store>, o: &Options, round: u32) -> (f64, f
     (percentile(with, 0.5), percentile(without, 0.5))
 }
 
+/// Brings a PostgreSQL database to the state a long-lived one is in (what autovacuum would
+/// have done over the days: visibility map, planner statistics, a checkpoint), so that the
+/// measurement does not race the background vacuum of the rows just generated. Seconds taken.
+fn settle(db: &str) -> f64 {
+    if !db.starts_with("postgres") {
+        return 0.0;
+    }
+    let t = Instant::now();
+    let status = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-d",
+            db,
+            "-c",
+            "VACUUM (ANALYZE)",
+            "-c",
+            "CHECKPOINT",
+        ])
+        .status()
+        .expect("psql (PostgreSQL's client) runs");
+    assert!(status.success(), "VACUUM/CHECKPOINT failed: {status}");
+    t.elapsed().as_secs_f64()
+}
+
 /// Measures one checkpoint of `days` days of history; returns its JSON line.
 async fn measure(store: &Arc<dyn Store>, o: &Options, days: u32, gen_rate: f64) -> Value {
     let runs = u64::from(o.assets) * u64::from(days);
     let page = (o.assets as usize).min(1000);
+    let settle_s = settle(&o.db);
     let server = Server::start(&o.db);
     let idle_kb = status_kb(server.pid(), "VmRSS");
     let last = server.first_page(days - 1, page, o.samples).await;
@@ -520,6 +551,7 @@ async fn measure(store: &Arc<dyn Store>, o: &Options, days: u32, gen_rate: f64) 
     json!({
         "db": if o.db.starts_with("postgres") { "postgres" } else { "sqlite" },
         "assets": o.assets, "days": days, "runs": runs, "generate_runs_per_s": gen_rate,
+        "settle_s": settle_s,
         "first_page_last_day_ms": {"p50": last.0, "p90": last.1},
         "first_page_first_day_ms": {"p50": first.0, "p90": first.1},
         "whole_day_jsonl_s": {"p50": percentile(day_secs.clone(), 0.5), "all": day_secs},

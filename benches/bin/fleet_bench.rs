@@ -1,6 +1,9 @@
 //! Fleet benchmark: N real worker *processes* on one PostgreSQL database, no-op scans.
 //!
-//! Usage: `fleet-bench URL [WORKERS=64] [SCANS=5000] [SLOTS=4]` (URL: an empty database).
+//! Usage: `fleet-bench URL [WORKERS=64] [SCANS=5000] [SLOTS=4] [TARGETS=each]` (URL: an empty
+//! database). TARGETS `each`: every scan has a loopback address of its own (a fleet: one asset
+//! per scan, so finishes record findings of different scopes); `one`: every scan targets
+//! 127.0.0.1 (finishes then take turns on that one scope's lock).
 //! Measures, with the workers already running and idle:
 //! - trickle pickup: 200 scans queued 20 ms apart, time from `start` to the claim (p50, p99);
 //! - bulk: the workers are paused (SIGSTOP), SCANS are queued, the workers resumed (SIGCONT):
@@ -123,9 +126,22 @@ fn ms(d: chrono::TimeDelta) -> f64 {
     d.num_microseconds().unwrap_or(0) as f64 / 1000.0
 }
 
-async fn add(client: &Client, name: &str) {
+/// The target of scan number `n`: its own loopback address, or 127.0.0.1 for all.
+fn target(n: usize, each: bool) -> String {
+    if !each {
+        return "127.0.0.1".into();
+    }
+    format!(
+        "127.{}.{}.{}",
+        1 + n / 62_500,
+        (n / 250) % 250 + 1,
+        n % 250 + 1
+    )
+}
+
+async fn add(client: &Client, name: &str, target: String) {
     let mut s = Scan::new("fleet", name);
-    s.target = "127.0.0.1".into();
+    s.target = target;
     client.add_scan(&s).await.expect("add");
 }
 
@@ -206,6 +222,11 @@ async fn main() {
     let nworkers: usize = args.get(1).map_or(64, |s| s.parse().expect("WORKERS"));
     let scans: usize = args.get(2).map_or(5000, |s| s.parse().expect("SCANS"));
     let slots: usize = args.get(3).map_or(4, |s| s.parse().expect("SLOTS"));
+    let each = match args.get(4).map_or("each", String::as_str) {
+        "each" => true,
+        "one" => false,
+        other => panic!("TARGETS is each or one, not {other}"),
+    };
     let client = Client::open(&url, Providers::new().with(Arc::new(Noop)))
         .await
         .expect("open");
@@ -217,7 +238,7 @@ async fn main() {
     let mut trickle = Vec::new();
     for n in 0..200 {
         let name = format!("trickle_{n}");
-        add(&client, &name).await;
+        add(&client, &name, target(100_000 + n, each)).await;
         let at = Utc::now();
         client
             .start_scan(&format!("fleet/{name}"))
@@ -240,7 +261,7 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             for n in (q..scans).step_by(queuers) {
                 let name = format!("bulk_{n}");
-                add(&client, &name).await;
+                add(&client, &name, target(n, each)).await;
                 client
                     .start_scan(&format!("fleet/{name}"))
                     .await
@@ -269,10 +290,11 @@ async fn main() {
     }
     let seconds = ms(done - began) / 1000.0;
     println!(
-        "{{\"workers\":{nworkers},\"slots\":{slots},\"scans\":{scans},\
+        "{{\"workers\":{nworkers},\"slots\":{slots},\"scans\":{scans},\"targets\":\"{}\",\
          \"trickle_pickup_ms_p50\":{:.1},\"trickle_pickup_ms_p99\":{:.1},\
          \"bulk_seconds\":{seconds:.2},\"claims_per_s\":{:.0},\"queue_seconds\":{:.2},\
          \"worker_cpu_ms_per_claim\":{:.2},\"postgres_cpu_ms_per_claim\":{:.2}}}",
+        if each { "each" } else { "one" },
         percentile(&trickle, 0.5),
         percentile(&trickle, 0.99),
         scans as f64 / seconds,

@@ -180,14 +180,52 @@ impl Client {
     /// Replaces the configuration of a scan that is not Pending or Running (its schedule is
     /// changed only by [`Client::set_scan_schedule`]).
     pub async fn update_scan(&self, id: impl IntoRecordId, config: &Scan) -> Result<Scan> {
+        let id = id.into_record_id()?;
         refuse_remediation(config)?;
         self.validate_config(config)?;
         self.check_scope(config).await?;
-        let scan = self
-            .store
-            .update_scan(&id.into_record_id()?, config)
-            .await?;
+        self.check_keeps_a_provider(&id, config).await?;
+        let scan = self.store.update_scan(&id, config).await?;
         self.with_schedule(scan).await
+    }
+
+    /// Casibase's update-scan: applies `scan`'s configuration to the scan `id`, renames it when
+    /// `scan`'s name differs, and with `clear` resets its results through the state machine
+    /// (the edit page's Clear). While the scan is Pending or Running this is refused with
+    /// `Conflict` and nothing changes.
+    pub async fn save_scan(&self, id: impl IntoRecordId, scan: &Scan, clear: bool) -> Result<Scan> {
+        let id = id.into_record_id()?;
+        let to = scan.id()?;
+        refuse_remediation(scan)?;
+        self.validate_config(scan)?;
+        self.check_scope(scan).await?;
+        let current = self.store.get_scan(&id).await?;
+        current.check_renamable(&to)?;
+        self.check_keeps_a_provider(&id, scan).await?;
+        if to != id {
+            self.store.rename_scan(&id, &to).await?;
+            tracing::info!(scan = %id, to = %to, "scan renamed");
+        }
+        let mut saved = self.store.update_scan(&to, scan).await?;
+        if clear && !saved.asks_for_clear() {
+            saved = self.store.apply(&to, &StateChange::Clear).await?;
+        }
+        self.with_schedule(saved).await
+    }
+
+    /// Refuses to remove the provider of a scheduled scan (its schedule could never start it).
+    async fn check_keeps_a_provider(
+        &self,
+        id: &crate::model::RecordId,
+        config: &Scan,
+    ) -> Result<()> {
+        if config.provider.is_none() && self.store.get_schedule(id).await?.is_some() {
+            return Err(Error::invalid(
+                format!("scan {id}"),
+                "it has a schedule, so it needs a provider: remove the schedule first",
+            ));
+        }
+        Ok(())
     }
 
     /// Deletes a scan; a Running scan only with `force`, which cancels it first.
@@ -270,7 +308,7 @@ impl Client {
         };
         // Runs recorded before runs kept their provider read as the scan's.
         if runs.iter().any(|r| r.provider.is_none()) {
-            let provider = self.store.get_scan(&id).await?.provider;
+            let provider = self.store.get_scan(&id).await?.provider.unwrap_or_default();
             for run in &mut runs {
                 run.provider.get_or_insert(provider);
             }
@@ -294,14 +332,20 @@ impl Client {
     pub async fn import_nmap_run(&self, id: impl IntoRecordId, xml: Vec<u8>) -> Result<Scan> {
         let id = id.into_record_id()?;
         let scan = self.store.get_scan(&id).await?;
-        if scan.provider != crate::model::ProviderKind::Nmap {
-            return Err(Error::invalid(
-                format!("scan {id}"),
-                format!(
-                    "is a {} scan; only an Nmap scan takes an nmap result",
-                    scan.provider
-                ),
-            ));
+        match scan.provider {
+            Some(crate::model::ProviderKind::Nmap) => {}
+            Some(other) => {
+                return Err(Error::invalid(
+                    format!("scan {id}"),
+                    format!("is a {other} scan; only an Nmap scan takes an nmap result"),
+                ));
+            }
+            None => {
+                return Err(Error::invalid(
+                    format!("scan {id}"),
+                    "has no provider; only an Nmap scan takes an nmap result (set its provider to Nmap first)",
+                ));
+            }
         }
         crate::model::next_state(scan.state, crate::model::Transition::Import).map_err(
             |e| match e {
@@ -496,7 +540,11 @@ impl Client {
     }
 
     /// Runs a scan on demand, here and now, and returns its output without storing a record.
+    ///
+    /// OS Patch Install jobs are refused (`InvalidInput`): only [`Client::install_patch`] makes
+    /// them, from a checked scan result.
     pub async fn run_now(&self, scan: &Scan, ctx: RunContext) -> Result<ProviderOutput> {
+        refuse_remediation(scan)?;
         self.validate_config(scan)?;
         let target = runner::resolve_target(self.store.as_ref(), scan).await?;
         crate::scope::check_target(self.store.as_ref(), &scan.owner, &target).await?;
@@ -507,12 +555,11 @@ impl Client {
             &target,
         )
         .await?;
-        let provider = self.providers.get(scan.provider).ok_or_else(|| {
-            Error::provider(
-                scan.provider.as_str(),
-                "this provider is not available here",
-            )
-        })?;
+        let kind = scan.provider_kind()?;
+        let provider = self
+            .providers
+            .get(kind)
+            .ok_or_else(|| Error::provider(kind.as_str(), "this provider is not available here"))?;
         let request = RunRequest {
             owner: scan.owner.clone(),
             target,
@@ -594,7 +641,7 @@ impl Client {
                 ),
             ));
         }
-        if let Some(provider) = self.providers.get(scan.provider) {
+        if let Some(provider) = scan.provider.and_then(|kind| self.providers.get(kind)) {
             provider.check_scan(&scan.owner, target.as_ref(), &scan.command)?;
         }
         Ok(())
@@ -603,7 +650,7 @@ impl Client {
 
 /// Refuses a hand-made OS Patch Install job (its updates must come from a checked scan result).
 fn refuse_remediation(scan: &Scan) -> Result<()> {
-    if scan.provider == crate::model::ProviderKind::PatchInstall {
+    if scan.provider == Some(crate::model::ProviderKind::PatchInstall) {
         return Err(Error::invalid(
             format!("scan {}/{}", scan.owner, scan.name),
             "OS Patch Install jobs are made by install-patch from a finished OS Patch scan, not added or edited",

@@ -39,14 +39,20 @@ pub(crate) fn remediation_request(
     selection: &PatchSelection,
 ) -> Result<PatchInstallRequest> {
     let id = src.id()?;
-    if src.provider != ProviderKind::OsPatch {
-        return Err(Error::invalid(
-            format!("scan {id}"),
-            format!(
-                "it is a {} scan; install-patch takes a finished OS Patch scan",
-                src.provider
-            ),
-        ));
+    match src.provider {
+        Some(ProviderKind::OsPatch) => {}
+        Some(other) => {
+            return Err(Error::invalid(
+                format!("scan {id}"),
+                format!("it is a {other} scan; install-patch takes a finished OS Patch scan"),
+            ));
+        }
+        None => {
+            return Err(Error::invalid(
+                format!("scan {id}"),
+                "it has no provider; install-patch takes a finished OS Patch scan",
+            ));
+        }
     }
     if src.state != ScanState::Completed {
         return Err(Error::conflict(format!(
@@ -104,7 +110,7 @@ fn remediation_job(src: &Scan, request: &PatchInstallRequest) -> Result<Scan> {
     job.target_mode = src.target_mode;
     job.target.clone_from(&src.target);
     job.asset.clone_from(&src.asset);
-    job.provider = ProviderKind::PatchInstall;
+    job.provider = Some(ProviderKind::PatchInstall);
     job.command = request.to_command()?;
     job.timeout_seconds = src.timeout_seconds;
     Ok(job)

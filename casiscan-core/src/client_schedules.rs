@@ -22,6 +22,9 @@ impl Client {
             None => None,
         };
         let mut scan = self.store().get_scan(&id).await?;
+        if planned.is_some() {
+            scan.provider_kind()?;
+        }
         self.store().set_schedule(&id, planned.as_ref()).await?;
         tracing::info!(scan = %id, scheduled = planned.is_some(), "scan schedule set");
         scan.schedule = planned;
@@ -54,6 +57,10 @@ impl Client {
 
     /// Checks and plans the schedule a new scan carries (before anything is written).
     pub(crate) fn planned_schedule(&self, scan: &Scan) -> Result<Option<Schedule>> {
+        if scan.schedule.is_some() {
+            // A schedule would queue a scan that cannot start.
+            scan.provider_kind()?;
+        }
         match &scan.schedule {
             Some(s) => Ok(Some(s.planned(self.store().clock().now(), &random_jitter)?)),
             None => Ok(None),

@@ -1,37 +1,41 @@
 //! An account's stored scan logs read page by page, each log with its asset as the export
 //! names it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::model::{AssetInfo, LogPageQuery, LogPosition, RecordId, ScanLog};
+use crate::error::{Error, Result};
+use crate::model::{AssetInfo, LogPageQuery, LogPosition, ScanLog};
 use crate::store::Store;
 
-/// One page of stored logs with their assets' export names (looked up once per asset).
+/// One page of stored logs with their assets' export names (the page's assets read at once,
+/// one read per account on the page).
 pub(crate) async fn page_with_assets(
     store: &dyn Store,
     query: &LogPageQuery,
 ) -> Result<Vec<ScanLog>> {
     let mut logs = store.scan_logs_page(query).await?;
-    let mut assets: HashMap<(String, String), Option<AssetInfo>> = HashMap::new();
-    for log in &mut logs {
-        let key = (log.account.clone(), log.asset.clone());
-        if !assets.contains_key(&key) {
-            let info = match RecordId::new(key.0.clone(), key.1.clone()) {
-                Ok(id) => match store.get_asset(&id).await {
-                    Ok(a) => Some(AssetInfo::of(&a)),
-                    Err(e) if e.kind() == ErrorKind::NotFound => None,
-                    Err(e) => return Err(e),
-                },
-                // A target that is not an asset name has no asset.
-                Err(_) => None,
-            };
-            assets.insert(key.clone(), info);
+    let mut names: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for log in &logs {
+        names
+            .entry(log.account.as_str())
+            .or_default()
+            .insert(log.asset.as_str());
+    }
+    let mut assets: HashMap<(String, String), AssetInfo> = HashMap::new();
+    for (account, names) in names {
+        let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+        for a in store.assets_named(account, &names).await? {
+            assets.insert((a.owner.clone(), a.name.clone()), AssetInfo::of(&a));
         }
-        log.asset_info = assets.get(&key).cloned().flatten();
+    }
+    for log in &mut logs {
+        // A target that is not an asset's name has no asset.
+        log.asset_info = assets
+            .get(&(log.account.clone(), log.asset.clone()))
+            .cloned();
     }
     Ok(logs)
 }

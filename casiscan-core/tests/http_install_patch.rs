@@ -75,7 +75,7 @@ async fn install_patch_over_http() {
     let (base, state) = start(dir.path()).await;
     let client = &state.client;
     let mut scan = Scan::new("acme", "patches");
-    scan.provider = ProviderKind::OsPatch;
+    scan.provider = Some(ProviderKind::OsPatch);
     scan.target = "127.0.0.1".into();
     scan.command = "available".into();
     client.add_scan(&scan).await.expect("add");
@@ -229,4 +229,22 @@ async fn install_patch_over_http() {
             .contains("install-patch"),
         "{b}"
     );
+    // Nor run on demand by scan-asset, with a body or with the UI's query parameters.
+    let on_demand = [
+        post("/api/scan-asset").json(&hand),
+        post(
+            "/api/scan-asset?owner=acme&provider=acme/OS%20Patch%20Install&target=127.0.0.1&command=%7B%7D",
+        ),
+    ];
+    for request in on_demand {
+        let (st, b) = call(request).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+        assert!(
+            b["msg"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("install-patch"),
+            "{b}"
+        );
+    }
 }

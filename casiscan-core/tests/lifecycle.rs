@@ -518,7 +518,7 @@ fn replay_of_stored_runs_is_deterministic() {
         })
         .collect();
     let mut edited = scan;
-    edited.provider = ProviderKind::OsPatch;
+    edited.provider = Some(ProviderKind::OsPatch);
     edited.asset = "another-asset".into();
     assert_eq!(
         replay(&[(edited, recorded)]).1,

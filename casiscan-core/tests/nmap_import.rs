@@ -107,7 +107,7 @@ async fn bad_input_is_a_typed_error_and_stores_nothing() {
     assert!(e.to_string().contains("boom"), "{e}");
 
     let mut patch = Scan::new("admin", "patch");
-    patch.provider = ProviderKind::OsPatch;
+    patch.provider = Some(ProviderKind::OsPatch);
     patch.target = "127.0.0.1".into();
     c.add_scan(&patch).await.expect("add");
     let e = c
@@ -115,6 +115,19 @@ async fn bad_input_is_a_typed_error_and_stores_nothing() {
         .await
         .expect_err("not nmap");
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let mut bare = Scan::new("admin", "bare");
+    bare.provider = None;
+    bare.target = "127.0.0.1".into();
+    c.add_scan(&bare)
+        .await
+        .expect("a scan without a provider is valid");
+    let e = c
+        .import_nmap_run("admin/bare", xml("before.xml"))
+        .await
+        .expect_err("no provider");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("has no provider"), "{e}");
+    assert!(c.list_runs("admin/bare").await.expect("runs").is_empty());
 
     c.start_scan("admin/imp").await.expect("pending");
     let e = c

@@ -1,5 +1,6 @@
-//! Streamed output equals the whole-document JSON: compact JSON byte for byte, and JSON lines
-//! that reassemble into the parsed run, on every fixture (interrupted and lenient ones too).
+//! Streamed output equals the whole-document JSON: compact JSON that deserializes to the parsed
+//! run, and JSON lines that reassemble into it, on every fixture (interrupted and lenient ones
+//! too), from a file or a pipe.
 
 use std::path::{Path, PathBuf};
 
@@ -69,12 +70,8 @@ fn compact_json_and_json_lines_equal_the_whole_document() {
         let whole = nmap::parse_file_with(path, options).expect("parse");
         let mut compact = Vec::new();
         nmap::write_json_compact(path, &mut compact, options).expect("compact");
-        assert_eq!(
-            String::from_utf8(compact).expect("utf-8"),
-            serde_json::to_string(&whole).expect("json"),
-            "{}",
-            path.display()
-        );
+        let streamed: NmapRun = serde_json::from_slice(&compact).expect("one JSON document");
+        assert_eq!(streamed, whole, "{}", path.display());
         let mut lines = Vec::new();
         nmap::write_json_lines(path, &mut lines, options).expect("lines");
         let lines = String::from_utf8(lines).expect("utf-8");
@@ -103,4 +100,74 @@ fn json_lines_stop_at_an_error_placed_like_the_parser_places_it() {
         2,
         "header and the first host: {written}"
     );
+}
+
+#[test]
+fn compact_json_stops_at_an_error_placed_like_the_parser_places_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(
+        &bad,
+        "<nmaprun scanner=\"nmap\">\n<host/>\n<hosthint/>\n<host></hots>\n",
+    )
+    .expect("write");
+    let mut out = Vec::new();
+    let err = nmap::write_json_compact(&bad, &mut out, ParseOptions::default()).expect_err("bad");
+    assert_eq!(
+        err.to_string(),
+        nmap::parse_file(&bad).expect_err("bad").to_string()
+    );
+    let written = String::from_utf8(out).expect("utf-8");
+    assert!(
+        written.starts_with("{\"scanner\":\"nmap\"") && written.contains("\"hosts\":["),
+        "{written}"
+    );
+    assert!(
+        !written.contains("hosthints"),
+        "nothing after the hosts is written: {written}"
+    );
+}
+
+/// Both streamed forms read a pipe once, and place an error in it by its own line count.
+#[test]
+fn a_pipe_is_read_once_and_its_errors_are_placed() {
+    let good = fixtures()
+        .into_iter()
+        .find(|p| p.ends_with("recorded/multi.xml"))
+        .expect("multi.xml");
+    let whole = nmap::parse_file(&good).expect("parse");
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad_text = "<nmaprun>\n<host/>\n<host></hots>\n";
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, bad_text).expect("write");
+    let expected = nmap::parse_file(&bad).expect_err("bad").to_string();
+    type Writer = fn(&Path, &mut Vec<u8>, ParseOptions) -> casiscan_core::Result<()>;
+    let writers: [(&str, Writer); 2] = [
+        ("compact", |p, o, opt| nmap::write_json_compact(p, o, opt)),
+        ("lines", |p, o, opt| nmap::write_json_lines(p, o, opt)),
+    ];
+    for (name, write) in writers {
+        let fifo = dir.path().join(format!("{name}.fifo"));
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.expect("mkfifo").success());
+        let feed = |content: Vec<u8>| {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, content).expect("feed the pipe"))
+        };
+        let feeder = feed(std::fs::read(&good).expect("read"));
+        let mut out = Vec::new();
+        write(&fifo, &mut out, ParseOptions::default()).expect(name);
+        feeder.join().expect("feeder");
+        let text = String::from_utf8(out).expect("utf-8");
+        let run = if name == "compact" {
+            serde_json::from_str(&text).expect("json")
+        } else {
+            reassemble(&text)
+        };
+        assert_eq!(run, whole, "{name}");
+        let feeder = feed(bad_text.as_bytes().to_vec());
+        let err = write(&fifo, &mut Vec::new(), ParseOptions::default()).expect_err(name);
+        feeder.join().expect("feeder");
+        assert_eq!(err.to_string(), expected, "{name}");
+    }
 }

@@ -235,7 +235,7 @@ async fn apt_install_patch_dry_run_then_install_then_rescan() {
 
     // The OS patch scan finds v2.
     let mut scan = Scan::new("admin", "patches");
-    scan.provider = ProviderKind::OsPatch;
+    scan.provider = Some(ProviderKind::OsPatch);
     scan.target = "127.0.0.1".into();
     scan.command = "available".into();
     client.add_scan(&scan).await.expect("add");
@@ -286,7 +286,7 @@ async fn apt_install_patch_dry_run_then_install_then_rescan() {
         .expect_err("not an OS patch scan");
     assert!(err.to_string().contains("Nmap scan"), "{err}");
     let mut hand_made = Scan::new("admin", "sneaky");
-    hand_made.provider = ProviderKind::PatchInstall;
+    hand_made.provider = Some(ProviderKind::PatchInstall);
     hand_made.target = "127.0.0.1".into();
     assert_eq!(
         client
@@ -337,7 +337,7 @@ async fn apt_install_patch_dry_run_then_install_then_rescan() {
         .install_patch("admin/patches", &named(&[PKG], true))
         .await
         .expect("dry run queued");
-    assert_eq!(job.provider, ProviderKind::PatchInstall);
+    assert_eq!(job.provider, Some(ProviderKind::PatchInstall));
     assert_eq!(job.target, "127.0.0.1");
     let id = format!("admin/{}", job.name);
     let done = until(&client, &id, "finished", finished).await;

@@ -309,3 +309,50 @@ async fn skipped_slots_are_not_runs_to_diff() {
         .expect_err("a skipped record is no run");
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
+
+#[tokio::test]
+async fn a_scan_without_a_provider_cannot_be_scheduled_nor_a_scheduled_scan_lose_it() {
+    let clock = Clock::manual(utc(2026, 6, 1, 0, 0));
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new().with_clock(clock));
+    let client = Client::new(Arc::clone(&store), Providers::new());
+    let nightly = Schedule::new(Cadence::cron("0 3 * * *", "UTC"));
+    let mut unset = Scan::new("o", "unset");
+    unset.target = "127.0.0.1".into();
+    unset.provider = None;
+    client.add_scan(&unset).await.expect("add");
+    let err = client
+        .set_scan_schedule("o/unset", Some(&nightly))
+        .await
+        .expect_err("no provider");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.to_string().contains("no provider"), "{err}");
+    assert_eq!(client.scan_schedule("o/unset").await.expect("get"), None);
+    let mut with_schedule = unset.clone();
+    with_schedule.name = "planned".into();
+    with_schedule.schedule = Some(nightly.clone());
+    assert!(
+        client.add_scan(&with_schedule).await.is_err(),
+        "refused at add"
+    );
+
+    let mut s = Scan::new("o", "s");
+    s.target = "127.0.0.1".into();
+    client.add_scan(&s).await.expect("add");
+    client
+        .set_scan_schedule("o/s", Some(&nightly))
+        .await
+        .expect("set");
+    s.provider = None;
+    for saved in [
+        client.update_scan("o/s", &s).await,
+        client.save_scan("o/s", &s, false).await,
+    ] {
+        let err = saved.expect_err("scheduled");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    }
+    let kept = client.get_scan("o/s").await.expect("get");
+    assert_eq!(
+        kept.provider,
+        Some(casiscan_core::model::ProviderKind::Nmap)
+    );
+}

@@ -82,7 +82,7 @@ async fn notify_wakes_an_idle_worker_at_once() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let client = Client::new(Arc::clone(&store), providers);
     let mut scan = Scan::new("o", "wake");
-    scan.provider = ProviderKind::OsPatch;
+    scan.provider = Some(ProviderKind::OsPatch);
     scan.target = "127.0.0.1".into();
     client.add_scan(&scan).await.expect("add");
     let queued = std::time::Instant::now();
@@ -259,7 +259,7 @@ async fn a_queued_scan_wakes_one_waiting_runner_and_a_routed_one_wakes_all() {
         let queuer = Arc::clone(&queuer);
         async move {
             let mut scan = Scan::new("wake", name);
-            scan.provider = provider;
+            scan.provider = Some(provider);
             scan.target = "127.0.0.1".into();
             queuer.add_scan(&scan).await.expect("add");
             queuer

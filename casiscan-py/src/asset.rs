@@ -1,7 +1,7 @@
 //! `casiscan.Asset`: a machine or cloud resource that scans can target.
 
 use casiscan_core::Error;
-use casiscan_core::model::{Asset, AssetProperties};
+use casiscan_core::model::{Asset, AssetPassword, AssetProperties};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -34,7 +34,7 @@ impl PyAsset {
     #[new]
     #[pyo3(signature = (owner, name, *, asset_type = "Virtual Machine", id = "",
         display_name = "", provider = "", region = "", zone = "", state = "", tag = "",
-        properties = None))]
+        properties = None, username = "", password = ""))]
     #[allow(
         clippy::too_many_arguments,
         reason = "mirrors the keyword arguments of the Python constructor"
@@ -51,6 +51,8 @@ impl PyAsset {
         state: &str,
         tag: &str,
         properties: Option<&Bound<'_, PyAny>>,
+        username: &str,
+        password: &str,
     ) -> PyResult<Self> {
         let mut inner = Asset::new(owner, name);
         inner.asset_type = serde_json::from_value(serde_json::Value::String(asset_type.to_owned()))
@@ -62,6 +64,8 @@ impl PyAsset {
         inner.zone = zone.to_owned();
         inner.state = state.to_owned();
         inner.tag = tag.to_owned();
+        inner.username = username.to_owned();
+        inner.password = AssetPassword::new(password);
         if let Some(p) = properties {
             inner.properties = properties_from_py(p)?;
         }
@@ -163,6 +167,29 @@ impl PyAsset {
     #[setter]
     fn set_tag(&mut self, v: String) {
         self.inner.tag = v;
+    }
+
+    /// Login user name.
+    #[getter]
+    fn get_username(&self) -> &str {
+        &self.inner.username
+    }
+
+    #[setter]
+    fn set_username(&mut self, v: String) {
+        self.inner.username = v;
+    }
+
+    /// Login password, read back masked (`"***"` when set, else `""`); setting `"***"` keeps
+    /// the stored one on `Client.update_asset`.
+    #[getter]
+    fn get_password(&self) -> &'static str {
+        self.inner.password.masked()
+    }
+
+    #[setter]
+    fn set_password(&mut self, v: String) {
+        self.inner.password = AssetPassword::new(v);
     }
 
     /// The properties as a dict (`publicIp`, `privateIp`, `ipAddresses`, `osName`, extras).

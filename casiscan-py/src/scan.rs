@@ -30,7 +30,7 @@ impl PyScan {
     /// A new scan configuration `owner/name` (not stored until `Client.add_scan`).
     #[new]
     #[pyo3(signature = (owner, name, *, target = "", command = "",
-        provider = PyProviderKind::Nmap, target_mode = PyTargetMode::ManualInput,
+        provider = Some(PyProviderKind::Nmap), target_mode = PyTargetMode::ManualInput,
         asset = "", display_name = "", timeout_seconds = None))]
     #[allow(
         clippy::too_many_arguments,
@@ -41,7 +41,7 @@ impl PyScan {
         name: String,
         target: &str,
         command: &str,
-        provider: PyProviderKind,
+        provider: Option<PyProviderKind>,
         target_mode: PyTargetMode,
         asset: &str,
         display_name: &str,
@@ -50,7 +50,7 @@ impl PyScan {
         let mut inner = Scan::new(owner, name);
         inner.target = target.to_owned();
         inner.command = command.to_owned();
-        inner.provider = provider.into();
+        inner.provider = provider.map(Into::into);
         inner.target_mode = target_mode.into();
         inner.asset = asset.to_owned();
         inner.display_name = display_name.to_owned();
@@ -141,13 +141,14 @@ impl PyScan {
     }
 
     #[getter]
-    fn get_provider(&self) -> PyProviderKind {
-        self.inner.provider.into()
+    fn get_provider(&self) -> Option<PyProviderKind> {
+        self.inner.provider.map(Into::into)
     }
 
+    /// `None` (Casibase's `""`): no provider yet; the scan cannot start until one is set.
     #[setter]
-    fn set_provider(&mut self, v: PyProviderKind) {
-        self.inner.provider = v.into();
+    fn set_provider(&mut self, v: Option<PyProviderKind>) {
+        self.inner.provider = v.map(Into::into);
     }
 
     #[getter]
@@ -255,7 +256,7 @@ impl PyScan {
             self.id(),
             self.inner.state,
             self.inner.target,
-            self.inner.provider.as_str()
+            self.inner.provider.map_or("", |p| p.as_str())
         )
     }
 }

@@ -157,3 +157,37 @@ def test_a_casibase_scan_is_read_with_its_names() -> None:
     assert scan.target_mode == casiscan.TargetMode.ASSET
     assert scan.state == casiscan.ScanState.COMPLETED
     assert scan.created_time == datetime.datetime(2025, 1, 1, 19, 4, 5, tzinfo=datetime.timezone.utc)
+
+
+def test_a_scan_without_a_provider_is_created_but_cannot_start(client: casiscan.Client) -> None:
+    scan = loopback_scan("noprov")
+    scan.provider = None
+    added = client.add_scan(scan)
+    assert added.provider is None
+    assert added.to_dict()["provider"] == ""
+    assert added.state == casiscan.ScanState.CREATED
+    with pytest.raises(casiscan.InvalidInputError, match="no provider"):
+        client.start_scan("admin/noprov")
+    assert client.get_scan("admin/noprov").state == casiscan.ScanState.CREATED
+    fixed = client.get_scan("admin/noprov")
+    fixed.provider = casiscan.ProviderKind.NMAP
+    client.update_scan("admin/noprov", fixed)
+    assert client.start_scan("admin/noprov").state == casiscan.ScanState.PENDING
+
+
+def test_an_asset_keeps_its_login_and_reads_its_password_masked(client: casiscan.Client) -> None:
+    client.add_asset(casiscan.Asset("admin", "vm1", username="root", password="s3cret"))
+    got = client.get_asset("admin/vm1")
+    assert (got.username, got.password) == ("root", "***")
+    assert "s3cret" not in repr(got)
+    # The mask written back keeps the stored password; a new one replaces it.
+    got.password = "***"
+    got.username = "admin"
+    client.update_asset("admin/vm1", got)
+    again = client.get_asset("admin/vm1")
+    assert again.username == "admin"
+    assert again.to_dict()["password"] == "s3cret"
+    again.password = "n3w"
+    client.update_asset("admin/vm1", again)
+    assert client.get_asset("admin/vm1").to_dict()["password"] == "n3w"
+    assert casiscan.Asset("admin", "bare").password == ""

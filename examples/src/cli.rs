@@ -45,6 +45,26 @@ pub enum Command {
         /// Allow reads without a token.
         #[arg(long)]
         public_reads: bool,
+        /// Header in which a trusted reverse proxy names the signed-in user (e.g.
+        /// X-Forwarded-User); that user acts as the admin token does. Honoured only on
+        /// connections from a --trusted-proxy address.
+        #[arg(long, requires = "trusted_proxy")]
+        trusted_user_header: Option<String>,
+        /// Address or CIDR network of the reverse proxy whose user header is trusted (repeat or
+        /// list several).
+        #[arg(long, num_args = 1.., requires = "trusted_user_header")]
+        trusted_proxy: Vec<String>,
+        /// Refuse browser requests from another origin than this server's (Origin /
+        /// Sec-Fetch-Site; origins allowed by --cors-origin excepted).
+        #[arg(long)]
+        same_origin: bool,
+        /// Origin (scheme://host[:port]) whose pages may call the API (CORS; repeat for several;
+        /// off by default).
+        #[arg(long)]
+        cors_origin: Vec<String>,
+        /// Let the --cors-origin pages send credentials (cookies, Authorization).
+        #[arg(long, requires = "cors_origin")]
+        cors_credentials: bool,
         /// Seconds a client has to send a complete request header; also how long an idle
         /// keep-alive connection is kept.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use casiscan_core::http::{AppState, ServeConfig, serve_with};
+use casiscan_core::http::{AppState, CorsConfig, ServeConfig, TrustedProxy, serve_with};
 use casiscan_core::model::Retention;
 use casiscan_core::{Client, Error, Result};
 
@@ -18,6 +18,12 @@ pub struct Serve<'a> {
     pub admin_token: &'a str,
     /// Reads without a token.
     pub public_reads: bool,
+    /// The reverse proxy whose user header is honoured.
+    pub trusted_proxy: Option<TrustedProxy>,
+    /// Refuse cross-origin browser requests.
+    pub same_origin: bool,
+    /// CORS origins.
+    pub cors: CorsConfig,
     /// Connection limits.
     pub limits: ServeConfig,
     /// How long scan logs are kept.
@@ -29,7 +35,13 @@ pub async fn run(client: Client, serve: Serve<'_>) -> Result<ExitCode> {
     let metrics = crate::metrics_export::recorder()?;
     let state = AppState::new(client.clone(), serve.admin_token)?
         .with_public_reads(serve.public_reads)
+        .with_same_origin(serve.same_origin)
+        .with_cors(serve.cors.clone())
         .with_metrics(std::sync::Arc::new(move || metrics.render()));
+    let state = match &serve.trusted_proxy {
+        Some(proxy) => state.with_trusted_proxy(proxy.clone()),
+        None => state,
+    };
     serve.limits.validate()?;
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use casiscan_core::http::ServeConfig;
+use casiscan_core::http::{CorsConfig, ServeConfig, TrustedProxy};
 
 use casiscan_core::model::{Progress, Scan, ScanState, Target, TargetMode};
 use casiscan_core::model::{Retention, ScanQuery};
@@ -54,6 +54,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             listen,
             admin_token,
             public_reads,
+            trusted_user_header,
+            trusted_proxy,
+            same_origin,
+            cors_origin,
+            cors_credentials,
             header_read_timeout,
             body_read_timeout,
             max_connections,
@@ -69,10 +74,16 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     .map_err(|_| Error::invalid("--max-connections", "too large"))?,
                 auth_failures_per_minute,
             };
+            let trusted_proxy = trusted_user_header
+                .map(|header| TrustedProxy::new(&header, &trusted_proxy))
+                .transpose()?;
             let serve = crate::cmd_serve::Serve {
                 listen: &listen,
                 admin_token: &admin_token,
                 public_reads,
+                trusted_proxy,
+                same_origin,
+                cors: CorsConfig::new(&cors_origin, cors_credentials)?,
                 limits,
                 retention,
             };
@@ -103,7 +114,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut scan = Scan::new(owner.clone(), name.unwrap_or_else(random_name));
             scan.display_name = format!("{provider} scan of {target}");
             scan.target = target;
-            scan.provider = provider.parse()?;
+            scan.provider = Some(provider.parse()?);
             scan.command = command;
             scan.timeout_seconds = timeout;
             scan_here(&client, scan, json).await
@@ -174,7 +185,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             start,
         } => {
             let mut scan = Scan::new(owner.clone(), name.unwrap_or_else(random_name));
-            scan.provider = provider.parse()?;
+            scan.provider = Some(provider.parse()?);
             scan.command = command;
             scan.timeout_seconds = timeout;
             match asset {
@@ -283,9 +294,10 @@ fn random_name() -> String {
 /// Adds the scan, runs it in this process with live progress, prints the outcome.
 async fn scan_here(client: &Client, scan: Scan, json: bool) -> Result<ExitCode> {
     scan.target.parse::<Target>()?;
-    if client.providers().get(scan.provider).is_none() {
+    let kind = scan.provider_kind()?;
+    if client.providers().get(kind).is_none() {
         return Err(Error::provider(
-            scan.provider.as_str(),
+            kind.as_str(),
             "this provider is not built into this casiscan",
         ));
     }

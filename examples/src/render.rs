@@ -29,7 +29,7 @@ pub fn table(page: &Page<Scan>) -> String {
             "{:<32} {:<10} {:<9} {:<24} {:<20} {}",
             format!("{}/{}", s.owner, s.name),
             s.state.as_str(),
-            s.provider.as_str(),
+            s.provider.map_or("-", |p| p.as_str()),
             target,
             next_run(s.schedule.as_ref()),
             s.result_summary
@@ -71,7 +71,10 @@ pub fn outcome(scan: &Scan) -> String {
     if !scan.error_text.is_empty() {
         let _ = writeln!(out, "{}", scan.error_text);
     }
-    if let Ok(mut result) = ScanResult::from_stored(scan.provider, &scan.result) {
+    if let Some(Ok(mut result)) = scan
+        .provider
+        .map(|p| ScanResult::from_stored(p, &scan.result))
+    {
         // The full nmap model is in `--json` and `show`; the text view keeps Casibase's keys.
         if let ScanResult::Nmap(r) = &mut result {
             r.nmap = None;

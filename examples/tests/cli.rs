@@ -788,6 +788,108 @@ fn prune_applies_the_retention_and_refuses_a_retention_that_is_not_a_number() {
     );
 }
 
+/// One raw HTTP/1.1 GET of `path` on `addr` with `headers`; the whole answer.
+fn raw_get(addr: &str, path: &str, headers: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .expect("request");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answer");
+    answer
+}
+
+#[test]
+fn serve_trusts_the_user_header_only_from_the_proxy_it_is_told() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("serve.db");
+    let token = ["--admin-token", "0123456789abcdef"];
+    for bad in [
+        &["--trusted-user-header", "X-Forwarded-User"][..],
+        &["--trusted-proxy", "127.0.0.1"][..],
+        &[
+            "--trusted-user-header",
+            "X-Forwarded-User",
+            "--trusted-proxy",
+            "proxy.example",
+        ][..],
+        &[
+            "--trusted-user-header",
+            "X Forwarded",
+            "--trusted-proxy",
+            "127.0.0.1",
+        ][..],
+        &["--cors-origin", "*"][..],
+        &["--cors-credentials"][..],
+    ] {
+        let out = casiscan(
+            &db,
+            &[&["serve", "--listen", "127.0.0.1:0"][..], &token, bad].concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+
+    let serve = |proxy: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_casiscan"))
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-scheduler"])
+            .args([
+                "--trusted-user-header",
+                "X-Forwarded-User",
+                "--trusted-proxy",
+                proxy,
+            ])
+            .env("CASISCAN_ADMIN_TOKEN", "an-admin-token-of-16+")
+            .env_remove("CASISCAN_DB")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn serve");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let line = lines
+            .by_ref()
+            .map(|l| l.expect("utf8"))
+            .find(|l| l.starts_with("casiscan: serving on"))
+            .expect("a serving line");
+        let addr = line
+            .rsplit_once("http://")
+            .map(|(_, a)| a.trim().to_string())
+            .expect("serving on http://ADDR");
+        // The server logs to stderr: keep reading it open, or its next log line fails.
+        (child, addr, lines)
+    };
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let (child, addr, _log) = serve("127.0.0.0/8");
+    let _server = Kill(child);
+    let named = raw_get(&addr, "/api/get-scans", "X-Forwarded-User: alice\r\n");
+    assert!(named.starts_with("HTTP/1.1 200"), "{named}");
+    let anonymous = raw_get(&addr, "/api/get-scans", "");
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+    assert!(
+        anonymous.contains("\"Unauthorized operation\""),
+        "{anonymous}"
+    );
+
+    let (child, addr, _other_log) = serve("192.0.2.10");
+    let _other = Kill(child);
+    let ignored = raw_get(&addr, "/api/get-scans", "X-Forwarded-User: alice\r\n");
+    assert!(
+        ignored.starts_with("HTTP/1.1 401"),
+        "not from the proxy: {ignored}"
+    );
+}
+
 #[test]
 fn imported_runs_diff_like_their_files() {
     let dir = tempfile::tempdir().expect("tmp");

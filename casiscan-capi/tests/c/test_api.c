@@ -220,6 +220,13 @@ static void test_client(const char *dir) {
     CHECK(casiscan_client_start_scan(client, NULL, &out) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_start_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_start_scan(client, "admin/none", &out) == CASISCAN_STATUS_NOT_FOUND);
+    /* Casibase's new scan names no provider: it is added, and cannot start until one is set. */
+    const char *unset = "{\"owner\":\"admin\",\"name\":\"unset\",\"provider\":\"\",\"target\":\"127.0.0.1\"}";
+    CHECK(casiscan_client_add_scan(client, unset, &out) == CASISCAN_STATUS_OK && strstr(out, "\"provider\":\"\"") != NULL);
+    casiscan_string_free(out);
+    out = NULL;
+    CHECK(casiscan_client_start_scan(client, "admin/unset", &out) == CASISCAN_STATUS_INVALID_INPUT && out == NULL);
+    CHECK(strstr(last_error(), "no provider") != NULL);
     CHECK(casiscan_client_cancel_scan(NULL, "admin/web", &out) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_cancel_scan(client, "admin/web", NULL) == CASISCAN_STATUS_NULL_ARGUMENT);
     CHECK(casiscan_client_cancel_scan(client, "admin/web", &out) == CASISCAN_STATUS_CONFLICT); /* Created */

@@ -3,6 +3,7 @@
 mod cursor;
 mod error;
 mod fetch;
+mod item;
 mod ocsf;
 mod page;
 mod query;
@@ -11,6 +12,7 @@ mod shape;
 pub use cursor::{CURSOR_LIFETIME, CursorKey};
 pub use error::ExportError;
 pub use fetch::{ExportResponse, authenticate, export_logs, fetch_scan_logs};
+pub use item::ScanLogItem;
 pub use ocsf::{activity_id, ocsf_events, severity_id};
 pub use page::{first_read, log_lines, page_response, position_of};
 pub use query::{

@@ -2,14 +2,15 @@
 //! next cursor, and the lines a streamed export writes for each log.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde::Serialize;
 
 use super::cursor::CursorKey;
 use super::error::ExportError;
 use super::fetch::ExportResponse;
+use super::item::ScanLogItem;
 use super::ocsf::ocsf_events;
 use super::query::{ExportFormat, ExportQuery};
-use super::shape::{scan_log_json, success_envelope};
+use super::shape::SUCCESS;
 use crate::model::{LogPageQuery, LogPosition, ScanLog};
 
 /// The store read of `account`'s `query`: its window, from its cursor (opened with `key` at
@@ -62,28 +63,61 @@ pub fn page_response(
         (true, Some(last)) => Some(key.seal(account, query, position_of(last), now)),
         _ => None,
     };
-    let items: Vec<Value> = logs
-        .iter()
-        .map(|l| scan_log_json(l, query.min_severity))
-        .collect();
-    let mut body = success_envelope(items);
-    if let (Some(next), Some(obj)) = (next, body.as_object_mut()) {
-        obj.insert("casiscan".into(), serde_json::json!({ "nextCursor": next }));
+    let page = PageBody {
+        casiscan: next.map(|next_cursor| PageExtension { next_cursor }),
+        result: PageResult {
+            data: logs
+                .iter()
+                .map(|l| ScanLogItem::of(l, query.min_severity))
+                .collect(),
+            success: SUCCESS,
+        },
+        status: 200,
+    };
+    match serde_json::to_string(&page) {
+        Ok(body) => ExportResponse {
+            http_status: 200,
+            content_type: "application/json",
+            body,
+        },
+        Err(_) => ExportResponse::error(ExportError::Internal),
     }
-    ExportResponse {
-        http_status: 200,
-        content_type: "application/json",
-        body: body.to_string(),
-    }
+}
+
+/// A JSON page: the seed's success envelope (fields in the order a sorted map writes them) and,
+/// when more logs follow, the cursor under `casiscan`.
+#[derive(Serialize)]
+struct PageBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    casiscan: Option<PageExtension>,
+    result: PageResult<'a>,
+    status: u16,
+}
+
+/// Where the next page starts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageExtension {
+    next_cursor: String,
+}
+
+/// The envelope's `result`.
+#[derive(Serialize)]
+struct PageResult<'a> {
+    data: Vec<ScanLogItem<'a>>,
+    success: &'static str,
 }
 
 /// The lines a streamed export (`jsonl`, `ocsf`) writes for `log`.
 pub fn log_lines(log: &ScanLog, query: &ExportQuery) -> String {
-    let items = match query.format {
-        ExportFormat::Ocsf => ocsf_events(log, query.min_severity),
+    match query.format {
+        ExportFormat::Ocsf => super::shape::json_lines(&ocsf_events(log, query.min_severity)),
         ExportFormat::Json | ExportFormat::JsonLines => {
-            vec![scan_log_json(log, query.min_severity)]
+            // The item holds only strings, numbers and sequences: it always serialises.
+            let mut line = serde_json::to_string(&ScanLogItem::of(log, query.min_severity))
+                .unwrap_or_default();
+            line.push('\n');
+            line
         }
-    };
-    super::shape::json_lines(&items)
+    }
 }

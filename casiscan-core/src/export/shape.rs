@@ -4,6 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::error::ExportError;
+use super::item::ScanLogItem;
 use crate::model::{LifecycleState, Observation, ScanLog, Severity};
 
 /// RFC 3339 UTC with `Z`, second precision.
@@ -28,54 +29,19 @@ pub fn listed(log: &ScanLog, min: Severity) -> Vec<&Observation> {
     rows
 }
 
-/// One `data[]` item with the seed's field names (`ServicType` as the seed spells it).
-///
-/// `ScanlogId` and `UniqueAlertId` are the store's integers; a log that was never stored (built
-/// in memory) shows its run id and its findings' fingerprints instead.
+/// One `data[]` item with the seed's field names as a JSON value (see [`ScanLogItem`], which
+/// pages serialise directly).
 pub fn scan_log_json(log: &ScanLog, min: Severity) -> Value {
-    let rows = listed(log, min);
-    let vulns: Vec<Value> = rows
-        .iter()
-        .map(|o| {
-            json!({
-                "UniqueAlertId": o.alert_id.map_or_else(|| json!(o.finding_id), |id| json!(id)),
-                "Title": o.title,
-                "Severity": o.severity.as_str(),
-                "CVSS_Score": o.cvss.map(|c| c.base_score),
-                "OpenStatus": o.open_status.label(),
-                "FoundOn": o.found_on,
-                "FoundDate": rfc3339(o.first_found_at),
-            })
-        })
-        .collect();
-    let total = rows.iter().filter(|o| o.counts()).count();
-    let info = log.asset_info.as_ref();
-    json!({
-        "ScanlogId": log.log_id.map_or_else(|| json!(log.id), |id| json!(id)),
-        "ServicType": "VA",
-        "ServiceId": info.map_or(&log.asset, |a| &a.id),
-        "URL": log.target,
-        "ApplicationName": info.map_or(&log.asset, |a| &a.display_name),
-        "SealStatus": log.seal.as_str(),
-        "TotalFoundVulnerabilities": total,
-        "ScanStatus": log.status.label(),
-        "ScanDate": rfc3339(log.ended_at),
-        "groups": info.map_or(&[][..], |a| a.groups.as_slice()),
-        "Vulnerabilities": vulns,
-        "casiscan": {
-            "schema": "casiscan.scanlog.v1",
-            "provider": log.provider.as_str(),
-            "scanId": log.scan_id,
-            "account": log.account,
-            "startedAt": rfc3339(log.started_at),
-            "endedAt": rfc3339(log.ended_at),
-        },
-    })
+    // The item holds only strings, numbers and sequences: it always serialises.
+    serde_json::to_value(ScanLogItem::of(log, min)).unwrap_or(Value::Null)
 }
+
+/// The envelope's success text.
+pub(crate) const SUCCESS: &str = "Scan logs fetched successfully.";
 
 /// Success envelope `{status: 200, result: {success, data}}`.
 pub fn success_envelope(data: Vec<Value>) -> Value {
-    json!({"status": 200, "result": {"success": "Scan logs fetched successfully.", "data": data}})
+    json!({"status": 200, "result": {"success": SUCCESS, "data": data}})
 }
 
 /// Error envelope `{status, result: {error, code, data: []}}`.

@@ -1,8 +1,11 @@
 //! REST API (feature `http`): Casibase's scan endpoints under `/api`, asset and key endpoints,
 //! and the scan-log export at `/client/v1/fetch-s3-logs`. Envelope `{status, msg, data, data2}`.
 
+mod account;
 mod auth_limit;
+mod browser;
 mod caller;
+mod casibase_view;
 mod dispositions;
 mod envelope;
 mod findings;
@@ -20,6 +23,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 
+pub use browser::{CorsConfig, TrustedProxy};
+pub use caller::{ADMIN_ONLY, DENIED};
 pub use server::{ServeConfig, serve_with};
 pub use state::{AppState, MIN_ADMIN_TOKEN_LEN};
 
@@ -28,6 +33,15 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The router over `state`.
 pub fn router(state: AppState) -> Router {
+    let cors = (!state.cors.is_empty()).then(|| state.cors.layer());
+    let router = routes_of(state);
+    match cors {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
+}
+
+fn routes_of(state: AppState) -> Router {
     use routes::*;
     let change = |action: ScanAction| {
         post(
@@ -90,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/get-scope-policy", get(scope::get_scope_policy))
         .route("/api/set-scope-policy", post(scope::set_scope_policy))
         .route("/api/delete-scope-policy", post(scope::delete_scope_policy))
+        .route("/api/get-account", get(account::get_account))
         .route("/api/get-providers", get(providers::get_providers))
         .route("/api/get-provider", get(providers::get_provider))
         .route("/api/scan-assets", post(scan_assets))

@@ -14,7 +14,14 @@ use serde_json::{Value, json};
 use super::caller::{Reader, owner_of};
 use super::envelope::{error, ok};
 use super::state::AppState;
-use crate::model::ProviderRecord;
+use crate::model::{ProviderKind, ProviderRecord};
+
+/// A provider as the web UI names it in a query: a kind or a record name, optionally
+/// `owner/`-prefixed (`admin/Nmap`, `admin/provider_nmap`); empty is none.
+pub fn provider_param(value: &str) -> crate::Result<Option<ProviderKind>> {
+    let name = value.split_once('/').map_or(value, |(_, n)| n);
+    ProviderKind::parse_optional(name)
+}
 
 /// `GET /api/get-providers?owner=`: one record per provider kind for the owner (the caller's
 /// own account for an API key); `p`/`pageSize` page it like every Casibase list.
@@ -56,16 +63,14 @@ pub async fn get_provider(
         return r;
     }
     let name = id.split_once('/').map_or(id.as_str(), |(_, n)| n);
-    match ProviderRecord::defaults(owner, s.started)
-        .into_iter()
-        .find(|r| r.name == name)
-    {
-        Some(record) => ok(json!(record), Value::Null),
-        None => error(
+    match name.parse::<ProviderKind>() {
+        Ok(kind) => ok(
+            json!(ProviderRecord::default_for(owner, kind, s.started)),
+            Value::Null,
+        ),
+        Err(_) => error(
             StatusCode::NOT_FOUND,
-            &format!(
-                "provider {id} does not exist (casiscan lists provider_nmap and provider_os_patch)"
-            ),
+            &format!("provider {id} does not exist (casiscan lists Nmap and OS Patch)"),
         ),
     }
 }

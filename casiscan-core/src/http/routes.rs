@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::caller::{Admin, Caller, Reader, Writer, owner_of};
+use super::casibase_view::{asset_json, output_json, respond_asset, respond_scan, scan_json};
 use super::envelope::{core_error, error, key_error, ok, respond};
 use super::state::AppState;
 use crate::export::{
@@ -98,7 +99,7 @@ pub async fn get_scans(State(s): State<AppState>, Reader(caller): Reader, p: Par
     };
     match s.client.list_scans(&q).await {
         Ok(page) => ok(
-            serde_json::to_value(page.items).unwrap_or(Value::Null),
+            Value::Array(page.items.iter().map(scan_json).collect()),
             json!(page.total),
         ),
         Err(e) => core_error(&e),
@@ -108,7 +109,7 @@ pub async fn get_scans(State(s): State<AppState>, Reader(caller): Reader, p: Par
 /// `GET /api/get-scan?id=owner/name`.
 pub async fn get_scan(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     match owned_id(&caller, &p) {
-        Ok(id) => respond(s.client.get_scan(&id).await),
+        Ok(id) => respond_scan(s.client.get_scan(&id).await),
         Err(r) => r,
     }
 }
@@ -122,10 +123,12 @@ pub async fn add_scan(State(s): State<AppState>, Writer(caller): Writer, body: B
     if let Err(r) = caller.check(&scan.owner) {
         return r;
     }
-    respond(s.client.add_scan(&scan).await)
+    respond_scan(s.client.add_scan(&scan).await)
 }
 
-/// `POST /api/update-scan?id=` (body: scan).
+/// `POST /api/update-scan?id=` (body: scan), as Casibase's edit page saves: the body's
+/// configuration, a rename when its name differs from the id's, a clear when it is Created
+/// with no results; refused (409 in the envelope, nothing changed) while Pending or Running.
 pub async fn update_scan(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -139,8 +142,11 @@ pub async fn update_scan(
     if let Err(r) = caller.check(&scan.owner) {
         return r;
     }
+    // Only a body that names the state Created clears (a partial body defaults to Created).
+    let names_created = parse::<Value>(&body).is_ok_and(|v| v["state"] == "Created");
+    let clear = names_created && scan.asks_for_clear();
     match owned_id(&caller, &p) {
-        Ok(id) => respond(s.client.update_scan(&id, &scan).await),
+        Ok(id) => respond_scan(s.client.save_scan(&id, &scan, clear).await),
         Err(r) => r,
     }
 }
@@ -187,7 +193,7 @@ pub async fn change_scan(
         Ok(id) => id,
         Err(r) => return r,
     };
-    respond(match action {
+    respond_scan(match action {
         ScanAction::Start => s.client.start_scan(&id).await,
         ScanAction::Cancel => s.client.cancel_scan(&id).await,
         ScanAction::Clear => s.client.clear_scan(&id).await,
@@ -207,7 +213,7 @@ pub async fn scan_asset(
 ) -> Response {
     if param(&p, "saveToScan") == Some("true") {
         return match stored_scan_id(&caller, &p) {
-            Ok(id) => respond(s.client.start_scan(&id).await),
+            Ok(id) => respond_scan(s.client.start_scan(&id).await),
             Err(r) => r,
         };
     }
@@ -225,8 +231,7 @@ pub async fn scan_asset(
     }
     match s.client.run_now(&scan, RunContext::detached()).await {
         Ok(out) => ok(
-            json!({"rawResult": out.raw_text, "result": out.result, "resultSummary": out.summary,
-                   "runner": crate::runner::local_hostname()}),
+            output_json(&out, &crate::runner::local_hostname()),
             Value::Null,
         ),
         Err(e) => core_error(&e),
@@ -252,14 +257,14 @@ fn scan_from_params(caller: &Caller, p: &Params) -> Result<Scan, Response> {
         (Some(id), _, _) => owner_of(id).to_string(),
         (None, Some(owner), _) => owner.to_string(),
         (None, None, Caller::Account(account)) => account.clone(),
-        (None, None, Caller::Admin) => "admin".to_string(),
+        (None, None, Caller::Admin | Caller::User(_)) => "admin".to_string(),
     };
     let name = param(p, "scan")
         .and_then(|id| id.split_once('/').map(|(_, n)| n.to_string()))
         .unwrap_or_else(|| "scan_asset".to_string());
     let mut scan = Scan::new(owner, name);
     if let Some(provider) = param(p, "provider") {
-        scan.provider = provider.parse().map_err(bad)?;
+        scan.provider = super::providers::provider_param(provider).map_err(bad)?;
     }
     if let Some(mode) = param(p, "targetMode") {
         scan.target_mode =
@@ -313,7 +318,8 @@ pub async fn get_scan_diff(
     respond(s.client.diff_runs(&id, from, to).await)
 }
 
-/// `GET /api/get-assets?owner=`.
+/// `GET /api/get-assets?owner=` with Casibase's `p`/`pageSize`, `field`/`value` and
+/// `sortField`/`sortOrder` (`ascend`, else descending) over the fields' JSON names.
 pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     let owner = match caller.listing_owner(param(&p, "owner")) {
         Ok(owner) => owner,
@@ -323,14 +329,24 @@ pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Pa
         Ok(assets) => assets,
         Err(e) => return core_error(&e),
     };
-    let assets: Vec<Value> = match (param(&p, "field"), param(&p, "value")) {
+    let mut assets: Vec<Value> = match (param(&p, "field"), param(&p, "value")) {
         (Some(field), Some(value)) => assets
             .iter()
-            .map(|a| json!(a))
+            .map(asset_json)
             .filter(|a| field_contains(a, field, value))
             .collect(),
-        _ => assets.iter().map(|a| json!(a)).collect(),
+        _ => assets.iter().map(asset_json).collect(),
     };
+    if let Some(field) = param(&p, "sortField") {
+        let order = SortOrder::from_casibase(param(&p, "sortOrder").unwrap_or_default());
+        assets.sort_by(|a, b| {
+            let by = field_text(a, field).cmp(&field_text(b, field));
+            match order {
+                SortOrder::Ascend => by,
+                SortOrder::Descend => by.reverse(),
+            }
+        });
+    }
     let size = |k: &str| {
         param(&p, k)
             .and_then(|v| v.parse::<usize>().ok())
@@ -352,18 +368,25 @@ pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Pa
 
 /// Casibase's list filter: the record's `field` (its JSON name) contains `value`, ignoring case.
 fn field_contains(record: &Value, field: &str, value: &str) -> bool {
-    let text = match &record[field] {
+    !record[field].is_null()
+        && field_text(record, field)
+            .to_lowercase()
+            .contains(&value.to_lowercase())
+}
+
+/// The record's `field` (its JSON name) as text (empty when absent).
+fn field_text(record: &Value, field: &str) -> String {
+    match &record[field] {
         Value::String(s) => s.clone(),
-        Value::Null => return false,
+        Value::Null => String::new(),
         other => other.to_string(),
-    };
-    text.to_lowercase().contains(&value.to_lowercase())
+    }
 }
 
 /// `GET /api/get-asset?id=`.
 pub async fn get_asset(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     match owned_id(&caller, &p) {
-        Ok(id) => respond(s.client.get_asset(&id).await),
+        Ok(id) => respond_asset(s.client.get_asset(&id).await),
         Err(r) => r,
     }
 }
@@ -377,7 +400,7 @@ pub async fn add_asset(State(s): State<AppState>, Writer(caller): Writer, body: 
     if let Err(r) = caller.check(&a.owner) {
         return r;
     }
-    respond(s.client.add_asset(&a).await)
+    respond_asset(s.client.add_asset(&a).await)
 }
 
 /// `POST /api/update-asset?id=` (body: asset).
@@ -395,7 +418,7 @@ pub async fn update_asset(
         return r;
     }
     match owned_id(&caller, &p) {
-        Ok(id) => respond(s.client.update_asset(&id, &a).await),
+        Ok(id) => respond_asset(s.client.update_asset(&id, &a).await),
         Err(r) => r,
     }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
+use super::browser::{CorsConfig, TrustedProxy};
 use crate::Client;
 use crate::export::CursorKey;
 use crate::keys::{KeyRing, ct_eq};
@@ -29,6 +30,12 @@ pub struct AppState {
     pub metrics: Option<MetricsRender>,
     /// When this server state was made (the creation time of the provider records it lists).
     pub started: chrono::DateTime<chrono::Utc>,
+    /// The reverse proxy whose user header is honoured (none by default).
+    pub trusted_proxy: Option<TrustedProxy>,
+    /// Refuse browser requests from another origin than the server's (off by default).
+    pub same_origin: bool,
+    /// Origins a browser on another origin may call from (none by default: CORS off).
+    pub cors: CorsConfig,
 }
 
 /// Renders the current metrics as Prometheus text.
@@ -57,12 +64,33 @@ impl AppState {
             public_reads: false,
             metrics: None,
             started: crate::clock::now(),
+            trusted_proxy: None,
+            same_origin: false,
+            cors: CorsConfig::default(),
         })
     }
 
     /// Lets reads through without a token.
     pub fn with_public_reads(mut self, public: bool) -> Self {
         self.public_reads = public;
+        self
+    }
+
+    /// Honours `proxy`'s user header on connections from its addresses.
+    pub fn with_trusted_proxy(mut self, proxy: TrustedProxy) -> Self {
+        self.trusted_proxy = Some(proxy);
+        self
+    }
+
+    /// Refuses browser requests from another origin (those CORS allows excepted).
+    pub fn with_same_origin(mut self, same_origin: bool) -> Self {
+        self.same_origin = same_origin;
+        self
+    }
+
+    /// Answers CORS for these origins.
+    pub fn with_cors(mut self, cors: CorsConfig) -> Self {
+        self.cors = cors;
         self
     }
 

@@ -21,7 +21,7 @@ pub fn replay(history: &[(Scan, Vec<ScanRun>)]) -> (FindingMap, Vec<ScanLog>) {
         } else {
             asset
         };
-        let provider: ProviderKind = run.provider.unwrap_or(scan.provider);
+        let provider: ProviderKind = run.provider.or(scan.provider).unwrap_or_default();
         let timeout = run.timeout_seconds.unwrap_or(scan.timeout_seconds);
         let outcome = outcome_from_run(run, provider, asset, timeout);
         logs.push(apply_outcome(&mut findings, &outcome));

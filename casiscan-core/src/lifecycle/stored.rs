@@ -38,7 +38,7 @@ impl FindingScope {
             },
             provider: run
                 .provider
-                .or_else(|| scan.map(|s| s.provider))
+                .or_else(|| scan.and_then(|s| s.provider))
                 .unwrap_or_default(),
         }
     }

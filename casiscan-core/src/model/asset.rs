@@ -107,6 +107,48 @@ fn properties_from_object_or_string<'de, D: Deserializer<'de>>(
     }
 }
 
+/// An asset's login password: stored as written, answered as [`AssetPassword::MASK`] by the
+/// REST API, never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssetPassword(String);
+
+impl AssetPassword {
+    /// What the REST API answers for a set password, and what a client sends back to keep it.
+    pub const MASK: &'static str = "***";
+
+    /// A password.
+    pub fn new(password: impl Into<String>) -> Self {
+        AssetPassword(password.into())
+    }
+
+    /// The password in clear (for the runner that logs in, never for an answer).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether no password is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// [`AssetPassword::MASK`] when a password is set, else empty.
+    pub fn masked(&self) -> &'static str {
+        if self.0.is_empty() { "" } else { Self::MASK }
+    }
+
+    /// Whether this is the mask a client sent back (meaning: keep the stored password).
+    pub fn is_mask(&self) -> bool {
+        self.0 == Self::MASK
+    }
+}
+
+impl fmt::Debug for AssetPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AssetPassword({:?})", self.masked())
+    }
+}
+
 /// A machine or cloud resource that scans can target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -149,14 +191,24 @@ pub struct Asset {
     /// Known properties (IPs, OS) and the rest.
     #[serde(default, deserialize_with = "properties_from_object_or_string")]
     pub properties: AssetProperties,
+    /// Login user name.
+    #[serde(default)]
+    pub username: String,
+    /// Login password (masked in REST answers; `***` sent back keeps the stored one).
+    #[serde(default)]
+    pub password: AssetPassword,
 }
 
 impl Asset {
-    /// `next` as the stored replacement of this asset: its creation time kept, updated at `now`.
+    /// `next` as the stored replacement of this asset: its creation time kept, updated at `now`,
+    /// and its password kept when `next` carries only the mask.
     pub fn replaced_by(&self, next: &Asset, now: DateTime<Utc>) -> Asset {
         let mut replaced = next.clone();
         replaced.created_time = self.created_time;
         replaced.updated_time = now;
+        if next.password.is_mask() {
+            replaced.password = self.password.clone();
+        }
         replaced
     }
 
@@ -177,6 +229,8 @@ impl Asset {
             state: String::new(),
             tag: String::new(),
             properties: AssetProperties::default(),
+            username: String::new(),
+            password: AssetPassword::default(),
         }
     }
 
@@ -218,6 +272,24 @@ mod tests {
         assert_eq!(a.scan_target().unwrap().to_string(), "i-abc123");
         a.id.clear();
         assert!(a.scan_target().is_err());
+    }
+
+    #[test]
+    fn the_mask_sent_back_keeps_the_stored_password() {
+        let mut stored = Asset::new("admin", "vm1");
+        stored.password = AssetPassword::new("s3cret");
+        let mut edit = stored.clone();
+        edit.password = AssetPassword::new(AssetPassword::MASK);
+        edit.username = "root".into();
+        let now = crate::clock::now();
+        let next = stored.replaced_by(&edit, now);
+        assert_eq!(next.password.expose(), "s3cret");
+        assert_eq!(next.username, "root");
+        edit.password = AssetPassword::new("n3w");
+        assert_eq!(stored.replaced_by(&edit, now).password.expose(), "n3w");
+        assert!(!format!("{next:?}").contains("s3cret"));
+        assert_eq!(next.password.masked(), "***");
+        assert_eq!(AssetPassword::default().masked(), "");
     }
 
     #[test]

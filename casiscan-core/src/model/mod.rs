@@ -25,7 +25,7 @@ mod state;
 mod target;
 
 pub use api_key::{ApiKeyInfo, ApiKeyRecord, IssuedKey};
-pub use asset::{Asset, AssetProperties, AssetType};
+pub use asset::{Asset, AssetPassword, AssetProperties, AssetType};
 pub use disposition::{AuditAction, AuditEntry, Disposition, DispositionKind};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use finding_query::FindingQuery;

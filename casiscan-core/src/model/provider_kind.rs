@@ -41,6 +41,17 @@ impl ProviderKind {
     }
 }
 
+impl ProviderKind {
+    /// Parses a provider name where an empty one means none (a scan's `provider`).
+    pub fn parse_optional(s: &str) -> Result<Option<ProviderKind>> {
+        if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            s.parse().map(Some)
+        }
+    }
+}
+
 impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -15,7 +15,9 @@ pub const SCAN_CATEGORY: &str = "Scan";
 pub struct ProviderRecord {
     /// The account the record is listed for.
     pub owner: String,
-    /// `provider_nmap` or `provider_os_patch`; a scan's `provider` may name it.
+    /// The kind's Casibase spelling (`Nmap`, `OS Patch`): what a stored scan's `provider` holds,
+    /// so the web UI finds the record of a scan by name (`provider_nmap` and
+    /// `provider_os_patch` are accepted as aliases wherever a provider is named).
     pub name: String,
     /// When this server started listing it.
     pub created_time: DateTime<Utc>,
@@ -41,8 +43,13 @@ pub struct ProviderRecord {
 }
 
 impl ProviderRecord {
-    /// The record name of `kind`: `provider_` and the kind in lower case with `_` for spaces.
+    /// The record name of `kind`: its Casibase spelling, as a scan's `provider` holds it.
     pub fn name_of(kind: ProviderKind) -> String {
+        kind.as_str().to_string()
+    }
+
+    /// The record's alias: `provider_` and the kind in lower case with `_` for spaces.
+    pub fn alias_of(kind: ProviderKind) -> String {
         format!(
             "provider_{}",
             kind.as_str().to_ascii_lowercase().replace(' ', "_")
@@ -96,8 +103,13 @@ mod tests {
             assert_eq!(json["type"], r.kind.as_str());
             assert_eq!(json["owner"], "acme");
         }
+        assert_eq!(ProviderRecord::name_of(ProviderKind::OsPatch), "OS Patch");
+        for kind in ProviderKind::ALL {
+            let alias = ProviderRecord::alias_of(kind);
+            assert_eq!(alias.parse::<ProviderKind>().unwrap(), kind, "{alias}");
+        }
         assert_eq!(
-            ProviderRecord::name_of(ProviderKind::OsPatch),
+            ProviderRecord::alias_of(ProviderKind::OsPatch),
             "provider_os_patch"
         );
         assert!("provider_nessus".parse::<ProviderKind>().is_err());

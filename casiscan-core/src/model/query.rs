@@ -110,7 +110,10 @@ impl ScanField {
             ScanField::TargetMode => scan.target_mode.as_str().to_string(),
             ScanField::Target => scan.target.clone(),
             ScanField::Asset => scan.asset.clone(),
-            ScanField::Provider => scan.provider.as_str().to_string(),
+            ScanField::Provider => scan
+                .provider
+                .map_or("", super::ProviderKind::as_str)
+                .to_string(),
             ScanField::Command => scan.command.clone(),
             ScanField::State => scan.state.as_str().to_string(),
             ScanField::Runner => scan.runner.clone(),

@@ -70,6 +70,34 @@ impl ScanResult {
         })
     }
 
+    /// The result text Casibase's renderers parse: the nmap result as stored (Casibase's keys,
+    /// the full run under `nmap`), the OS patch rows as a JSON array (Casibase's OS Patch
+    /// renderer reads an array of patches; the report is in [`ScanResult::report_text`]); an
+    /// OS Patch Install result (no Casibase renderer) as stored.
+    pub fn casibase_text(&self) -> Result<String> {
+        match self {
+            ScanResult::Nmap(_) | ScanResult::PatchInstall(_) => self.to_stored(),
+            ScanResult::OsPatch(r) => serde_json::to_string(&r.patches).map_err(|e| {
+                Error::provider(
+                    self.provider().as_str(),
+                    format!("cannot encode the patches: {e}"),
+                )
+            }),
+        }
+    }
+
+    /// The OS patch report as JSON text (none for nmap or OS Patch Install, or when the result
+    /// has none).
+    pub fn report_text(&self) -> Option<String> {
+        match self {
+            ScanResult::OsPatch(r) => r
+                .report
+                .as_ref()
+                .and_then(|report| serde_json::to_string(report).ok()),
+            ScanResult::Nmap(_) | ScanResult::PatchInstall(_) => None,
+        }
+    }
+
     /// [`ScanResult::from_stored`], or an empty result when the text is empty or unreadable
     /// (a failed run, a result cut short).
     pub fn from_stored_or_empty(provider: ProviderKind, text: &str) -> ScanResult {

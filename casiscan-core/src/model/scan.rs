@@ -44,6 +44,10 @@ pub const DEFAULT_TIMEOUT_SECONDS: u64 = 3600;
 /// Largest per-run timeout a scan may ask for: 30 days (larger values are refused, not clamped).
 pub const MAX_TIMEOUT_SECONDS: u64 = 30 * 86_400;
 
+fn default_provider() -> Option<ProviderKind> {
+    Some(ProviderKind::Nmap)
+}
+
 fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_SECONDS
 }
@@ -76,9 +80,11 @@ pub struct Scan {
     /// The asset name within the owner (Asset mode).
     #[serde(default)]
     pub asset: String,
-    /// Which provider runs the scan.
-    #[serde(default)]
-    pub provider: ProviderKind,
+    /// Which provider runs the scan; `None` (JSON `""` or `null`, Casibase's new scan) until
+    /// one is set: such a scan is a valid Created scan that cannot start. Absent from JSON:
+    /// Nmap, as before providers were optional.
+    #[serde(default = "default_provider", with = "optional_provider")]
+    pub provider: Option<ProviderKind>,
     /// Provider arguments (nmap options, or an OS patch verb).
     #[serde(default)]
     pub command: String,
@@ -140,7 +146,7 @@ impl Scan {
             target_mode: TargetMode::ManualInput,
             target: String::new(),
             asset: String::new(),
-            provider: ProviderKind::Nmap,
+            provider: Some(ProviderKind::Nmap),
             command: String::new(),
             state: ScanState::Created,
             runner: String::new(),
@@ -162,6 +168,16 @@ impl Scan {
     /// The validated `owner/name` id of this scan.
     pub fn id(&self) -> Result<RecordId> {
         RecordId::new(self.owner.clone(), self.name.clone())
+    }
+
+    /// The provider that runs this scan; `InvalidInput` naming the scan when none is set.
+    pub fn provider_kind(&self) -> Result<ProviderKind> {
+        self.provider.ok_or_else(|| {
+            Error::invalid(
+                format!("scan {}/{}", self.owner, self.name),
+                "it has no provider: set provider to \"Nmap\" or \"OS Patch\" before starting it",
+            )
+        })
     }
 
     /// Resets results, runner, error, progress, timing and lease; keeps the configuration.
@@ -210,6 +226,30 @@ impl Scan {
         Ok(next)
     }
 
+    /// Refuses a rename to `to` while active (like an edit) or to another owner: `Conflict` /
+    /// `InvalidInput`.
+    pub fn check_renamable(&self, to: &RecordId) -> Result<()> {
+        self.check_editable()?;
+        if to.owner != self.owner {
+            return Err(Error::invalid(
+                format!("scan {}/{}", self.owner, self.name),
+                format!("it cannot move to owner {}", to.owner),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether this scan is Created with no results, runner or error: what Casibase's edit page
+    /// sends after its Clear button.
+    pub fn asks_for_clear(&self) -> bool {
+        self.state == ScanState::Created
+            && self.result.is_empty()
+            && self.raw_result.is_empty()
+            && self.result_summary.is_empty()
+            && self.runner.is_empty()
+            && self.error_text.is_empty()
+    }
+
     /// Refuses to delete a Running scan unless `force` (the caller cancels its process).
     pub fn check_deletable(&self, force: bool) -> Result<()> {
         if self.state == ScanState::Running && !force {
@@ -219,6 +259,23 @@ impl Scan {
             )));
         }
         Ok(())
+    }
+}
+
+/// `provider` in JSON: Casibase's provider type name, or `""` (or `null`) for none.
+mod optional_provider {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::ProviderKind;
+
+    pub fn serialize<S: Serializer>(p: &Option<ProviderKind>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(p.map_or("", ProviderKind::as_str))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ProviderKind>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map_or(Ok(None), |s| ProviderKind::parse_optional(&s))
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -271,9 +328,31 @@ mod tests {
             "runner":"h","errorText":"","rawResult":"","result":"","resultSummary":""}"#;
         let scan: Scan = serde_json::from_str(json).unwrap();
         assert_eq!(scan.target_mode, TargetMode::Asset);
-        assert_eq!(scan.provider, ProviderKind::OsPatch);
+        assert_eq!(scan.provider, Some(ProviderKind::OsPatch));
         assert_eq!(scan.state, ScanState::Completed);
         assert_eq!(scan.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    #[test]
+    fn a_new_casibase_scan_has_no_provider_and_cannot_name_its_kind() {
+        let json = r#"{"owner":"admin","name":"scan_n","provider":"","state":"Created"}"#;
+        let scan: Scan = serde_json::from_str(json).unwrap();
+        assert_eq!(scan.provider, None);
+        let err = scan.provider_kind().expect_err("no provider");
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        assert!(
+            err.to_string().contains("admin/scan_n") && err.to_string().contains("no provider")
+        );
+        assert_eq!(serde_json::to_value(&scan).unwrap()["provider"], "");
+        let null: Scan =
+            serde_json::from_str(r#"{"owner":"a","name":"b","provider":null}"#).unwrap();
+        assert_eq!(null.provider, None);
+        assert!(
+            serde_json::from_str::<Scan>(r#"{"owner":"a","name":"b","provider":"Nessus"}"#)
+                .is_err()
+        );
+        let absent: Scan = serde_json::from_str(r#"{"owner":"a","name":"b"}"#).unwrap();
+        assert_eq!(absent.provider, Some(ProviderKind::Nmap), "as before");
     }
 
     fn in_state(state: ScanState) -> Scan {

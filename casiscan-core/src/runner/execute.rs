@@ -134,7 +134,7 @@ pub async fn execute_claimed_with(
 /// After an OS Patch Install job (not a dry run), queues its source OS patch scan again so the
 /// host's pending updates are read afresh; a source already queued or running is left alone.
 async fn queue_follow_up_scan(store: &dyn Store, job: &Scan) {
-    if job.provider != ProviderKind::PatchInstall {
+    if job.provider != Some(ProviderKind::PatchInstall) {
         return;
     }
     let Ok(request) = PatchInstallRequest::from_command(&job.command) else {
@@ -178,9 +178,10 @@ async fn run_provider(
     target: &Target,
     ctx: RunContext,
 ) -> Result<ProviderOutput> {
-    let provider = providers.get(scan.provider).ok_or_else(|| {
+    let kind = scan.provider_kind()?;
+    let provider = providers.get(kind).ok_or_else(|| {
         Error::provider(
-            scan.provider.as_str(),
+            kind.as_str(),
             "this provider is not available on this runner",
         )
     })?;

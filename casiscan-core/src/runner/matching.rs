@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::RunnerIdentity;
-use crate::model::{Asset, Scan, Target, TargetMode};
+use crate::model::{Asset, ProviderKind, Scan, Target, TargetMode};
 use crate::providers::Locality;
 
 /// Whether `runner` may run `scan` (with its asset, in Asset mode); `Err` says why not.
@@ -20,10 +20,13 @@ pub fn may_claim(
             runner.owners.join(", ")
         ));
     }
-    if !runner.providers.contains(&scan.provider) {
+    let Some(provider) = scan.provider else {
+        return Err("the scan has no provider".to_string());
+    };
+    if !runner.providers.contains(&provider) {
         return Err(format!(
-            "provider {} is not available on runner {}",
-            scan.provider, runner.name
+            "provider {provider} is not available on runner {}",
+            runner.name
         ));
     }
     let target = match scan.target_mode {
@@ -70,7 +73,7 @@ fn on_target(
         Some(Target::Hostname(h)) => Err(format!("no runner with hostname {h} has been seen")),
         Some(other) => Err(format!(
             "{} runs on the target machine itself; {other} names many machines",
-            scan.provider
+            scan.provider.map_or("", ProviderKind::as_str)
         )),
         None => Err("the scan has no target".to_string()),
     }
@@ -86,7 +89,6 @@ fn same_host(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ProviderKind;
 
     fn runner() -> RunnerIdentity {
         RunnerIdentity {
@@ -101,7 +103,7 @@ mod tests {
 
     fn scan(provider: ProviderKind, target: &str) -> Scan {
         let mut s = Scan::new("o", "s");
-        s.provider = provider;
+        s.provider = Some(provider);
         s.target = target.into();
         s
     }

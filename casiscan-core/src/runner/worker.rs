@@ -84,7 +84,11 @@ pub struct Worker {
 }
 
 /// Where the provider of `kind` must run, whether or not it is installed here.
-fn locality(providers: &Providers, kind: ProviderKind) -> Locality {
+fn locality(providers: &Providers, kind: Option<ProviderKind>) -> Locality {
+    let Some(kind) = kind else {
+        // A scan without a provider is never claimed (`may_claim` says why).
+        return Locality::AnyRunner;
+    };
     providers.get(kind).map_or(
         match kind {
             ProviderKind::Nmap => Locality::AnyRunner,
@@ -427,7 +431,7 @@ impl Worker {
             .and_then(|q| (claimed_at - q).to_std().ok())
             .unwrap_or_default();
         telemetry::claimed(pickup);
-        tracing::info!(scan = %id, runner = %self.config.identity.name, attempt = scan.attempt, provider = %scan.provider.as_str(), target = %scan.target, pickup_ms = pickup.as_millis(), "claimed");
+        tracing::info!(scan = %id, runner = %self.config.identity.name, attempt = scan.attempt, provider = %scan.provider.map_or("", ProviderKind::as_str), target = %scan.target, pickup_ms = pickup.as_millis(), "claimed");
         let store = Arc::clone(&self.store);
         let providers = self.providers.clone();
         let policy = self.config.lease;

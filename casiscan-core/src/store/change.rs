@@ -124,6 +124,10 @@ impl StateChange {
 /// Applies `change` to `scan` at `now`, or returns `Conflict` and leaves `scan` untouched.
 pub fn apply_change(scan: &mut Scan, change: &StateChange, now: DateTime<Utc>) -> Result<()> {
     let id = format!("{}/{}", scan.owner, scan.name);
+    if matches!(change, StateChange::Start) {
+        // A scan without a provider is a valid Created scan that cannot be queued.
+        scan.provider_kind()?;
+    }
     let to = next_state(scan.state, change.transition(scan))
         .map_err(|e| Error::conflict(format!("scan {id}: {}", strip_conflict(&e))))?;
     if let Some(token) = change.token()

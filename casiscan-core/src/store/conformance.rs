@@ -34,6 +34,7 @@ macro_rules! checks {
 }
 
 checks!(
+    rename_moves_the_scan_and_its_runs,
     scan_round_trips,
     duplicate_scan_is_a_conflict,
     missing_records_are_not_found,
@@ -54,6 +55,7 @@ checks!(
     pending_scans_oldest_first,
     cancel_and_clear,
     assets_crud,
+    assets_are_read_by_name_at_once,
     runs_append_in_order,
     release_returns_the_scan_to_the_queue,
     pending_notes_touch_only_pending_scans,
@@ -593,6 +595,37 @@ async fn assets_crud(store: Arc<dyn Store>) {
     );
 }
 
+async fn assets_are_read_by_name_at_once(store: Arc<dyn Store>) {
+    let mut a = Asset::new("o", "vm1");
+    a.display_name = "web-01".into();
+    let b = Asset::new("o", "vm2");
+    for asset in [&a, &b, &Asset::new("p", "vm1")] {
+        store.add_asset(asset).await.expect("add");
+    }
+    let names = |v: &[&str]| v.iter().map(|n| (*n).to_owned()).collect::<Vec<String>>();
+    let mut found = store
+        .assets_named(
+            "o",
+            &names(&["vm2", "missing", "vm1", "vm1", "not/a name", ""]),
+        )
+        .await
+        .expect("read");
+    found.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(
+        found,
+        vec![a, b],
+        "only o's assets, each once, absent names left out"
+    );
+    assert!(store.assets_named("o", &[]).await.expect("none").is_empty());
+    assert!(
+        store
+            .assets_named("q", &names(&["vm1"]))
+            .await
+            .expect("other owner")
+            .is_empty()
+    );
+}
+
 async fn runs_append_in_order(store: Arc<dyn Store>) {
     add(&store, &scan("o", "s")).await;
     let i = id("o", "s");
@@ -633,6 +666,90 @@ async fn runs_append_in_order(store: Arc<dyn Store>) {
     assert_eq!(
         store.append_run(&orphan).await.expect_err("orphan").kind(),
         ErrorKind::NotFound
+    );
+}
+
+async fn rename_moves_the_scan_and_its_runs(store: Arc<dyn Store>) {
+    add(&store, &scan("o", "s")).await;
+    let (s, t) = (id("o", "s"), id("o", "t"));
+    let run = ScanRun {
+        owner: "o".into(),
+        scan: "s".into(),
+        seq: 0,
+        attempt: 1,
+        runner: "r".into(),
+        target: "127.0.0.1".into(),
+        command: "-sT".into(),
+        state: ScanState::Completed,
+        started_time: Some(clock::now()),
+        finished_time: Some(clock::now()),
+        error_text: String::new(),
+        raw_result: "run 1".into(),
+        result: "{}".into(),
+        result_summary: String::new(),
+        provider: None,
+        asset: None,
+        timeout_seconds: None,
+        skipped: None,
+        imported: false,
+    };
+    store.append_run(&run).await.expect("append");
+    let before = store.get_scan(&s).await.expect("get");
+    let_time_pass(&store).await;
+    let renamed = store.rename_scan(&s, &t).await.expect("rename");
+    assert_eq!(renamed.name, "t");
+    assert_eq!(
+        renamed.display_name, before.display_name,
+        "configuration kept"
+    );
+    assert!(renamed.updated_time > before.updated_time);
+    assert_eq!(store.get_scan(&t).await.expect("get"), renamed);
+    let gone = store.get_scan(&s).await.expect_err("old name");
+    assert_eq!(gone.kind(), ErrorKind::NotFound);
+    let runs = store.list_runs(&t).await.expect("runs");
+    assert_eq!(runs.len(), 1, "runs follow");
+    assert_eq!(
+        (runs[0].scan.as_str(), runs[0].raw_result.as_str()),
+        ("t", "run 1")
+    );
+    assert!(store.list_runs(&s).await.expect("runs").is_empty());
+    // Refused while active, to a name in use, to another owner, or from nowhere.
+    add(&store, &scan("o", "u")).await;
+    store.apply(&t, &StateChange::Start).await.expect("start");
+    for (to, kind) in [
+        (id("o", "v"), ErrorKind::Conflict),
+        (id("other", "t"), ErrorKind::Conflict),
+    ] {
+        let err = store.rename_scan(&t, &to).await.expect_err("pending");
+        assert_eq!(err.kind(), kind, "{err}");
+    }
+    store.apply(&t, &StateChange::Cancel).await.expect("cancel");
+    let taken = store
+        .rename_scan(&t, &id("o", "u"))
+        .await
+        .expect_err("taken");
+    assert_eq!(taken.kind(), ErrorKind::Conflict, "{taken}");
+    let moved = store
+        .rename_scan(&t, &id("other", "t"))
+        .await
+        .expect_err("owner");
+    assert_eq!(moved.kind(), ErrorKind::InvalidInput, "{moved}");
+    let missing = store
+        .rename_scan(&s, &id("o", "w"))
+        .await
+        .expect_err("missing");
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.get_scan(&t).await.expect("kept").state,
+        ScanState::Canceled
+    );
+    assert_eq!(
+        store
+            .get_scan(&id("o", "u"))
+            .await
+            .expect("kept")
+            .display_name,
+        "Scan u"
     );
 }
 

@@ -105,6 +105,29 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn rename_scan(&self, id: &RecordId, to: &RecordId) -> Result<Scan> {
+        self.with(|t| {
+            let scan = t.scans.get(id).ok_or_else(|| scan_missing(id))?;
+            scan.check_renamable(to)?;
+            if t.scans.contains_key(to) {
+                return Err(super::scan_name_taken(to));
+            }
+            let mut renamed = t.scans.remove(id).ok_or_else(|| scan_missing(id))?;
+            renamed.name.clone_from(&to.name);
+            renamed.updated_time = self.clock.now();
+            t.scans.insert(to.clone(), renamed.clone());
+            if let Some(mut runs) = t.runs.remove(id) {
+                runs.iter_mut().for_each(|r| r.scan.clone_from(&to.name));
+                t.runs.insert(to.clone(), runs);
+            }
+            if let Some(schedule) = t.schedules.remove(id) {
+                t.schedules.insert(to.clone(), schedule);
+            }
+            t.records.scan_renamed(&id.owner, &id.name, &to.name);
+            Ok(renamed)
+        })
+    }
+
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
         self.with(|t| {
             let scan = t.scans.get(id).ok_or_else(|| scan_missing(id))?;
@@ -247,6 +270,17 @@ impl Store for MemoryStore {
 
     async fn get_asset(&self, id: &RecordId) -> Result<Asset> {
         self.with(|t| t.assets.get(id).cloned().ok_or_else(|| asset_missing(id)))
+    }
+
+    async fn assets_named(&self, owner: &str, names: &[String]) -> Result<Vec<Asset>> {
+        self.with(|t| {
+            let names: std::collections::BTreeSet<&String> = names.iter().collect();
+            Ok(names
+                .into_iter()
+                .filter_map(|n| RecordId::new(owner, n.as_str()).ok())
+                .filter_map(|id| t.assets.get(&id).cloned())
+                .collect())
+        })
     }
 
     async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset> {

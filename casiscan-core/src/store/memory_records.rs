@@ -113,6 +113,15 @@ impl Records {
         }
     }
 
+    /// Points the logs of a renamed scan at its new name.
+    pub fn scan_renamed(&mut self, owner: &str, from: &str, to: &str) {
+        for k in self.logs.values_mut() {
+            if k.owner == owner && k.scan == from {
+                to.clone_into(&mut k.scan);
+            }
+        }
+    }
+
     /// Marks the logs and findings of a deleted asset.
     pub fn asset_deleted(&mut self, owner: &str, name: &str, now: DateTime<Utc>) {
         for k in self.logs.values_mut() {

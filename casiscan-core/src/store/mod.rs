@@ -55,6 +55,10 @@ pub trait Store: Send + Sync {
     /// Replaces the configuration of a scan that is not Pending or Running; returns the result.
     async fn update_scan(&self, id: &RecordId, config: &Scan) -> Result<Scan>;
 
+    /// Renames a scan that is not Pending or Running to `to` (same owner): its runs, schedule
+    /// and logs follow it. `Conflict` while active or when `to` exists; returns the scan.
+    async fn rename_scan(&self, id: &RecordId, to: &RecordId) -> Result<Scan>;
+
     /// Deletes a scan; a Running one only when `force` (the caller cancels its process).
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()>;
 
@@ -153,6 +157,10 @@ pub trait Store: Send + Sync {
 
     /// The asset with this id; `NotFound` if absent.
     async fn get_asset(&self, id: &RecordId) -> Result<Asset>;
+
+    /// The assets of `owner` with these `names`, read at once (names with no asset, or not a
+    /// valid asset name, are left out); in no particular order.
+    async fn assets_named(&self, owner: &str, names: &[String]) -> Result<Vec<Asset>>;
 
     /// Replaces an asset (same id); returns the stored asset.
     async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset>;
@@ -304,6 +312,11 @@ pub(crate) fn bad_json(what: &str, e: serde_json::Error) -> crate::Error {
 /// The NotFound of a missing scan.
 pub(crate) fn scan_missing(id: &RecordId) -> crate::Error {
     crate::Error::not_found(format!("scan {id}"))
+}
+
+/// The Conflict of a rename to a scan name in use.
+pub(crate) fn scan_name_taken(to: &RecordId) -> crate::Error {
+    crate::Error::conflict(format!("cannot rename: scan {to} already exists"))
 }
 
 /// The NotFound of a missing asset.

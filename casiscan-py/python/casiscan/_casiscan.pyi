@@ -150,7 +150,7 @@ class Scan:
         *,
         target: str = "",
         command: str = "",
-        provider: ProviderKind = ...,
+        provider: ProviderKind | None = ...,
         target_mode: TargetMode = ...,
         asset: str = "",
         display_name: str = "",
@@ -174,7 +174,7 @@ class Scan:
     target_mode: TargetMode
     target: str
     asset: str
-    provider: ProviderKind
+    provider: ProviderKind | None
     command: str
     timeout_seconds: int
     schedule: Schedule | None
@@ -310,6 +310,8 @@ class Asset:
         state: str = "",
         tag: str = "",
         properties: dict[str, Any] | None = None,
+        username: str = "",
+        password: str = "",
     ) -> Asset: ...
     @staticmethod
     def from_json(text: str) -> Asset: ...
@@ -329,6 +331,8 @@ class Asset:
     def asset_type(self) -> str: ...
     id: str
     display_name: str
+    username: str
+    password: str
     @property
     def provider(self) -> str: ...
     @property

@@ -70,7 +70,7 @@ fn accepting_listener() -> u16 {
 /// Adds and starts one scan.
 async fn queue(client: &Client, name: &str, provider: ProviderKind, target: &str, command: &str) {
     let mut s = Scan::new("fleet", name);
-    s.provider = provider;
+    s.provider = Some(provider);
     s.target = target.into();
     s.command = command.into();
     client.add_scan(&s).await.expect("add");
@@ -140,7 +140,7 @@ pub async fn fleet(db: &str) {
             "{}",
             s.runner
         );
-        if s.provider == ProviderKind::OsPatch {
+        if s.provider == Some(ProviderKind::OsPatch) {
             assert_eq!(
                 format!("{}.example", s.runner),
                 s.target,

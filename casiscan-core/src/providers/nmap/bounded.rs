@@ -50,8 +50,9 @@ pub struct Tally {
     pub hosts: u64,
     /// Hosts whose status is `up`.
     pub up: u64,
-    /// Listed ports whose state is `open`.
-    pub open_ports: u64,
+    /// Listed ports, whatever their state (Casibase's "N ports found"; ports nmap folds into
+    /// "Not shown: N closed ports" are not listed).
+    pub ports: u64,
 }
 
 impl Tally {
@@ -61,18 +62,14 @@ impl Tally {
         if h.status.as_ref().and_then(|s| s.state.as_deref()) == Some("up") {
             self.up += 1;
         }
-        let open = h
-            .ports
-            .iter()
-            .filter(|p| p.state.as_ref().and_then(|s| s.state.as_deref()) == Some("open"))
-            .count();
-        self.open_ports += open as u64;
+        // Casibase counts every port the result lists, whatever its state.
+        self.ports += h.ports.len() as u64;
     }
 
     /// Casibase's summary: "N ports found", "N hosts up", "N hosts scanned" or "Scan completed".
     pub fn summary(&self) -> String {
-        if self.open_ports > 0 {
-            format!("{} ports found", self.open_ports)
+        if self.ports > 0 {
+            format!("{} ports found", self.ports)
         } else if self.up > 0 {
             format!("{} hosts up", self.up)
         } else if self.hosts > 0 {
@@ -285,7 +282,7 @@ mod tests {
             Tally {
                 hosts: 10,
                 up: 5,
-                open_ports: 10
+                ports: 10
             }
         );
         assert_eq!(b.summary(), "10 ports found");
@@ -304,7 +301,7 @@ mod tests {
         let t = b.truncation.expect("truncated");
         assert_eq!((t.hosts_kept, t.hosts_omitted, t.max_hosts), (3, 7, 4));
         assert_eq!(b.tally.hosts, 10);
-        assert_eq!(b.tally.open_ports, 10);
+        assert_eq!(b.tally.ports, 10);
         assert_eq!(
             b.summary(),
             "10 ports found (result truncated: 3 of 10 hosts kept)"

@@ -10,15 +10,17 @@ use super::model::{AddrType, Host, NmapRun, Port};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CasibaseResult {
-    /// `nmaprun@startstr`.
+    /// When nmap started, as its normal output prints it (`2026-12-05 16:39 UTC`, from
+    /// `nmaprun@start`; `nmaprun@startstr` when that is absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
-    /// `runstats/finished@timestr`.
+    /// When nmap finished, in the same form (from `runstats/finished@time`, else `@timestr`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// One entry per host.
     pub hosts: Vec<CasibaseHost>,
-    /// `runstats/finished@summary`, else "N host(s) scanned".
+    /// The line after "Nmap done: " in nmap's normal output (`1 IP address (1 host up) scanned
+    /// in 0.05 seconds`, from `runstats/finished@summary`), else "N host(s) scanned".
     pub summary: String,
     /// The complete run (absent from a result written by Casibase itself; only the hosts kept
     /// when `truncated` is present).
@@ -87,16 +89,38 @@ pub fn casibase_result_bounded(b: BoundedRun) -> CasibaseResult {
 fn build(run: NmapRun, hosts: u64, truncated: Option<Truncation>) -> CasibaseResult {
     let finished = run.runstats.as_ref().and_then(|r| r.finished.as_ref());
     let summary = finished
-        .and_then(|f| f.summary.as_deref().map(str::to_string))
+        .and_then(|f| f.summary.as_deref().map(done_line))
         .unwrap_or_else(|| format!("{hosts} host(s) scanned"));
     CasibaseResult {
-        start_time: run.startstr.as_deref().map(str::to_string),
-        end_time: finished.and_then(|f| f.timestr.as_deref().map(str::to_string)),
+        start_time: run
+            .start
+            .and_then(normal_output_time)
+            .or_else(|| run.startstr.as_deref().map(str::to_string)),
+        end_time: finished.and_then(|f| {
+            f.time
+                .and_then(normal_output_time)
+                .or_else(|| f.timestr.as_deref().map(str::to_string))
+        }),
         hosts: run.hosts.iter().map(casibase_host).collect(),
         summary,
         nmap: Some(run),
         truncated,
     }
+}
+
+/// The XML summary without its "Nmap done at <time>; " lead: what the normal output prints
+/// after "Nmap done: ", which is what Casibase shows.
+fn done_line(summary: &str) -> String {
+    summary
+        .strip_prefix("Nmap done at ")
+        .and_then(|rest| rest.split_once("; "))
+        .map_or(summary, |(_, line)| line)
+        .to_string()
+}
+
+/// Seconds since the epoch as nmap's normal output prints a time, in UTC.
+fn normal_output_time(epoch: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 fn casibase_host(h: &Host) -> CasibaseHost {
@@ -192,7 +216,12 @@ fn casibase_port(p: &Port) -> CasibasePort {
             .and_then(|s| s.state.as_deref())
             .unwrap_or("unknown")
             .to_string(),
-        service: svc.and_then(|s| s.name.as_deref().map(str::to_string)),
+        // nmap's normal output prints "unknown" where the XML has no service name.
+        service: Some(
+            svc.and_then(|s| s.name.as_deref())
+                .unwrap_or("unknown")
+                .to_string(),
+        ),
         version,
     }
 }
@@ -206,7 +235,22 @@ pub fn summary(run: &NmapRun) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::latency;
+    use super::{done_line, latency, normal_output_time};
+
+    #[test]
+    fn summary_and_times_read_as_nmap_prints_them() {
+        assert_eq!(
+            done_line(
+                "Nmap done at Sat Dec  5 16:39:14 2026; 1 IP address (1 host up) scanned in 0.06 seconds"
+            ),
+            "1 IP address (1 host up) scanned in 0.06 seconds"
+        );
+        assert_eq!(done_line("Nmap done"), "Nmap done");
+        assert_eq!(
+            normal_output_time(1_796_488_754).as_deref(),
+            Some("2026-12-05 16:39 UTC")
+        );
+    }
 
     /// Expected texts are what nmap's rounding gives for these values (halfway cases included).
     #[test]

@@ -7,7 +7,7 @@
 //! warnings}}`. The header holds what precedes the first host in the file; the trailer holds
 //! the complete lists (a `<scaninfo>` after the first host is in neither: nmap writes none).
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -15,10 +15,11 @@ use serde::Serialize;
 use super::model::{
     Host, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent, Text,
 };
-use super::reader::{Entry, HostReader, place_all, placed};
-use super::text::line_col_in;
+use super::one_pass::{Consumer, Stopped, read_through};
+use super::reader::{Entry, place_all};
+use super::stream_input::{StreamInput, output_error};
 use super::violation::{ParseOptions, Violation};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The run's attributes and what precedes the hosts.
 #[derive(Serialize)]
@@ -73,46 +74,51 @@ fn header(run: &NmapRun) -> Line<'_> {
     })
 }
 
+/// Writes lines to `out`, each made in `buf` first (serde's many small writes go to memory, the
+/// output gets one per line).
+struct LineWriter<W> {
+    buf: Vec<u8>,
+    out: W,
+}
+
+impl<W: Write> LineWriter<W> {
+    /// One line of the output, with its newline.
+    fn emit(&mut self, line: &Line<'_>) -> Result<()> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, line).map_err(|e| output_error(e.into()))?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf).map_err(output_error)
+    }
+}
+
+impl<W: Write> Consumer for LineWriter<W> {
+    fn started(&mut self, run: &NmapRun) -> Result<()> {
+        self.emit(&header(run))
+    }
+
+    fn entry(&mut self, entry: Entry) -> Result<()> {
+        match &entry {
+            Entry::Host(h) => self.emit(&Line::Host(h)),
+            Entry::HostHint(h) => self.emit(&Line::Hosthint(h)),
+        }
+    }
+}
+
 /// Writes the nmap XML file at `path` to `out` as JSON lines while reading it, in memory
 /// bounded by the largest host. A parse error after some lines were written stops the output
 /// there and is returned, placed at its line and column.
-pub fn write_json_lines(path: &Path, mut out: impl Write, options: ParseOptions) -> Result<()> {
-    let io = |source: std::io::Error| Error::Io {
-        path: path.display().to_string(),
-        source,
+pub fn write_json_lines(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
+    let (input, reader) = StreamInput::open(path, options)?;
+    let mut lines = LineWriter {
+        buf: Vec::new(),
+        out,
     };
-    let locate = |offset| line_col_in(std::fs::File::open(path).ok()?, offset).ok();
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut reader = HostReader::uncounted(BufReader::with_capacity(1 << 16, file), options)
-        .map_err(|(e, at)| placed(e, at, locate))?;
-    let emit = |line: &Line<'_>, out: &mut dyn Write| -> Result<()> {
-        serde_json::to_writer(&mut *out, line).map_err(|e| Error::Io {
-            path: "the JSON output".into(),
-            source: e.into(),
-        })?;
-        out.write_all(b"\n").map_err(|source| Error::Io {
-            path: "the JSON output".into(),
-            source,
-        })
+    let mut run = match read_through(reader, &mut lines) {
+        Ok(run) => run,
+        Err(Stopped::Unparsable(e, at)) => return Err(input.place(e, at)),
+        Err(Stopped::Unwritten(e)) => return Err(e),
     };
-    let mut started = false;
-    loop {
-        let entry = match reader.next_entry() {
-            Ok(entry) => entry,
-            Err(e) => return Err(placed(e, reader.error_offset(), locate)),
-        };
-        if !started {
-            emit(&header(reader.run()), &mut out)?;
-            started = true;
-        }
-        match entry {
-            Some(Entry::Host(h)) => emit(&Line::Host(&h), &mut out)?,
-            Some(Entry::HostHint(h)) => emit(&Line::Hosthint(&h), &mut out)?,
-            None => break,
-        }
-    }
-    let mut run = reader.finish()?;
-    place_all(&mut run.warnings, locate);
+    place_all(&mut run.warnings, |o| input.locate(o));
     let trailer = Line::Trailer(Trailer {
         targets: &run.targets,
         tasks: &run.tasks,
@@ -123,9 +129,6 @@ pub fn write_json_lines(path: &Path, mut out: impl Write, options: ParseOptions)
         incomplete: run.incomplete,
         warnings: &run.warnings,
     });
-    emit(&trailer, &mut out)?;
-    out.flush().map_err(|source| Error::Io {
-        path: "the JSON output".into(),
-        source,
-    })
+    lines.emit(&trailer)?;
+    lines.out.flush().map_err(output_error)
 }

@@ -1,4 +1,5 @@
-//! The JSON of a whole run written host by host, never holding more than one host.
+//! The indented JSON of a whole run written host by host, never holding more than one host
+//! (the compact form is [`super::json_compact`]).
 //!
 //! The output is byte for byte `serde_json::to_writer_pretty` of the run [`super::parse_file`]
 //! returns. The file is read twice: once for everything outside hosts (the run's `tasks`, written
@@ -146,15 +147,10 @@ pub fn write_json(path: &Path, out: impl Write) -> Result<()> {
 
 /// [`write_json`] with the given parse options.
 pub fn write_json_with(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
-    write_styled(path, out, options, true)
+    write_pretty(path, out, options)
 }
 
-/// [`write_json_with`] without indentation: `serde_json::to_writer` of the run, byte for byte.
-pub fn write_json_compact(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
-    write_styled(path, out, options, false)
-}
-
-fn write_styled(path: &Path, out: impl Write, options: ParseOptions, pretty: bool) -> Result<()> {
+fn write_pretty(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
     let mut input = Input {
         path,
         copy: None,
@@ -228,11 +224,7 @@ fn write_styled(path: &Path, out: impl Write, options: ParseOptions, pretty: boo
         incomplete,
         warnings,
     };
-    let written = if pretty {
-        serde_json::to_writer_pretty(out, &view)
-    } else {
-        serde_json::to_writer(out, &view)
-    };
+    let written = serde_json::to_writer_pretty(out, &view);
     for streamed in [&streamed_hosts, &streamed_hints] {
         if let Some(e) = streamed.failure.borrow_mut().take() {
             return Err(e);

@@ -2,7 +2,7 @@
 
 use tokio_postgres::Client;
 
-use super::connection::{is_unique, pg};
+use super::connection::{Conn, is_unique, pg, prepare};
 use super::rows::row_id;
 use crate::clock;
 use crate::error::{Error, Result};
@@ -35,6 +35,30 @@ pub(super) async fn read(c: &Client, id: &RecordId) -> Result<Asset> {
         .map_err(|e| pg("read an asset", e))?
         .ok_or_else(|| asset_missing(id))?;
     serde_json::from_str(row.get::<_, &str>(0)).map_err(|e| bad_json("read an asset", e))
+}
+
+/// Reads the assets of owner `$1` whose names are in the array `$2`.
+const SELECT_NAMED: &str = "SELECT body FROM assets WHERE owner = $1 AND name = ANY($2)";
+
+/// The assets of `owner` among `names` (absent ones left out), in one statement.
+pub(super) async fn read_named(
+    conn: &mut Conn,
+    owner: &str,
+    names: &[String],
+) -> Result<Vec<Asset>> {
+    let Conn {
+        client, prepared, ..
+    } = conn;
+    let select = prepare(client, prepared, SELECT_NAMED).await?;
+    let rows = client
+        .query(&select, &[&owner, &names])
+        .await
+        .map_err(|e| pg("read assets", e))?;
+    rows.iter()
+        .map(|row| {
+            serde_json::from_str(row.get::<_, &str>(0)).map_err(|e| bad_json("read assets", e))
+        })
+        .collect()
 }
 
 /// Replaces an asset's stored body with `next`; `NotFound` if it is gone.

@@ -1,5 +1,6 @@
 //! Finishing scans in PostgreSQL: finishing changes queued at the same time are written in one
-//! transaction, two round trips, with the runs they end and the announcements they make.
+//! transaction, two round trips (three or four when runs end), with the runs they end, their
+//! logs and finding changes, and the announcements they make.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -8,14 +9,13 @@ use chrono::{DateTime, Utc};
 use tokio::sync::OwnedMutexGuard;
 use tokio_postgres::{Client, Statement};
 
-use super::connection::{Conn, Prepared, pg, prepare};
+use super::connection::{Conn, pg, prepare};
 use super::notify::{NOTIFY_WORK, notify_prepared, routed};
-use super::records;
+use super::recorder::{Recorder, Statements};
 use super::rows::{params, refs, scan_from_row};
 use super::scans::{changed_meanwhile, try_compare_and_set};
 use super::transaction::{TxGuard, begin_with, commit_with, in_order};
 use crate::error::Result;
-use crate::lifecycle::FindingScope;
 use crate::model::{RecordId, Scan, ScanRun, ScanState};
 use crate::store::batch::{Queued, shared_failure};
 use crate::store::sql::{POSTGRES, SCAN_COLUMN_COUNT, cas_values};
@@ -97,6 +97,10 @@ async fn cas_and_run(
 /// cannot deadlock, and then the scans' last run numbers (read once the locks are held, so no
 /// other writer can append meanwhile); then the compare-and-set writes, each with the run it
 /// ends, the announcements, and COMMIT. Every statement is one row's, so each keeps one plan.
+///
+/// When runs end, their findings' scopes are locked and read with the writes, and COMMIT goes
+/// with their logs and changed findings: three round trips, one more when a run creates a
+/// finding (its id goes into the log), and two more per further run of the same scope.
 async fn write_finishes(
     conn: &mut Conn,
     items: &[&(RecordId, StateChange)],
@@ -112,6 +116,7 @@ async fn write_finishes(
     let cas = prepare(client, prepared, &POSTGRES.compare_and_set).await?;
     let cas_run = prepare(client, prepared, &CAS_AND_RUN).await?;
     let notify = &prepare(client, prepared, NOTIFY_WORK).await?;
+    let record_statements = Statements::prepare(client, prepared).await?;
     let mut ids: Vec<&RecordId> = items.iter().map(|i| &i.0).collect();
     ids.sort_by(|a, b| (&a.owner, &a.name).cmp(&(&b.owner, &b.name)));
     ids.dedup();
@@ -188,18 +193,39 @@ async fn write_finishes(
         commit_with(client, open, last, "finish scans").await?.0
     } else {
         // The runs' logs and finding changes join the transaction before it commits.
-        let (written, _) = last.await?;
-        let ended: Vec<(ScanRun, &Scan)> = writes
+        let ended: Vec<(usize, ScanRun, &Scan)> = writes
             .iter()
-            .zip(&written)
-            .filter_map(|((_, _, next, seq), done)| {
+            .enumerate()
+            .filter_map(|(w, (_, _, next, seq))| {
                 let mut run = ScanRun::of_finished(next);
                 run.seq = u64::try_from((*seq)?).unwrap_or(1);
-                done.then_some((run, next))
+                Some((w, run, next))
             })
             .collect();
-        record_runs(client, prepared, &ended).await?;
-        commit_with(client, open, async { Ok(()) }, "finish scans").await?;
+        let runs: Vec<(&ScanRun, Option<&Scan>)> = ended
+            .iter()
+            .map(|(_, run, scan)| (run, Some(*scan)))
+            .collect();
+        let recorder = Recorder::new(record_statements, &runs);
+        // The first scopes' locks and reads go out with the writes; a run whose write was
+        // skipped is not recorded.
+        let ((written, _), first_reads) =
+            futures_util::future::try_join(last, recorder.read(client, 0)).await?;
+        let mut first_reads = Some(first_reads);
+        for wave in 0..recorder.waves() {
+            let reads = match first_reads.take() {
+                Some(reads) => reads,
+                None => recorder.read(client, wave).await?,
+            };
+            let mut records = recorder.compute(wave, reads, |i| written[ended[i].0]);
+            recorder.insert_new(client, &mut records).await?;
+            let write = recorder.write(client, &records);
+            if wave + 1 == recorder.waves() {
+                commit_with(client, open, write, "finish scans").await?;
+            } else {
+                write.await?;
+            }
+        }
         written
     };
     for ((at, prev, _, _), done) in writes.iter().zip(written) {
@@ -209,22 +235,4 @@ async fn write_finishes(
         }
     }
     Ok(results)
-}
-
-/// Records the log and finding changes of every run the batch wrote, taking the scopes' locks
-/// in sorted order first (so that concurrent batches cannot deadlock).
-async fn record_runs(
-    client: &Client,
-    prepared: &mut Prepared,
-    ended: &[(ScanRun, &Scan)],
-) -> Result<()> {
-    let keys = ended
-        .iter()
-        .map(|(run, scan)| FindingScope::of(run, Some(scan)).lock_key())
-        .collect();
-    records::lock_scopes(client, prepared, keys).await?;
-    for (run, scan) in ended {
-        records::record(client, prepared, run, Some(scan)).await?;
-    }
-    Ok(())
 }

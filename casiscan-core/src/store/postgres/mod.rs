@@ -2,7 +2,8 @@
 //!
 //! Layout (the same as the SQLite store's): `connection` (the pool and statement caches),
 //! `schema`, `rows`, `notify` (LISTEN/NOTIFY), `transaction`, `scans`, `claim`, `finish`,
-//! `runs`, `assets`, `runners`, `keys`; the statements themselves are shared (`store::sql`).
+//! `runs`, `records` and `recorder` (findings and scan logs), `assets`, `runners`, `keys`; the
+//! statements themselves are shared (`store::sql`).
 
 mod assets;
 mod claim;
@@ -10,6 +11,7 @@ mod connection;
 mod finish;
 mod keys;
 mod notify;
+mod recorder;
 mod records;
 mod rows;
 mod runners;
@@ -141,6 +143,10 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn rename_scan(&self, id: &RecordId, to: &RecordId) -> Result<Scan> {
+        scans::rename(&mut *self.client().await, id, to, self.clock.now()).await
+    }
+
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
         scans::delete(&mut *self.client().await, id, force, self.clock.now()).await
     }
@@ -239,6 +245,10 @@ impl Store for PostgresStore {
         assets::read(&self.client().await.client, id).await
     }
 
+    async fn assets_named(&self, owner: &str, names: &[String]) -> Result<Vec<Asset>> {
+        assets::read_named(&mut *self.client().await, owner, names).await
+    }
+
     async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset> {
         check_same_id(id, &asset.id()?, "asset")?;
         let prev = self.get_asset(id).await?;
@@ -261,7 +271,7 @@ impl Store for PostgresStore {
     }
 
     async fn scan_logs_page(&self, query: &LogPageQuery) -> Result<Vec<ScanLog>> {
-        records::page(&self.client().await.client, query).await
+        records::page(&mut *self.client().await, query).await
     }
 
     async fn list_findings(&self, query: &FindingQuery) -> Result<Page<Finding>> {
@@ -353,7 +363,11 @@ impl Store for PostgresStore {
         schedules::take_due(&mut self.client().await.client, now, limit, advance).await
     }
     async fn get_scope_policy(&self, account: &str) -> Result<Option<ScopePolicy>> {
-        scope::get(&self.client().await.client, account).await
+        let mut conn = self.client().await;
+        let Conn {
+            client, prepared, ..
+        } = &mut *conn;
+        scope::get(client, prepared, account).await
     }
 
     async fn set_scope_policy(&self, account: &str, policy: Option<&ScopePolicy>) -> Result<()> {

@@ -151,7 +151,7 @@ pub(super) async fn listen(
 pub(super) fn routed(scan: &Scan) -> bool {
     matches!(
         scan.provider,
-        ProviderKind::OsPatch | ProviderKind::PatchInstall
+        Some(ProviderKind::OsPatch | ProviderKind::PatchInstall)
     )
 }
 

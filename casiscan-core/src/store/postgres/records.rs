@@ -1,119 +1,23 @@
 //! Findings and scan logs in PostgreSQL: written with the run that causes them (one scope at a
 //! time, under a transaction-scoped advisory lock), read by index range.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, GenericClient};
 
-use super::connection::{Prepared, pg, prepare};
+use super::connection::{Conn, Prepared, pg, prepare};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::lifecycle::{FindingMap, FindingScope, SEAL_FAIL_SEVERITY, record_run, replay_order};
+use crate::lifecycle::{FindingScope, SEAL_FAIL_SEVERITY, replay_order};
 use crate::model::{
-    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery,
-    ScanRun, Severity,
+    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, ScanLog, ScanQuery, Severity,
 };
 use crate::store::sql::POSTGRES_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
 
 /// Serializes writers of one scope until their transaction ends (a hash collision only
 /// serializes two scopes that did not need it).
-const LOCK_SCOPE: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7207240016))";
-
-/// Takes the scope locks of `keys` (see [`FindingScope::lock_key`]) in sorted order, so that
-/// transactions locking several scopes cannot deadlock.
-pub(super) async fn lock_scopes<C: GenericClient>(
-    c: &C,
-    cache: &mut Prepared,
-    mut keys: Vec<String>,
-) -> Result<()> {
-    keys.sort();
-    keys.dedup();
-    let lock = prepare(c, cache, LOCK_SCOPE).await?;
-    for key in &keys {
-        c.execute(&lock, &[key])
-            .await
-            .map_err(|e| pg("lock findings", e))?;
-    }
-    Ok(())
-}
-
-/// Records finished `run` (already in the history) inside the caller's transaction.
-pub(super) async fn record<C: GenericClient>(
-    c: &C,
-    cache: &mut Prepared,
-    run: &ScanRun,
-    scan: Option<&Scan>,
-) -> Result<ScanLog> {
-    let scope = FindingScope::of(run, scan);
-    lock_scopes(c, cache, vec![scope.lock_key()]).await?;
-    let stored = scope_findings(c, cache, &scope).await?;
-    let threshold = seal_threshold(c, &scope.account).await?;
-    let mut record = record_run(run, scan, stored, threshold);
-    let insert = prepare(c, cache, &POSTGRES_RECORDS.insert_finding).await?;
-    let update = prepare(c, cache, &POSTGRES_RECORDS.update_finding).await?;
-    let mut ids = HashMap::new();
-    for f in &record.changed {
-        let body = serde_json::to_string(f).map_err(|e| bad_json("finding", e))?;
-        let id = match f.alert_id {
-            Some(id) => {
-                let key = i64::try_from(id).unwrap_or(i64::MAX);
-                c.execute(
-                    &update,
-                    &[&key, &f.state.as_str(), &f.severity.as_str(), &body],
-                )
-                .await
-                .map_err(|e| pg("update a finding", e))?;
-                id
-            }
-            None => {
-                let row = c
-                    .query_one(
-                        &insert,
-                        &[
-                            &f.id,
-                            &f.account,
-                            &f.asset,
-                            &f.provider.as_str(),
-                            &f.state.as_str(),
-                            &f.severity.as_str(),
-                            &body,
-                        ],
-                    )
-                    .await
-                    .map_err(|e| pg("insert a finding", e))?;
-                u64::try_from(row.get::<_, i64>(0)).unwrap_or_default()
-            }
-        };
-        ids.insert(f.id.clone(), id);
-    }
-    record.set_alert_ids(&ids);
-    for entry in &record.lapsed {
-        insert_audit(c, entry).await?;
-    }
-    let mut log = record.log;
-    let body = serde_json::to_string(&log).map_err(|e| bad_json("scan log", e))?;
-    let insert_log = prepare(c, cache, &POSTGRES_RECORDS.insert_log).await?;
-    let seq = i64::try_from(run.seq).unwrap_or(i64::MAX);
-    let row = c
-        .query_one(
-            &insert_log,
-            &[
-                &log.account,
-                &clock::to_text(&log.ended_at),
-                &run.owner,
-                &run.scan,
-                &seq,
-                &log.asset,
-                &body,
-            ],
-        )
-        .await
-        .map_err(|e| pg("insert a scan log", e))?;
-    log.log_id = u64::try_from(row.get::<_, i64>(0)).ok();
-    Ok(log)
-}
+pub(super) const LOCK_SCOPE: &str =
+    "SELECT pg_advisory_xact_lock(hashtextextended($1, 7207240016))";
 
 /// The finding `alert_id` of `account`.
 pub(super) async fn finding<C: GenericClient>(
@@ -208,41 +112,19 @@ pub(super) async fn set_seal_threshold(c: &Client, account: &str, t: Severity) -
     Ok(())
 }
 
-/// The stored findings of `scope`, with their alert ids.
-async fn scope_findings<C: GenericClient>(
-    c: &C,
-    cache: &mut Prepared,
-    scope: &FindingScope,
-) -> Result<FindingMap> {
-    let select = prepare(c, cache, &POSTGRES_RECORDS.scope_findings).await?;
-    let rows = c
-        .query(
-            &select,
-            &[&scope.account, &scope.asset, &scope.provider.as_str()],
-        )
-        .await
-        .map_err(|e| pg("read findings", e))?;
-    let mut out = FindingMap::new();
-    for row in rows {
-        let id: i64 = row.get(0);
-        // A finding that cannot be read would be re-created under a new id: refuse instead.
-        let mut f: Finding =
-            serde_json::from_str(row.get::<_, &str>(1)).map_err(|e| bad_json("finding", e))?;
-        f.alert_id = u64::try_from(id).ok();
-        out.insert(f.id.clone(), f);
-    }
-    Ok(out)
-}
-
 /// A page of an account's logs by (ScanDate, ScanlogId); logs that do not decode are skipped.
-pub(super) async fn page(c: &Client, q: &LogPageQuery) -> Result<Vec<ScanLog>> {
+pub(super) async fn page(conn: &mut Conn, q: &LogPageQuery) -> Result<Vec<ScanLog>> {
     let (after_date, after_id) = match q.after {
         Some(a) => (a.scan_date, i64::try_from(a.log_id).unwrap_or(i64::MAX)),
         None => (q.from, 0),
     };
-    let rows = c
+    let Conn {
+        client, prepared, ..
+    } = conn;
+    let select = prepare(client, prepared, &POSTGRES_RECORDS.log_page).await?;
+    let rows = client
         .query(
-            &POSTGRES_RECORDS.log_page,
+            &select,
             &[
                 &q.account,
                 &clock::to_text(&q.from),
@@ -370,7 +252,7 @@ pub(super) async fn backfill<C: GenericClient>(c: &C) -> Result<()> {
     }
     let mut cache = Prepared::new();
     for (scan, run) in replay_order(&history) {
-        record(c, &mut cache, run, Some(scan)).await?;
+        super::recorder::record_one(c, &mut cache, run, Some(scan)).await?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use tokio_postgres::types::ToSql;
 
 use super::super::sql::SqlValue;
 use crate::error::{Error, Result};
-use crate::model::Scan;
+use crate::model::{ProviderKind, Scan};
 
 /// An owned parameter for a statement.
 pub type Param = Box<dyn ToSql + Sync + Send>;
@@ -79,7 +79,7 @@ pub fn scan_from_row(row: &Row) -> Result<Scan> {
             .map_err(|e| bad("target_mode", e))?,
         target: text(row, 6)?,
         asset: text(row, 7)?,
-        provider: parsed(row, 8, "provider")?,
+        provider: ProviderKind::parse_optional(&text(row, 8)?).map_err(|e| bad("provider", e))?,
         command: text(row, 9)?,
         state: parsed(row, 10, "state")?,
         runner: text(row, 11)?,

@@ -50,7 +50,7 @@ pub(super) async fn insert_run<C: GenericClient>(
         .map_err(|e| pg("append a run", e))?;
     // A skipped schedule slot is no run: it changes no finding and makes no scan log.
     if run.skipped.is_none() {
-        super::records::record(c, prepared, &run, Some(scan)).await?;
+        super::recorder::record_one(c, prepared, &run, Some(scan)).await?;
     }
     Ok(run)
 }

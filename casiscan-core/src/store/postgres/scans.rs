@@ -8,9 +8,12 @@ use super::notify::notify_work;
 use super::rows::{params, refs, row_id, scan_from_row};
 use crate::error::{Error, Result};
 use crate::model::{Page, RecordId, Scan, ScanQuery, ScanRun, ScanState};
-use crate::store::sql::{Dialect, POSTGRES, Statements, cas_values, list_sql, scan_values};
+use crate::store::sql::{
+    Dialect, POSTGRES, POSTGRES_RENAME, Statements, cas_values, list_sql, scan_values,
+};
 use crate::store::{
-    StateChange, apply_change, ends_run_outside_finish, scan_missing, skip_corrupt_row,
+    StateChange, apply_change, ends_run_outside_finish, scan_missing, scan_name_taken,
+    skip_corrupt_row,
 };
 
 /// The scan with this id, its row locked as `lock` says (`""`, `FOR UPDATE`, ...).
@@ -157,6 +160,44 @@ pub(super) async fn delete(
     }
     super::records::scan_deleted(&tx, &id.owner, &id.name, now).await?;
     tx.commit().await.map_err(|e| pg("delete a scan", e))
+}
+
+/// Renames a scan and what follows it in one transaction (see [`crate::store::Store::rename_scan`]).
+pub(super) async fn rename(
+    conn: &mut Conn,
+    from: &RecordId,
+    to: &RecordId,
+    now: DateTime<Utc>,
+) -> Result<Scan> {
+    let Conn {
+        client, prepared, ..
+    } = conn;
+    let what = "rename a scan";
+    let tx = client.transaction().await.map_err(|e| pg(what, e))?;
+    read_scan(&tx, prepared, from, "FOR UPDATE")
+        .await?
+        .ok_or_else(|| scan_missing(from))?
+        .check_renamable(to)?;
+    if read_scan(&tx, prepared, to, "").await?.is_some() {
+        return Err(scan_name_taken(to));
+    }
+    let time = crate::clock::to_text(&now);
+    tx.execute(
+        POSTGRES_RENAME.scan.as_str(),
+        &[&from.owner, &from.name, &to.name, &time],
+    )
+    .await
+    .map_err(|e| pg(what, e))?;
+    for statement in POSTGRES_RENAME.followers() {
+        tx.execute(statement, &[&from.owner, &from.name, &to.name])
+            .await
+            .map_err(|e| pg(what, e))?;
+    }
+    let renamed = read_scan(&tx, prepared, to, "")
+        .await?
+        .ok_or_else(|| scan_missing(to))?;
+    tx.commit().await.map_err(|e| pg(what, e))?;
+    Ok(renamed)
 }
 
 /// Lists scans with Casibase's query semantics; rows that do not decode are skipped.

@@ -2,16 +2,22 @@
 
 use tokio_postgres::Client;
 
-use super::connection::pg;
+use super::connection::{Prepared, pg, prepare};
 use crate::error::Result;
 use crate::model::ScopePolicy;
 use crate::store::bad_json;
 use crate::store::sql::scope::POSTGRES_SCOPE as S;
 
-/// The policy of `account`, if any.
-pub(super) async fn get(c: &Client, account: &str) -> Result<Option<ScopePolicy>> {
+/// The policy of `account`, if any (read before every run: the statement is prepared once per
+/// connection).
+pub(super) async fn get(
+    c: &Client,
+    prepared: &mut Prepared,
+    account: &str,
+) -> Result<Option<ScopePolicy>> {
+    let get = prepare(c, prepared, &S.get).await?;
     let row = c
-        .query_opt(&S.get, &[&account])
+        .query_opt(&get, &[&account])
         .await
         .map_err(|e| pg("read a scope policy", e))?;
     row.map(|r| serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| bad_json("scope policy", e)))

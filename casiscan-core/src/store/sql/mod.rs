@@ -4,6 +4,7 @@
 mod dialect;
 mod list;
 mod records;
+mod rename;
 pub(crate) mod schedules;
 pub(crate) mod schema;
 pub(crate) mod scope;
@@ -16,6 +17,10 @@ pub(crate) use list::list_sql;
 pub(crate) use records::POSTGRES_RECORDS;
 #[cfg(feature = "sqlite")]
 pub(crate) use records::SQLITE_RECORDS;
+#[cfg(feature = "postgres")]
+pub(crate) use rename::POSTGRES_RENAME;
+#[cfg(feature = "sqlite")]
+pub(crate) use rename::SQLITE_RENAME;
 #[cfg(feature = "postgres")]
 pub(crate) use statements::POSTGRES;
 #[cfg(feature = "sqlite")]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::clock;
-use crate::model::Scan;
+use crate::model::{ProviderKind, Scan};
 
 /// Column list in the order [`scan_values`] gives and the stores' row readers expect.
 pub(crate) const SCAN_COLUMNS: &str = "owner, name, created_time, updated_time, display_name, \
@@ -44,7 +44,7 @@ pub(crate) fn scan_values(scan: &Scan) -> Vec<SqlValue> {
         text(scan.target_mode.as_str()),
         text(&scan.target),
         text(&scan.asset),
-        text(scan.provider.as_str()),
+        text(scan.provider.map_or("", ProviderKind::as_str)),
         text(&scan.command),
         text(scan.state.as_str()),
         text(&scan.runner),

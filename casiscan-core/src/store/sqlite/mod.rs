@@ -173,6 +173,14 @@ impl Store for SqliteStore {
         .inspect(|next| self.announce(next))
     }
 
+    async fn rename_scan(&self, id: &RecordId, to: &RecordId) -> Result<Scan> {
+        let (id, to, now) = (id.clone(), to.clone(), self.clock.now());
+        self.run("rename a scan in", move |conn| {
+            scans::rename(conn, &id, &to, now)
+        })
+        .await
+    }
+
     async fn delete_scan(&self, id: &RecordId, force: bool) -> Result<()> {
         let (id, now) = (id.clone(), self.clock.now());
         self.run("delete a scan from", move |conn| {
@@ -299,6 +307,14 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.run("read an asset from", move |conn| assets::read(conn, &id))
             .await
+    }
+
+    async fn assets_named(&self, owner: &str, names: &[String]) -> Result<Vec<Asset>> {
+        let (owner, names) = (owner.to_owned(), names.to_vec());
+        self.run("read assets from", move |conn| {
+            assets::read_named(conn, &owner, &names)
+        })
+        .await
     }
 
     async fn update_asset(&self, id: &RecordId, asset: &Asset) -> Result<Asset> {

@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{Row, ToSql};
 
 use super::super::sql::SqlValue;
-use crate::model::Scan;
+use crate::model::{ProviderKind, Scan};
 
 /// The driver's values of shared [`SqlValue`]s.
 pub fn values(shared: Vec<SqlValue>) -> Vec<Value> {
@@ -57,6 +57,11 @@ where
         .map_err(|e: T::Err| bad_column(idx, e.to_string()))
 }
 
+fn optional_provider(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<ProviderKind>> {
+    let s: String = row.get(idx)?;
+    ProviderKind::parse_optional(&s).map_err(|e| bad_column(idx, e.to_string()))
+}
+
 fn target_mode(row: &Row<'_>, idx: usize) -> rusqlite::Result<crate::model::TargetMode> {
     let s: String = row.get(idx)?;
     serde_json::from_value(serde_json::Value::String(s)).map_err(|e| bad_column(idx, e.to_string()))
@@ -74,7 +79,7 @@ pub fn scan_from_row(row: &Row<'_>) -> rusqlite::Result<Scan> {
         target_mode: target_mode(row, 5)?,
         target: row.get(6)?,
         asset: row.get(7)?,
-        provider: parsed(row, 8)?,
+        provider: optional_provider(row, 8)?,
         command: row.get(9)?,
         state: parsed(row, 10)?,
         runner: row.get(11)?,

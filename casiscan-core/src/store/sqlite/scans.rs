@@ -7,9 +7,12 @@ use super::error::{is_unique_violation, sql};
 use super::rows::{as_params, row_id, scan_from_row, values};
 use crate::error::{Error, Result};
 use crate::model::{Page, RecordId, Scan, ScanQuery, ScanRun};
-use crate::store::sql::{Dialect, SQLITE, Statements, cas_values, list_sql, scan_values};
+use crate::store::sql::{
+    Dialect, SQLITE, SQLITE_RENAME, Statements, cas_values, list_sql, scan_values,
+};
 use crate::store::{
-    StateChange, apply_change, ends_run_outside_finish, scan_missing, skip_corrupt_row,
+    StateChange, apply_change, ends_run_outside_finish, scan_missing, scan_name_taken,
+    skip_corrupt_row,
 };
 
 /// The scan with this id; `NotFound` if absent.
@@ -106,6 +109,35 @@ pub(super) fn delete(
     }
     super::records::scan_deleted(&tx, &id.owner, &id.name, now)?;
     tx.commit().map_err(sql)
+}
+
+/// Renames a scan and what follows it in one transaction (see [`crate::store::Store::rename_scan`]).
+pub(super) fn rename(
+    conn: &mut Connection,
+    from: &RecordId,
+    to: &RecordId,
+    now: DateTime<Utc>,
+) -> Result<Scan> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    read_scan(&tx, from)?.check_renamable(to)?;
+    let time = crate::clock::to_text(&now);
+    match tx.execute(
+        &SQLITE_RENAME.scan,
+        params![from.owner, from.name, to.name, time],
+    ) {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(scan_name_taken(to)),
+        Err(e) => return Err(sql(e)),
+    }
+    for statement in SQLITE_RENAME.followers() {
+        tx.execute(statement, params![from.owner, from.name, to.name])
+            .map_err(sql)?;
+    }
+    let renamed = read_scan(&tx, to)?;
+    tx.commit().map_err(sql)?;
+    Ok(renamed)
 }
 
 /// Lists scans with Casibase's query semantics; rows that do not decode are skipped.

@@ -1,0 +1,185 @@
+//! The compact JSON of a whole run, written in one pass as the file is read: the run's
+//! attributes, each host as soon as it is parsed, then the fields complete only at the end.
+//!
+//! One thread reads and writes ([`super::one_pass`] says why). The document holds the same fields as
+//! [`super::parse_file`]'s run (it deserializes to an equal [`NmapRun`]) in another order: the
+//! hosts come before the lists nmap interleaves with them (`tasks`, `targets`, …). Host hints,
+//! which nmap writes between hosts, wait in a temporary file until the hosts are written. A
+//! parse error stops the output where it is and is returned, placed at its line and column.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::model::{
+    Host, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent, Text,
+};
+use super::one_pass::{Consumer, Stopped, read_through};
+use super::reader::{Entry, place_all};
+use super::stream_input::{StreamInput, output_error};
+use super::violation::{ParseOptions, Violation};
+use crate::error::{Error, Result};
+
+/// The run's attributes, known once its start tag is read.
+#[derive(Serialize)]
+struct Head<'a> {
+    scanner: &'a Option<Text>,
+    args: &'a Option<Text>,
+    start: &'a Option<i64>,
+    startstr: &'a Option<Text>,
+    version: &'a Option<Text>,
+    profile_name: &'a Option<Text>,
+    xmloutputversion: &'a Option<Text>,
+}
+
+/// Every field of the run but its attributes, hosts and host hints.
+#[derive(Serialize)]
+struct Tail<'a> {
+    scaninfos: &'a [ScanInfo],
+    verbose: &'a Option<i64>,
+    debugging: &'a Option<i64>,
+    targets: &'a [TargetSpec],
+    tasks: &'a [TaskEvent],
+    prescripts: &'a [Script],
+    postscripts: &'a [Script],
+    outputs: &'a [Output],
+    runstats: &'a Option<RunStats>,
+    incomplete: bool,
+    warnings: &'a [Violation],
+}
+
+/// Writes the run in the nmap XML file at `path` to `out` as compact JSON while reading it, in
+/// memory bounded by the largest host, not by the file.
+pub fn write_json_compact(path: &Path, mut out: impl Write, options: ParseOptions) -> Result<()> {
+    let (input, reader) = StreamInput::open(path, options)?;
+    let run = reader.run();
+    let head = Head {
+        scanner: &run.scanner,
+        args: &run.args,
+        start: &run.start,
+        startstr: &run.startstr,
+        version: &run.version,
+        profile_name: &run.profile_name,
+        xmloutputversion: &run.xmloutputversion,
+    };
+    let head = serde_json::to_vec(&head).map_err(|e| output_error(e.into()))?;
+    // `head` is `{…}`: the document goes on after its fields.
+    let open = head.get(..head.len().saturating_sub(1)).unwrap_or_default();
+    out.write_all(open).map_err(output_error)?;
+    out.write_all(b",\"hosts\":[").map_err(output_error)?;
+    let mut writer = HostWriter {
+        out: &mut out,
+        hosts: 0,
+        hints: None,
+        buf: Vec::new(),
+    };
+    let mut run = match read_through(reader, &mut writer) {
+        Ok(run) => run,
+        Err(Stopped::Unparsable(e, at)) => return Err(input.place(e, at)),
+        Err(Stopped::Unwritten(e)) => return Err(e),
+    };
+    let hints = writer.hints;
+    place_all(&mut run.warnings, |o| input.locate(o));
+    write_end(&run, hints, &mut out)
+}
+
+/// Writes hosts to `out` as they arrive; host hints go to a temporary file.
+struct HostWriter<'a, W> {
+    out: &'a mut W,
+    /// Hosts written so far.
+    hosts: u64,
+    hints: Option<Spill>,
+    /// Each host's JSON, made here first: serde's many small writes go to memory, the output
+    /// gets one per host.
+    buf: Vec<u8>,
+}
+
+impl<W: Write> Consumer for HostWriter<'_, W> {
+    fn started(&mut self, _: &NmapRun) -> Result<()> {
+        // The run's attributes are written already; what precedes the hosts comes at the end.
+        Ok(())
+    }
+
+    fn entry(&mut self, entry: Entry) -> Result<()> {
+        match entry {
+            Entry::Host(host) => {
+                self.buf.clear();
+                if self.hosts > 0 {
+                    self.buf.push(b',');
+                }
+                serde_json::to_writer(&mut self.buf, &host).map_err(|e| output_error(e.into()))?;
+                self.out.write_all(&self.buf).map_err(output_error)?;
+                self.hosts += 1;
+            }
+            Entry::HostHint(hint) => match &mut self.hints {
+                Some(spill) => spill.push(&hint)?,
+                None => self.hints = Some(Spill::with(&hint)?),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Closes the hosts, writes the host hints and the rest of the run, and closes the document.
+fn write_end(run: &NmapRun, hints: Option<Spill>, out: &mut impl Write) -> Result<()> {
+    out.write_all(b"],\"hosthints\":[").map_err(output_error)?;
+    if let Some(hints) = hints {
+        hints.copy_to(out)?;
+    }
+    out.write_all(b"],").map_err(output_error)?;
+    let tail = Tail {
+        scaninfos: &run.scaninfos,
+        verbose: &run.verbose,
+        debugging: &run.debugging,
+        targets: &run.targets,
+        tasks: &run.tasks,
+        prescripts: &run.prescripts,
+        postscripts: &run.postscripts,
+        outputs: &run.outputs,
+        runstats: &run.runstats,
+        incomplete: run.incomplete,
+        warnings: &run.warnings,
+    };
+    let tail = serde_json::to_vec(&tail).map_err(|e| output_error(e.into()))?;
+    // `tail` is `{…}`: its fields continue the document, and its `}` closes it.
+    out.write_all(tail.get(1..).unwrap_or_default())
+        .map_err(output_error)?;
+    out.flush().map_err(output_error)
+}
+
+/// Host hints as compact JSON in a temporary file, comma-separated.
+struct Spill {
+    file: BufWriter<File>,
+}
+
+impl Spill {
+    fn with(first: &Host) -> Result<Self> {
+        let file = tempfile::tempfile().map_err(|e| spill_error(&e))?;
+        let mut spill = Spill {
+            file: BufWriter::with_capacity(1 << 16, file),
+        };
+        serde_json::to_writer(&mut spill.file, first).map_err(|e| spill_error(&e.into()))?;
+        Ok(spill)
+    }
+
+    fn push(&mut self, hint: &Host) -> Result<()> {
+        self.file.write_all(b",").map_err(|e| spill_error(&e))?;
+        serde_json::to_writer(&mut self.file, hint).map_err(|e| spill_error(&e.into()))
+    }
+
+    fn copy_to(self, out: &mut impl Write) -> Result<()> {
+        let mut file = self.file.into_inner().map_err(|e| spill_error(e.error()))?;
+        file.rewind().map_err(|e| spill_error(&e))?;
+        std::io::copy(&mut file, out).map_err(output_error)?;
+        Ok(())
+    }
+}
+
+fn spill_error(e: &std::io::Error) -> Error {
+    Error::Io {
+        path: "the temporary file of host hints".into(),
+        source: std::io::Error::new(e.kind(), e.to_string()),
+    }
+}

@@ -1,0 +1,70 @@
+//! An nmap XML file opened for one streaming pass, and how to give an error its line and column.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use super::reader::{HostReader, placed};
+use super::text::line_col_in;
+use super::violation::ParseOptions;
+use crate::error::{Error, Result};
+
+/// A reader over an nmap file, read once from start to end.
+pub(crate) struct StreamInput<'a> {
+    path: &'a Path,
+    /// Regular files are read without counting lines and re-read to place an error; other
+    /// inputs (a pipe) count lines as they go, since they cannot be read twice.
+    regular: bool,
+}
+
+impl<'a> StreamInput<'a> {
+    /// Opens `path` and reads its `<nmaprun>` start tag.
+    pub fn open(
+        path: &'a Path,
+        options: ParseOptions,
+    ) -> Result<(Self, HostReader<BufReader<File>>)> {
+        let input = StreamInput {
+            path,
+            regular: std::fs::metadata(path)
+                .map_err(|e| input_error(path, e))?
+                .is_file(),
+        };
+        let file = File::open(path).map_err(|e| input_error(path, e))?;
+        let buffered = BufReader::with_capacity(1 << 16, file);
+        let reader = if input.regular {
+            HostReader::uncounted(buffered, options).map_err(|(e, at)| input.place(e, at))?
+        } else {
+            HostReader::with_options(buffered, options)?
+        };
+        Ok((input, reader))
+    }
+
+    /// Line and column of byte `offset`, found by reading a regular file again.
+    pub fn locate(&self, offset: u64) -> Option<(u64, u64)> {
+        if !self.regular {
+            return None;
+        }
+        line_col_in(File::open(self.path).ok()?, offset).ok()
+    }
+
+    /// `e`, raised at byte `offset`, with its line and column.
+    pub fn place(&self, e: Error, offset: u64) -> Error {
+        placed(e, offset, |o| self.locate(o))
+    }
+}
+
+/// An I/O error on the nmap file.
+fn input_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// An I/O error on the JSON output.
+pub(crate) fn output_error(source: std::io::Error) -> Error {
+    Error::Io {
+        path: "the JSON output".into(),
+        source,
+    }
+}
