@@ -171,3 +171,96 @@ fn a_pipe_is_read_once_and_its_errors_are_placed() {
         assert_eq!(err.to_string(), expected, "{name}");
     }
 }
+
+/// An nmap file of `hosts` hosts (a host hint before every tenth), each with a few ports and a
+/// script, far more than one batch of the writer's parsing thread by count and by bytes.
+fn many_hosts(hosts: usize) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\" args=\"nmap -p 1-3 10.0.0.0/20\" \
+         start=\"1700000000\" version=\"7.93\" xmloutputversion=\"1.05\">\n\
+         <scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"3\" services=\"1-3\"/>\n",
+    );
+    for i in 0..hosts {
+        let addr = format!("10.0.{}.{}", i / 250, i % 250 + 1);
+        if i % 10 == 0 {
+            xml.push_str(&format!(
+                "<hosthint><status state=\"up\" reason=\"arp-response\" reason_ttl=\"0\"/>\
+                 <address addr=\"{addr}\" addrtype=\"ipv4\"/><hostnames/></hosthint>\n"
+            ));
+        }
+        xml.push_str(&format!(
+            "<host starttime=\"1700000001\" endtime=\"1700000002\">\
+             <status state=\"up\" reason=\"syn-ack\" reason_ttl=\"64\"/>\
+             <address addr=\"{addr}\" addrtype=\"ipv4\"/>\
+             <hostnames><hostname name=\"h{i}.example\" type=\"PTR\"/></hostnames><ports>"
+        ));
+        for port in 1..=3 {
+            xml.push_str(&format!(
+                "<port protocol=\"tcp\" portid=\"{port}\"><state state=\"open\" reason=\"syn-ack\" \
+                 reason_ttl=\"64\"/><service name=\"svc{port}\" product=\"p{i}\" method=\"probed\" \
+                 conf=\"10\"/><script id=\"banner\" output=\"host {i} port {port} &amp; more\"/></port>"
+            ));
+        }
+        xml.push_str("</ports><times srtt=\"100\" rttvar=\"50\" to=\"100000\"/></host>\n");
+    }
+    xml.push_str(
+        "<runstats><finished time=\"1700000003\" timestr=\"x\" elapsed=\"3\" exit=\"success\"/>\
+         <hosts up=\"1\" down=\"0\" total=\"1\"/></runstats>\n</nmaprun>\n",
+    );
+    xml
+}
+
+#[test]
+fn many_batches_of_hosts_arrive_whole_and_in_order() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("many.xml");
+    let xml = many_hosts(3_000);
+    assert!(xml.len() > 2 * 1024 * 1024, "several batches by bytes");
+    std::fs::write(&path, xml).expect("write");
+    let whole = nmap::parse_file(&path).expect("parse");
+    assert_eq!((whole.hosts.len(), whole.hosthints.len()), (3_000, 300));
+    let mut compact = Vec::new();
+    nmap::write_json_compact(&path, &mut compact, ParseOptions::default()).expect("compact");
+    let streamed: NmapRun = serde_json::from_slice(&compact).expect("one JSON document");
+    assert_eq!(streamed, whole);
+    let mut lines = Vec::new();
+    nmap::write_json_lines(&path, &mut lines, ParseOptions::default()).expect("lines");
+    assert_eq!(reassemble(&String::from_utf8(lines).expect("utf-8")), whole);
+}
+
+/// An output that takes `room` bytes, then fails as a closed pipe does.
+struct ClosedAfter {
+    room: usize,
+}
+
+impl std::io::Write for ClosedAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_output_stops_the_pass_with_its_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("many.xml");
+    std::fs::write(&path, many_hosts(3_000)).expect("write");
+    for room in [0, 10_000] {
+        let started = std::time::Instant::now();
+        let err = nmap::write_json_compact(&path, ClosedAfter { room }, ParseOptions::default())
+            .expect_err("compact");
+        assert!(err.to_string().contains("JSON output"), "{err}");
+        let err = nmap::write_json_lines(&path, ClosedAfter { room }, ParseOptions::default())
+            .expect_err("lines");
+        assert!(err.to_string().contains("JSON output"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+}

@@ -1,7 +1,7 @@
 //! The compact JSON of a whole run, written in one pass as the file is read: the run's
 //! attributes, each host as soon as it is parsed, then the fields complete only at the end.
 //!
-//! One thread reads and writes ([`super::one_pass`] says why). The document holds the same fields as
+//! The file is parsed on a second thread ahead of the writer ([`super::one_pass`]). The document holds the same fields as
 //! [`super::parse_file`]'s run (it deserializes to an equal [`NmapRun`]) in another order: the
 //! hosts come before the lists nmap interleaves with them (`tasks`, `targets`, …). Host hints,
 //! which nmap writes between hosts, wait in a temporary file until the hosts are written. A
@@ -102,20 +102,20 @@ impl<W: Write> Consumer for HostWriter<'_, W> {
         Ok(())
     }
 
-    fn entry(&mut self, entry: Entry) -> Result<()> {
+    fn entry(&mut self, entry: &Entry) -> Result<()> {
         match entry {
             Entry::Host(host) => {
                 self.buf.clear();
                 if self.hosts > 0 {
                     self.buf.push(b',');
                 }
-                serde_json::to_writer(&mut self.buf, &host).map_err(|e| output_error(e.into()))?;
+                serde_json::to_writer(&mut self.buf, host).map_err(|e| output_error(e.into()))?;
                 self.out.write_all(&self.buf).map_err(output_error)?;
                 self.hosts += 1;
             }
             Entry::HostHint(hint) => match &mut self.hints {
-                Some(spill) => spill.push(&hint)?,
-                None => self.hints = Some(Spill::with(&hint)?),
+                Some(spill) => spill.push(hint)?,
+                None => self.hints = Some(Spill::with(hint)?),
             },
         }
         Ok(())

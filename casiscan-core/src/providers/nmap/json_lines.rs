@@ -96,8 +96,8 @@ impl<W: Write> Consumer for LineWriter<W> {
         self.emit(&header(run))
     }
 
-    fn entry(&mut self, entry: Entry) -> Result<()> {
-        match &entry {
+    fn entry(&mut self, entry: &Entry) -> Result<()> {
+        match entry {
             Entry::Host(h) => self.emit(&Line::Host(h)),
             Entry::HostHint(h) => self.emit(&Line::Hosthint(h)),
         }

@@ -141,6 +141,11 @@ impl<R: BufRead> HostReader<R> {
         Ok(self.run)
     }
 
+    /// Bytes of input read so far.
+    pub(crate) fn position(&self) -> u64 {
+        self.src.position()
+    }
+
     /// Byte offset of the last error, for exact positions when the input is in memory.
     pub(crate) fn error_offset(&self) -> u64 {
         self.src.error_offset()

@@ -459,6 +459,11 @@ impl<R: BufRead> Source<R> {
         Stop::Fail(self.error_here(e.to_string()))
     }
 
+    /// Bytes of input read so far.
+    pub fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+
     /// Byte offset of the last error (quick-xml's, or one this source raised itself).
     pub fn error_offset(&self) -> u64 {
         self.own_error_at
