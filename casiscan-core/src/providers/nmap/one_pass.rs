@@ -123,16 +123,12 @@ fn hand_over(
     out: &SyncSender<Message>,
     used: &Receiver<Vec<Entry>>,
 ) -> bool {
-    let mut fresh = loop {
-        match used.try_recv() {
-            Ok(mut done) => {
-                done.clear();
-                break done;
-            }
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
-                break Vec::with_capacity(BATCH);
-            }
+    let mut fresh = match used.try_recv() {
+        Ok(mut done) => {
+            done.clear();
+            done
         }
+        Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(BATCH),
     };
     // Free whatever else came back.
     while let Ok(done) = used.try_recv() {
