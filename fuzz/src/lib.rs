@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use casiscan_core::providers::ospatch::cache_file::{CacheFile, Limits};
+
 /// A scratch directory kept for the life of the fuzzing process.
 pub fn scratch() -> &'static Path {
     static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
@@ -55,6 +57,26 @@ pub const RELEASE_PATH: &str = "var/lib/apt/lists/deb.example_dists_bookworm_Rel
 pub fn debian_scan(files: &[(&str, &[u8])]) {
     let root = root_with(files);
     let _ = casiscan_core::providers::ospatch::debian::scan(&root);
+}
+
+/// The caps of the decompressor targets: a 1 MiB decoded cap, so that a compression bomb costs
+/// milliseconds and the fuzzer keeps its pace. The real caps (512 MiB, and the ratio cap that
+/// starts past 32 MiB) are tested at their limits in casiscan-core's tests.
+pub const DECODE_LIMITS: Limits = Limits {
+    file: 1 << 20,
+    decoded: 1 << 20,
+};
+
+/// Decodes `data` (with `magic` put in front when missing) as the cache file `name` in the
+/// scratch directory, through the cache reader the apt and dnf scans use, into a sink.
+pub fn decode_cache_file(name: &str, magic: &[u8], data: &[u8]) {
+    let path = scratch().join(name);
+    if std::fs::write(&path, with_magic(magic, data)).is_err() {
+        return;
+    }
+    if let Ok(file) = CacheFile::open(&path, DECODE_LIMITS) {
+        let _ = file.decode_into(&mut std::io::sink());
+    }
 }
 
 /// `data` with `magic` in front unless it already starts with it, so that a decompressor's
