@@ -110,6 +110,12 @@ async fn a_dropped_claim_leaves_no_rows_locked() {
     use casiscan_core::store::StateChange;
 
     let schema = format!("dropped_{}", std::process::id());
+    // A schema left by an earlier run whose process had the same id starts afresh.
+    raw_connection()
+        .await
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .await
+        .expect("drop an old schema");
     let open = || async {
         Arc::new(
             PostgresStore::open_in_schema(&url(), Some(&schema))
@@ -134,17 +140,26 @@ async fn a_dropped_claim_leaves_no_rows_locked() {
     a.add_scan(&scan).await.expect("add");
     let id = scan.id().expect("id");
     a.apply(&id, &StateChange::Start).await.expect("start");
+    // A table lock held by another session keeps the claim's locking read waiting on the
+    // server, so the claim is surely mid-transaction when it is dropped (without it, a
+    // descheduled test thread can see the whole claim answered, COMMIT included, in one poll).
+    let holder = raw_connection().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE {schema}.scans IN ACCESS EXCLUSIVE MODE"
+        ))
+        .await
+        .expect("lock the table");
     {
         let mut claim = Box::pin(a.claim_queued("a", until, 1, 3, &take));
         std::future::poll_fn(|cx| {
-            assert!(
-                claim.as_mut().poll(cx).is_pending(),
-                "sent, not answered yet"
-            );
+            assert!(claim.as_mut().poll(cx).is_pending(), "the read waits");
             std::task::Poll::Ready(())
         })
         .await;
+        wait_for_a_read_waiting_on_a_lock().await;
     }
+    holder.batch_execute("COMMIT").await.expect("unlock");
     // The rollback runs on a task of its own; on a loaded machine it can take a while.
     let mut claimed = Vec::new();
     for _ in 0..500 {
@@ -158,11 +173,62 @@ async fn a_dropped_claim_leaves_no_rows_locked() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(claimed.len(), 1, "the dropped claim's lock was released");
+    if claimed.is_empty() {
+        panic!(
+            "the dropped claim's lock was not released; the server's view:\n{}",
+            server_view(&schema).await
+        );
+    }
+    assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].runner, "b");
     let s = a.get_scan(&id).await.expect("get");
     assert_eq!(s.state, ScanState::Running);
     assert_eq!(s.runner, "b");
+}
+
+/// A connection of its own to the test server.
+async fn raw_connection() -> tokio_postgres::Client {
+    let (raw, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .expect("raw connection");
+    tokio::spawn(connection);
+    raw
+}
+
+/// Waits until a session's claim read waits on a lock. Watched from a session of its own:
+/// inside a transaction, pg_stat_activity keeps the snapshot of its first read.
+async fn wait_for_a_read_waiting_on_a_lock() {
+    let raw = raw_connection().await;
+    let sql = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+               AND query LIKE '%FOR UPDATE SKIP LOCKED%' AND datname = current_database()";
+    for _ in 0..1000 {
+        let row = raw.query_one(sql, &[]).await.expect("pg_stat_activity");
+        if row.get::<_, i64>(0) > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the dropped claim's locking read never reached the server");
+}
+
+/// What the server holds for `schema`'s scans: each row's state and runner, the sessions of the
+/// database with their transaction state and last statement, and the row locks awaited.
+async fn server_view(schema: &str) -> String {
+    let raw = raw_connection().await;
+    let mut view = Vec::new();
+    let scans = format!("SELECT name || ' ' || state || ' ' || runner FROM {schema}.scans");
+    let sessions = "SELECT pid || ' ' || coalesce(state, '') || ' xact=' || \
+         coalesce(xact_start::text, '-') || ' ' || left(query, 120) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let locks = "SELECT locktype || ' ' || mode || ' pid=' || pid || ' granted=' || granted \
+         FROM pg_locks WHERE locktype IN ('tuple', 'transactionid')";
+    for sql in [scans.as_str(), sessions, locks] {
+        match raw.query(sql, &[]).await {
+            Ok(rows) => view.extend(rows.iter().map(|r| r.get::<_, String>(0))),
+            Err(e) => view.push(format!("{sql}: {e}")),
+        }
+    }
+    view.join("\n")
 }
 
 /// A store in its own schema, and a raw connection to that schema for tampering.
@@ -171,10 +237,7 @@ async fn store_and_raw(tag: &str) -> (PostgresStore, tokio_postgres::Client) {
     let store = PostgresStore::open_in_schema(&url(), Some(&schema))
         .await
         .expect("open");
-    let (raw, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .expect("raw connection");
-    tokio::spawn(connection);
+    let raw = raw_connection().await;
     raw.batch_execute(&format!("SET search_path TO {schema}"))
         .await
         .expect("search_path");

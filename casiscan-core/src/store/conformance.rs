@@ -115,11 +115,13 @@ fn claim(token: &str) -> StateChange {
 /// Lets time pass between two writes: moves a manual clock, or sleeps on the system one.
 async fn let_time_pass(store: &Arc<dyn Store>) {
     let clock = store.clock();
-    let step = std::time::Duration::from_millis(2);
     if clock.is_manual() {
-        clock.advance(step);
+        // Records made by the checks carry the wall clock's time (Scan::new), which runs on
+        // while the store's clock stands still: start from the later of the two.
+        let from = clock.now().max(clock::now());
+        clock.set(from + Duration::milliseconds(2));
     } else {
-        tokio::time::sleep(step).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
 }
 
