@@ -1,14 +1,7 @@
 //! Casibase's `WindowsPatch` row shape built from a parsed Windows Update Agent report.
 
-use super::super::rows::PatchRow;
+use super::super::rows::{PatchRow, size_text};
 use super::wua::{CRITICAL_UPDATES_CATEGORY, WuaReport, kb_in};
-
-fn size_text(bytes: Option<i64>) -> String {
-    match bytes {
-        Some(b) if b > 0 => format!("{:.1} MB", b as f64 / 1_048_576.0),
-        _ => "N/A".to_string(),
-    }
-}
 
 /// Rows for pending updates (`available`), Casibase field names.
 pub fn available_rows(r: &WuaReport) -> Vec<PatchRow> {
@@ -26,7 +19,7 @@ pub fn available_rows(r: &WuaReport) -> Vec<PatchRow> {
             PatchRow {
                 title: u.title.clone(),
                 kb: u.kb().unwrap_or_default(),
-                size: size_text(u.max_download_size),
+                size: size_text(u.max_download_size.and_then(|b| u64::try_from(b).ok())),
                 status: if u.is_downloaded {
                     "Downloaded"
                 } else {
