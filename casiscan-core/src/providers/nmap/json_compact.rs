@@ -13,41 +13,21 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::model::{
-    Host, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent, Text,
-};
+use super::model::{Host, NmapRun};
 use super::one_pass::{Consumer, Stopped, read_through};
 use super::reader::{Entry, place_all};
+use super::run_fields::{RunClose, RunSetup, grouped};
 use super::stream_input::{StreamInput, output_error};
-use super::violation::{ParseOptions, Violation};
+use super::violation::ParseOptions;
 use crate::error::{Error, Result};
-
-/// The run's attributes, known once its start tag is read.
-#[derive(Serialize)]
-struct Head<'a> {
-    scanner: &'a Option<Text>,
-    args: &'a Option<Text>,
-    start: &'a Option<i64>,
-    startstr: &'a Option<Text>,
-    version: &'a Option<Text>,
-    profile_name: &'a Option<Text>,
-    xmloutputversion: &'a Option<Text>,
-}
 
 /// Every field of the run but its attributes, hosts and host hints.
 #[derive(Serialize)]
 struct Tail<'a> {
-    scaninfos: &'a [ScanInfo],
-    verbose: &'a Option<i64>,
-    debugging: &'a Option<i64>,
-    targets: &'a [TargetSpec],
-    tasks: &'a [TaskEvent],
-    prescripts: &'a [Script],
-    postscripts: &'a [Script],
-    outputs: &'a [Output],
-    runstats: &'a Option<RunStats>,
-    incomplete: bool,
-    warnings: &'a [Violation],
+    #[serde(flatten)]
+    setup: RunSetup<'a>,
+    #[serde(flatten)]
+    close: RunClose<'a>,
 }
 
 /// Writes the run in the nmap XML file at `path` to `out` as compact JSON while reading it, in
@@ -55,15 +35,7 @@ struct Tail<'a> {
 pub fn write_json_compact(path: &Path, mut out: impl Write, options: ParseOptions) -> Result<()> {
     let (input, reader) = StreamInput::open(path, options)?;
     let run = reader.run();
-    let head = Head {
-        scanner: &run.scanner,
-        args: &run.args,
-        start: &run.start,
-        startstr: &run.startstr,
-        version: &run.version,
-        profile_name: &run.profile_name,
-        xmloutputversion: &run.xmloutputversion,
-    };
+    let (head, _, _) = grouped(run);
     let head = serde_json::to_vec(&head).map_err(|e| output_error(e.into()))?;
     // `head` is `{…}`: the document goes on after its fields.
     let open = head.get(..head.len().saturating_sub(1)).unwrap_or_default();
@@ -129,19 +101,8 @@ fn write_end(run: &NmapRun, hints: Option<Spill>, out: &mut impl Write) -> Resul
         hints.copy_to(out)?;
     }
     out.write_all(b"],").map_err(output_error)?;
-    let tail = Tail {
-        scaninfos: &run.scaninfos,
-        verbose: &run.verbose,
-        debugging: &run.debugging,
-        targets: &run.targets,
-        tasks: &run.tasks,
-        prescripts: &run.prescripts,
-        postscripts: &run.postscripts,
-        outputs: &run.outputs,
-        runstats: &run.runstats,
-        incomplete: run.incomplete,
-        warnings: &run.warnings,
-    };
+    let (_, setup, close) = grouped(run);
+    let tail = Tail { setup, close };
     let tail = serde_json::to_vec(&tail).map_err(|e| output_error(e.into()))?;
     // `tail` is `{…}`: its fields continue the document, and its `}` closes it.
     out.write_all(tail.get(1..).unwrap_or_default())

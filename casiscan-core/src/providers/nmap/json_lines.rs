@@ -12,41 +12,21 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::model::{
-    Host, NmapRun, Output, RunStats, ScanInfo, Script, TargetSpec, TaskEvent, Text,
-};
+use super::model::{Host, NmapRun};
 use super::one_pass::{Consumer, Stopped, read_through};
 use super::reader::{Entry, place_all};
+use super::run_fields::{RunAttrs, RunClose, RunSetup, grouped};
 use super::stream_input::{StreamInput, output_error};
-use super::violation::{ParseOptions, Violation};
+use super::violation::ParseOptions;
 use crate::error::Result;
 
 /// The run's attributes and what precedes the hosts.
 #[derive(Serialize)]
 struct Header<'a> {
-    scanner: &'a Option<Text>,
-    args: &'a Option<Text>,
-    start: &'a Option<i64>,
-    startstr: &'a Option<Text>,
-    version: &'a Option<Text>,
-    profile_name: &'a Option<Text>,
-    xmloutputversion: &'a Option<Text>,
-    scaninfos: &'a [ScanInfo],
-    verbose: &'a Option<i64>,
-    debugging: &'a Option<i64>,
-}
-
-/// Everything of the run that is not in the header or a host line.
-#[derive(Serialize)]
-struct Trailer<'a> {
-    targets: &'a [TargetSpec],
-    tasks: &'a [TaskEvent],
-    prescripts: &'a [Script],
-    postscripts: &'a [Script],
-    outputs: &'a [Output],
-    runstats: &'a Option<RunStats>,
-    incomplete: bool,
-    warnings: &'a [Violation],
+    #[serde(flatten)]
+    attrs: RunAttrs<'a>,
+    #[serde(flatten)]
+    setup: RunSetup<'a>,
 }
 
 /// One line of the output.
@@ -56,22 +36,12 @@ enum Line<'a> {
     Header(Header<'a>),
     Host(&'a Host),
     Hosthint(&'a Host),
-    Trailer(Trailer<'a>),
+    Trailer(RunClose<'a>),
 }
 
 fn header(run: &NmapRun) -> Line<'_> {
-    Line::Header(Header {
-        scanner: &run.scanner,
-        args: &run.args,
-        start: &run.start,
-        startstr: &run.startstr,
-        version: &run.version,
-        profile_name: &run.profile_name,
-        xmloutputversion: &run.xmloutputversion,
-        scaninfos: &run.scaninfos,
-        verbose: &run.verbose,
-        debugging: &run.debugging,
-    })
+    let (attrs, setup, _) = grouped(run);
+    Line::Header(Header { attrs, setup })
 }
 
 /// Writes lines to `out`, each made in `buf` first (serde's many small writes go to memory, the
@@ -119,16 +89,8 @@ pub fn write_json_lines(path: &Path, out: impl Write, options: ParseOptions) -> 
         Err(Stopped::Unwritten(e)) => return Err(e),
     };
     place_all(&mut run.warnings, |o| input.locate(o));
-    let trailer = Line::Trailer(Trailer {
-        targets: &run.targets,
-        tasks: &run.tasks,
-        prescripts: &run.prescripts,
-        postscripts: &run.postscripts,
-        outputs: &run.outputs,
-        runstats: &run.runstats,
-        incomplete: run.incomplete,
-        warnings: &run.warnings,
-    });
+    let (_, _, close) = grouped(&run);
+    let trailer = Line::Trailer(close);
     lines.emit(&trailer)?;
     lines.out.flush().map_err(output_error)
 }

@@ -16,8 +16,8 @@ use std::path::Path;
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use super::model::NmapRun;
 use super::reader::{Entry, HostReader, place_all, placed};
+use super::run_fields::{RunAttrs, RunSetup, grouped};
 use super::text::line_col_in;
 use super::violation::{ParseOptions, Violation};
 use crate::error::{Error, Result};
@@ -114,16 +114,10 @@ impl Serialize for Streamed<'_, '_> {
 /// The run's fields in [`NmapRun`]'s order, with the hosts and hints streamed.
 #[derive(Serialize)]
 struct View<'a, H> {
-    scanner: &'a Option<super::model::Text>,
-    args: &'a Option<super::model::Text>,
-    start: &'a Option<i64>,
-    startstr: &'a Option<super::model::Text>,
-    version: &'a Option<super::model::Text>,
-    profile_name: &'a Option<super::model::Text>,
-    xmloutputversion: &'a Option<super::model::Text>,
-    scaninfos: &'a [super::model::ScanInfo],
-    verbose: &'a Option<i64>,
-    debugging: &'a Option<i64>,
+    #[serde(flatten)]
+    attrs: RunAttrs<'a>,
+    #[serde(flatten)]
+    setup: RunSetup<'a>,
     targets: &'a [super::model::TargetSpec],
     tasks: &'a [super::model::TaskEvent],
     prescripts: &'a [super::model::Script],
@@ -180,49 +174,20 @@ fn write_pretty(path: &Path, out: impl Write, options: ParseOptions) -> Result<(
     };
     let streamed_hosts = Streamed::new(&input, Want::Hosts, hosts > 0)?;
     let streamed_hints = Streamed::new(&input, Want::Hints, hints > 0)?;
-    let NmapRun {
-        scanner,
-        args,
-        start,
-        startstr,
-        version,
-        profile_name,
-        xmloutputversion,
-        scaninfos,
-        verbose,
-        debugging,
-        targets,
-        tasks,
-        prescripts,
-        hosts: _,
-        hosthints: _,
-        postscripts,
-        outputs,
-        runstats,
-        incomplete,
-        warnings,
-    } = &header;
+    let (attrs, setup, close) = grouped(&header);
     let view = View {
-        scanner,
-        args,
-        start,
-        startstr,
-        version,
-        profile_name,
-        xmloutputversion,
-        scaninfos,
-        verbose,
-        debugging,
-        targets,
-        tasks,
-        prescripts,
+        attrs,
+        setup,
+        targets: close.targets,
+        tasks: close.tasks,
+        prescripts: close.prescripts,
         hosts: &streamed_hosts,
         hosthints: &streamed_hints,
-        postscripts,
-        outputs,
-        runstats,
-        incomplete,
-        warnings,
+        postscripts: close.postscripts,
+        outputs: close.outputs,
+        runstats: close.runstats,
+        incomplete: close.incomplete,
+        warnings: close.warnings,
     };
     let written = serde_json::to_writer_pretty(out, &view);
     for streamed in [&streamed_hosts, &streamed_hints] {

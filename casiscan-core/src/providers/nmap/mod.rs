@@ -23,6 +23,7 @@ mod progress;
 mod provider;
 mod reader;
 mod run;
+mod run_fields;
 mod sandbox;
 mod script;
 mod service;
