@@ -241,7 +241,8 @@ fn new_scan_as_the_page_sends_it(name: &str) -> Value {
 
 /// Polls `get-scan` as the scan widget does until the scan is Completed or Failed.
 async fn poll_until_done(c: &reqwest::Client, base: &str, id: &str) -> Value {
-    for _ in 0..300 {
+    let began = std::time::Instant::now();
+    while began.elapsed() < Duration::from_secs(60) {
         let (_, b) = call(c.get(format!("{base}/api/get-scan?id={id}"))).await;
         if matches!(b["data"]["state"].as_str(), Some("Completed" | "Failed")) {
             return b["data"].clone();

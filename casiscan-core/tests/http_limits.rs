@@ -85,7 +85,8 @@ fn open_fds() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout() {
     let _serial = SERIAL.lock().await;
-    let timeout = Duration::from_secs(2);
+    // Long enough that a loaded machine's stalls do not reach it before the checks below.
+    let timeout = Duration::from_secs(6);
     let addr = start(ServeConfig {
         header_read_timeout: timeout,
         body_read_timeout: Duration::from_secs(1),
@@ -111,7 +112,7 @@ async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout
 
     // While they are held, a normal request is served at once.
     let mut normal = connect(addr, FULL).await;
-    let served = tokio::time::timeout(Duration::from_millis(500), read_response(&mut normal))
+    let served = tokio::time::timeout(Duration::from_secs(3), read_response(&mut normal))
         .await
         .expect("a normal request is served while the slow ones are held");
     assert!(served.starts_with("HTTP/1.1 200"), "{served}");
@@ -151,7 +152,9 @@ async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout
 async fn hundreds_of_idle_connections_take_no_more_than_the_limit_of_descriptors() {
     let _serial = SERIAL.lock().await;
     let limit = 8;
-    let timeout = Duration::from_secs(2);
+    // Long enough that the slow clients surely still hold their slots when descriptors are
+    // counted, on a loaded machine too.
+    let timeout = Duration::from_secs(6);
     let addr = start(ServeConfig {
         header_read_timeout: timeout,
         body_read_timeout: Duration::from_secs(2),

@@ -186,6 +186,20 @@ async fn a_dropped_claim_leaves_no_rows_locked() {
     assert_eq!(s.runner, "b");
 }
 
+/// Waits until `n` runners are recorded as waiting for work in `schema`.
+async fn waiters_recorded(schema: &str, n: i64) {
+    let raw = raw_connection().await;
+    let sql = format!("SELECT count(*) FROM {schema}.work_waiters");
+    for _ in 0..1000 {
+        let row = raw.query_one(&sql, &[]).await.expect("count waiters");
+        if row.get::<_, i64>(0) >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{n} runners never waited");
+}
+
 /// A connection of its own to the test server.
 async fn raw_connection() -> tokio_postgres::Client {
     let (raw, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
@@ -332,22 +346,23 @@ async fn a_queued_scan_wakes_one_waiting_runner_and_a_routed_one_wakes_all() {
         }
     };
 
+    // Each waiter is seen recorded before the next starts, so `first` waits longest.
     let a = wait(Arc::clone(&first));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    waiters_recorded(&schema, 1).await;
     let b = wait(Arc::clone(&second));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    waiters_recorded(&schema, 2).await;
     queue("nmap", ProviderKind::Nmap).await;
     let (a, b) = (a.await.expect("a"), b.await.expect("b"));
-    assert!(a < Duration::from_secs(2), "the longest waiter woke: {a:?}");
+    assert!(a < Duration::from_secs(3), "the longest waiter woke: {a:?}");
     assert!(b >= Duration::from_secs(3), "the other kept waiting: {b:?}");
 
     let a = wait(Arc::clone(&first));
     let b = wait(Arc::clone(&second));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    waiters_recorded(&schema, 2).await;
     queue("patch", ProviderKind::OsPatch).await;
     let (a, b) = (a.await.expect("a"), b.await.expect("b"));
     assert!(
-        a < Duration::from_secs(2) && b < Duration::from_secs(2),
+        a < Duration::from_secs(3) && b < Duration::from_secs(3),
         "a routed scan wakes every waiter: {a:?} {b:?}"
     );
 }

@@ -61,9 +61,9 @@ def test_a_forked_child_gets_a_clear_error_instead_of_a_hang(client: casiscan.Cl
 
 
 def test_blocking_calls_release_the_interpreter(client: casiscan.Client) -> None:
-    # run_worker blocks its caller for 0.6 s in Rust; if it held the GIL, this thread's loop
-    # would stall for that long.
-    worker_thread = threading.Thread(target=client.run_worker, args=(0.6,), daemon=True)
+    # run_worker blocks its caller for 3 s in Rust; if it held the GIL, this thread's loop
+    # would stall for that long (the bound leaves room for a loaded machine's scheduling).
+    worker_thread = threading.Thread(target=client.run_worker, args=(3.0,), daemon=True)
     import time
 
     worker_thread.start()
@@ -74,4 +74,4 @@ def test_blocking_calls_release_the_interpreter(client: casiscan.Client) -> None
         longest_gap = max(longest_gap, now - last)
         last = now
     worker_thread.join(TIMEOUT_SECONDS)
-    assert longest_gap < 0.3, f"the interpreter was blocked for {longest_gap:.2f} s"
+    assert longest_gap < 1.5, f"the interpreter was blocked for {longest_gap:.2f} s"

@@ -125,12 +125,16 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
     );
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();
+    // The handlers are installed before anything can be claimed: a SIGTERM that arrives while
+    // the task below has not run yet still stops the worker gracefully.
+    let stops = stop_signals();
     tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let [mut term, mut int] = stops;
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => None } } => {}
+            Some(()) = next_signal(&mut term) => {}
+            Some(()) = next_signal(&mut int) => {}
+            // Neither handler could be installed: only the process's end stops the worker.
+            else => return,
         }
         signal.cancel();
     });
@@ -141,4 +145,18 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
     stop_scheduler(scheduler).await;
     worked?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM's and SIGINT's streams (`None` where one cannot be installed).
+fn stop_signals() -> [Option<tokio::signal::unix::Signal>; 2] {
+    use tokio::signal::unix::{SignalKind, signal};
+    [SignalKind::terminate(), SignalKind::interrupt()].map(|kind| signal(kind).ok())
+}
+
+/// The next delivery of `stream`, or `None` (at once) when it is not installed.
+async fn next_signal(stream: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match stream.as_mut() {
+        Some(s) => s.recv().await,
+        None => None,
+    }
 }

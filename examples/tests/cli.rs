@@ -638,14 +638,14 @@ fn serve_applies_its_connection_limits_and_refuses_zero() {
     let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
     slow.write_all(b"GET /api/get-scans HTTP/1.1\r\nHost: x\r\n")
         .expect("partial header");
-    slow.set_read_timeout(Some(Duration::from_secs(5)))
+    slow.set_read_timeout(Some(Duration::from_secs(15)))
         .expect("read timeout");
     let mut rest = Vec::new();
     slow.read_to_end(&mut rest)
-        .expect("closed by the server, not by our 5 s read timeout");
+        .expect("closed by the server, not by our 15 s read timeout");
     let after = started.elapsed();
     assert!(
-        after >= Duration::from_millis(900) && after < Duration::from_secs(4),
+        after >= Duration::from_millis(900) && after < Duration::from_secs(10),
         "closed after {after:?}"
     );
 

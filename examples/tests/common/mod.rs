@@ -199,7 +199,8 @@ pub async fn fleet(db: &str) {
     .await;
     let slow = done.iter().find(|s| s.name == "slow").expect("slow");
     assert_ne!(slow.runner, holder, "completed by another worker");
-    assert_eq!(slow.attempt, 2, "requeued once after the lease expired");
+    // At least once: a holder stalled past its lease before the kill is requeued once more.
+    assert!(slow.attempt >= 2, "requeued after the lease expired");
     let runs = client.list_runs("fleet/slow").await.expect("runs");
     assert_eq!(runs.len(), 1, "run to completion exactly once");
     assert_eq!(runs[0].state, ScanState::Completed);
