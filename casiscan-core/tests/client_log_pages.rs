@@ -5,9 +5,11 @@ use std::collections::BTreeSet;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
 
-use casiscan_core::model::{Scan, ScanRun, ScanState};
+use casiscan_core::model::Scan;
 use casiscan_core::providers::Providers;
 use casiscan_core::{Client, ErrorKind};
+
+mod runs;
 
 async fn client_with_runs(owner: &str, n: i64) -> Client {
     let client = Client::open("memory:", Providers::new())
@@ -26,27 +28,13 @@ async fn client_with_runs(owner: &str, n: i64) -> Client {
             "ports": [{"port": "22/tcp", "state": "open", "service": "ssh"}]}]});
         client
             .store()
-            .append_run(&ScanRun {
-                owner: owner.into(),
-                scan: "s".into(),
-                seq: 0,
-                attempt: 1,
-                runner: "r".into(),
-                target: "10.0.0.5".into(),
-                command: String::new(),
-                state: ScanState::Completed,
-                started_time: Some(t),
-                finished_time: Some(t),
-                error_text: String::new(),
-                raw_result: String::new(),
-                result: result.to_string(),
-                result_summary: String::new(),
-                provider: None,
-                asset: None,
-                timeout_seconds: None,
-                skipped: None,
-                imported: false,
-            })
+            .append_run(&runs::completed(
+                owner,
+                "s",
+                "10.0.0.5",
+                Some(t),
+                result.to_string(),
+            ))
             .await
             .expect("run");
     }

@@ -10,6 +10,8 @@ use casiscan_core::http::{AppState, OPENAPI, ServeConfig, serve, serve_with};
 use casiscan_core::model::ScanQuery;
 use casiscan_core::providers::Providers;
 
+mod runs;
+
 const TOKEN: &str = "admin-token-for-tests";
 
 async fn start(public_reads: bool) -> (String, AppState) {
@@ -248,25 +250,8 @@ async fn keys_and_log_export_over_http() {
         .client
         .store()
         .append_run(&casiscan_core::model::ScanRun {
-            owner: "admin".into(),
-            scan: "s".into(),
-            seq: 0,
-            attempt: 1,
-            runner: "r".into(),
-            target: "10.0.0.5".into(),
-            command: String::new(),
-            state: casiscan_core::model::ScanState::Completed,
-            started_time: Some(t),
-            finished_time: Some(t),
-            error_text: String::new(),
-            raw_result: String::new(),
-            result: result.to_string(),
-            result_summary: String::new(),
-            provider: None,
             asset: Some("db01".into()),
-            timeout_seconds: None,
-            skipped: None,
-            imported: false,
+            ..runs::completed("admin", "s", "10.0.0.5", Some(t), result.to_string())
         })
         .await
         .expect("append run");
@@ -420,7 +405,7 @@ async fn openapi_document_matches_the_router() {
 
 #[tokio::test]
 async fn export_reads_stored_run_history() {
-    use casiscan_core::model::{ScanRun, ScanState};
+    use casiscan_core::model::ScanRun;
     let (base, state) = start(false).await;
     let c = http();
     call(
@@ -438,25 +423,8 @@ async fn export_reads_stored_run_history() {
         .client
         .store()
         .append_run(&ScanRun {
-            owner: "admin".into(),
-            scan: "hist".into(),
-            seq: 0,
-            attempt: 1,
-            runner: "r".into(),
-            target: "127.0.0.1".into(),
-            command: String::new(),
-            state: ScanState::Completed,
-            started_time: Some(t),
-            finished_time: Some(t),
-            error_text: String::new(),
-            raw_result: String::new(),
-            result: result.to_string(),
-            result_summary: String::new(),
-            provider: None,
             asset: Some("db01".into()),
-            timeout_seconds: None,
-            skipped: None,
-            imported: false,
+            ..runs::completed("admin", "hist", "127.0.0.1", Some(t), result.to_string())
         })
         .await
         .expect("append run");
@@ -574,7 +542,6 @@ async fn an_api_key_writes_and_reads_only_its_own_account() {
 
 #[tokio::test]
 async fn the_diff_of_two_stored_runs() {
-    use casiscan_core::model::{ScanRun, ScanState};
     let (base, state) = start(false).await;
     let c = http();
     call(
@@ -596,27 +563,13 @@ async fn the_diff_of_two_stored_runs() {
         state
             .client
             .store()
-            .append_run(&ScanRun {
-                owner: "admin".into(),
-                scan: "d".into(),
-                seq: 0,
-                attempt: 1,
-                runner: "r".into(),
-                target: "127.0.0.1".into(),
-                command: String::new(),
-                state: ScanState::Completed,
-                started_time: None,
-                finished_time: None,
-                error_text: String::new(),
-                raw_result: String::new(),
-                result: result.to_string(),
-                result_summary: String::new(),
-                provider: None,
-                asset: None,
-                timeout_seconds: None,
-                skipped: None,
-                imported: false,
-            })
+            .append_run(&runs::completed(
+                "admin",
+                "d",
+                "127.0.0.1",
+                None,
+                result.to_string(),
+            ))
             .await
             .expect("append");
     }

@@ -9,8 +9,10 @@ use serde_json::{Value, json};
 
 use casiscan_core::Client;
 use casiscan_core::http::{AppState, serve};
-use casiscan_core::model::{Scan, ScanRun, ScanState};
+use casiscan_core::model::Scan;
 use casiscan_core::providers::Providers;
+
+mod runs;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -81,27 +83,13 @@ async fn finish(s: &Server, owner: &str, name: &str, t: DateTime<Utc>) {
     let result = json!({"hosts": [{"ip": "10.0.0.5", "status": "up",
         "ports": [{"port": "443/tcp", "state": "open", "service": "https"}]}]});
     store
-        .append_run(&ScanRun {
-            owner: owner.into(),
-            scan: name.into(),
-            seq: 0,
-            attempt: 1,
-            runner: "r".into(),
-            target: "10.0.0.5".into(),
-            command: String::new(),
-            state: ScanState::Completed,
-            started_time: Some(t),
-            finished_time: Some(t),
-            error_text: String::new(),
-            raw_result: String::new(),
-            result: result.to_string(),
-            result_summary: String::new(),
-            provider: None,
-            asset: None,
-            timeout_seconds: None,
-            skipped: None,
-            imported: false,
-        })
+        .append_run(&runs::completed(
+            owner,
+            name,
+            "10.0.0.5",
+            Some(t),
+            result.to_string(),
+        ))
         .await
         .expect("run");
 }

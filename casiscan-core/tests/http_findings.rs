@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 
 use casiscan_core::Client;
 use casiscan_core::http::{AppState, serve};
-use casiscan_core::model::{Scan, ScanRun, ScanState};
+use casiscan_core::model::Scan;
 use casiscan_core::providers::Providers;
+
+mod runs;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -46,27 +48,13 @@ async fn setup() -> (String, AppState, (String, String)) {
         state
             .client
             .store()
-            .append_run(&ScanRun {
-                owner: owner.into(),
-                scan: "s".into(),
-                seq: 0,
-                attempt: 1,
-                runner: "r".into(),
-                target: "10.0.0.5".into(),
-                command: String::new(),
-                state: ScanState::Completed,
-                started_time: Some(t),
-                finished_time: Some(t),
-                error_text: String::new(),
-                raw_result: String::new(),
-                result: result.to_string(),
-                result_summary: String::new(),
-                provider: None,
-                asset: None,
-                timeout_seconds: None,
-                skipped: None,
-                imported: false,
-            })
+            .append_run(&runs::completed(
+                owner,
+                "s",
+                "10.0.0.5",
+                Some(t),
+                result.to_string(),
+            ))
             .await
             .expect("run");
     }

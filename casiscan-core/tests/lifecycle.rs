@@ -13,6 +13,8 @@ use casiscan_core::model::{
 use casiscan_core::providers::nmap::CasibaseResult;
 use casiscan_core::providers::ospatch::PatchReport;
 
+mod runs;
+
 const HOST: &str = "10.0.0.5";
 
 fn heartbleed(state: &str) -> Value {
@@ -451,25 +453,15 @@ fn replay_of_stored_runs_is_deterministic() {
     let mut scan = Scan::new("admin", "s");
     scan.target = HOST.into();
     let run = |seq: u64, day: u32, state: ScanState, ports: Vec<Value>| ScanRun {
-        owner: "admin".into(),
-        scan: "s".into(),
         seq,
-        attempt: 1,
-        runner: "r".into(),
-        target: HOST.into(),
-        command: String::new(),
         state,
-        started_time: Some(at(day)),
-        finished_time: Some(at(day)),
-        error_text: String::new(),
-        raw_result: String::new(),
-        result: nmap_result(ports).to_string(),
-        result_summary: String::new(),
-        provider: None,
-        asset: None,
-        timeout_seconds: None,
-        skipped: None,
-        imported: false,
+        ..runs::completed(
+            "admin",
+            "s",
+            HOST,
+            Some(at(day)),
+            nmap_result(ports).to_string(),
+        )
     };
     let runs = vec![
         run(
@@ -548,25 +540,9 @@ fn a_timed_out_or_empty_host_closes_nothing_and_makes_the_run_partial() {
     let third = apply_outcome(&mut findings, &outcome(3, ScanStatus::Success, &timed_out));
     assert_eq!(status_of(&third, &port_id(22)), None, "not closed");
     let run = |result: &Value, state: ScanState| ScanRun {
-        owner: "admin".into(),
-        scan: "s".into(),
         seq: 1,
-        attempt: 1,
-        runner: "r".into(),
-        target: HOST.into(),
-        command: String::new(),
         state,
-        started_time: Some(at(3)),
-        finished_time: Some(at(3)),
-        error_text: String::new(),
-        raw_result: String::new(),
-        result: result.to_string(),
-        result_summary: String::new(),
-        provider: None,
-        asset: None,
-        timeout_seconds: None,
-        skipped: None,
-        imported: false,
+        ..runs::completed("admin", "s", HOST, Some(at(3)), result.to_string())
     };
     assert_eq!(
         scan_status(

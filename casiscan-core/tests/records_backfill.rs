@@ -5,6 +5,8 @@ mod backfill;
 
 use casiscan_core::store::SqliteStore;
 
+mod runs;
+
 #[tokio::test]
 async fn sqlite_builds_findings_and_logs_from_older_history_once() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -9,6 +9,8 @@ use casiscan_core::store::{PostgresStore, Store, conformance};
 mod log_capture;
 mod skip_corrupt;
 
+mod runs;
+
 fn url() -> String {
     std::env::var("CASISCAN_TEST_PG_URL").expect(
         "CASISCAN_TEST_PG_URL is not set: run scripts/test.sh, or start a server with scripts/pg-start.sh",

@@ -4,7 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
 
-use casiscan_core::model::{LogPageQuery, Scan, ScanLog, ScanRun, ScanState};
+use casiscan_core::model::{LogPageQuery, Scan, ScanLog, ScanRun};
 use casiscan_core::store::Store;
 
 /// Stores two scans of one asset with interleaved runs; returns every log the store recorded.
@@ -30,25 +30,14 @@ pub async fn fill(store: &dyn Store) -> Vec<ScanLog> {
         let t = t0 + Duration::minutes(n);
         store
             .append_run(&ScanRun {
-                owner: "o".into(),
-                scan: if n % 2 == 0 { "a" } else { "b" }.into(),
-                seq: 0,
-                attempt: 1,
-                runner: "r".into(),
-                target: "10.0.0.5".into(),
-                command: String::new(),
-                state: ScanState::Completed,
-                started_time: Some(t),
-                finished_time: Some(t),
-                error_text: String::new(),
-                raw_result: String::new(),
-                result,
-                result_summary: String::new(),
-                provider: None,
                 asset: Some("web".into()),
-                timeout_seconds: None,
-                skipped: None,
-                imported: false,
+                ..crate::runs::completed(
+                    "o",
+                    if n % 2 == 0 { "a" } else { "b" },
+                    "10.0.0.5",
+                    Some(t),
+                    result,
+                )
             })
             .await
             .expect("append");
