@@ -299,11 +299,10 @@ impl<R: BufRead> Source<R> {
     /// The next event that matters (declarations, comments, PIs and DOCTYPE are skipped).
     pub fn next(&mut self) -> Step<Ev> {
         self.own_error_at = None;
-        if !self.lenient {
-            let first = self.issues.get_mut().drain(..).next();
-            if let Some(violation) = first {
-                return Err(Stop::Fail(Error::NmapDtd(Box::new(violation))));
-            }
+        if !self.lenient && !self.issues.get_mut().is_empty() {
+            let violation = self.issues.get_mut().swap_remove(0);
+            self.issues.get_mut().clear();
+            return Err(Stop::Fail(Error::NmapDtd(Box::new(violation))));
         }
         loop {
             self.buf.clear();
