@@ -113,6 +113,9 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
     if let Some(base) = &args.scratch_base {
         config.scratch_dir = Some(scratch_path(base, &config.identity.name));
     }
+    // The handlers are installed before the worker says it is ready: a SIGTERM sent as soon as
+    // it is seen ready stops it gracefully.
+    let stops = stop_signals();
     tracing::info!(
         runner = %config.identity.name,
         hostname = %config.identity.hostname,
@@ -125,9 +128,6 @@ pub async fn run(client: &Client, args: WorkerArgs, owner: Option<String>) -> Re
     );
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();
-    // The handlers are installed before anything can be claimed: a SIGTERM that arrives while
-    // the task below has not run yet still stops the worker gracefully.
-    let stops = stop_signals();
     tokio::spawn(async move {
         let [mut term, mut int] = stops;
         tokio::select! {

@@ -199,8 +199,12 @@ pub async fn fleet(db: &str) {
     .await;
     let slow = done.iter().find(|s| s.name == "slow").expect("slow");
     assert_ne!(slow.runner, holder, "completed by another worker");
-    // At least once: a holder stalled past its lease before the kill is requeued once more.
-    assert!(slow.attempt >= 2, "requeued after the lease expired");
+    // Once, or twice when the holder stalled past its lease before it was killed.
+    assert!(
+        (2..=3).contains(&slow.attempt),
+        "requeued after the lease expired: attempt {}",
+        slow.attempt
+    );
     let runs = client.list_runs("fleet/slow").await.expect("runs");
     assert_eq!(runs.len(), 1, "run to completion exactly once");
     assert_eq!(runs[0].state, ScanState::Completed);
