@@ -767,6 +767,8 @@ async fn an_imported_nmap_file_is_a_run_that_the_export_shows() {
             .json(&scan("imp")),
     )
     .await;
+    // The runs' day is read between these two instants (a run at midnight UTC is on either day).
+    let day_before = Utc::now().format("%Y-%m-%d").to_string();
     let (st, b) = call(import(b"<nmaprun><host><<<".to_vec()).bearer_auth(TOKEN)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
     assert!(b["msg"].as_str().expect("msg").contains("line"), "{b}");
@@ -788,10 +790,10 @@ async fn an_imported_nmap_file_is_a_run_that_the_export_shows() {
         .create("admin", "alice", "siem")
         .await
         .expect("key");
-    let today = Utc::now().format("%Y-%m-%d");
+    let day_after = Utc::now().format("%Y-%m-%d");
     let (st, b) = call(
         c.get(format!(
-            "{base}/client/v1/fetch-s3-logs?date={today}&minSeverity=info"
+            "{base}/client/v1/fetch-s3-logs?fromDate={day_before}&toDate={day_after}&minSeverity=info"
         ))
         .header("accessKey", &k.access_key)
         .header("secretKey", &k.secret_key),

@@ -28,6 +28,8 @@ async fn an_imported_run_is_stored_and_exported_as_an_executed_one() {
     let dir = tempfile::tempdir().expect("tmp");
     let c = client(&dir).await;
     nmap_scan(&c, "imp").await;
+    // The run's day is read between this instant and the query (midnight UTC may fall between).
+    let day_before = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let scan = c
         .import_nmap_run("admin/imp", xml("before.xml"))
         .await
@@ -57,9 +59,9 @@ async fn an_imported_run_is_stored_and_exported_as_an_executed_one() {
         .await
         .expect("findings");
     assert!(findings.total > 0, "open ports are findings");
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let day_after = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let logs = c
-        .scan_logs_by_day("admin", &today, &today, None, 100)
+        .scan_logs_by_day("admin", &day_before, &day_after, None, 100)
         .await
         .expect("logs");
     assert_eq!(logs.logs.len(), 1, "one scan log for the imported run");
