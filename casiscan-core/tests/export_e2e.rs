@@ -11,10 +11,12 @@ use chrono::{TimeDelta, Utc};
 use tokio_util::sync::CancellationToken;
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::AppState;
 use casiscan_core::model::{Scan, ScanField, ScanQuery};
 use casiscan_core::providers;
 use casiscan_core::runner::WorkerConfig;
+
+mod serve;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -87,12 +89,7 @@ async fn scans_finished_by_real_workers_are_exported_once_through_pages() {
         .create("acme", "alice", "siem")
         .await
         .expect("key");
-    let http = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", http.local_addr().expect("addr"));
-    let s = state.clone();
-    tokio::spawn(async move { serve(http, s).await });
+    let base = serve::serve_on_loopback(state.clone()).await;
     // The runs finished today; the range reaches a day either side so a run past midnight
     // is still in it.
     let today = Utc::now().date_naive();

@@ -8,11 +8,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::AppState;
 use casiscan_core::model::Scan;
 use casiscan_core::providers::Providers;
 
 mod runs;
+
+mod serve;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -28,12 +30,7 @@ async fn start() -> Server {
         .await
         .expect("client");
     let state = AppState::new(client, TOKEN).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let s = state.clone();
-    tokio::spawn(async move { serve(listener, s).await });
+    let base = serve::serve_on_loopback(state.clone()).await;
     let mut keys = Vec::new();
     for account in ["acme", "other"] {
         state
@@ -52,7 +49,7 @@ async fn start() -> Server {
     other.target = "10.0.0.9".into();
     state.client.add_scan(&other).await.expect("scan");
     let server = Server {
-        base: format!("http://{addr}"),
+        base,
         state,
         keys: keys.remove(0),
         other: keys.remove(0),

@@ -5,11 +5,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::AppState;
 use casiscan_core::model::Scan;
 use casiscan_core::providers::Providers;
 
 mod runs;
+
+mod serve;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -28,12 +30,7 @@ async fn setup() -> (String, AppState, (String, String)) {
         .await
         .expect("client");
     let state = AppState::new(client, TOKEN).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let s = state.clone();
-    tokio::spawn(async move { serve(listener, s).await });
+    let base = serve::serve_on_loopback(state.clone()).await;
     let t = Utc
         .with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
         .single()

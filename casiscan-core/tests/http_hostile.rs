@@ -7,8 +7,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::AppState;
 use casiscan_core::providers::{Providers, nmap::NmapProvider};
+
+mod serve;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -16,13 +18,7 @@ async fn start() -> (String, AppState) {
     let providers = Providers::new().with(Arc::new(NmapProvider::new()));
     let client = Client::open("memory:", providers).await.expect("client");
     let state = AppState::new(client, TOKEN).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let s = state.clone();
-    tokio::spawn(async move { serve(listener, s).await });
-    (format!("http://{addr}"), state)
+    (serve::serve_on_loopback(state.clone()).await, state)
 }
 
 fn scan(name: &str, target: &str, command: &str) -> Value {

@@ -7,14 +7,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::AppState;
 use casiscan_core::model::{ProviderKind, Scan, ScanState};
 use casiscan_core::providers::ospatch::OsPatchProvider;
 use casiscan_core::providers::patch_install::PatchInstallRequest;
 use casiscan_core::providers::{Providers, RunContext};
+
+mod serve;
+
+use serve::call;
 
 const TOKEN: &str = "admin-token-for-install-patch";
 
@@ -53,19 +57,7 @@ async fn start(root: &Path) -> (String, AppState) {
     let providers = Providers::new().with(Arc::new(OsPatchProvider::with_root(root)));
     let client = Client::open("memory:", providers).await.expect("client");
     let state = AppState::new(client, TOKEN).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let s = state.clone();
-    tokio::spawn(async move { serve(listener, s).await });
-    (format!("http://{addr}"), state)
-}
-
-async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = req.send().await.expect("send");
-    let status = r.status();
-    (status, r.json().await.expect("json body"))
+    (serve::serve_on_loopback(state.clone()).await, state)
 }
 
 #[tokio::test]

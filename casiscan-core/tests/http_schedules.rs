@@ -5,8 +5,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, serve};
+use casiscan_core::http::AppState;
 use casiscan_core::providers::Providers;
+
+mod serve;
+
+use serve::call;
 
 const TOKEN: &str = "admin-token-for-tests";
 
@@ -14,19 +18,7 @@ async fn start() -> String {
     let client = Client::open("memory:", Providers::new())
         .await
         .expect("client");
-    let state = AppState::new(client, TOKEN).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { serve(listener, state).await });
-    format!("http://{addr}")
-}
-
-async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = req.send().await.expect("send");
-    let status = r.status();
-    (status, r.json().await.expect("json body"))
+    serve::serve_on_loopback(AppState::new(client, TOKEN).expect("state")).await
 }
 
 #[tokio::test]
