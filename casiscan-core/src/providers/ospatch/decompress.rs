@@ -85,10 +85,7 @@ pub fn decode<R: BufRead + Seek>(
             sink.count(declared).map_err(classify_sink)?;
             sink.written = 0;
             input.rewind()?;
-            lzma_rs::xz_decompress(&mut input, &mut sink).map_err(|e| match e {
-                lzma_rs::error::Error::IoError(e) => e,
-                other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
-            })
+            xz_decompress(&mut input, &mut sink)
         }
         Compression::Bzip2 => return Err(Problem::Unsupported(kind)),
     };
@@ -97,6 +94,26 @@ pub fn decode<R: BufRead + Seek>(
         Err(e) if is_problem(&e) => Err(classify_sink(e)),
         Err(e) if kind == Compression::Plain => Err(Problem::Io(e)),
         Err(e) => Err(corrupt(e.to_string())),
+    }
+}
+
+/// lzma-rs's decoder; a panic in it (arithmetic on crafted headers overflows where overflow
+/// checks are on) is a corrupt file like any other error, not a crash of the scan.
+fn xz_decompress<R: BufRead>(input: &mut R, sink: &mut Sink<'_>) -> io::Result<()> {
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lzma_rs::xz_decompress(input, sink)
+    }));
+    match decoded {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(lzma_rs::error::Error::IoError(e))) => Err(e),
+        Ok(Err(other)) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{other:?}"),
+        )),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the xz decoder failed on malformed input",
+        )),
     }
 }
 
@@ -270,6 +287,20 @@ mod tests {
         }
         sink.finish().expect("finish");
         assert_eq!(out, b"a\nb\rc\n\n");
+    }
+
+    /// Found by fuzzing (decompress_xz): a footer whose index size overflows lzma-rs's 32-bit
+    /// check is a corrupt xz file, not a panic.
+    #[test]
+    fn an_xz_footer_that_overflows_the_decoder_is_corrupt() {
+        let bad: &[u8] = include_bytes!("../../../tests/data/ospatch/footer_overflow.xz");
+        match run(bad, Limits::STREAM) {
+            Err(Problem::Corrupt { format, message }) => {
+                assert_eq!(format, Compression::Xz);
+                assert!(message.contains("footer states an index"), "{message}");
+            }
+            other => panic!("expected a corrupt xz file, got {other:?}"),
+        }
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! The decoded size an xz stream declares in its LZMA2 chunk headers, read without decoding.
+//! The decoded size an xz stream declares in its LZMA2 chunk headers, read without decoding,
+//! and the check of its index size against its footer.
 //!
 //! Each LZMA2 chunk states how many bytes it decodes to and the decoder produces exactly that,
 //! so the sum bounds the output of the first stream (the one lzma-rs decodes) before any memory
-//! is spent on it.
+//! is spent on it. lzma-rs compares the footer's index size with 32-bit arithmetic that
+//! overflows on a crafted footer (a panic where overflow checks are on, found by fuzzing), so
+//! the comparison is made here first, in 64 bits.
 
 use std::io::{self, BufRead, Seek, SeekFrom};
 
@@ -19,6 +22,7 @@ pub fn xz_decoded_size<R: BufRead + Seek>(input: &mut R) -> io::Result<u64> {
         let size_byte = byte(input)?;
         if size_byte == 0 {
             // The index: no more blocks.
+            check_index_size(input)?;
             return Ok(total);
         }
         let header_len = (u64::from(size_byte) + 1) * 4;
@@ -61,6 +65,50 @@ fn lzma2_chunks<R: BufRead + Seek>(input: &mut R) -> io::Result<(u64, u64)> {
             }
         }
     }
+}
+
+/// Reads the index (its indicator byte already read) and the footer's CRC32 and backward size,
+/// which must state the index's size: `(backward size + 1) * 4`.
+fn check_index_size<R: BufRead + Seek>(input: &mut R) -> io::Result<()> {
+    let mut size = 1u64;
+    let (records, n) = varint(input)?;
+    size += n;
+    for _ in 0..records {
+        // Unpadded and uncompressed size of each block.
+        for _ in 0..2 {
+            size += varint(input)?.1;
+        }
+    }
+    let padding = (4 - size % 4) % 4;
+    // The padding and the index's CRC32, then the footer's CRC32.
+    skip(input, padding + 4 + 4)?;
+    size += padding + 4;
+    let mut backward = [0u8; 4];
+    input.read_exact(&mut backward)?;
+    let stated = (u64::from(u32::from_le_bytes(backward)) + 1) * 4;
+    if stated != size {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the xz footer states an index of {stated} bytes, the index has {size}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A multibyte integer of the xz format (at most 9 bytes of 7 bits each) and its length.
+fn varint<R: BufRead>(input: &mut R) -> io::Result<(u64, u64)> {
+    let mut value = 0u64;
+    for i in 0..9u64 {
+        let b = byte(input)?;
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "an xz integer longer than 9 bytes",
+    ))
 }
 
 /// Bytes of the block check for the stream's check type.
@@ -117,6 +165,17 @@ mod tests {
         assert_eq!(out.len() as u64, size);
         let cut = &THREE_BLOCKS[..THREE_BLOCKS.len() / 2];
         assert!(xz_decoded_size(&mut Cursor::new(cut)).is_err());
+    }
+
+    /// Found by fuzzing (decompress_xz): a footer whose backward size is 0xFFFFFFFF made
+    /// lzma-rs overflow; the index check refuses it first.
+    const FOOTER_OVERFLOW: &[u8] = include_bytes!("../../../tests/data/ospatch/footer_overflow.xz");
+
+    #[test]
+    fn a_footer_that_misstates_the_index_size_is_refused() {
+        let err = xz_decoded_size(&mut Cursor::new(FOOTER_OVERFLOW)).expect_err("refused");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+        assert!(err.to_string().contains("footer states an index"), "{err}");
     }
 
     #[test]
