@@ -64,57 +64,69 @@ pub fn decode<R: BufRead + Seek>(
     out: &mut dyn Write,
 ) -> Result<(), Problem> {
     let kind = Compression::sniff(input.fill_buf()?);
-    let corrupt = |message: String| Problem::Corrupt {
-        format: kind,
-        message,
-    };
     let mut sink = Sink::new(out, size, limits.decoded);
-    let result = match kind {
-        Compression::Plain => copy(&mut input, &mut sink),
-        Compression::Gzip => copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut sink),
-        Compression::Lz4 => copy(&mut lz4_flex::frame::FrameDecoder::new(input), &mut sink),
-        Compression::Zstd => {
-            let mut decoder = ruzstd::decoding::StreamingDecoder::new(input)
-                .map_err(|e| corrupt(e.to_string()))?;
-            copy(&mut decoder, &mut sink)
-        }
-        Compression::Xz => {
-            // lzma-rs keeps a whole xz block in memory before writing it out, so the caps are
-            // checked on the sizes the LZMA2 chunks declare (which bound what it decodes) first.
-            let declared = xz_decoded_size(&mut input).map_err(|e| corrupt(e.to_string()))?;
-            sink.count(declared).map_err(classify_sink)?;
-            sink.written = 0;
-            input.rewind()?;
-            xz_decompress(&mut input, &mut sink)
-        }
-        Compression::Bzip2 => return Err(Problem::Unsupported(kind)),
+    // The decoders are other crates' code run on hostile bytes: a panic in one (arithmetic that
+    // overflows where overflow checks are on, as fuzzing found in lzma-rs) is a corrupt file
+    // like any other error, not a crash of the scan. A panic in the caller's writer is not
+    // theirs: it goes on.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_decoder(kind, input, &mut sink)
+    }));
+    let result = match decoded {
+        Ok(Ok(result)) => result,
+        Ok(Err(problem)) => return Err(problem),
+        Err(panic) if sink.out.inside => std::panic::resume_unwind(panic),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the {kind} decoder failed on malformed input"),
+        )),
     };
     match result.and_then(|()| sink.finish()) {
         Ok(()) => Ok(()),
         Err(e) if is_problem(&e) => Err(classify_sink(e)),
         Err(e) if kind == Compression::Plain => Err(Problem::Io(e)),
-        Err(e) => Err(corrupt(e.to_string())),
+        Err(e) => Err(corrupt(kind, e.to_string())),
     }
 }
 
-/// lzma-rs's decoder; a panic in it (arithmetic on crafted headers overflows where overflow
-/// checks are on) is a corrupt file like any other error, not a crash of the scan.
-fn xz_decompress<R: BufRead>(input: &mut R, sink: &mut Sink<'_>) -> io::Result<()> {
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        lzma_rs::xz_decompress(input, sink)
-    }));
-    match decoded {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(lzma_rs::error::Error::IoError(e))) => Err(e),
-        Ok(Err(other)) => Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{other:?}"),
-        )),
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the xz decoder failed on malformed input",
-        )),
+/// The corrupt-file problem of a `kind` file.
+fn corrupt(kind: Compression, message: String) -> Problem {
+    Problem::Corrupt {
+        format: kind,
+        message,
     }
+}
+
+/// Runs the decoder of `kind` from `input` into `sink`: the outcome of the copy, or a problem
+/// found before it started.
+fn run_decoder<R: BufRead + Seek>(
+    kind: Compression,
+    mut input: R,
+    sink: &mut Sink<'_>,
+) -> Result<io::Result<()>, Problem> {
+    Ok(match kind {
+        Compression::Plain => copy(&mut input, sink),
+        Compression::Gzip => copy(&mut flate2::bufread::MultiGzDecoder::new(input), sink),
+        Compression::Lz4 => copy(&mut lz4_flex::frame::FrameDecoder::new(input), sink),
+        Compression::Zstd => {
+            let mut decoder = ruzstd::decoding::StreamingDecoder::new(input)
+                .map_err(|e| corrupt(kind, e.to_string()))?;
+            copy(&mut decoder, sink)
+        }
+        Compression::Xz => {
+            // lzma-rs keeps a whole xz block in memory before writing it out, so the caps are
+            // checked on the sizes the LZMA2 chunks declare (which bound what it decodes) first.
+            let declared = xz_decoded_size(&mut input).map_err(|e| corrupt(kind, e.to_string()))?;
+            sink.count(declared).map_err(classify_sink)?;
+            sink.written = 0;
+            input.rewind()?;
+            lzma_rs::xz_decompress(&mut input, sink).map_err(|e| match e {
+                lzma_rs::error::Error::IoError(e) => e,
+                other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
+            })
+        }
+        Compression::Bzip2 => return Err(Problem::Unsupported(kind)),
+    })
 }
 
 fn is_problem(e: &io::Error) -> bool {
@@ -151,8 +163,31 @@ fn copy(input: &mut dyn Read, sink: &mut Sink<'_>) -> io::Result<()> {
 }
 
 /// Passes decoded bytes on with CR dropped before LF, and stops past the caps.
-struct Sink<'a> {
+/// The caller's writer, marked while a call into it runs: a panic raised there is the caller's
+/// own, not the decoder's, and goes on unwinding.
+struct Caller<'a> {
     out: &'a mut dyn Write,
+    inside: bool,
+}
+
+impl Write for Caller<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.inside = true;
+        let written = self.out.write(data);
+        self.inside = false;
+        written
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inside = true;
+        let flushed = self.out.flush();
+        self.inside = false;
+        flushed
+    }
+}
+
+struct Sink<'a> {
+    out: Caller<'a>,
     written: u64,
     size: u64,
     limit: u64,
@@ -162,7 +197,7 @@ struct Sink<'a> {
 impl<'a> Sink<'a> {
     fn new(out: &'a mut dyn Write, size: u64, limit: u64) -> Self {
         Self {
-            out,
+            out: Caller { out, inside: false },
             written: 0,
             size,
             limit,
@@ -300,6 +335,84 @@ mod tests {
                 assert!(message.contains("footer states an index"), "{message}");
             }
             other => panic!("expected a corrupt xz file, got {other:?}"),
+        }
+    }
+
+    /// A writer that panics on its first write.
+    struct Panicking;
+
+    impl Write for Panicking {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            panic!("the caller's own bug");
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Input that panics once the decoder reads past its first buffer, as a decoder's own
+    /// panic would.
+    struct PanicsInDecoder(Cursor<Vec<u8>>, usize);
+
+    impl io::Read for PanicsInDecoder {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = io::Read::read(&mut self.fill_buf()?, out)?;
+            self.consume(n);
+            Ok(n)
+        }
+    }
+
+    impl BufRead for PanicsInDecoder {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            self.1 += 1;
+            assert!(self.1 < 3, "a decoder's bug");
+            self.0.fill_buf()
+        }
+        fn consume(&mut self, n: usize) {
+            self.0.consume(n);
+        }
+    }
+
+    impl io::Seek for PanicsInDecoder {
+        fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+            self.0.seek(to)
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_a_decoder_is_a_corrupt_file() {
+        let (kind, data) = packed()
+            .into_iter()
+            .find(|(k, _)| *k == Compression::Gzip)
+            .expect("gzip");
+        let size = data.len() as u64;
+        let input = PanicsInDecoder(Cursor::new(data), 0);
+        match decode(input, size, Limits::STREAM, &mut Vec::new()) {
+            Err(Problem::Corrupt { format, message }) => {
+                assert_eq!(format, kind);
+                assert!(message.contains("decoder failed"), "{message}");
+            }
+            other => panic!("expected a corrupt file, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_callers_writer_is_not_taken_for_a_corrupt_file() {
+        for (kind, data) in packed() {
+            let caught = std::panic::catch_unwind(|| {
+                let _ = decode(
+                    Cursor::new(&data),
+                    data.len() as u64,
+                    Limits::STREAM,
+                    &mut Panicking,
+                );
+            });
+            let payload = caught.expect_err(kind.as_str());
+            assert_eq!(
+                payload.downcast_ref::<&str>(),
+                Some(&"the caller's own bug"),
+                "{kind}"
+            );
         }
     }
 
