@@ -23,6 +23,7 @@ for f in $(find $core/testdata/nmap -name '*.xml' -size -30k | sort); do
     n=$(echo "${f#$core/testdata/nmap/}" | tr / _)
     seed nmap_xml "$n" "$f"
     seed nmap_stream "$n" "$f"
+    seed nmap_split "$n" "$f"
 done
 
 # nmap commands: the hostile table (one seed a line) and the commands of the recorded scans.

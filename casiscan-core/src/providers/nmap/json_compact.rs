@@ -17,6 +17,7 @@ use super::model::{Host, NmapRun};
 use super::one_pass::{Consumer, Stopped, read_through};
 use super::reader::{Entry, place_all};
 use super::run_fields::{RunClose, RunSetup, grouped};
+use super::split_pass::Made;
 use super::stream_input::{StreamInput, output_error};
 use super::violation::ParseOptions;
 use crate::error::{Error, Result};
@@ -33,8 +34,8 @@ struct Tail<'a> {
 /// Writes the run in the nmap XML file at `path` to `out` as compact JSON while reading it, in
 /// memory bounded by the largest host, not by the file.
 pub fn write_json_compact(path: &Path, mut out: impl Write, options: ParseOptions) -> Result<()> {
-    let (input, reader) = StreamInput::open(path, options)?;
-    let run = reader.run();
+    let (input, opened) = StreamInput::open(path, options, make_host)?;
+    let run = opened.run();
     let (head, _, _) = grouped(run);
     let head = serde_json::to_vec(&head).map_err(|e| output_error(e.into()))?;
     // `head` is `{…}`: the document goes on after its fields.
@@ -47,7 +48,7 @@ pub fn write_json_compact(path: &Path, mut out: impl Write, options: ParseOption
         hints: None,
         buf: Vec::new(),
     };
-    let mut run = match read_through(reader, &mut writer) {
+    let mut run = match read_through(opened, &mut writer) {
         Ok(run) => run,
         Err(Stopped::Unparsable(e, at)) => return Err(input.place(e, at)),
         Err(Stopped::Unwritten(e)) => return Err(e),
@@ -77,13 +78,12 @@ impl<W: Write> Consumer for HostWriter<'_, W> {
     fn entry(&mut self, entry: &Entry) -> Result<()> {
         match entry {
             Entry::Host(host) => {
-                self.buf.clear();
-                if self.hosts > 0 {
-                    self.buf.push(b',');
-                }
-                serde_json::to_writer(&mut self.buf, host).map_err(|e| output_error(e.into()))?;
-                self.out.write_all(&self.buf).map_err(output_error)?;
-                self.hosts += 1;
+                let mut buf = std::mem::take(&mut self.buf);
+                buf.clear();
+                make_host(host, &mut buf)?;
+                let written = self.write_hosts(&buf, 1);
+                self.buf = buf;
+                written?;
             }
             Entry::HostHint(hint) => match &mut self.hints {
                 Some(spill) => spill.push(hint)?,
@@ -92,6 +92,29 @@ impl<W: Write> Consumer for HostWriter<'_, W> {
         }
         Ok(())
     }
+
+    fn made(&mut self, made: &Made) -> Result<()> {
+        self.write_hosts(&made.bytes, made.hosts)
+    }
+}
+
+impl<W: Write> HostWriter<'_, W> {
+    /// Writes hosts made by [`make_host`] (the first of the document without its comma).
+    fn write_hosts(&mut self, bytes: &[u8], hosts: u64) -> Result<()> {
+        let bytes = match self.hosts {
+            0 => bytes.get(1..).unwrap_or_default(),
+            _ => bytes,
+        };
+        self.out.write_all(bytes).map_err(output_error)?;
+        self.hosts += hosts;
+        Ok(())
+    }
+}
+
+/// A host's JSON after a comma.
+fn make_host(host: &Host, out: &mut Vec<u8>) -> Result<()> {
+    out.push(b',');
+    serde_json::to_writer(out, host).map_err(|e| output_error(e.into()))
 }
 
 /// Closes the hosts, writes the host hints and the rest of the run, and closes the document.

@@ -16,6 +16,7 @@ use super::model::{Host, NmapRun};
 use super::one_pass::{Consumer, Stopped, read_through};
 use super::reader::{Entry, place_all};
 use super::run_fields::{RunAttrs, RunClose, RunSetup, grouped};
+use super::split_pass::Made;
 use super::stream_input::{StreamInput, output_error};
 use super::violation::ParseOptions;
 use crate::error::Result;
@@ -72,18 +73,29 @@ impl<W: Write> Consumer for LineWriter<W> {
             Entry::HostHint(h) => self.emit(&Line::Hosthint(h)),
         }
     }
+
+    fn made(&mut self, made: &Made) -> Result<()> {
+        self.out.write_all(&made.bytes).map_err(output_error)
+    }
+}
+
+/// A host's line, with its newline.
+fn make_host(host: &Host, out: &mut Vec<u8>) -> Result<()> {
+    serde_json::to_writer(&mut *out, &Line::Host(host)).map_err(|e| output_error(e.into()))?;
+    out.push(b'\n');
+    Ok(())
 }
 
 /// Writes the nmap XML file at `path` to `out` as JSON lines while reading it, in memory
 /// bounded by the largest host. A parse error after some lines were written stops the output
 /// there and is returned, placed at its line and column.
 pub fn write_json_lines(path: &Path, out: impl Write, options: ParseOptions) -> Result<()> {
-    let (input, reader) = StreamInput::open(path, options)?;
+    let (input, opened) = StreamInput::open(path, options, make_host)?;
     let mut lines = LineWriter {
         buf: Vec::new(),
         out,
     };
-    let mut run = match read_through(reader, &mut lines) {
+    let mut run = match read_through(opened, &mut lines) {
         Ok(run) => run,
         Err(Stopped::Unparsable(e, at)) => return Err(input.place(e, at)),
         Err(Stopped::Unwritten(e)) => return Err(e),

@@ -1,16 +1,21 @@
 //! One streaming pass over an nmap file that hands each entry to a consumer as it is read:
 //! what the JSON writers share.
 //!
-//! The file is parsed on a second thread while the caller's thread writes: hosts travel to the
-//! writer in batches (few wake-ups) and go back to the parser's thread to be freed there, so
-//! neither thread frees what the other allocated (measured in BENCHMARKS.md, issue 20).
+//! A regular file read strictly has its hosts parsed apart on worker threads
+//! ([`super::split_pass`]). Otherwise the file is parsed on a second thread while the caller's
+//! thread writes: hosts travel to the writer in batches (few wake-ups) and go back to the
+//! parser's thread to be freed there, so neither thread frees what the other allocated
+//! (measured in BENCHMARKS.md, issue 20).
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::BufReader;
+use std::rc::Rc;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
 use super::model::NmapRun;
 use super::reader::{Entry, HostReader};
+use super::split_pass::{Handed, Made, SplitInput, read_split};
 use crate::error::{Error, Result};
 
 /// Entries handed over at once, at most.
@@ -28,6 +33,26 @@ pub(crate) trait Consumer {
     fn started(&mut self, run: &NmapRun) -> Result<()>;
     /// A host or host hint.
     fn entry(&mut self, entry: &Entry) -> Result<()>;
+    /// Hosts made on worker threads by the function the pass was opened with, in file order.
+    fn made(&mut self, made: &Made) -> Result<()>;
+}
+
+/// An nmap file opened for one pass, its `<nmaprun>` start tag read.
+pub(crate) enum Opened {
+    /// Parsed on one thread ahead of the consumer.
+    Threaded(HostReader<BufReader<File>>),
+    /// Hosts parsed apart on worker threads.
+    Split(HostReader<SplitInput>, Rc<RefCell<Handed>>),
+}
+
+impl Opened {
+    /// What was read outside hosts so far.
+    pub fn run(&self) -> &NmapRun {
+        match self {
+            Opened::Threaded(reader) => reader.run(),
+            Opened::Split(reader, _) => reader.run(),
+        }
+    }
 }
 
 /// Why a pass stopped before the end.
@@ -46,9 +71,21 @@ enum Message {
     Entries(Vec<Entry>),
 }
 
-/// Reads `reader` to its end, handing `consumer` what it reads; entries read before a parse
-/// error are handed over first. The run without its hosts, as [`HostReader::finish`] returns it.
+/// Reads the opened file to its end, handing `consumer` what it reads; entries read before a
+/// parse error are handed over first. The run without its hosts, as [`HostReader::finish`]
+/// returns it.
 pub(crate) fn read_through(
+    opened: Opened,
+    consumer: &mut impl Consumer,
+) -> std::result::Result<NmapRun, Stopped> {
+    match opened {
+        Opened::Threaded(reader) => read_threaded(reader, consumer),
+        Opened::Split(reader, handed) => read_split(reader, &handed, consumer),
+    }
+}
+
+/// [`read_through`] with the parser on a second thread.
+fn read_threaded(
     reader: HostReader<BufReader<File>>,
     consumer: &mut impl Consumer,
 ) -> std::result::Result<NmapRun, Stopped> {

@@ -22,6 +22,20 @@ pub enum Entry {
     HostHint(Host),
 }
 
+/// One item directly inside the root, as [`HostReader::next_item`] reads it.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned and matched at once, never stored: a box would cost an allocation per host"
+)]
+pub(crate) enum Item {
+    /// A host or host hint.
+    Entry(Entry),
+    /// Anything else (kept in the run, or skipped).
+    Other,
+    /// The end of the run.
+    End,
+}
+
 /// Reads hosts one at a time with memory bounded by the largest host, not the file.
 ///
 /// [`HostReader::next_host`] (and the iterator) keeps `<hosthint>`s in [`HostReader::run`];
@@ -54,6 +68,14 @@ impl<R: BufRead> HostReader<R> {
     ) -> std::result::Result<Self, (Error, u64)> {
         let mut src = Source::uncounted(input);
         src.set_lenient(options.lenient);
+        Self::start(src)
+    }
+
+    /// Like [`HostReader::uncounted`], strict, for a split read: each comment directly inside
+    /// the root ends a [`HostReader::next_item`] call (it marks hosts parsed apart).
+    pub(crate) fn marked(input: R) -> std::result::Result<Self, (Error, u64)> {
+        let mut src = Source::uncounted(input);
+        src.set_marks(true);
         Self::start(src)
     }
 
@@ -115,30 +137,48 @@ impl<R: BufRead> HostReader<R> {
 
     /// The next host or host hint, or `None` at the end; neither is kept in the run.
     pub fn next_entry(&mut self) -> Result<Option<Entry>> {
-        while !self.done {
-            let step = self.step();
-            // Lenient: what broke nmap.dtd is kept (strict: the next event fails on it).
-            self.run.warnings.append(&mut self.src.take_issues());
-            match step {
-                Ok(Some(entry)) => return Ok(Some(entry)),
-                Ok(None) => {}
-                Err(Stop::Truncated) => {
-                    self.run.incomplete = true;
-                    self.done = true;
-                }
-                Err(Stop::Fail(e)) => {
-                    self.done = true;
-                    return Err(e);
-                }
+        loop {
+            match self.next_item()? {
+                Item::Entry(entry) => return Ok(Some(entry)),
+                Item::Other => {}
+                Item::End => return Ok(None),
             }
         }
-        Ok(None)
+    }
+
+    /// Reads one item directly inside the root: a host or host hint, or anything else.
+    pub(crate) fn next_item(&mut self) -> Result<Item> {
+        if self.done {
+            return Ok(Item::End);
+        }
+        let step = self.step();
+        // Lenient: what broke nmap.dtd is kept (strict: the next event fails on it).
+        self.run.warnings.append(&mut self.src.take_issues());
+        match step {
+            Ok(Some(entry)) => Ok(Item::Entry(entry)),
+            Ok(None) if self.done => Ok(Item::End),
+            Ok(None) => Ok(Item::Other),
+            Err(Stop::Truncated) => {
+                self.run.incomplete = true;
+                self.done = true;
+                Ok(Item::End)
+            }
+            Err(Stop::Fail(e)) => {
+                self.done = true;
+                Err(e)
+            }
+        }
     }
 
     /// Reads the rest (skipping unread hosts) and returns the run without its hosts.
     pub fn finish(mut self) -> Result<NmapRun> {
         while self.next_host()?.is_some() {}
         Ok(self.run)
+    }
+
+    /// The run as read so far, to change (a split read places its warnings).
+    pub(crate) fn run_mut(&mut self) -> &mut NmapRun {
+        &mut self.run
     }
 
     /// Bytes of input read so far.

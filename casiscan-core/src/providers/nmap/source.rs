@@ -140,6 +140,9 @@ pub struct Source<R> {
     issues: std::cell::RefCell<Vec<Violation>>,
     /// Whether such values are warnings (else the next event is an error).
     lenient: bool,
+    /// Whether a comment directly inside the root is an (empty) [`Ev::Text`] instead of being
+    /// skipped: a point where a split read hands over hosts parsed apart.
+    marks: bool,
 }
 
 impl<R: BufRead> Source<R> {
@@ -170,7 +173,13 @@ impl<R: BufRead> Source<R> {
             shared: SharedText::default(),
             issues: std::cell::RefCell::new(Vec::new()),
             lenient: false,
+            marks: false,
         }
+    }
+
+    /// Makes each comment directly inside the root an empty [`Ev::Text`] (see `marks`).
+    pub fn set_marks(&mut self, marks: bool) {
+        self.marks = marks;
     }
 
     /// Makes values that break nmap.dtd warnings (taken with [`Source::take_issues`]) instead
@@ -358,6 +367,10 @@ impl<R: BufRead> Source<R> {
                     continue;
                 }
                 Event::Eof => Ev::Eof,
+                Event::Comment(_) if self.marks && self.depth == 1 => {
+                    self.text.clear();
+                    Ev::Text
+                }
                 Event::Comment(_) | Event::PI(_) | Event::DocType(_) => continue,
             };
             return Ok(ev);

@@ -4,7 +4,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use super::one_pass::Opened;
 use super::reader::{HostReader, placed};
+use super::split_pass::{MakeHost, SplitInput};
 use super::text::line_col_in;
 use super::violation::ParseOptions;
 use crate::error::{Error, Result};
@@ -18,11 +20,9 @@ pub(crate) struct StreamInput<'a> {
 }
 
 impl<'a> StreamInput<'a> {
-    /// Opens `path` and reads its `<nmaprun>` start tag.
-    pub fn open(
-        path: &'a Path,
-        options: ParseOptions,
-    ) -> Result<(Self, HostReader<BufReader<File>>)> {
+    /// Opens `path` and reads its `<nmaprun>` start tag; a regular file read strictly on a
+    /// machine with more than one core has its hosts parsed apart, each made with `make`.
+    pub fn open(path: &'a Path, options: ParseOptions, make: MakeHost) -> Result<(Self, Opened)> {
         let input = StreamInput {
             path,
             regular: std::fs::metadata(path)
@@ -30,13 +30,21 @@ impl<'a> StreamInput<'a> {
                 .is_file(),
         };
         let file = File::open(path).map_err(|e| input_error(path, e))?;
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        if input.regular && !options.lenient && workers > 1 {
+            let file = file.try_clone().map_err(|e| input_error(path, e))?;
+            if let Some((split, handed)) = SplitInput::new(file, workers, make) {
+                let reader = HostReader::marked(split).map_err(|(e, at)| input.place(e, at))?;
+                return Ok((input, Opened::Split(reader, handed)));
+            }
+        }
         let buffered = BufReader::with_capacity(1 << 16, file);
         let reader = if input.regular {
             HostReader::uncounted(buffered, options).map_err(|(e, at)| input.place(e, at))?
         } else {
             HostReader::with_options(buffered, options)?
         };
-        Ok((input, reader))
+        Ok((input, Opened::Threaded(reader)))
     }
 
     /// Line and column of byte `offset`, found by reading a regular file again.
