@@ -1,6 +1,6 @@
 //! `<host>` and everything inside it.
 
-use std::io::BufRead;
+use super::source::XmlInput;
 
 use super::model::{
     AddrType, Address, ExtraPorts, ExtraReasons, Hop, Host, HostExtra, Hostname, Os, OsClass,
@@ -12,7 +12,7 @@ use super::source::{Source, Step, Tag};
 use super::walk::{close, each_child, text};
 
 /// Reads a `<host>` (or `<hosthint>`) element whose start tag was just read.
-pub fn host<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Host> {
+pub fn host<R: XmlInput>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Host> {
     let mut h = Host {
         starttime: src.num(start, b"starttime"),
         endtime: src.num(start, b"endtime"),
@@ -134,7 +134,7 @@ const PORT_PROTOCOLS: &[&str] = &["ip", "tcp", "udp", "sctp"];
 /// Address types nmap.dtd allows.
 const ADDR_TYPES: &[&str] = &["ipv4", "ipv6", "mac"];
 
-fn status<R: BufRead>(src: &Source<R>, e: &Tag) -> Status {
+fn status<R: XmlInput>(src: &Source<R>, e: &Tag) -> Status {
     Status {
         state: src.choice(e, b"state", HOST_STATES, true),
         reason: src.attr(e, b"reason"),
@@ -142,7 +142,7 @@ fn status<R: BufRead>(src: &Source<R>, e: &Tag) -> Status {
     }
 }
 
-fn address<R: BufRead>(src: &Source<R>, e: &Tag) -> Address {
+fn address<R: XmlInput>(src: &Source<R>, e: &Tag) -> Address {
     if e.raw(b"addr").is_none() {
         src.invalid_attr(
             e,
@@ -163,14 +163,14 @@ fn address<R: BufRead>(src: &Source<R>, e: &Tag) -> Address {
     }
 }
 
-fn sequence<R: BufRead>(src: &Source<R>, e: &Tag) -> Sequence {
+fn sequence<R: XmlInput>(src: &Source<R>, e: &Tag) -> Sequence {
     Sequence {
         class: src.attr(e, b"class"),
         values: src.attr_unique(e, b"values"),
     }
 }
 
-fn hostnames<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Hostname>) -> Step<()> {
+fn hostnames<R: XmlInput>(src: &mut Source<R>, empty: bool, out: &mut Vec<Hostname>) -> Step<()> {
     each_child(src, empty, |src, e, empty| {
         if e.local_name().into_inner() == b"hostname" {
             out.push(Hostname {
@@ -182,7 +182,7 @@ fn hostnames<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Hostnam
     })
 }
 
-fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()> {
+fn ports<R: XmlInput>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()> {
     each_child(src, empty, |src, e, empty| {
         match e.local_name().into_inner() {
             b"extraports" => {
@@ -216,7 +216,7 @@ fn ports<R: BufRead>(src: &mut Source<R>, empty: bool, h: &mut Host) -> Step<()>
     })
 }
 
-fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port> {
+fn port<R: XmlInput>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port> {
     let mut p = Port {
         protocol: src.choice(start, b"protocol", PORT_PROTOCOLS, true),
         portid: src.required_num(start, b"portid"),
@@ -261,7 +261,7 @@ fn port<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Port>
     Ok(p)
 }
 
-fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
+fn service<R: XmlInput>(src: &Source<R>, e: &Tag) -> Service {
     let extra = ServiceExtra {
         tunnel: src.attr(e, b"tunnel"),
         proto: src.attr(e, b"proto"),
@@ -285,7 +285,7 @@ fn service<R: BufRead>(src: &Source<R>, e: &Tag) -> Service {
     }
 }
 
-fn os_children<R: BufRead>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Step<()> {
+fn os_children<R: XmlInput>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Step<()> {
     each_child(src, empty, |src, e, empty| {
         match e.local_name().into_inner() {
             b"portused" => {
@@ -330,7 +330,7 @@ fn os_children<R: BufRead>(src: &mut Source<R>, empty: bool, os: &mut Os) -> Ste
     })
 }
 
-fn osclass<R: BufRead>(src: &mut Source<R>, e: &Tag, empty: bool) -> Step<OsClass> {
+fn osclass<R: XmlInput>(src: &mut Source<R>, e: &Tag, empty: bool) -> Step<OsClass> {
     let mut c = OsClass {
         vendor: src.attr(e, b"vendor"),
         osgen: src.attr(e, b"osgen"),

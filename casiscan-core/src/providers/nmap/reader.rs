@@ -8,7 +8,7 @@ use super::model::{
     TaskEventKind, Text,
 };
 use super::script::script;
-use super::source::{Ev, Source, Step, Stop, Tag};
+use super::source::{Counted, Ev, Source, Step, Stop, Tag, XmlInput};
 use super::violation::{ParseOptions, Violation};
 use super::walk::{close, each_child, text};
 use crate::error::{Error, Result};
@@ -41,7 +41,7 @@ pub(crate) enum Item {
 /// [`HostReader::next_host`] (and the iterator) keeps `<hosthint>`s in [`HostReader::run`];
 /// [`HostReader::next_entry`] yields them instead, so nothing grows with the number of hosts.
 pub struct HostReader<R> {
-    src: Source<R>,
+    src: Source<Counted<R>>,
     run: NmapRun,
     done: bool,
 }
@@ -79,7 +79,7 @@ impl<R: BufRead> HostReader<R> {
         Self::start(src)
     }
 
-    fn start(mut src: Source<R>) -> std::result::Result<Self, (Error, u64)> {
+    fn start(mut src: Source<Counted<R>>) -> std::result::Result<Self, (Error, u64)> {
         let fail = |e: &str| Err((Error::parse(e), 0));
         let root = loop {
             match src.next() {
@@ -257,7 +257,7 @@ impl<R: BufRead> Iterator for HostReader<R> {
     }
 }
 
-fn scaninfo<R: BufRead>(src: &Source<R>, e: &Tag) -> ScanInfo {
+fn scaninfo<R: XmlInput>(src: &Source<R>, e: &Tag) -> ScanInfo {
     ScanInfo {
         scan_type: src.attr(e, b"type"),
         scanflags: src.attr(e, b"scanflags"),
@@ -268,7 +268,7 @@ fn scaninfo<R: BufRead>(src: &Source<R>, e: &Tag) -> ScanInfo {
 }
 
 /// Reads a `<taskbegin>`, `<taskprogress>` or `<taskend>` tag.
-pub fn task_event<R: BufRead>(src: &Source<R>, e: &Tag) -> TaskEvent {
+pub fn task_event<R: XmlInput>(src: &Source<R>, e: &Tag) -> TaskEvent {
     let kind = match e.local_name().into_inner() {
         b"taskbegin" => TaskEventKind::Begin,
         b"taskend" => TaskEventKind::End,
@@ -285,7 +285,7 @@ pub fn task_event<R: BufRead>(src: &Source<R>, e: &Tag) -> TaskEvent {
     }
 }
 
-fn scripts<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Script>) -> Step<()> {
+fn scripts<R: XmlInput>(src: &mut Source<R>, empty: bool, out: &mut Vec<Script>) -> Step<()> {
     each_child(src, empty, |src, s, empty| {
         if s.local_name().into_inner() == b"script" {
             out.push(script(src, &s, empty)?);
@@ -296,7 +296,7 @@ fn scripts<R: BufRead>(src: &mut Source<R>, empty: bool, out: &mut Vec<Script>) 
     })
 }
 
-fn runstats<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<RunStats> {
+fn runstats<R: XmlInput>(src: &mut Source<R>, empty: bool) -> Step<RunStats> {
     let mut stats = RunStats::default();
     each_child(src, empty, |src, e, empty| {
         match e.local_name().into_inner() {

@@ -1,13 +1,13 @@
 //! NSE script results: `<script>` with its output and ordered `<table>`/`<elem>` items.
 
-use std::io::BufRead;
+use super::source::XmlInput;
 
 use super::model::{Script, ScriptItem, Text};
 use super::source::{Ev, Source, Step, Stop, Tag};
 use super::text;
 
 /// Reads a `<script>` element: attributes, then tables, elems and any text in order.
-pub fn script<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Script> {
+pub fn script<R: XmlInput>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step<Script> {
     let mut script = Script {
         id: src.attr(start, b"id"),
         output: src.attr_unique(start, b"output"),
@@ -21,7 +21,7 @@ pub fn script<R: BufRead>(src: &mut Source<R>, start: &Tag, empty: bool) -> Step
 }
 
 /// Reads children until the enclosing element ends, keeping order, keys and nesting.
-fn items<R: BufRead>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
+fn items<R: XmlInput>(src: &mut Source<R>) -> Step<Vec<ScriptItem>> {
     let mut out = Vec::new();
     // Character data since the last child; nmap's whitespace between children is not kept.
     let mut chars = Vec::new();
@@ -83,7 +83,7 @@ fn flush_chars(chars: &mut Vec<u8>, out: &mut Vec<ScriptItem>) {
 }
 
 /// Text of an `<elem>`: usually one text run, decoded directly; otherwise every piece joined.
-fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<Text> {
+fn elem_text<R: XmlInput>(src: &mut Source<R>) -> Step<Text> {
     let first = match src.next()? {
         Ev::End => return Ok(Text::default()),
         Ev::Text => src.text_value(),
@@ -96,7 +96,7 @@ fn elem_text<R: BufRead>(src: &mut Source<R>) -> Step<Text> {
 }
 
 /// The general case of [`elem_text`]: `pending` is an event already read.
-fn elem_pieces<R: BufRead>(
+fn elem_pieces<R: XmlInput>(
     src: &mut Source<R>,
     mut bytes: Vec<u8>,
     mut pending: Option<Ev>,

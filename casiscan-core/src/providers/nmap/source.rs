@@ -94,6 +94,91 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
+/// Where a [`Source`] reads its events: a counted byte reader, or a slice in memory whose
+/// events quick-xml lends without copying them.
+pub trait XmlInput: Sized {
+    /// Prepares for the next event (the size limit counts from here).
+    fn begin_event(reader: &mut Reader<Self>);
+    /// The next event; `buf` holds its bytes when the input cannot lend them.
+    fn next_event<'b>(
+        reader: &mut Reader<Self>,
+        buf: &'b mut Vec<u8>,
+    ) -> quick_xml::Result<Event<'b>>
+    where
+        Self: 'b;
+    /// Bytes of the event just read, `start` being the position before it.
+    fn event_bytes(reader: &Reader<Self>, start: u64) -> usize;
+    /// Lines so far (newlines seen, offset of the last), when the input counts them.
+    fn lines(reader: &Reader<Self>) -> Option<(u64, u64)>;
+    /// The newlines seen so far (0 when not counted).
+    fn newlines(reader: &Reader<Self>) -> (u64, u64);
+    /// Whether the input has ended.
+    fn at_eof(reader: &Reader<Self>) -> bool;
+}
+
+impl<R: BufRead> XmlInput for Counted<R> {
+    fn begin_event(reader: &mut Reader<Self>) {
+        reader.get_mut().event_bytes = 0;
+    }
+
+    fn next_event<'b>(
+        reader: &mut Reader<Self>,
+        buf: &'b mut Vec<u8>,
+    ) -> quick_xml::Result<Event<'b>>
+    where
+        Self: 'b,
+    {
+        reader.read_event_into(buf)
+    }
+
+    fn event_bytes(reader: &Reader<Self>, _: u64) -> usize {
+        reader.get_ref().event_bytes
+    }
+
+    fn lines(reader: &Reader<Self>) -> Option<(u64, u64)> {
+        let counted = reader.get_ref();
+        counted
+            .count_lines
+            .then_some((counted.newlines, counted.last_newline))
+    }
+
+    fn newlines(reader: &Reader<Self>) -> (u64, u64) {
+        let counted = reader.get_ref();
+        (counted.newlines, counted.last_newline)
+    }
+
+    fn at_eof(reader: &Reader<Self>) -> bool {
+        reader.get_ref().at_eof
+    }
+}
+
+impl XmlInput for &[u8] {
+    fn begin_event(_: &mut Reader<Self>) {}
+
+    fn next_event<'b>(reader: &mut Reader<Self>, _: &'b mut Vec<u8>) -> quick_xml::Result<Event<'b>>
+    where
+        Self: 'b,
+    {
+        reader.read_event()
+    }
+
+    fn event_bytes(reader: &Reader<Self>, start: u64) -> usize {
+        usize::try_from(reader.buffer_position().saturating_sub(start)).unwrap_or(usize::MAX)
+    }
+
+    fn lines(_: &Reader<Self>) -> Option<(u64, u64)> {
+        None
+    }
+
+    fn newlines(_: &Reader<Self>) -> (u64, u64) {
+        (0, 0)
+    }
+
+    fn at_eof(reader: &Reader<Self>) -> bool {
+        reader.get_ref().is_empty()
+    }
+}
+
 /// An owned XML event, simplified for the nmap parser.
 pub enum Ev {
     /// An opening tag.
@@ -128,8 +213,8 @@ impl From<Error> for Stop {
 pub type Step<T> = std::result::Result<T, Stop>;
 
 /// Pulls owned events from quick-xml, tracking depth and the file's encoding.
-pub struct Source<R> {
-    reader: Reader<Counted<R>>,
+pub struct Source<I> {
+    reader: Reader<I>,
     buf: Vec<u8>,
     depth: usize,
     latin1: bool,
@@ -145,7 +230,7 @@ pub struct Source<R> {
     marks: bool,
 }
 
-impl<R: BufRead> Source<R> {
+impl<R: BufRead> Source<Counted<R>> {
     /// Wraps a byte reader; errors carry their line and column.
     pub fn new(input: R) -> Self {
         Self::with_line_count(input, true)
@@ -158,7 +243,21 @@ impl<R: BufRead> Source<R> {
     }
 
     fn with_line_count(input: R, count_lines: bool) -> Self {
-        let mut reader = Reader::from_reader(Counted::new(input, count_lines));
+        Source::over(Counted::new(input, count_lines))
+    }
+}
+
+impl<'a> Source<&'a [u8]> {
+    /// Reads XML in memory, its events lent without a copy; errors are placed by byte offset,
+    /// as with [`Source::uncounted`].
+    pub fn in_memory(input: &'a [u8]) -> Self {
+        Source::over(input)
+    }
+}
+
+impl<I: XmlInput> Source<I> {
+    fn over(input: I) -> Self {
+        let mut reader = Reader::from_reader(input);
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
@@ -315,11 +414,12 @@ impl<R: BufRead> Source<R> {
         }
         loop {
             self.buf.clear();
-            self.reader.get_mut().event_bytes = 0;
-            let read = self.reader.read_event_into(&mut self.buf);
+            let start = self.reader.buffer_position();
+            I::begin_event(&mut self.reader);
+            let read = I::next_event(&mut self.reader, &mut self.buf);
             // A reader over memory hands quick-xml the whole input at once, so the limit is
             // checked here too, not only when the reader asks for more bytes.
-            if self.reader.get_ref().event_bytes > MAX_EVENT_BYTES {
+            if I::event_bytes(&self.reader, start) > MAX_EVENT_BYTES {
                 return Err(self.fail_here(oversized_event()));
             }
             let event = match read {
@@ -433,16 +533,15 @@ impl<R: BufRead> Source<R> {
     /// Gives a tag just read, `len` bytes long with its markup, its offset and (when lines are
     /// counted) its line and column.
     fn placed_tag(&self, mut tag: Tag, len: usize) -> Tag {
-        let counted = self.reader.get_ref();
         let start = self.reader.buffer_position().saturating_sub(len as u64);
-        let place = counted.count_lines.then(|| {
+        let place = I::lines(&self.reader).map(|(newlines, last_newline)| {
             let inside = memchr::memchr_iter(b'\n', tag.bytes()).count() as u64;
-            let line = (counted.newlines + 1).saturating_sub(inside);
+            let line = (newlines + 1).saturating_sub(inside);
             let column = (inside == 0).then(|| {
-                if counted.newlines == 0 {
+                if newlines == 0 {
                     start + 1
                 } else {
-                    start.saturating_sub(counted.last_newline)
+                    start.saturating_sub(last_newline)
                 }
             });
             (line, column)
@@ -465,7 +564,7 @@ impl<R: BufRead> Source<R> {
             quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedTag)
         ) && self.buf.is_empty();
         let partial: &[u8] = if lone { b"<" } else { &self.buf };
-        if syntax && self.reader.get_ref().at_eof && text::is_markup_prefix(partial) {
+        if syntax && I::at_eof(&self.reader) && text::is_markup_prefix(partial) {
             return Stop::Truncated;
         }
         Stop::Fail(self.error_here(e.to_string()))
@@ -499,16 +598,16 @@ impl<R: BufRead> Source<R> {
 
     /// A parse error at the last error's position (line and column from the counted input).
     pub fn error_here(&self, message: String) -> Error {
-        let counted = self.reader.get_ref();
+        let (newlines, last_newline) = I::newlines(&self.reader);
         let pos = self.error_offset();
-        let column = if counted.newlines == 0 {
+        let column = if newlines == 0 {
             pos + 1
         } else {
-            pos.saturating_sub(counted.last_newline)
+            pos.saturating_sub(last_newline)
         };
         Error::Parse {
             message: format!("malformed nmap XML: {message}"),
-            line: Some(counted.newlines + 1),
+            line: Some(newlines + 1),
             column: Some(column.max(1)),
         }
     }

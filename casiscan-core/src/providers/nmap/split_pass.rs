@@ -18,10 +18,12 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
+use super::host::host;
 use super::host_split::{Piece, piece};
 use super::model::{Host, NmapRun};
 use super::one_pass::{Consumer, Stopped};
-use super::reader::{Entry, HostReader, Item};
+use super::reader::{HostReader, Item};
+use super::source::{Ev, Source};
 use super::violation::Violation;
 use crate::error::{Error, Result};
 
@@ -398,25 +400,37 @@ fn work(jobs: &Receiver<Job>, make: MakeHost) {
 }
 
 /// The output of a batch's hosts; `None` when the batch does not parse to exactly its hosts.
+///
+/// The batch is read as the ordinary reader reads hosts (the same [`host`] over the same
+/// bytes, nested as deep), from memory without copying events; anything else in it, a value
+/// that breaks nmap.dtd or any error means the batch is not what the scan took it for.
 fn parse_batch(xml: &[u8], hosts: u64, make: MakeHost) -> Option<Made> {
-    let mut reader = HostReader::marked(xml).ok()?;
+    let mut src = Source::in_memory(xml);
+    match src.next().ok()? {
+        Ev::Start(root) if root.local_name().into_inner() == b"nmaprun" => {}
+        _ => return None,
+    }
     let mut bytes = Vec::with_capacity(xml.len() + xml.len() / 2);
     let mut count = 0;
     loop {
-        match reader.next_item().ok()? {
-            Item::Entry(Entry::Host(host)) => {
-                make(&host, &mut bytes).ok()?;
-                count += 1;
-            }
-            Item::Other => {}
-            Item::Entry(Entry::HostHint(_)) => return None,
-            Item::End => break,
+        let (tag, empty) = match src.next().ok()? {
+            Ev::Start(tag) => (tag, false),
+            Ev::Empty(tag) => (tag, true),
+            Ev::Text if src.text_is_blank() => continue,
+            Ev::End => break,
+            _ => return None,
+        };
+        if tag.local_name().into_inner() != b"host" {
+            return None;
         }
+        let parsed = host(&mut src, &tag, empty).ok()?;
+        if !src.take_issues().is_empty() {
+            return None;
+        }
+        make(&parsed, &mut bytes).ok()?;
+        count += 1;
     }
-    // Anything but hosts (a run field, a warning, a truncation) means the batch is not what the
-    // scan took it for.
-    let run = reader.finish().ok()?;
-    let whole = count == hosts && run == NmapRun::default();
+    let whole = matches!(src.next(), Ok(Ev::Eof)) && count == hosts;
     whole.then_some(Made { bytes, hosts })
 }
 

@@ -1,6 +1,6 @@
 //! Helpers to walk child elements of the current element.
 
-use std::io::BufRead;
+use super::source::XmlInput;
 
 use super::model::Text;
 use super::source::{Ev, Source, Step, Stop, Tag};
@@ -8,7 +8,7 @@ use super::source::{Ev, Source, Step, Stop, Tag};
 /// Calls `f` for each child element until the current element ends; `f` must consume the child.
 pub fn each_child<R, F>(src: &mut Source<R>, empty: bool, mut f: F) -> Step<()>
 where
-    R: BufRead,
+    R: XmlInput,
     F: FnMut(&mut Source<R>, Tag, bool) -> Step<()>,
 {
     if empty {
@@ -26,12 +26,12 @@ where
 }
 
 /// Consumes the rest of a child element whose attributes were already read.
-pub fn close<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<()> {
+pub fn close<R: XmlInput>(src: &mut Source<R>, empty: bool) -> Step<()> {
     if empty { Ok(()) } else { src.skip_element() }
 }
 
 /// Text content of a child element (empty for a self-closing one).
-pub fn text<R: BufRead>(src: &mut Source<R>, empty: bool) -> Step<Text> {
+pub fn text<R: XmlInput>(src: &mut Source<R>, empty: bool) -> Step<Text> {
     if empty {
         return Ok(Text::default());
     }
