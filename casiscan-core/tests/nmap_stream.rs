@@ -399,6 +399,43 @@ fn odd_and_broken_files_stream_as_the_parser_reads_them() {
             "an empty host",
             altered(800, host, 500, "<host/><host starttime="),
         ),
+        (
+            "a long blank run between hosts",
+            altered(
+                800,
+                host,
+                300,
+                &format!("{}<host starttime=", " ".repeat(200_000)),
+            ),
+        ),
+        (
+            "a DOCTYPE whose literal holds a host",
+            altered(
+                800,
+                host,
+                200,
+                "<!DOCTYPE x '> <host><status state=\"up\"/></host> '>\n<host starttime=",
+            ),
+        ),
+        ("an encoding named twice", {
+            let xml = altered(
+                800,
+                "<?xml version=\"1.0\"?>",
+                0,
+                "<?xml version=\"1.0\" x-encoding=\"utf-8\" encoding=\"ISO-8859-1\"?>",
+            );
+            let xml = String::from_utf8(xml).expect("ascii");
+            xml.replace("more", "m\u{e9}re").into_bytes()
+        }),
+        (
+            "an end tag whose quoted value holds a host",
+            altered(
+                800,
+                host,
+                100,
+                "<a></a x=\"> <host></host> \"><host starttime=",
+            ),
+        ),
     ];
     for (name, xml) in &cases {
         streams_like_the_parser(name, xml);

@@ -3,13 +3,15 @@
 //!
 //! The scan is deliberately conservative: a host is taken apart only when its bytes hold no
 //! comment, CDATA section, processing instruction or nested `<host>`, and anything it cannot
-//! classify with certainty (a DOCTYPE with an internal subset, an encoding other than UTF-8, a
-//! host larger than [`MAX_SPLIT_HOST`]) stops splitting for the rest of the file, which is then
-//! read by the ordinary parser. A host it takes apart is checked again by that host's own parse.
+//! classify with certainty (a DOCTYPE with quotes or an internal subset, an XML declaration
+//! naming an encoding other than UTF-8, a construct larger than [`MAX_SPLIT_HOST`]) stops
+//! splitting for the rest of the file, which is then read by the ordinary parser. A host it
+//! takes apart is checked again by that host's own parse.
 
 use memchr::memmem;
 
-/// Largest host taken apart; a larger one (and what follows it) is read by the ordinary parser.
+/// Largest host taken apart, and largest construct classified: past this size the rest of the
+/// file is read by the ordinary parser.
 pub(crate) const MAX_SPLIT_HOST: usize = 16 * 1024 * 1024;
 
 /// What the bytes at the scan position are, as far as splitting is concerned.
@@ -30,10 +32,14 @@ pub(crate) enum Piece {
 /// Classifies the bytes at the start of `b`, read at element depth `depth` (1 is inside the
 /// root).
 pub(crate) fn piece(b: &[u8], depth: usize) -> Piece {
-    match b {
+    let found = match b {
         [] => Piece::More,
         [b'<', ..] => markup(b, depth),
         _ => text(b),
+    };
+    match found {
+        Piece::More if b.len() > MAX_SPLIT_HOST => Piece::Stop,
+        found => found,
     }
 }
 
@@ -69,7 +75,14 @@ fn markup(b: &[u8], depth: usize) -> Piece {
         return doctype(b);
     }
     if b.starts_with(b"</") {
-        return until(b, 2, b">", -1);
+        // quick-xml reads an end tag as it reads a start tag (quoted values may hold `>`).
+        return match tag_end(b) {
+            Some(end) => Piece::Other {
+                len: end + 1,
+                depth: -1,
+            },
+            None => Piece::More,
+        };
     }
     start_tag(b, depth)
 }
@@ -85,14 +98,15 @@ fn until(b: &[u8], from: usize, close: &[u8], depth: i8) -> Piece {
     }
 }
 
-/// A processing instruction; the XML declaration stops splitting unless it names UTF-8 (the
-/// parser converts other encodings, which a host parsed apart would not know of).
+/// A processing instruction; one that may be the XML declaration stops splitting unless it
+/// names no encoding or UTF-8 once (the parser converts other encodings, which a host parsed
+/// apart would not know of).
 fn declaration(b: &[u8]) -> Piece {
     let Some(at) = memmem::find(b, b"?>") else {
         return Piece::More;
     };
     let pi = &b[..at];
-    let is_decl = pi.starts_with(b"<?xml") && pi.get(5).is_some_and(u8::is_ascii_whitespace);
+    let is_decl = pi.get(2..5).is_some_and(|n| n.eq_ignore_ascii_case(b"xml"));
     if is_decl && !utf8_declared(pi) {
         return Piece::Stop;
     }
@@ -102,11 +116,16 @@ fn declaration(b: &[u8]) -> Piece {
     }
 }
 
-/// Whether an XML declaration declares no encoding, or UTF-8 (or its ASCII subset).
+/// Whether an XML declaration declares no encoding, or UTF-8 (or its ASCII subset), naming
+/// `encoding` at most once.
 fn utf8_declared(decl: &[u8]) -> bool {
-    let Some(at) = memmem::find(decl, b"encoding") else {
+    let mut named = memmem::find_iter(decl, b"encoding");
+    let Some(at) = named.next() else {
         return true;
     };
+    if named.next().is_some() {
+        return false;
+    }
     let value: Vec<u8> = decl[at + 8..]
         .iter()
         .skip_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'=' | b'"' | b'\''))
@@ -119,9 +138,13 @@ fn utf8_declared(decl: &[u8]) -> bool {
     )
 }
 
-/// `<!DOCTYPE …>`; one with an internal subset (`[`) could declare entities: splitting stops.
+/// `<!DOCTYPE …>`; one with an internal subset (`[`, it could declare entities) or a quoted
+/// literal (which may hold `>`) stops splitting. nmap writes `<!DOCTYPE nmaprun>`.
 fn doctype(b: &[u8]) -> Piece {
-    match memchr::memchr2(b'[', b'>', b) {
+    let end = b
+        .iter()
+        .position(|c| matches!(c, b'[' | b'>' | b'"' | b'\''));
+    match end {
         Some(at) if b[at] == b'>' => Piece::Other {
             len: at + 1,
             depth: 0,
@@ -295,6 +318,15 @@ mod tests {
             piece(b"<!DOCTYPE nmaprun [ <!ENTITY x \"y\"> ]>", 0),
             Piece::Stop
         );
+        assert_eq!(piece(b"<!DOCTYPE x '> <host>'>", 1), Piece::Stop);
+        assert_eq!(
+            piece(
+                b"<?xml version=\"1.0\" x-encoding=\"utf-8\" encoding=\"latin1\"?>",
+                0
+            ),
+            Piece::Stop
+        );
+        assert_eq!(piece(b"<?XML encoding=\"latin1\"?>", 0), Piece::Stop);
         assert_eq!(
             piece(b"<!DOCTYPE nmaprun>\n<nmaprun>", 0),
             Piece::Other { len: 18, depth: 0 }
@@ -303,8 +335,21 @@ mod tests {
             piece(b"</runstats>\n", 2),
             Piece::Other { len: 11, depth: -1 }
         );
+        assert_eq!(
+            piece(b"</a x=\"> <host>\">\n", 2),
+            Piece::Other { len: 17, depth: -1 }
+        );
         assert_eq!(piece(b" \n\t<host", 1), Piece::Blank(3));
         assert_eq!(piece(b" x <host", 1), Piece::Other { len: 3, depth: 0 });
+    }
+
+    #[test]
+    fn a_construct_too_large_to_classify_stops_splitting() {
+        let mut b = b"<!--".to_vec();
+        b.resize(MAX_SPLIT_HOST + 1, b'x');
+        assert_eq!(piece(&b, 1), Piece::Stop);
+        b.truncate(MAX_SPLIT_HOST);
+        assert_eq!(piece(&b, 1), Piece::More);
     }
 
     #[test]

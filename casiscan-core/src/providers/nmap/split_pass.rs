@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{BufRead, Read};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -43,6 +44,12 @@ const AHEAD_BYTES: usize = 8 * 1024 * 1024;
 const READ_BYTES: usize = 1 << 20;
 /// Workers at most.
 const MAX_WORKERS: usize = 4;
+/// Whitespace kept inside a batch between two hosts, at most (a longer run goes to the reader,
+/// which sees it as one text event, as a whole-file parse does).
+const MAX_GATHERED_BLANK: usize = 64 * 1024;
+/// The reader is handed bytes up to each multiple of this in the file, as a whole-file parse
+/// reads them (its buffer's size), so that an event over the size limit fails where it would.
+const FILE_CHUNK: u64 = 1 << 16;
 
 /// Makes one host's output as the consumer writes it.
 pub(crate) type MakeHost = fn(&Host, &mut Vec<u8>) -> Result<()>;
@@ -135,6 +142,8 @@ pub(crate) struct SplitInput {
     shift: u64,
     workers: Vec<SyncSender<Job>>,
     threads: Vec<JoinHandle<()>>,
+    /// Set when the pass ends: workers skip the batches still queued.
+    cancel: Arc<AtomicBool>,
     next_worker: usize,
     handed: Rc<RefCell<Handed>>,
 }
@@ -145,11 +154,13 @@ impl SplitInput {
     pub fn new(file: File, workers: usize, make: MakeHost) -> Option<(Self, Rc<RefCell<Handed>>)> {
         let mut senders = Vec::new();
         let mut threads = Vec::new();
+        let cancel = Arc::new(AtomicBool::new(false));
         for n in 0..workers.clamp(1, MAX_WORKERS) {
             let (send, jobs) = sync_channel::<Job>(AHEAD_PER_WORKER);
+            let cancelled = Arc::clone(&cancel);
             let thread = std::thread::Builder::new()
                 .name(format!("nmap-split-{n}"))
-                .spawn(move || work(&jobs, make));
+                .spawn(move || work(&jobs, make, &cancelled));
             if let Ok(thread) = thread {
                 senders.push(send);
                 threads.push(thread);
@@ -177,6 +188,7 @@ impl SplitInput {
             shift: 0,
             workers: senders,
             threads,
+            cancel,
             next_worker: 0,
             handed: Rc::clone(&handed),
         };
@@ -231,7 +243,7 @@ impl SplitInput {
                 Piece::More => self.read_more()?,
                 Piece::Stop => self.stop_splitting(),
                 Piece::Host(len) => self.gather(len, 1),
-                Piece::Blank(len) if self.open.is_some() => self.gather(len, 0),
+                Piece::Blank(len) if self.open.is_some() => self.blank_after_host(len)?,
                 Piece::Blank(len) => self.pass(len),
                 Piece::Other { len, depth } => {
                     self.send_open();
@@ -242,6 +254,21 @@ impl SplitInput {
         }
         if self.scanned() {
             self.send_open();
+        }
+        Ok(())
+    }
+
+    /// Whitespace after a host of the open batch: kept in the batch when it is a short run
+    /// ending before markup; a long run goes to the reader whole, after the batch.
+    fn blank_after_host(&mut self, len: usize) -> std::io::Result<()> {
+        let ends = self.scan + len < self.buf.len();
+        if len > MAX_GATHERED_BLANK || (!ends && self.eof) {
+            self.send_open();
+            self.pass(len);
+        } else if ends {
+            self.gather(len, 0);
+        } else {
+            self.read_more()?;
         }
         Ok(())
     }
@@ -269,6 +296,7 @@ impl SplitInput {
         };
         batch.extend_from_slice(CLOSE);
         let xml = Arc::new(batch);
+        self.ahead_bytes += xml.len();
         let (done, made) = sync_channel(1);
         let worker = &self.workers[self.next_worker % self.workers.len()];
         self.next_worker += 1;
@@ -323,6 +351,7 @@ impl SplitInput {
             }
             Ahead::Batch(xml, made) => {
                 self.ahead_batches -= 1;
+                self.ahead_bytes -= xml.len();
                 let made = match self.unsplit {
                     true => None,
                     false => made.recv().ok().flatten(),
@@ -373,7 +402,11 @@ impl BufRead for SplitInput {
             self.fill_ahead()?;
             self.hand_next();
         }
-        Ok(&self.out[self.at..])
+        let in_file = self.offset + self.at as u64 + self.shift;
+        let to_chunk_end = FILE_CHUNK - in_file % FILE_CHUNK;
+        let rest = &self.out[self.at..];
+        let len = usize::try_from(to_chunk_end).map_or(rest.len(), |n| n.min(rest.len()));
+        Ok(&rest[..len])
     }
 
     fn consume(&mut self, amt: usize) {
@@ -383,6 +416,7 @@ impl BufRead for SplitInput {
 
 impl Drop for SplitInput {
     fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
         self.workers.clear();
         self.ahead.clear();
         for thread in self.threads.drain(..) {
@@ -391,9 +425,12 @@ impl Drop for SplitInput {
     }
 }
 
-/// A worker: parses each batch it is sent and makes its hosts' output.
-fn work(jobs: &Receiver<Job>, make: MakeHost) {
+/// A worker: parses each batch it is sent and makes its hosts' output, until the pass ends.
+fn work(jobs: &Receiver<Job>, make: MakeHost, cancel: &AtomicBool) {
     for job in jobs {
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
         let made = parse_batch(&job.xml, job.hosts, make);
         let _ = job.done.send(made);
     }
@@ -562,5 +599,40 @@ mod tests {
             handed.file_offset(task),
             xml.find("<taskprogress").unwrap() as u64
         );
+    }
+
+    /// The reader is handed bytes up to each 64 KiB boundary of the file (as a whole-file
+    /// parse's buffer reads them), also after hosts were cut out.
+    #[test]
+    fn the_reader_is_handed_bytes_up_to_file_chunk_boundaries() {
+        let host = "<host><status state=\"up\"/></host>\n";
+        let xml = format!(
+            "<nmaprun>\n{}<!--{}-->\n</nmaprun>\n",
+            host.repeat(5),
+            "x".repeat(300_000)
+        );
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(xml.as_bytes()).unwrap();
+        std::io::Seek::rewind(&mut file).unwrap();
+        let (mut input, handed) = SplitInput::new(file, 2, count_host).unwrap();
+        let (mut at, mut slices) = (0u64, 0);
+        loop {
+            let got = input.fill_buf().unwrap().len();
+            if got == 0 {
+                break;
+            }
+            if got > MARK.len() {
+                let in_file = handed.borrow().file_offset(at);
+                assert!(
+                    in_file % FILE_CHUNK + got as u64 <= FILE_CHUNK,
+                    "{in_file} + {got}"
+                );
+                slices += 1;
+            }
+            input.consume(got);
+            at += got as u64;
+        }
+        assert!(slices >= 5, "{slices}");
+        assert_eq!(handed.borrow().made.len(), 1);
     }
 }
