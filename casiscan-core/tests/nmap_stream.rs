@@ -441,3 +441,17 @@ fn odd_and_broken_files_stream_as_the_parser_reads_them() {
         streams_like_the_parser(name, xml);
     }
 }
+
+/// Inputs the `nmap_split` fuzz target found where the split pass and the parser disagreed.
+#[test]
+fn fuzz_findings_stream_as_the_parser_reads_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nmap_split");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        let xml = std::fs::read(&path).expect("read");
+        streams_like_the_parser(&path.display().to_string(), &xml);
+        found += 1;
+    }
+    assert!(found >= 1);
+}
