@@ -63,10 +63,10 @@ fn markup(b: &[u8], depth: usize) -> Piece {
         return Piece::More;
     }
     if b.starts_with(b"<!--") {
-        return until(b, 4, b"-->", 0);
+        return until(b, 4, b"-->");
     }
     if b.starts_with(b"<![CDATA[") {
-        return until(b, 9, b"]]>", 0);
+        return until(b, 9, b"]]>");
     }
     if b.starts_with(b"<?") {
         return declaration(b);
@@ -88,11 +88,11 @@ fn markup(b: &[u8], depth: usize) -> Piece {
 }
 
 /// A construct that ends with `close`, searched from `from`.
-fn until(b: &[u8], from: usize, close: &[u8], depth: i8) -> Piece {
+fn until(b: &[u8], from: usize, close: &[u8]) -> Piece {
     match memmem::find(&b[from..], close) {
         Some(at) => Piece::Other {
             len: from + at + close.len(),
-            depth,
+            depth: 0,
         },
         None => Piece::More,
     }

@@ -43,11 +43,7 @@ pub const XML_CHUNKS_IN_FLIGHT: usize = 16;
 
 impl std::io::Read for XmlStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        super::source::read_buffered(self, buf)
     }
 }
 

@@ -24,6 +24,18 @@ fn oversized_event() -> String {
     format!("an XML tag or text run is larger than {MAX_EVENT_BYTES} bytes")
 }
 
+/// `Read::read` for a reader whose bytes come through its own `fill_buf` and `consume`.
+pub(super) fn read_buffered<R: BufRead + ?Sized>(
+    r: &mut R,
+    into: &mut [u8],
+) -> std::io::Result<usize> {
+    let available = r.fill_buf()?;
+    let n = available.len().min(into.len());
+    into[..n].copy_from_slice(&available[..n]);
+    r.consume(n);
+    Ok(n)
+}
+
 /// A byte reader that counts what quick-xml consumed and refuses oversized events.
 pub struct Counted<R> {
     inner: R,
@@ -51,11 +63,7 @@ impl<R: BufRead> Counted<R> {
 
 impl<R: BufRead> std::io::Read for Counted<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 

@@ -24,7 +24,7 @@ use super::host_split::{Piece, piece};
 use super::model::{Host, NmapRun};
 use super::one_pass::{Consumer, Stopped};
 use super::reader::{HostReader, Item};
-use super::source::{Ev, Source};
+use super::source::{Ev, Source, read_buffered};
 use super::violation::Violation;
 use crate::error::{Error, Result};
 
@@ -388,11 +388,7 @@ impl SplitInput {
 
 impl Read for SplitInput {
     fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(into.len());
-        into[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, into)
     }
 }
 
