@@ -40,6 +40,18 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
     })
 }
 
+/// Parses a JSON body into `T` (400 when it does not fit), when the caller may act for the
+/// owner `owner` reads from it (403 otherwise).
+fn owned_body<T: serde::de::DeserializeOwned>(
+    caller: &Caller,
+    body: &Bytes,
+    owner: fn(&T) -> &str,
+) -> Result<T, Response> {
+    let value: T = parse(body)?;
+    caller.check(owner(&value))?;
+    Ok(value)
+}
+
 fn id_param(p: &Params) -> Result<String, Response> {
     param(p, "id")
         .map(str::to_owned)
@@ -116,13 +128,10 @@ pub async fn get_scan(State(s): State<AppState>, Reader(caller): Reader, p: Para
 
 /// `POST /api/add-scan` (body: scan).
 pub async fn add_scan(State(s): State<AppState>, Writer(caller): Writer, body: Bytes) -> Response {
-    let scan: Scan = match parse(&body) {
+    let scan: Scan = match owned_body(&caller, &body, |v: &Scan| &v.owner) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = caller.check(&scan.owner) {
-        return r;
-    }
     respond_scan(s.client.add_scan(&scan).await)
 }
 
@@ -135,13 +144,10 @@ pub async fn update_scan(
     p: Params,
     body: Bytes,
 ) -> Response {
-    let scan: Scan = match parse(&body) {
+    let scan: Scan = match owned_body(&caller, &body, |v: &Scan| &v.owner) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = caller.check(&scan.owner) {
-        return r;
-    }
     // Only a body that names the state Created clears (a partial body defaults to Created).
     let names_created = parse::<Value>(&body).is_ok_and(|v| v["state"] == "Created");
     let clear = names_created && scan.asks_for_clear();
@@ -157,13 +163,10 @@ pub async fn delete_scan(
     Writer(caller): Writer,
     body: Bytes,
 ) -> Response {
-    let scan: Scan = match parse(&body) {
+    let scan: Scan = match owned_body(&caller, &body, |v: &Scan| &v.owner) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = caller.check(&scan.owner) {
-        return r;
-    }
     respond(
         async { s.client.delete_scan(scan.id()?, false).await }
             .await
@@ -393,13 +396,10 @@ pub async fn get_asset(State(s): State<AppState>, Reader(caller): Reader, p: Par
 
 /// `POST /api/add-asset` (body: asset).
 pub async fn add_asset(State(s): State<AppState>, Writer(caller): Writer, body: Bytes) -> Response {
-    let a: Asset = match parse(&body) {
+    let a: Asset = match owned_body(&caller, &body, |v: &Asset| &v.owner) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = caller.check(&a.owner) {
-        return r;
-    }
     respond_asset(s.client.add_asset(&a).await)
 }
 
@@ -410,13 +410,10 @@ pub async fn update_asset(
     p: Params,
     body: Bytes,
 ) -> Response {
-    let a: Asset = match parse(&body) {
+    let a: Asset = match owned_body(&caller, &body, |v: &Asset| &v.owner) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = caller.check(&a.owner) {
-        return r;
-    }
     match owned_id(&caller, &p) {
         Ok(id) => respond_asset(s.client.update_asset(&id, &a).await),
         Err(r) => r,
@@ -429,13 +426,10 @@ pub async fn delete_asset(
     Writer(caller): Writer,
     body: Bytes,
 ) -> Response {
-    let a: Asset = match parse(&body) {
+    let a: Asset = match owned_body(&caller, &body, |v: &Asset| &v.owner) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = caller.check(&a.owner) {
-        return r;
-    }
     respond(
         async { s.client.delete_asset(a.id()?).await }
             .await

@@ -1,6 +1,5 @@
 //! Runs the real `nmap`: no shell, own process group, timeout and cancel kill the group.
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;

@@ -151,6 +151,34 @@ pub struct PatchUpdate {
     pub categories: Vec<String>,
 }
 
+impl PatchUpdate {
+    /// An update of package `name` from `installed` to `candidate`, titled
+    /// `name installed → candidate`, with every verdict and detail unknown or empty.
+    pub fn package(name: String, arch: String, installed: String, candidate: String) -> Self {
+        PatchUpdate {
+            title: format!("{name} {installed} → {candidate}"),
+            name,
+            arch: Some(arch),
+            installed_version: Some(installed),
+            candidate_version: Some(candidate),
+            is_security: false,
+            severity: None,
+            advisories: Vec::new(),
+            cve_ids: Vec::new(),
+            held: None,
+            reboot_required: None,
+            download_size: None,
+            suites: Vec::new(),
+            candidate_priority: None,
+            security_version: None,
+            candidate_in_security_archive: None,
+            phased_percentage: None,
+            kb: None,
+            categories: Vec::new(),
+        }
+    }
+}
+
 /// Whether a reboot is needed; `required: null` means unknown, never a guess.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -108,28 +108,13 @@ fn packages(p: LegacyPackages) -> PatchReport {
         .updates
         .into_iter()
         .map(|u| PatchUpdate {
-            title: format!(
-                "{} {} → {}",
-                u.name, u.installed_version, u.candidate_version
-            ),
-            name: u.name,
-            arch: Some(u.arch),
-            installed_version: Some(u.installed_version),
-            candidate_version: Some(u.candidate_version),
             is_security: u.is_security,
             severity: u.severity,
             advisories: u.advisories,
             cve_ids: u.cve_ids,
             held: u.held,
-            reboot_required: None,
             download_size: u.download_size,
-            suites: Vec::new(),
-            candidate_priority: None,
-            security_version: None,
-            candidate_in_security_archive: None,
-            phased_percentage: None,
-            kb: None,
-            categories: Vec::new(),
+            ..PatchUpdate::package(u.name, u.arch, u.installed_version, u.candidate_version)
         })
         .collect();
     let mut warnings = p.warnings;

@@ -37,28 +37,17 @@ pub fn patch_report(r: DebianReport) -> PatchReport {
         .updates
         .into_iter()
         .map(|u| PatchUpdate {
-            title: format!(
-                "{} {} → {}",
-                u.name, u.installed_version, u.candidate_version
-            ),
-            name: u.name,
-            arch: Some(u.arch),
-            installed_version: Some(u.installed_version),
-            candidate_version: Some(u.candidate_version),
             is_security: u.is_security,
-            severity: None,
             advisories: u.advisories,
             cve_ids: u.cve_ids,
             held: Some(u.held),
-            reboot_required: None,
             download_size: u.download_size,
             suites: u.suites,
             candidate_priority: Some(u.candidate_priority),
             security_version: u.security_version,
             candidate_in_security_archive: Some(u.candidate_in_security_archive),
             phased_percentage: u.phased_percentage,
-            kb: None,
-            categories: Vec::new(),
+            ..PatchUpdate::package(u.name, u.arch, u.installed_version, u.candidate_version)
         })
         .collect();
     let s = r.summary;

@@ -82,14 +82,11 @@ pub fn patch_report(r: RpmScan, reboot: Reboot) -> PatchReport {
         .updates
         .into_iter()
         .map(|u| PatchUpdate {
+            // Both architectures of a multilib package can be pending: the title tells them apart.
             title: format!(
                 "{}.{} {} → {}",
                 u.name, u.arch, u.installed_version, u.candidate_version
             ),
-            name: u.name,
-            arch: Some(u.arch),
-            installed_version: Some(u.installed_version),
-            candidate_version: Some(u.candidate_version),
             is_security: u.is_security,
             severity: u.severity,
             advisories: u.advisories,
@@ -97,13 +94,7 @@ pub fn patch_report(r: RpmScan, reboot: Reboot) -> PatchReport {
             held: Some(u.held),
             reboot_required: Some(u.reboot_suggested),
             download_size: u.download_size,
-            suites: Vec::new(),
-            candidate_priority: None,
-            security_version: None,
-            candidate_in_security_archive: None,
-            phased_percentage: None,
-            kb: None,
-            categories: Vec::new(),
+            ..PatchUpdate::package(u.name, u.arch, u.installed_version, u.candidate_version)
         })
         .collect();
     let mut summary = count(r.installed.len(), &updates);
