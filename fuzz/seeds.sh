@@ -24,6 +24,7 @@ for f in $(find $core/testdata/nmap -name '*.xml' -size -30k | sort); do
     seed nmap_xml "$n" "$f"
     seed nmap_stream "$n" "$f"
     seed nmap_split "$n" "$f"
+    seed nmap_lenient "$n" "$f"
 done
 
 # nmap commands: the hostile table (one seed a line) and the commands of the recorded scans.
@@ -111,4 +112,23 @@ printf 'date=2026-01-31&format=ocsf' | seed rest_query export-day
 printf 'fromDate=2026-01-01&toDate=2026-01-31&cursor=abc&limit=100' | seed rest_query export-range
 printf 'p=1&pageSize=10&field=name&value=x&sortField=createdTime&sortOrder=descend&owner=admin' |
     seed rest_query scan-list
+
+# The other REST bodies (0 = schedule, 1 = scope policy, 2 = disposition, 3 = patch selection).
+printf '\x00{"kind":"cron","expression":"*/15 9-17 * * mon-fri","timeZone":"Europe/Berlin","jitterSeconds":30}' |
+    seed rest_other_bodies schedule-cron.json
+printf '\x00{"kind":"interval","everySeconds":21600,"missedSlots":"runOnce","enabled":false}' | seed rest_other_bodies schedule-every.json
+printf '\x01{"allow":["10.0.0.0/8","*.example.com","fd99::/64"],"deny":["10.9.0.0/16","db.example.com"]}' |
+    seed rest_other_bodies policy.json
+printf '\x02{"kind":"Accepted Risk","reason":"legacy host","user":"alice","expires":"2027-01-01T00:00:00Z"}' |
+    seed rest_other_bodies disposition.json
+printf '\x03{"allSecurity":true,"updates":["openssl:amd64","KB5034441"],"dryRun":true}' |
+    seed rest_other_bodies selection.json
+
+# dnf's repository index: the test tree's repomd.xml.
+for f in $core/testdata/ospatch/rpm/var/cache/dnf/*/repodata/repomd.xml; do seed repomd repomd.xml "$f"; done
+
+# Export cursors: 8 bytes of ScanDate (µs), 8 of ScanlogId, then `account\ncursor`.
+printf '\x00\x06\x2e\x0f\x6c\x1a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x2aacme\n01000628a1b2c3d4e5f6' |
+    seed export_cursor position
+printf '\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x01\n' | seed export_cursor bad-date
 echo "seeds: $(find "$out" -type f | wc -l) files in $(ls "$out" | wc -l) targets under $out"

@@ -45,6 +45,12 @@ mod client_schedules;
 mod client_scope;
 mod log_pages;
 
+/// Internal decoders the fuzz targets (`fuzz/`) reach; not a stable API.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    pub use crate::log_pages::{open_position, seal_position};
+}
+
 pub use client::{Client, Database};
 pub use error::{Error, ErrorKind, Result};
 pub use log_pages::{MAX_LIBRARY_PAGE_SIZE, ScanLogPage, ScanLogPages};

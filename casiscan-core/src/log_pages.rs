@@ -115,7 +115,7 @@ pub const MAX_LIBRARY_PAGE_SIZE: u32 = 5000;
 /// A library cursor: the position after which the next page starts and a hash of the account
 /// and window it belongs to, as hex. Nothing secret: a caller holding the client can read any
 /// page anyway; the hash only catches a cursor given back with another query.
-pub(crate) fn seal_position(
+pub fn seal_position(
     account: &str,
     window: (DateTime<Utc>, DateTime<Utc>),
     position: LogPosition,
@@ -128,7 +128,7 @@ pub(crate) fn seal_position(
 }
 
 /// The position of a cursor made by [`seal_position`] for the same account and window.
-pub(crate) fn open_position(
+pub fn open_position(
     account: &str,
     window: (DateTime<Utc>, DateTime<Utc>),
     cursor: &str,

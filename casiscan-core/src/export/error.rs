@@ -51,6 +51,9 @@ pub enum ExportError {
     /// Storage failure (details only in server logs).
     #[error("Internal error.")]
     Internal,
+    /// A query string longer than the server accepts.
+    #[error("The query string is too long.")]
+    QueryTooLong,
     /// Too many wrong credentials from this client address or for this access key.
     #[error("Too many failed authentication attempts; retry after the time in Retry-After.")]
     TooManyAttempts,
@@ -77,6 +80,7 @@ impl ExportError {
             ExportError::NoLogsFound => "NO_LOGS_FOUND",
             ExportError::Internal => "INTERNAL",
             ExportError::TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            ExportError::QueryTooLong => "QUERY_TOO_LONG",
         }
     }
 
@@ -87,6 +91,7 @@ impl ExportError {
             ExportError::NoLogsFound => 404,
             ExportError::Internal => 500,
             ExportError::TooManyAttempts => 429,
+            ExportError::QueryTooLong => 414,
             _ => 400,
         }
     }

@@ -13,6 +13,7 @@ mod patches;
 
 mod import;
 mod providers;
+mod request_limits;
 mod routes;
 mod schedules;
 mod scope;
@@ -25,6 +26,8 @@ use axum::routing::{get, post};
 
 pub use browser::{CorsConfig, TrustedProxy};
 pub use caller::{ADMIN_ONLY, DENIED};
+pub use import::MAX_IMPORT_BYTES;
+pub use request_limits::{MAX_BODY_BYTES, MAX_QUERY_BYTES};
 pub use server::{ServeConfig, serve_with};
 pub use state::{AppState, MIN_ADMIN_TOKEN_LEN};
 
@@ -34,7 +37,9 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// The router over `state`.
 pub fn router(state: AppState) -> Router {
     let cors = (!state.cors.is_empty()).then(|| state.cors.layer());
-    let router = routes_of(state);
+    let router = routes_of(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(request_limits::limit_request));
     match cors {
         Some(layer) => router.layer(layer),
         None => router,

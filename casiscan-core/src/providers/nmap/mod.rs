@@ -60,7 +60,7 @@ pub use model::*;
 pub use options::{NmapCommand, NmapPolicy, TARGET_PLACEHOLDER, split as split_command};
 pub use port_list::scanned;
 pub use provider::NmapProvider;
-pub use reader::{Entry, HostReader, parse, parse_with};
+pub use reader::{Entry, HostReader, MAX_PARSED_HOSTS, parse, parse_with};
 pub use run::find_nmap;
 pub use source::{MAX_DEPTH, MAX_EVENT_BYTES};
 pub use violation::{ParseOptions, Problem, Violation};
@@ -84,5 +84,5 @@ pub fn parse_file_with(path: &std::path::Path, options: ParseOptions) -> crate::
     let locate = |offset| text::line_col_in(open().ok()?, offset).ok();
     let reader =
         HostReader::uncounted(input, options).map_err(|(e, at)| reader::placed(e, at, locate))?;
-    reader::collect(reader, locate)
+    reader::collect(reader, locate, MAX_PARSED_HOSTS)
 }

@@ -324,6 +324,10 @@ fn runstats<R: XmlInput>(src: &mut Source<R>, empty: bool) -> Step<RunStats> {
     Ok(stats)
 }
 
+/// Most hosts a whole-document parse (`parse`, `parse_with`, `parse_file`) keeps in memory; a
+/// run with more is refused with a parse error naming the streaming reader, which has no limit.
+pub const MAX_PARSED_HOSTS: usize = 1 << 20;
+
 /// Parses a whole nmap XML document held in memory, strictly.
 pub fn parse(data: &[u8]) -> Result<NmapRun> {
     parse_with(data, ParseOptions::default())
@@ -333,18 +337,20 @@ pub fn parse(data: &[u8]) -> Result<NmapRun> {
 pub fn parse_with(data: &[u8], options: ParseOptions) -> Result<NmapRun> {
     let locate = |offset: u64| Some(super::text::line_col(data, usize::try_from(offset).ok()?));
     let reader = HostReader::uncounted(data, options).map_err(|(e, at)| placed(e, at, locate))?;
-    collect(reader, locate)
+    collect(reader, locate, MAX_PARSED_HOSTS)
 }
 
-/// Reads every host into the run; `locate` turns an error's byte offset into its line and
-/// column (the reader does not count lines).
+/// Reads every host into the run, refusing a run of more than `max_hosts`; `locate` turns an
+/// error's byte offset into its line and column (the reader does not count lines).
 pub(crate) fn collect<R: BufRead>(
     mut reader: HostReader<R>,
     locate: impl Fn(u64) -> Option<(u64, u64)>,
+    max_hosts: usize,
 ) -> Result<NmapRun> {
     let mut hosts = Vec::new();
     loop {
         match reader.next_host() {
+            Ok(Some(_)) if hosts.len() == max_hosts => return Err(too_many_hosts(max_hosts)),
             Ok(Some(h)) => hosts.push(h),
             Ok(None) => break,
             Err(e) => return Err(placed(e, reader.error_offset(), locate)),
@@ -355,6 +361,14 @@ pub(crate) fn collect<R: BufRead>(
     run.hosts = hosts;
     place_all(&mut run.warnings, locate);
     Ok(run)
+}
+
+/// The error of a run with more hosts than a whole-document parse keeps.
+fn too_many_hosts(max_hosts: usize) -> Error {
+    Error::parse(format!(
+        "the run has more than {max_hosts} hosts, more than a whole-document parse keeps in \
+         memory: read it host by host with HostReader (or `casiscan parse-nmap`)"
+    ))
 }
 
 /// Gives each warning without a line its line and column, from its byte offset.
@@ -389,5 +403,43 @@ pub(crate) fn placed(e: Error, offset: u64, locate: impl Fn(u64) -> Option<(u64,
             }
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// A run of `n` up hosts.
+    fn run_of(n: usize) -> String {
+        let hosts: String = (0..n)
+            .map(|i| format!("<host><status state=\"up\"/><address addr=\"10.0.0.{i}\" addrtype=\"ipv4\"/></host>\n"))
+            .collect();
+        format!("<nmaprun scanner=\"nmap\">\n{hosts}<runstats><finished/></runstats></nmaprun>\n")
+    }
+
+    /// `run_of(n)` parsed whole with room for `max_hosts`.
+    fn parsed(n: usize, max_hosts: usize) -> Result<NmapRun> {
+        let xml = run_of(n);
+        let reader =
+            HostReader::uncounted(xml.as_bytes(), ParseOptions::STRICT).map_err(|(e, _)| e)?;
+        collect(reader, |_| None, max_hosts)
+    }
+
+    #[test]
+    fn a_run_at_the_host_limit_is_kept_and_one_host_more_is_refused() {
+        assert_eq!(parsed(3, 3).expect("at the limit").hosts.len(), 3);
+        let err = parsed(4, 3).expect_err("past the limit");
+        assert_eq!(err.kind(), ErrorKind::Parse);
+        assert!(err.to_string().contains("more than 3 hosts"), "{err}");
+        assert!(err.to_string().contains("HostReader"), "{err}");
+        assert_eq!(parsed(0, 0).expect("empty").hosts.len(), 0);
+    }
+
+    #[test]
+    fn whole_document_parses_keep_up_to_a_million_hosts() {
+        assert_eq!(MAX_PARSED_HOSTS, 1_048_576);
+        assert_eq!(parse(run_of(2).as_bytes()).expect("parse").hosts.len(), 2);
     }
 }
