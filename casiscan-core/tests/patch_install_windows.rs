@@ -11,7 +11,8 @@ use casiscan_core::model::ScanResult;
 use casiscan_core::providers::ospatch::windows::WuaCommand;
 use casiscan_core::providers::ospatch::{Backend, report};
 use casiscan_core::providers::patch_install::{
-    PatchInstallProvider, PatchInstallRequest, PatchInstallResult, PatchSelection, plan,
+    MAX_SELECTED_UPDATES, PatchInstallProvider, PatchInstallRequest, PatchInstallResult,
+    PatchSelection, plan,
 };
 use casiscan_core::providers::{Provider, RunContext, RunRequest};
 
@@ -157,4 +158,29 @@ async fn a_kb_that_is_not_pending_is_refused_before_powershell() {
         .await
         .expect_err("not pending");
     assert!(err.to_string().contains("no longer pending"), "{err}");
+}
+
+#[test]
+fn a_request_naming_updates_up_to_the_limit_is_planned_and_one_name_more_is_refused() {
+    assert_eq!(MAX_SELECTED_UPDATES, 4096);
+    let root = root();
+    let scanned = report(root.path(), Some(Backend::Windows)).expect("report");
+    let naming = |n: usize| PatchSelection {
+        all_security: false,
+        updates: vec!["KB5037782".to_string(); n],
+        dry_run: true,
+    };
+    let planned = plan("admin/win", &scanned, &naming(MAX_SELECTED_UPDATES)).expect("at the limit");
+    assert_eq!(
+        planned.len(),
+        1,
+        "one update named 4096 times is planned once"
+    );
+    let err = plan("admin/win", &scanned, &naming(MAX_SELECTED_UPDATES + 1)).expect_err("past it");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string()
+            .contains("4097 updates named, more than the 4096"),
+        "{err}"
+    );
 }

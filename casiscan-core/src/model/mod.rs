@@ -45,7 +45,7 @@ pub use schedule::{
     ScheduleError, ScheduleField,
 };
 pub use scope_entry::{HostPattern, ScopeEntry};
-pub use scope_policy::{ScopeError, ScopeList, ScopePolicy, ScopeRule};
+pub use scope_policy::{MAX_SCOPE_ENTRIES, ScopeError, ScopeList, ScopePolicy, ScopeRule};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
 pub use slot::{SkipReason, SkippedSlot, SlotDecision, TakenSlot};
 pub use state::{ScanState, Transition, next_state};

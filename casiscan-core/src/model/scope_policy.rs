@@ -29,6 +29,9 @@ impl ScopeList {
     }
 }
 
+/// Most entries in one list of a policy (overlaps are looked for between every pair).
+pub const MAX_SCOPE_ENTRIES: usize = 4096;
+
 /// Why a policy is refused; [`ScopeError::field`] names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
@@ -43,6 +46,16 @@ pub enum ScopeError {
         entry: String,
         /// Why.
         reason: String,
+    },
+    /// A list longer than [`MAX_SCOPE_ENTRIES`].
+    #[error("{count} entries, more than the {max} a list may hold")]
+    TooMany {
+        /// The list.
+        list: ScopeList,
+        /// Its length.
+        count: usize,
+        /// [`MAX_SCOPE_ENTRIES`].
+        max: usize,
     },
     /// Two entries of one list cover a common address or name.
     #[error("`{first}` and `{second}` overlap")]
@@ -63,7 +76,9 @@ impl ScopeError {
             ScopeError::Malformed { list, index, .. } => {
                 format!("scope.{}[{index}]", list.as_str())
             }
-            ScopeError::Overlap { list, .. } => format!("scope.{}", list.as_str()),
+            ScopeError::Overlap { list, .. } | ScopeError::TooMany { list, .. } => {
+                format!("scope.{}", list.as_str())
+            }
         }
     }
 }
@@ -108,6 +123,7 @@ impl ScopePolicy {
     /// Reads a policy from entry texts; the first malformed entry is an error naming it.
     pub fn parse(allow: &[String], deny: &[String]) -> Result<Self, ScopeError> {
         let read = |list: ScopeList, texts: &[String]| -> Result<Vec<ScopeEntry>, ScopeError> {
+            within_limit(list, texts.len())?;
             texts
                 .iter()
                 .enumerate()
@@ -129,12 +145,14 @@ impl ScopePolicy {
         Ok(policy)
     }
 
-    /// Refuses overlapping entries within one list (allow and deny may overlap: deny wins).
+    /// Refuses a list over [`MAX_SCOPE_ENTRIES`] and overlapping entries within one list (allow
+    /// and deny may overlap: deny wins).
     pub fn check(&self) -> Result<(), ScopeError> {
         for (list, entries) in [
             (ScopeList::Allow, &self.allow),
             (ScopeList::Deny, &self.deny),
         ] {
+            within_limit(list, entries.len())?;
             for (i, first) in entries.iter().enumerate() {
                 if let Some(second) = entries[i + 1..].iter().find(|e| first.overlaps(e)) {
                     return Err(ScopeError::Overlap {
@@ -234,6 +252,18 @@ impl ScopePolicy {
         }
         Err(ScopeRule::NotAllowed)
     }
+}
+
+/// Refuses a list of `count` entries when that is over [`MAX_SCOPE_ENTRIES`].
+fn within_limit(list: ScopeList, count: usize) -> Result<(), ScopeError> {
+    if count > MAX_SCOPE_ENTRIES {
+        return Err(ScopeError::TooMany {
+            list,
+            count,
+            max: MAX_SCOPE_ENTRIES,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

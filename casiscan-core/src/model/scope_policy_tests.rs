@@ -127,3 +127,30 @@ fn json_is_lists_of_entry_texts() {
     assert_eq!(back, p);
     assert!(serde_json::from_str::<ScopePolicy>(r#"{"allow":["x!"]}"#).is_err());
 }
+
+#[test]
+fn a_list_at_the_entry_limit_is_read_and_one_entry_more_is_refused_naming_the_list() {
+    assert_eq!(MAX_SCOPE_ENTRIES, 4096);
+    let addresses = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("10.{}.{}.1", i / 256, i % 256))
+            .collect()
+    };
+    let full = ScopePolicy::parse(&addresses(MAX_SCOPE_ENTRIES), &[]).expect("at the limit");
+    assert_eq!(full.allow.len(), MAX_SCOPE_ENTRIES);
+    let err = ScopePolicy::parse(&[], &addresses(MAX_SCOPE_ENTRIES + 1)).expect_err("past it");
+    assert_eq!(err.field(), "scope.deny");
+    assert_eq!(
+        err.to_string(),
+        "4097 entries, more than the 4096 a list may hold"
+    );
+    let mut grown = full;
+    grown.allow.push("192.168.0.1".parse().expect("entry"));
+    assert!(matches!(
+        grown.check(),
+        Err(ScopeError::TooMany {
+            list: ScopeList::Allow,
+            ..
+        })
+    ));
+}

@@ -17,5 +17,5 @@ pub mod windows;
 
 pub use lock::{HeldLock, held_dpkg_lock};
 pub use provider::PatchInstallProvider;
-pub use request::{PatchInstallRequest, PatchSelection, PlannedUpdate, plan};
+pub use request::{MAX_SELECTED_UPDATES, PatchInstallRequest, PatchSelection, PlannedUpdate, plan};
 pub use result::{AppliedUpdate, FailedUpdate, PatchInstallResult};

@@ -155,6 +155,9 @@ fn planned(update: &PatchUpdate, advisory: Option<&str>) -> PlannedUpdate {
     }
 }
 
+/// Most update names one install-patch request may give (each is looked up in the result).
+pub const MAX_SELECTED_UPDATES: usize = 4096;
+
 /// The updates `selection` names in `report` (the source scan `source`'s result): every name
 /// must be a pending, unheld update of it; nothing else is ever planned.
 pub fn plan(
@@ -162,6 +165,15 @@ pub fn plan(
     report: &PatchReport,
     selection: &PatchSelection,
 ) -> Result<Vec<PlannedUpdate>> {
+    if selection.updates.len() > MAX_SELECTED_UPDATES {
+        return Err(Error::invalid(
+            "install-patch request",
+            format!(
+                "{} updates named, more than the {MAX_SELECTED_UPDATES} one request may name",
+                selection.updates.len()
+            ),
+        ));
+    }
     let chosen: Vec<PlannedUpdate> = match (selection.all_security, selection.updates.is_empty()) {
         (true, false) => {
             return Err(Error::invalid(
