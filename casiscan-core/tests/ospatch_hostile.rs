@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use casiscan_core::ErrorKind;
 use casiscan_core::providers::ospatch::MAX_OFFERS;
-use casiscan_core::providers::ospatch::cache_file::{MAX_DECODED_BYTES, MAX_STATUS_BYTES};
+use casiscan_core::providers::ospatch::cache_file::{
+    MAX_CONFIG_BYTES, MAX_DECODED_BYTES, MAX_STATUS_BYTES,
+};
 use casiscan_core::providers::ospatch::debian::{DebianReport as OsPatchReport, debian_report};
 
 /// Longest any case may take (they take well under a second when the limits hold).
@@ -176,6 +178,34 @@ fn special_configuration_files_are_warnings() {
     assert_eq!(r.updates.len(), 2);
 }
 
+#[test]
+fn an_os_release_of_exactly_the_configuration_limit_is_read_and_a_byte_more_is_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    tree(dir.path());
+    std::fs::create_dir_all(dir.path().join("etc")).expect("mkdir");
+    let path = dir.path().join("etc/os-release");
+    let head = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n";
+    let limit = usize::try_from(MAX_CONFIG_BYTES).expect("fits");
+    assert_eq!(limit, 16 << 20, "the documented limit");
+    let mut text = head.to_string() + &"#".repeat(limit - head.len() - 1) + "\n";
+    std::fs::write(&path, &text).expect("write");
+    let r = report(dir.path()).expect("report");
+    assert!(
+        !r.warnings.iter().any(|w| w.contains("os-release")),
+        "{:#?}",
+        r.warnings
+    );
+    assert_eq!(r.os.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+    text.push('\n');
+    std::fs::write(&path, &text).expect("write");
+    let r = report(dir.path()).expect("report");
+    warned(
+        &r,
+        &["etc/os-release: 16.0 MiB on disk, over the 16.0 MiB limit; not read"],
+    );
+    assert_eq!(r.os, None);
+}
+
 /// A gzip file of `members` copies of one member holding 1 MiB of `stanza` repeated: a few
 /// hundred bytes per MiB decoded.
 fn gzip_bomb(stanza: &str, members: usize) -> Vec<u8> {
@@ -238,10 +268,10 @@ fn a_bomb_of_distinct_stanzas_keeps_memory_bounded() {
         return;
     }
     // Each stanza a new version of an installed package: every one would be kept without
-    // the cap on offers.
+    // the cap on offers, which this list passes by one.
     let dir = tempfile::tempdir().expect("tmp");
     let lists = tree(dir.path());
-    let text: String = (0..(MAX_OFFERS + 100_000))
+    let text: String = (0..(MAX_OFFERS + 1))
         .map(|i| format!("Package: foo\nVersion: 2.{i}\n\n"))
         .collect();
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
