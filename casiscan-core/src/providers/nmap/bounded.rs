@@ -376,9 +376,14 @@ mod tests {
         text.push('y');
         std::fs::write(&path, &text).expect("write");
         let cut = read_capped_text(&path, ResultLimits::default().max_raw_bytes);
-        assert!(cut.starts_with(&text[..(4 << 20)]), "the whole lines are kept");
         assert!(
-            cut[4 << 20..].starts_with("# casiscan: nmap's normal output (4194305 bytes) was cut after 4194304 bytes"),
+            cut.starts_with(&text[..(4 << 20)]),
+            "the whole lines are kept"
+        );
+        assert!(
+            cut[4 << 20..].starts_with(
+                "# casiscan: nmap's normal output (4194305 bytes) was cut after 4194304 bytes"
+            ),
             "{}",
             &cut[4 << 20..]
         );

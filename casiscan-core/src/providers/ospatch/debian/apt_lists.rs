@@ -140,7 +140,8 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
             &path,
             index,
             wanted,
-            &mut budget, MAX_OFFERS,
+            &mut budget,
+            MAX_OFFERS,
             &mut lists.offers,
         ) {
             Ok(0) => lists.sources.push(source),
@@ -373,7 +374,8 @@ mod tests {
             &path,
             0,
             &|n| n.starts_with('p'),
-            budget, MAX_OFFERS,
+            budget,
+            MAX_OFFERS,
             &mut offers,
         )
         .expect_err("cut");
@@ -391,12 +393,26 @@ mod tests {
         let mut budget = 6 << 20;
         let mut offers = Vec::new();
         assert_eq!(
-            read_offers(&path, 0, &|n| n == "p1", &mut budget, MAX_OFFERS, &mut offers),
+            read_offers(
+                &path,
+                0,
+                &|n| n == "p1",
+                &mut budget,
+                MAX_OFFERS,
+                &mut offers
+            ),
             Ok(0)
         );
         assert!(budget < 2 << 20, "{budget}");
-        let err = read_offers(&path, 1, &|n| n == "p1", &mut budget, MAX_OFFERS, &mut offers)
-            .expect_err("over the budget");
+        let err = read_offers(
+            &path,
+            1,
+            &|n| n == "p1",
+            &mut budget,
+            MAX_OFFERS,
+            &mut offers,
+        )
+        .expect_err("over the budget");
         assert!(
             err.contains("the lists decode to more than 4096.0 MiB in all"),
             "{err}"
