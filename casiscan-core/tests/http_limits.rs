@@ -87,9 +87,10 @@ async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout
     let _serial = SERIAL.lock().await;
     // Long enough that a loaded machine's stalls do not reach it before the checks below.
     let timeout = Duration::from_secs(6);
+    let body_timeout = Duration::from_secs(1);
     let addr = start(ServeConfig {
         header_read_timeout: timeout,
-        body_read_timeout: Duration::from_secs(1),
+        body_read_timeout: body_timeout,
         max_connections: 256,
         ..ServeConfig::default()
     })
@@ -103,12 +104,20 @@ async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout
     // A keep-alive connection that made one request and then goes quiet.
     let mut kept = connect(addr, FULL).await;
     assert!(read_response(&mut kept).await.starts_with("HTTP/1.1 200"));
-    // A request whose body never arrives.
+    // A request whose body never arrives, timed from before it is sent (so the time measured
+    // is never shorter than the server's wait) while the rest of the test goes on. It carries
+    // valid credentials: without them it is answered 401 at once, its body never awaited.
+    let body_sent = Instant::now();
     let mut no_body = connect(
         addr,
-        b"POST /api/add-scan HTTP/1.1\r\nHost: casiscan\r\nContent-Length: 100\r\n\r\n{\"own",
+        b"POST /api/add-scan HTTP/1.1\r\nHost: casiscan\r\nAuthorization: Bearer admin-token-for-tests\r\nContent-Length: 100\r\n\r\n{\"own",
     )
     .await;
+    let stalled = tokio::spawn(async move {
+        let mut rest = Vec::new();
+        let ended = tokio::time::timeout(body_timeout * 5, no_body.read_to_end(&mut rest)).await;
+        (ended.is_ok(), body_sent.elapsed(), rest)
+    });
 
     // While they are held, a normal request is served at once.
     let mut normal = connect(addr, FULL).await;
@@ -134,12 +143,17 @@ async fn partial_headers_and_idle_keep_alive_are_closed_after_the_header_timeout
         closed_within(&mut kept, timeout * 3).await.is_some(),
         "idle keep-alive closed"
     );
-    // The body timeout ends the request (an error answer, or a plain close).
-    let mut rest = Vec::new();
-    let ended = tokio::time::timeout(timeout * 4, no_body.read_to_end(&mut rest)).await;
+    // The body timeout ends the request (an error answer, or a plain close): not before the
+    // timeout, and well before five times it.
+    let (ended, after, rest) = stalled.await.expect("the stalled body's task");
     assert!(
-        ended.is_ok(),
-        "a stalled body is not waited for indefinitely"
+        ended,
+        "a stalled body is still waited for after {after:?} ({body_timeout:?} timeout)"
+    );
+    assert!(
+        after >= body_timeout.mul_f32(0.9),
+        "the stalled body was given up after {after:?}, before its {body_timeout:?} timeout: {}",
+        String::from_utf8_lossy(&rest)
     );
     assert!(
         rest.is_empty() || String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 4"),

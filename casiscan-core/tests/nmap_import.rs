@@ -82,6 +82,51 @@ async fn an_imported_run_is_stored_and_exported_as_an_executed_one() {
     assert_eq!(d.nmap.as_ref(), Some(&files));
 }
 
+/// `before.xml` with a comment inserted before its end so that it is exactly `len` bytes long.
+fn padded(len: usize) -> Vec<u8> {
+    let xml = String::from_utf8(xml("before.xml")).expect("UTF-8");
+    let end = xml.rfind("</nmaprun>").expect("end tag");
+    let (head, tail) = xml.split_at(end);
+    let frame = head.len() + "<!--\n".len() + "-->\n".len() + tail.len();
+    let mut body = "padding line\n".repeat((len - frame) / 13);
+    body.push_str(&" ".repeat(len - frame - body.len()));
+    let out = format!("{head}<!--\n{body}-->\n{tail}");
+    assert_eq!(out.len(), len);
+    out.into_bytes()
+}
+
+#[tokio::test]
+async fn an_imported_file_of_exactly_four_mib_is_kept_whole_and_a_byte_more_is_cut() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let c = client(&dir).await;
+    nmap_scan(&c, "imp").await;
+    // The documented cap on the raw result (README: 4 MiB), on the client's import path.
+    let cap = 4 << 20;
+    let whole = padded(cap);
+    let scan = c
+        .import_nmap_run("admin/imp", whole.clone())
+        .await
+        .expect("import");
+    assert!(scan.raw_result.as_bytes() == whole, "kept whole at the cap");
+    let over = padded(cap + 1);
+    let scan = c
+        .import_nmap_run("admin/imp", over.clone())
+        .await
+        .expect("import");
+    let cut = over[..cap]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .expect("a line end")
+        + 1;
+    assert!(scan.raw_result.as_bytes().starts_with(&over[..cut]));
+    assert_eq!(
+        &scan.raw_result[cut..],
+        format!(
+            "<!-- casiscan: the imported file (4194305 bytes) was cut after {cut} bytes; the raw result is capped at 4194304 bytes -->\n"
+        )
+    );
+}
+
 #[tokio::test]
 async fn bad_input_is_a_typed_error_and_stores_nothing() {
     let dir = tempfile::tempdir().expect("tmp");

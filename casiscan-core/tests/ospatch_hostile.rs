@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use casiscan_core::ErrorKind;
 use casiscan_core::providers::ospatch::MAX_OFFERS;
-use casiscan_core::providers::ospatch::cache_file::{MAX_DECODED_BYTES, MAX_STATUS_BYTES};
+use casiscan_core::providers::ospatch::cache_file::{
+    MAX_CONFIG_BYTES, MAX_DECODED_BYTES, MAX_STATUS_BYTES,
+};
 use casiscan_core::providers::ospatch::debian::{DebianReport as OsPatchReport, debian_report};
 
 /// Longest any case may take (they take well under a second when the limits hold).
@@ -176,6 +178,34 @@ fn special_configuration_files_are_warnings() {
     assert_eq!(r.updates.len(), 2);
 }
 
+#[test]
+fn an_os_release_of_exactly_the_configuration_limit_is_read_and_a_byte_more_is_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    tree(dir.path());
+    std::fs::create_dir_all(dir.path().join("etc")).expect("mkdir");
+    let path = dir.path().join("etc/os-release");
+    let head = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n";
+    let limit = usize::try_from(MAX_CONFIG_BYTES).expect("fits");
+    assert_eq!(limit, 16 << 20, "the documented limit");
+    let mut text = head.to_string() + &"#".repeat(limit - head.len() - 1) + "\n";
+    std::fs::write(&path, &text).expect("write");
+    let r = report(dir.path()).expect("report");
+    assert!(
+        !r.warnings.iter().any(|w| w.contains("os-release")),
+        "{:#?}",
+        r.warnings
+    );
+    assert_eq!(r.os.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+    text.push('\n');
+    std::fs::write(&path, &text).expect("write");
+    let r = report(dir.path()).expect("report");
+    warned(
+        &r,
+        &["etc/os-release: 16.0 MiB on disk, over the 16.0 MiB limit; not read"],
+    );
+    assert_eq!(r.os, None);
+}
+
 /// A gzip file of `members` copies of one member holding 1 MiB of `stanza` repeated: a few
 /// hundred bytes per MiB decoded.
 fn gzip_bomb(stanza: &str, members: usize) -> Vec<u8> {
@@ -222,32 +252,57 @@ fn peak_rss() -> u64 {
         .expect("VmHWM")
 }
 
-/// Names the root the child run of [`a_bomb_of_distinct_stanzas_keeps_memory_bounded`] reads.
+/// Names the directory of the two roots the child run of
+/// [`a_bomb_of_distinct_stanzas_keeps_memory_bounded`] reads.
 const CHILD_ROOT: &str = "CASISCAN_OSPATCH_BOMB_ROOT";
 
 /// Most memory the child may reach (the test harness, the list stream and the capped offers).
 const PEAK_RSS: u64 = 384 << 20;
 
-#[test]
-fn a_bomb_of_distinct_stanzas_keeps_memory_bounded() {
-    if let Some(root) = std::env::var_os(CHILD_ROOT) {
-        let r = debian_report(Path::new(&root)).expect("report");
-        warned(&r, &[LIST, "versions of installed packages"]);
-        assert_eq!(candidates(&r), [("bar".into(), "2.0-2".into())]);
-        println!("peak-rss {}", peak_rss());
-        return;
-    }
-    // Each stanza a new version of an installed package: every one would be kept without
-    // the cap on offers.
-    let dir = tempfile::tempdir().expect("tmp");
-    let lists = tree(dir.path());
-    let text: String = (0..(MAX_OFFERS + 100_000))
+/// A root whose stable list offers `versions` distinct versions of the installed `foo`, as
+/// gzip (the security list offers one version of `bar`).
+fn offers_root(root: &Path, versions: usize) {
+    let lists = tree(root);
+    let text: String = (0..versions)
         .map(|i| format!("Package: foo\nVersion: 2.{i}\n\n"))
         .collect();
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(text.as_bytes()).expect("gz");
     std::fs::write(lists.join(format!("{LIST}.gz")), e.finish().expect("gz")).expect("bomb");
     std::fs::remove_file(lists.join(LIST)).expect("rm");
+}
+
+#[test]
+fn a_bomb_of_distinct_stanzas_keeps_memory_bounded() {
+    if let Some(dir) = std::env::var_os(CHILD_ROOT) {
+        let dir = Path::new(&dir);
+        // Exactly MAX_OFFERS over all lists: everything is read, in a few seconds (choosing
+        // among the versions of one package was quadratic and took hours at this size).
+        let r = debian_report(&dir.join("at")).expect("report");
+        assert!(
+            !r.warnings.iter().any(|w| w.contains("versions")),
+            "{:?}",
+            r.warnings
+        );
+        let newest = format!("2.{}", MAX_OFFERS - 2);
+        assert_eq!(
+            candidates(&r),
+            [("bar".into(), "2.0-2".into()), ("foo".into(), newest)]
+        );
+        drop(r);
+        // One more: the list that passes the cap is not read.
+        let r = debian_report(&dir.join("over")).expect("report");
+        warned(&r, &[LIST, "versions of installed packages"]);
+        assert_eq!(candidates(&r), [("bar".into(), "2.0-2".into())]);
+        println!("peak-rss {}", peak_rss());
+        return;
+    }
+    // Each stanza a new version of an installed package: every one would be kept without
+    // the cap on offers. With bar's offer, "at" holds exactly MAX_OFFERS offers and "over"
+    // one more.
+    let dir = tempfile::tempdir().expect("tmp");
+    offers_root(&dir.path().join("at"), MAX_OFFERS - 1);
+    offers_root(&dir.path().join("over"), MAX_OFFERS + 1);
     let exe = std::env::current_exe().expect("exe");
     let root = dir.path().to_path_buf();
     let out = within(move || {

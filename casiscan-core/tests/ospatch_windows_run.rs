@@ -7,6 +7,7 @@ use std::time::Duration;
 use casiscan_core::ErrorKind;
 use casiscan_core::model::ScanResult;
 use casiscan_core::providers::ospatch::windows::WuaCommand;
+use casiscan_core::providers::ospatch::windows::run::MAX_OUTPUT_BYTES;
 use casiscan_core::providers::ospatch::{Backend, OsPatchProvider};
 use casiscan_core::providers::{Provider, RunContext, RunRequest};
 
@@ -146,6 +147,30 @@ async fn a_missing_powershell_a_failure_and_bad_output_are_typed_errors() {
         .await
         .expect_err("oversized");
     assert!(e.to_string().contains("more than"), "{e}");
+}
+
+#[tokio::test]
+async fn a_report_of_exactly_the_output_limit_is_read_and_a_byte_more_is_refused() {
+    assert_eq!(MAX_OUTPUT_BYTES, 64 << 20);
+    let run = |bytes: u64| async move {
+        let (_r, p) = provider(shell(&format!("head -c {bytes} /dev/zero")));
+        p.run(
+            request("available", Duration::from_secs(30)),
+            RunContext::detached(),
+        )
+        .await
+        .expect_err("not a report")
+    };
+    // Exactly the limit is read whole and parsed (NUL bytes are no JSON).
+    let e = run(MAX_OUTPUT_BYTES).await;
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+    let e = run(MAX_OUTPUT_BYTES + 1).await;
+    assert_eq!(e.kind(), ErrorKind::Provider, "{e}");
+    assert!(
+        e.to_string()
+            .contains("PowerShell wrote more than 67108864 bytes; refusing the report"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

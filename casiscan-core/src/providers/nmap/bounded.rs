@@ -341,4 +341,51 @@ mod tests {
         assert!(cut.contains("capped at 12 bytes"), "{cut}");
         assert_eq!(read_capped_text(&dir.path().join("none"), 10), "");
     }
+
+    #[test]
+    fn raw_text_of_exactly_the_cap_is_kept_whole_and_one_byte_more_is_cut() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("normal.txt");
+        let text = "line one\nline two\n";
+        std::fs::write(&path, text).expect("write");
+        assert_eq!(read_capped_text(&path, text.len()), text, "at the cap");
+        let cut = read_capped_text(&path, text.len() - 1);
+        assert!(cut.starts_with("line one\n# casiscan:"), "{cut}");
+        assert!(
+            cut.contains(&format!("({} bytes) was cut after 9 bytes", text.len())),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn the_raw_cap_is_four_mib_and_the_default_of_every_provider() {
+        assert_eq!(DEFAULT_MAX_RAW_BYTES, 4 << 20);
+        assert_eq!(ResultLimits::default().max_raw_bytes, DEFAULT_MAX_RAW_BYTES);
+        assert_eq!(
+            crate::providers::nmap::NmapProvider::new().limits(),
+            &ResultLimits::default()
+        );
+        // The real cap, on a file of exactly 4 MiB and one of a byte more.
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("normal.txt");
+        let mut text = "x".repeat(63) + "\n";
+        text = text.repeat((4 << 20) / 64);
+        std::fs::write(&path, &text).expect("write");
+        let kept = read_capped_text(&path, ResultLimits::default().max_raw_bytes);
+        assert!(kept == text, "a 4 MiB output is kept whole");
+        text.push('y');
+        std::fs::write(&path, &text).expect("write");
+        let cut = read_capped_text(&path, ResultLimits::default().max_raw_bytes);
+        assert!(
+            cut.starts_with(&text[..(4 << 20)]),
+            "the whole lines are kept"
+        );
+        assert!(
+            cut[4 << 20..].starts_with(
+                "# casiscan: nmap's normal output (4194305 bytes) was cut after 4194304 bytes"
+            ),
+            "{}",
+            &cut[4 << 20..]
+        );
+    }
 }

@@ -57,6 +57,18 @@ mod tests {
     }
 
     #[test]
+    fn text_of_exactly_the_cap_is_kept_whole_and_one_byte_more_is_cut() {
+        let text = b"line one\nline two\n";
+        let at = capped_text(text, text.len());
+        assert_eq!(at.as_bytes(), text, "at the cap: whole, no note");
+        let over = capped_text(text, text.len() - 1);
+        assert_eq!(
+            over,
+            "line one\n<!-- casiscan: the imported file (18 bytes) was cut after 9 bytes; the raw result is capped at 17 bytes -->\n"
+        );
+    }
+
+    #[test]
     fn malformed_xml_is_a_placed_parse_error() {
         let err = imported_output(b"<nmaprun>\n<host><<<", &ResultLimits::default())
             .expect_err("malformed");

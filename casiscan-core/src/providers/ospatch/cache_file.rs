@@ -400,6 +400,63 @@ mod tests {
         }
     }
 
+    /// A sparse file of `len` bytes at `path`.
+    fn sparse(path: &Path, len: u64) {
+        File::create(path)
+            .and_then(|f| f.set_len(len))
+            .expect("sparse");
+    }
+
+    #[test]
+    fn a_file_of_exactly_the_size_limit_opens_and_one_byte_more_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        let small = Limits {
+            file: 1000,
+            decoded: u64::MAX,
+        };
+        for (limits, name) in [
+            (small, "small"),
+            (Limits::STREAM, "stream"),
+            (Limits::STATUS, "status"),
+            (Limits::CONFIG, "config"),
+        ] {
+            sparse(&path, limits.file);
+            CacheFile::open(&path, limits).unwrap_or_else(|e| panic!("{name} at the limit: {e}"));
+            sparse(&path, limits.file + 1);
+            let err = CacheFile::open(&path, limits).expect_err("one byte over");
+            assert!(
+                matches!(err.problem, Problem::TooLarge { size, limit }
+                    if size == limits.file + 1 && limit == limits.file),
+                "{name}: {err}"
+            );
+        }
+        // Read whole, the file at the limit decodes whole too.
+        sparse(&path, small.file);
+        assert_eq!(read_bytes(&path, small).expect("read").len(), 1000);
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_ones_applied() {
+        assert_eq!(MAX_FILE_BYTES, 512 << 20);
+        assert_eq!(MAX_DECODED_BYTES, 512 << 20);
+        assert_eq!(MAX_LISTS_DECODED_BYTES, 4 << 30);
+        assert_eq!(MAX_STATUS_BYTES, 128 << 20);
+        assert_eq!(MAX_CONFIG_BYTES, 16 << 20);
+        assert_eq!(
+            (Limits::STREAM.file, Limits::STREAM.decoded),
+            (MAX_FILE_BYTES, MAX_DECODED_BYTES)
+        );
+        assert_eq!(
+            (Limits::STATUS.file, Limits::STATUS.decoded),
+            (MAX_STATUS_BYTES, MAX_STATUS_BYTES)
+        );
+        assert_eq!(
+            (Limits::CONFIG.file, Limits::CONFIG.decoded),
+            (MAX_CONFIG_BYTES, MAX_CONFIG_BYTES)
+        );
+    }
+
     #[test]
     fn sizes_are_capped_on_disk_and_crlf_reads_as_lf() {
         let dir = tempfile::tempdir().expect("tempdir");

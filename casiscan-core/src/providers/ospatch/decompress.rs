@@ -276,8 +276,11 @@ mod tests {
 
     /// Five MiB of list text in each supported compression.
     fn packed() -> Vec<(Compression, Vec<u8>)> {
-        let text = "Package: p\nVersion: 1\n\n".repeat(5 << 20 >> 4);
-        let bytes = text.as_bytes();
+        pack("Package: p\nVersion: 1\n\n".repeat(5 << 20 >> 4).as_bytes())
+    }
+
+    /// `bytes` as is and in each supported compression.
+    fn pack(bytes: &[u8]) -> Vec<(Compression, Vec<u8>)> {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(bytes).expect("gz");
         let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
@@ -310,6 +313,28 @@ mod tests {
             };
             let out = run(&data, roomy).expect("within the cap");
             assert!(out.len() > 4 << 20, "{kind}");
+        }
+    }
+
+    #[test]
+    fn every_compression_keeps_a_stream_of_exactly_the_decoded_cap_and_refuses_one_byte_more() {
+        let text = "Package: p\nVersion: 1\n\n".repeat(4000);
+        for (kind, data) in pack(text.as_bytes()) {
+            let at = Limits {
+                file: 1 << 30,
+                decoded: text.len() as u64,
+            };
+            let out = run(&data, at).unwrap_or_else(|e| panic!("{kind} at the cap: {e}"));
+            assert!(out == text.as_bytes(), "{kind}: decoded whole");
+            let under = Limits {
+                decoded: at.decoded - 1,
+                ..at
+            };
+            let err = run(&data, under).expect_err("one byte over the cap");
+            assert!(
+                matches!(err, Problem::DecodedTooLarge { limit } if limit == under.decoded),
+                "{kind}: {err}"
+            );
         }
     }
 
@@ -426,5 +451,22 @@ mod tests {
         assert!(matches!(classify_sink(err), Problem::Bomb { size: 1000 }));
         let mut sink = Sink::new(&mut out, 1 << 20, u64::MAX);
         assert!(sink.count(RATIO_FLOOR + 1).is_ok());
+    }
+
+    #[test]
+    fn the_ratio_is_checked_from_just_past_the_floor_at_exactly_one_hundred() {
+        assert_eq!((MAX_RATIO, RATIO_FLOOR), (100, 32 << 20));
+        let mut out = Vec::new();
+        // Up to the floor any ratio passes; one byte past it a 1-byte file is a bomb.
+        let mut sink = Sink::new(&mut out, 1, u64::MAX);
+        assert!(sink.count(32 << 20).is_ok(), "at the floor");
+        let err = sink.count(1).expect_err("one byte past the floor");
+        assert!(matches!(classify_sink(err), Problem::Bomb { size: 1 }));
+        // Past the floor: exactly 100 times the size passes, one byte more is a bomb.
+        let size = (32 << 20) / 100 + 1;
+        let mut sink = Sink::new(&mut out, size, u64::MAX);
+        assert!(sink.count(size * 100).is_ok(), "exactly 100 times");
+        let err = sink.count(1).expect_err("one byte more");
+        assert!(matches!(classify_sink(err), Problem::Bomb { size: s } if s == size));
     }
 }

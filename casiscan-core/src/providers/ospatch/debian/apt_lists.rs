@@ -136,7 +136,14 @@ pub fn read_lists(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Lists {
         source.site = id.split('_').next().unwrap_or("").to_string();
         let index = lists.sources.len();
         let path = dir.join(name);
-        match read_offers(&path, index, wanted, &mut budget, &mut lists.offers) {
+        match read_offers(
+            &path,
+            index,
+            wanted,
+            &mut budget,
+            MAX_OFFERS,
+            &mut lists.offers,
+        ) {
             Ok(0) => lists.sources.push(source),
             Ok(n) => {
                 lists.sources.push(source);
@@ -235,12 +242,14 @@ fn strip_signature(text: &str) -> String {
 }
 
 /// Adds the wanted packages of the list at `path` and counts the wanted stanzas it could not
-/// read; a list that fails part-way, or would pass [`MAX_OFFERS`], adds nothing.
+/// read; a list that fails part-way, or would pass `max_offers` in `out` ([`MAX_OFFERS`] for a
+/// report), adds nothing. `budget` is what may still be decoded over all lists.
 fn read_offers(
     path: &Path,
     source: usize,
     wanted: &dyn Fn(&str) -> bool,
     budget: &mut u64,
+    max_offers: usize,
     out: &mut Vec<Offer>,
 ) -> Result<usize, String> {
     let before = out.len();
@@ -259,7 +268,7 @@ fn read_offers(
         match offer(stanza, name, source) {
             // A repeated stanza adds nothing new.
             Some(o) if out.len() > before && out.last() == Some(&o) => {}
-            Some(_) if out.len() >= MAX_OFFERS => overflow = true,
+            Some(_) if out.len() >= max_offers => overflow = true,
             Some(o) => out.push(o),
             None => unreadable += 1,
         }
@@ -275,7 +284,7 @@ fn read_offers(
         )),
         Err(e) => Err(e.to_string()),
         Ok(()) if overflow => Err(format!(
-            "{}: more than {MAX_OFFERS} versions of installed packages offered in all; not read",
+            "{}: more than {max_offers} versions of installed packages offered in all; not read",
             path.display()
         )),
         Ok(()) => Ok(unreadable),
@@ -354,15 +363,22 @@ mod tests {
         let mut unlimited = u64::MAX;
         let budget = &mut unlimited;
         assert_eq!(
-            read_offers(&path, 0, &|n| n == "p1", budget, &mut offers),
+            read_offers(&path, 0, &|n| n == "p1", budget, MAX_OFFERS, &mut offers),
             Ok(0)
         );
         assert_eq!(offers.len(), 1, "the whole list reads");
         let bytes = std::fs::read(&path).expect("read");
         std::fs::write(&path, &bytes[..bytes.len() * 3 / 4]).expect("cut");
         let mut offers = Vec::new();
-        let err =
-            read_offers(&path, 0, &|n| n.starts_with('p'), budget, &mut offers).expect_err("cut");
+        let err = read_offers(
+            &path,
+            0,
+            &|n| n.starts_with('p'),
+            budget,
+            MAX_OFFERS,
+            &mut offers,
+        )
+        .expect_err("cut");
         assert!(
             err.contains("x_Packages.lz4") && err.contains("lz4"),
             "{err}"
@@ -377,17 +393,68 @@ mod tests {
         let mut budget = 6 << 20;
         let mut offers = Vec::new();
         assert_eq!(
-            read_offers(&path, 0, &|n| n == "p1", &mut budget, &mut offers),
+            read_offers(
+                &path,
+                0,
+                &|n| n == "p1",
+                &mut budget,
+                MAX_OFFERS,
+                &mut offers
+            ),
             Ok(0)
         );
         assert!(budget < 2 << 20, "{budget}");
-        let err = read_offers(&path, 1, &|n| n == "p1", &mut budget, &mut offers)
-            .expect_err("over the budget");
+        let err = read_offers(
+            &path,
+            1,
+            &|n| n == "p1",
+            &mut budget,
+            MAX_OFFERS,
+            &mut offers,
+        )
+        .expect_err("over the budget");
         assert!(
             err.contains("the lists decode to more than 4096.0 MiB in all"),
             "{err}"
         );
         assert_eq!(offers.len(), 1, "the refused list added nothing");
+    }
+
+    /// A plain list at `dir/name` offering `versions` distinct versions of `foo`.
+    fn foo_list(dir: &Path, name: &str, versions: std::ops::Range<usize>) -> std::path::PathBuf {
+        let text: String = versions
+            .map(|i| format!("Package: foo\nVersion: 2.{i}\n\n"))
+            .collect();
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    #[test]
+    fn offers_up_to_exactly_the_cap_are_kept_and_the_list_passing_it_adds_nothing() {
+        assert_eq!(MAX_OFFERS, 1 << 19);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cap = 10;
+        let mut budget = u64::MAX;
+        let foo = |n: &str| n == "foo";
+        // One list of exactly the cap, then one offering a single version more.
+        let mut offers = Vec::new();
+        let first = foo_list(dir.path(), "a_Packages", 0..cap);
+        let read = read_offers(&first, 0, &foo, &mut budget, cap, &mut offers);
+        assert_eq!((read, offers.len()), (Ok(0), cap), "at the cap");
+        let second = foo_list(dir.path(), "b_Packages", cap..cap + 1);
+        let err = read_offers(&second, 1, &foo, &mut budget, cap, &mut offers)
+            .expect_err("one past the cap over all lists");
+        assert!(
+            err.contains("b_Packages: more than 10 versions of installed packages"),
+            "{err}"
+        );
+        assert_eq!(offers.len(), cap, "the list passing the cap added nothing");
+        // One list of a version more than the cap.
+        let mut offers = Vec::new();
+        let over = foo_list(dir.path(), "c_Packages", 0..cap + 1);
+        read_offers(&over, 0, &foo, &mut budget, cap, &mut offers).expect_err("one past");
+        assert!(offers.is_empty());
     }
 
     #[test]

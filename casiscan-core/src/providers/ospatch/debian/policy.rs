@@ -1,6 +1,7 @@
 //! apt's candidate policy: file priorities, pins from preferences, Default-Release.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::super::cache_file::{Limits, read_optional_text, read_text};
@@ -243,9 +244,16 @@ pub fn candidate(
         .collect();
     versions.sort_by(|a, b| compare(b, a));
     versions.dedup_by(|a, b| compare(a, b) == Ordering::Equal);
+    // The offers of each version, found once: filtering all offers for every version was
+    // quadratic (a list of 2^19 versions of one package took hours).
+    let mut by_version: HashMap<&str, Vec<&Offer>> = HashMap::new();
+    for o in offers {
+        by_version.entry(o.version.as_str()).or_default().push(o);
+    }
     let mut best: Option<(String, i32)> = None;
     for v in versions {
-        let p = version_priority(name, v, offers, sources, pins, installed);
+        let of_version = by_version.get(v).map_or(&[][..], Vec::as_slice);
+        let p = version_priority(name, v, of_version, sources, pins, installed);
         if p == 0 || p <= best.as_ref().map_or(-1, |(_, bp)| *bp) {
             continue;
         }

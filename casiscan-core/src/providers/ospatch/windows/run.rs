@@ -112,3 +112,19 @@ pub async fn run_wua(
     }
     parse_wua_json(&out, "PowerShell output")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn output_of_exactly_the_limit_is_kept_and_one_byte_more_is_flagged() {
+        assert_eq!(MAX_OUTPUT_BYTES, 64 << 20, "the documented limit");
+        let data = b"{\"updates\": []}\n";
+        let limit = data.len() as u64;
+        let (out, over) = read_capped(&data[..], limit).await.expect("read");
+        assert_eq!((out.as_slice(), over), (&data[..], false), "at the limit");
+        let (out, over) = read_capped(&data[..], limit - 1).await.expect("read");
+        assert_eq!((out.as_slice(), over), (&data[..data.len() - 1], true));
+    }
+}
