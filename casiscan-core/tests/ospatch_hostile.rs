@@ -31,6 +31,21 @@ fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     }
 }
 
+/// The output of `child` once it exits; killed (and the test failed) past the deadline, so that
+/// no child outlives the test.
+fn output_within_deadline(mut child: std::process::Child) -> std::process::Output {
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child did not finish within {DEADLINE:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
 fn report(root: &Path) -> casiscan_core::Result<OsPatchReport> {
     let root = root.to_path_buf();
     within(move || debian_report(&root))
@@ -305,18 +320,19 @@ fn a_bomb_of_distinct_stanzas_keeps_memory_bounded() {
     offers_root(&dir.path().join("over"), MAX_OFFERS + 1);
     let exe = std::env::current_exe().expect("exe");
     let root = dir.path().to_path_buf();
-    let out = within(move || {
-        Command::new(exe)
-            .args([
-                "--exact",
-                "a_bomb_of_distinct_stanzas_keeps_memory_bounded",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ROOT, root)
-            .output()
-            .expect("child")
-    });
+    let child = Command::new(exe)
+        .args([
+            "--exact",
+            "a_bomb_of_distinct_stanzas_keeps_memory_bounded",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ROOT, root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("child");
+    let out = output_within_deadline(child);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
