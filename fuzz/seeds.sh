@@ -130,5 +130,5 @@ for f in $core/testdata/ospatch/rpm/var/cache/dnf/*/repodata/repomd.xml; do seed
 # Export cursors: 8 bytes of ScanDate (µs), 8 of ScanlogId, then `account\ncursor`.
 printf '\x00\x06\x2e\x0f\x6c\x1a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x2aacme\n01000628a1b2c3d4e5f6' |
     seed export_cursor position
-printf '\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x01\n' | seed export_cursor bad-date
+printf '\x7f\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x01\n' | seed export_cursor bad-date
 echo "seeds: $(find "$out" -type f | wc -l) files in $(ls "$out" | wc -l) targets under $out"

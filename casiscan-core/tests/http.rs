@@ -626,15 +626,15 @@ async fn get_scans_answers_400_for_an_overlong_filter_or_an_overflowing_page() {
         .await;
         let (st, b) = call(get(&format!("field=name&value={at_cap}"))).await;
         assert_eq!(st, StatusCode::OK, "{base}: {b}");
-        for q in [
-            format!("field=name&value={over_cap}"),
-            format!("field=target&value={huge}"),
-        ] {
-            let (st, b) = call(get(&q)).await;
-            assert_eq!(st, StatusCode::BAD_REQUEST, "{base}: {b}");
-            let msg = b["msg"].as_str().unwrap_or_default();
-            assert!(msg.contains("longer than 256 characters"), "{msg}");
-        }
+        let (st, b) = call(get(&format!("field=name&value={over_cap}"))).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{base}: {b}");
+        let msg = b["msg"].as_str().unwrap_or_default();
+        assert!(msg.contains("longer than 256 characters"), "{msg}");
+        // A query string that long is refused before any handler reads it.
+        let (st, b) = call(get(&format!("field=target&value={huge}"))).await;
+        assert_eq!(st, StatusCode::URI_TOO_LONG, "{base}: {b}");
+        let msg = b["msg"].as_str().unwrap_or_default();
+        assert!(msg.contains("longer than the 8192 accepted"), "{msg}");
         for q in [
             format!("p={max}&pageSize={max}"),
             // (2^31 + 1) × (2^32 - 1): the first page past i64::MAX at the largest size.

@@ -41,7 +41,7 @@ fn query_of(len: usize) -> String {
 
 #[tokio::test]
 async fn a_body_at_the_limit_is_read_and_one_byte_more_is_413_in_the_envelope() {
-    assert_eq!(MAX_BODY_BYTES, 1 << 20);
+    assert_eq!(MAX_BODY_BYTES, 16 << 20);
     let base = start().await;
     let c = reqwest::Client::new();
     let add = |body: Vec<u8>| {
@@ -60,7 +60,7 @@ async fn a_body_at_the_limit_is_read_and_one_byte_more_is_413_in_the_envelope() 
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert_eq!(v["status"], "error");
     assert!(
-        v["msg"].as_str().expect("msg").contains("1048576 bytes"),
+        v["msg"].as_str().expect("msg").contains("16777216 bytes"),
         "{v}"
     );
     let (st, v) = call(

@@ -31,19 +31,37 @@ fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     }
 }
 
-/// The output of `child` once it exits; killed (and the test failed) past the deadline, so that
-/// no child outlives the test.
+/// Everything `pipe` gives until it closes, read on a thread of its own.
+fn drain(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = pipe.read_to_end(&mut out);
+        out
+    })
+}
+
+/// The output of `child` once it exits (its pipes drained meanwhile, so that it never blocks on
+/// them); killed, and the test failed, past the deadline, so that no child outlives the test.
 fn output_within_deadline(mut child: std::process::Child) -> std::process::Output {
+    let stdout = drain(child.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
     let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
         if start.elapsed() > DEADLINE {
             let _ = child.kill();
             let _ = child.wait();
             panic!("the child did not finish within {DEADLINE:?}; killed");
         }
         std::thread::sleep(Duration::from_millis(50));
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
     }
-    child.wait_with_output().expect("output")
 }
 
 fn report(root: &Path) -> casiscan_core::Result<OsPatchReport> {

@@ -15,8 +15,10 @@ use crate::export::{ExportError, ExportResponse};
 pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 
 /// Largest request body accepted, except on `/api/import-scan-result` ([`MAX_IMPORT_BYTES`]);
-/// a larger one is answered 413 without being read further.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// a larger one is answered 413 without being read further. Casibase's web UI posts whole scans
+/// back (update and delete), results included: the largest scan stored (4 MiB of `rawResult`
+/// and 4 MiB of `result`, both escaped as JSON strings) fits.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
 
 /// The body limit of the route at `path`.
 fn body_limit(path: &str) -> usize {

@@ -203,12 +203,11 @@ pub fn plan(
         }
         (false, false) => named(source, report, &selection.updates)?,
     };
-    let mut unique: Vec<PlannedUpdate> = Vec::with_capacity(chosen.len());
-    for u in chosen {
-        if !unique.iter().any(|p| p.name == u.name && p.arch == u.arch) {
-            unique.push(u);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let unique = chosen
+        .into_iter()
+        .filter(|u| seen.insert((u.name.clone(), u.arch.clone())))
+        .collect();
     Ok(unique)
 }
 
