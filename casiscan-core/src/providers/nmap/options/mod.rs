@@ -19,7 +19,7 @@ pub use account::{AccountSet, NmapPolicy, RISKY_SCRIPT_CATEGORIES};
 pub use getopt::{Item, Misread, Reading, Spec, read};
 pub use option::{Flag, Level, NmapOption, Setting, Spelling, ValueKind};
 pub use policy::typed as typed_option;
-pub use scripts::{ScriptDb, ScriptEntry, Selected};
+pub use scripts::{MAX_RULE_TOKENS, ScriptDb, ScriptEntry, Selected};
 pub use split::split;
 pub use table::{Arg, LONG_OPTIONS, LongOption, SHORT_OPTIONS};
 

@@ -8,9 +8,13 @@
 //! matches every script, a path is a glob (`*`) over the script's file name without `.nse`. A
 //! rule that selects nothing names a script file, which nmap then looks up by name.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+
+/// Most words and brackets one rule may have (each rule is evaluated for every script).
+pub const MAX_RULE_TOKENS: usize = 256;
 
 /// One script of nmap's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +87,12 @@ impl ScriptDb {
                 continue;
             }
             let tokens = tokenize(rule);
+            if tokens.len() > MAX_RULE_TOKENS {
+                return Err(format!(
+                    "the script rule `{rule}` has {} words and brackets, more than the {MAX_RULE_TOKENS} accepted",
+                    tokens.len()
+                ));
+            }
             let mut by_rule = 0;
             for script in &self.entries {
                 let matched = parse_rule(&tokens, script)
@@ -148,30 +158,77 @@ fn tokenize(rule: &str) -> Vec<&str> {
 
 /// The whole rule must be one expression; `None` when nmap would not read it.
 fn parse_rule(tokens: &[&str], script: &ScriptEntry) -> Option<bool> {
-    let eval = Eval { tokens, script };
+    let eval = Eval {
+        tokens,
+        script,
+        memo: RefCell::new(vec![[None; 4]; tokens.len() + 1]),
+    };
     let (value, end) = eval.expression(0)?;
     (end == tokens.len()).then_some(value)
 }
 
+/// What a grammar rule read from a position: its value and where it ended, or `None`.
+type Parsed = Option<(bool, usize)>;
+
+/// The grammar's rules, indexing [`Eval::memo`].
+#[derive(Clone, Copy)]
+enum Rule {
+    Expression,
+    Disjunct,
+    Conjunct,
+    Value,
+}
+
+/// One rule read for one script, as a packrat parser: every grammar rule's result at every
+/// position is computed once (the PEG's alternatives re-read the same tokens, which without the
+/// memo costs exponential time in the nesting).
 struct Eval<'a> {
     tokens: &'a [&'a str],
     script: &'a ScriptEntry,
+    memo: RefCell<Vec<[Option<Parsed>; 4]>>,
 }
 
 impl Eval<'_> {
+    /// `read`'s result for `rule` at `at`, computed at most once.
+    fn memoized(&self, rule: Rule, at: usize, read: impl FnOnce() -> Parsed) -> Parsed {
+        let known = self.memo.borrow().get(at).and_then(|m| m[rule as usize]);
+        if let Some(parsed) = known {
+            return parsed;
+        }
+        let parsed = read();
+        if let Some(m) = self.memo.borrow_mut().get_mut(at) {
+            m[rule as usize] = Some(parsed);
+        }
+        parsed
+    }
+
     fn keyword(&self, at: usize, word: &str) -> bool {
         self.tokens
             .get(at)
             .is_some_and(|t| t.eq_ignore_ascii_case(word))
     }
 
-    fn expression(&self, at: usize) -> Option<(bool, usize)> {
-        self.disjunct(at)
-            .or_else(|| self.conjunct(at))
-            .or_else(|| self.value(at))
+    fn expression(&self, at: usize) -> Parsed {
+        self.memoized(Rule::Expression, at, || {
+            self.disjunct(at)
+                .or_else(|| self.conjunct(at))
+                .or_else(|| self.value(at))
+        })
     }
 
-    fn disjunct(&self, at: usize) -> Option<(bool, usize)> {
+    fn disjunct(&self, at: usize) -> Parsed {
+        self.memoized(Rule::Disjunct, at, || self.read_disjunct(at))
+    }
+
+    fn conjunct(&self, at: usize) -> Parsed {
+        self.memoized(Rule::Conjunct, at, || self.read_conjunct(at))
+    }
+
+    fn value(&self, at: usize) -> Parsed {
+        self.memoized(Rule::Value, at, || self.read_value(at))
+    }
+
+    fn read_disjunct(&self, at: usize) -> Parsed {
         let (left, next) = self.conjunct(at).or_else(|| self.value(at))?;
         if !self.keyword(next, "or") {
             return None;
@@ -180,7 +237,7 @@ impl Eval<'_> {
         Some((left || right, end))
     }
 
-    fn conjunct(&self, at: usize) -> Option<(bool, usize)> {
+    fn read_conjunct(&self, at: usize) -> Parsed {
         let (left, next) = self.value(at)?;
         if !self.keyword(next, "and") {
             return None;
@@ -189,7 +246,7 @@ impl Eval<'_> {
         Some((left && right, end))
     }
 
-    fn value(&self, at: usize) -> Option<(bool, usize)> {
+    fn read_value(&self, at: usize) -> Parsed {
         let token = *self.tokens.get(at)?;
         if token.eq_ignore_ascii_case("not")
             && let Some((v, end)) = self.value(at + 1)
@@ -289,5 +346,40 @@ mod tests {
         assert!(glob("h*p-t*e", "http-title"));
         assert!(!glob("http", "http-title"));
         assert!(glob("banner.nse", "banner"));
+    }
+
+    #[test]
+    fn deep_nesting_and_long_chains_take_linear_time() {
+        // Each level re-read every alternative below it: 4^levels steps before the memo (40
+        // levels never finished); any account could send this through `--script`.
+        let nested = format!("{}safe{}", "(".repeat(40), ")".repeat(40));
+        let chain = vec!["safe"; 120].join(" and ");
+        let mixed = format!("{}discovery{}", "( not not ".repeat(30), " )".repeat(30));
+        let started = std::time::Instant::now();
+        assert_eq!(names(&nested), ["banner", "http-title"]);
+        assert_eq!(names(&chain), ["banner", "http-title"]);
+        assert_eq!(names(&mixed), ["banner", "http-title"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_rule_at_the_token_limit_is_read_and_one_token_more_is_refused() {
+        assert_eq!(MAX_RULE_TOKENS, 256);
+        // "not" and 127 "safe or" pairs less the last "or": 2 + 2 * 127 = 256 tokens.
+        let at = format!("not {}", vec!["safe"; 128].join(" or "));
+        assert_eq!(tokenize(&at).len(), MAX_RULE_TOKENS);
+        // `not` binds to the first `safe` only: (not safe) or safe or … selects every script.
+        assert_eq!(names(&at), ["banner", "http-brute", "http-title", "smb-vuln-x"]);
+        let over = format!("( {} )", vec!["safe"; 128].join(" or "));
+        assert_eq!(tokenize(&over).len(), MAX_RULE_TOKENS + 1);
+        let err = db().select(&over).expect_err("past the limit");
+        assert!(
+            err.contains("257 words and brackets, more than the 256"),
+            "{err}"
+        );
     }
 }
