@@ -115,6 +115,22 @@ async fn an_account_key_cannot_smuggle_any_nmap_option() {
         let (st, b) = call(post("/api/add-scan").json(&scan("wide", target, command))).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{target} {command}: {b}");
     }
+    // Script rules nested deep (exponential time before rules were read with a memo: this
+    // request never returned) and past the rule's token limit: both refused at once.
+    for levels in [40, 130] {
+        let command = format!(
+            "--script \"{}vuln{}\"",
+            "(".repeat(levels),
+            ")".repeat(levels)
+        );
+        let started = std::time::Instant::now();
+        let (st, b) = call(post("/api/add-scan").json(&scan("deep", "127.0.0.1", &command))).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{levels} levels: {b}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{levels} levels"
+        );
+    }
 
     let (st, b) = call(
         c.get(format!("{base}/api/get-scans?owner=acme"))

@@ -373,7 +373,10 @@ mod tests {
         let at = format!("not {}", vec!["safe"; 128].join(" or "));
         assert_eq!(tokenize(&at).len(), MAX_RULE_TOKENS);
         // `not` binds to the first `safe` only: (not safe) or safe or … selects every script.
-        assert_eq!(names(&at), ["banner", "http-brute", "http-title", "smb-vuln-x"]);
+        assert_eq!(
+            names(&at),
+            ["banner", "http-brute", "http-title", "smb-vuln-x"]
+        );
         let over = format!("( {} )", vec!["safe"; 128].join(" or "));
         assert_eq!(tokenize(&over).len(), MAX_RULE_TOKENS + 1);
         let err = db().select(&over).expect_err("past the limit");
