@@ -38,6 +38,12 @@ for f in $core/testdata/nmap/recorded/*.xml; do
         tr -d '\n' | seed nmap_command "recorded-$(basename "$f" .xml)"
 done
 
+# --script values: names, categories, globs and nmap's rule grammar.
+for v in 'banner' 'default,safe' '+http-*' '(default or safe) and not intrusive' \
+    'not (brute or dos) and discovery' 'http-title.nse,smb-vuln-*' 'true and not false'; do
+    printf '%s' "$v" | seed nmap_script_rule "$(echo "$v" | tr -c 'a-z0-9' '_')"
+done
+
 # Targets.
 for t in 10.0.0.1 10.0.0.0/24 192.168.1.1-20 fd99:1::10 fd99::/64 example.com localhost 127.0.0.1 \
     0.0.0.0/0 ::1 10.0.0.1-10.0.1.5; do

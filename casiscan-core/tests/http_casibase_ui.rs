@@ -66,6 +66,13 @@ async fn providers_are_listed_as_casibase_records_and_a_scan_may_name_one() {
     .await;
     assert_eq!((st, b["data2"].clone()), (StatusCode::OK, json!(2)));
     assert_eq!(b["data"][0]["name"], "OS Patch");
+    // A page past the end, however far (the offset saturates: it overflowed before).
+    let max = usize::MAX;
+    let (st, b) = call(c.get(format!(
+        "{base}/api/get-providers?owner=admin&p={max}&pageSize={max}"
+    )))
+    .await;
+    assert_eq!((st, b["data"].clone()), (StatusCode::OK, json!([])), "{b}");
     for id in ["admin/provider_nmap", "admin/Nmap"] {
         let (st, b) = call(c.get(format!("{base}/api/get-provider?id={id}"))).await;
         assert_eq!(

@@ -43,7 +43,11 @@ pub async fn get_providers(
             .filter(|n| *n > 0)
     };
     let shown: Vec<&ProviderRecord> = match (page("p"), page("pageSize")) {
-        (Some(n), Some(size)) => records.iter().skip((n - 1) * size).take(size).collect(),
+        (Some(n), Some(size)) => records
+            .iter()
+            .skip((n - 1).saturating_mul(size))
+            .take(size)
+            .collect(),
         _ => records.iter().collect(),
     };
     ok(json!(shown), json!(total))
