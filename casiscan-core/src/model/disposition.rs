@@ -140,3 +140,39 @@ impl AuditEntry {
         Ok(kept)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(reason: usize, user: usize) -> Disposition {
+        Disposition {
+            kind: DispositionKind::AcceptedRisk,
+            reason: "r".repeat(reason),
+            user: "u".repeat(user),
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            expires: None,
+            evidence: String::new(),
+        }
+    }
+
+    #[test]
+    fn reason_and_user_at_their_limits_are_kept_and_one_character_more_is_refused() {
+        assert_eq!(Disposition::MAX_REASON_CHARS, 2000);
+        assert!(with(2000, 256).validate().is_ok());
+        let reason = with(2001, 1).validate().expect_err("reason past the limit");
+        assert!(
+            reason.to_string().contains("at most 2000 characters"),
+            "{reason}"
+        );
+        let user = with(1, 257).validate().expect_err("user past the limit");
+        assert!(
+            user.to_string().contains("at most 256 characters"),
+            "{user}"
+        );
+        // Characters, not bytes: 2000 two-byte characters are within the limit.
+        let mut wide = with(0, 1);
+        wide.reason = "é".repeat(2000);
+        assert!(wide.validate().is_ok());
+    }
+}

@@ -307,6 +307,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_target_of_255_characters_is_read_and_one_of_256_is_refused() {
+        // An nmap range's last octet as a comma list: `10.0.0.10,1,1,…` (hostnames stop at 253).
+        let at = format!("10.0.0.10{}", ",1".repeat(123));
+        assert_eq!(at.len(), 255);
+        assert_eq!(
+            at.parse::<Target>().expect("at the limit"),
+            Target::Range(at.clone())
+        );
+        let over = format!("10.0.0.100{}", ",1".repeat(123));
+        assert_eq!(over.len(), 256);
+        let err = over.parse::<Target>().expect_err("past the limit");
+        assert!(err.to_string().contains("at most 255 characters"), "{err}");
+    }
+
+    #[test]
     fn accepts_every_target_form() {
         let cases = [
             ("127.0.0.1", "ip"),

@@ -68,3 +68,20 @@ fn check_scripts(value: &str) -> Result<(), Refusal> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_at_the_length_limit_is_read_and_one_byte_more_is_refused() {
+        assert_eq!(MAX_VALUE_LEN, 4096);
+        let at = "a".repeat(MAX_VALUE_LEN);
+        assert_eq!(check_value(ValueKind::Data, &at), Ok(()));
+        let over = "a".repeat(MAX_VALUE_LEN + 1);
+        assert_eq!(
+            check_value(ValueKind::Data, &over),
+            Err("its value is longer than 4096 bytes".to_string())
+        );
+    }
+}
