@@ -279,3 +279,28 @@ fn jsonl_and_ocsf() {
         }
     }
 }
+
+#[test]
+fn without_paging_1000_logs_are_answered_and_one_more_is_result_too_large() {
+    assert_eq!(casiscan_core::export::COMPAT_MAX_LOGS, 1000);
+    let mut f = FindingMap::new();
+    let day: Vec<ScanLog> = (0..1001)
+        .map(|n| {
+            log_at(
+                n,
+                ts(2026, 2, 1, 12, 0, 0) + chrono::TimeDelta::seconds(i64::from(n)),
+                &mut f,
+            )
+        })
+        .collect();
+    let r = export_logs("admin", &day[..1000], &q(&[("date", "2026-02-01")]));
+    assert_eq!(r.http_status, 200, "{}", r.body);
+    assert_eq!(data(&r.body).len(), 1000);
+    let r = export_logs("admin", &day, &q(&[("date", "2026-02-01")]));
+    assert_eq!(r.http_status, 400, "{}", r.body);
+    assert!(
+        r.body.contains(ExportError::ResultTooLarge.code()),
+        "{}",
+        r.body
+    );
+}
