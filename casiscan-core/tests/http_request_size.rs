@@ -6,9 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use casiscan_core::Client;
-use casiscan_core::http::{AppState, MAX_BODY_BYTES, MAX_IMPORT_BYTES, MAX_QUERY_BYTES};
-use casiscan_core::providers::Providers;
+use casiscan_core::http::{MAX_BODY_BYTES, MAX_IMPORT_BYTES, MAX_QUERY_BYTES};
 
 mod serve;
 
@@ -17,10 +15,7 @@ use serve::call;
 const TOKEN: &str = "admin-token-for-tests";
 
 async fn start() -> String {
-    let client = Client::open("memory:", Providers::new())
-        .await
-        .expect("client");
-    serve::serve_on_loopback(AppState::new(client, TOKEN).expect("state")).await
+    serve::serve_memory(TOKEN).await
 }
 
 /// A scan body padded with trailing spaces to exactly `len` bytes.

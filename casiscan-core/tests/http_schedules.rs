@@ -4,10 +4,6 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use casiscan_core::Client;
-use casiscan_core::http::AppState;
-use casiscan_core::providers::Providers;
-
 mod serve;
 
 use serve::call;
@@ -15,10 +11,7 @@ use serve::call;
 const TOKEN: &str = "admin-token-for-tests";
 
 async fn start() -> String {
-    let client = Client::open("memory:", Providers::new())
-        .await
-        .expect("client");
-    serve::serve_on_loopback(AppState::new(client, TOKEN).expect("state")).await
+    serve::serve_memory(TOKEN).await
 }
 
 #[tokio::test]
