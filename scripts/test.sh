@@ -3,6 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# About 90 test binaries each link casiscan-core: with full debug information and incremental
+# caches a clean run wrote over 40 GB and filled CI's disk. Line tables keep file:line in
+# backtraces at a fraction of the size; CI never reuses an incremental cache.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+export CARGO_PROFILE_DEV_DEBUG=${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}
 bash scripts/install-deps.sh test
 
 echo "== cargo fmt"
