@@ -417,6 +417,7 @@ impl Client {
             evidence: String::new(),
         };
         disposition.validate()?;
+        self.check_audit_room(account, alert_id).await?;
         self.store
             .set_disposition(&crate::model::AuditEntry {
                 alert_id,
@@ -439,6 +440,7 @@ impl Client {
         if user.trim().is_empty() {
             return Err(Error::invalid("user", "required"));
         }
+        self.check_audit_room(account, alert_id).await?;
         self.store
             .set_disposition(&crate::model::AuditEntry {
                 alert_id,
@@ -449,6 +451,20 @@ impl Client {
                 disposition: None,
             })
             .await
+    }
+
+    /// Refuses a user's change of a finding whose audit already holds
+    /// [`Disposition::MAX_AUDIT_ENTRIES`](crate::model::Disposition::MAX_AUDIT_ENTRIES) entries.
+    async fn check_audit_room(&self, account: &str, alert_id: u64) -> Result<()> {
+        let max = crate::model::Disposition::MAX_AUDIT_ENTRIES;
+        let held = self.store.finding_audit(account, alert_id).await?.len();
+        if held < max {
+            return Ok(());
+        }
+        Err(Error::conflict(format!(
+            "finding {alert_id} has {held} audit entries, the most kept ({max}): its disposition \
+             can no longer change"
+        )))
     }
 
     /// The disposition audit of finding `alert_id` of `account`, oldest first.
@@ -571,7 +587,7 @@ impl Client {
 
     /// Validates and adds an asset.
     pub async fn add_asset(&self, asset: &Asset) -> Result<Asset> {
-        asset.id()?;
+        asset.validate()?;
         // The server's clock, never the client's (as for scans).
         let mut asset = asset.clone();
         let now = self.store.clock().now();
@@ -588,6 +604,7 @@ impl Client {
 
     /// Replaces an asset.
     pub async fn update_asset(&self, id: impl IntoRecordId, asset: &Asset) -> Result<Asset> {
+        asset.validate()?;
         self.store.update_asset(&id.into_record_id()?, asset).await
     }
 
@@ -615,6 +632,7 @@ impl Client {
 
     /// Checks target, asset and command of a scan configuration.
     fn validate_config(&self, scan: &Scan) -> Result<()> {
+        scan.check_display_name()?;
         let mut target = None;
         match scan.target_mode {
             TargetMode::ManualInput => {

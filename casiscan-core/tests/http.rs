@@ -635,15 +635,15 @@ async fn get_scans_answers_400_for_an_overlong_filter_or_an_overflowing_page() {
         assert_eq!(st, StatusCode::URI_TOO_LONG, "{base}: {b}");
         let msg = b["msg"].as_str().unwrap_or_default();
         assert!(msg.contains("longer than the 8192 accepted"), "{msg}");
+        let limit = ScanQuery::MAX_ITEMS;
         for q in [
             format!("p={max}&pageSize={max}"),
-            // (2^31 + 1) × (2^32 - 1): the first page past i64::MAX at the largest size.
-            format!("p={}&pageSize={max}", (1u64 << 31) + 2),
+            format!("p=1&pageSize={}", limit + 1),
         ] {
             let (st, b) = call(get(&q)).await;
             assert_eq!(st, StatusCode::BAD_REQUEST, "{base} {q}: {b}");
             let msg = b["msg"].as_str().unwrap_or_default();
-            assert!(msg.contains("largest offset"), "{msg}");
+            assert!(msg.contains("over the 10000 scans a page holds"), "{msg}");
         }
         for q in ["p=99999999999999999999&pageSize=1", "p=1&pageSize=-1"] {
             let (st, b) = call(get(q)).await;
@@ -653,10 +653,11 @@ async fn get_scans_answers_400_for_an_overlong_filter_or_an_overflowing_page() {
                 "{b}"
             );
         }
-        // The last pages that still fit answer normally (empty).
+        // The largest page and the last page answer normally.
         for q in [
+            format!("p=1&pageSize={limit}"),
             format!("p={max}&pageSize=1"),
-            format!("p={}&pageSize={max}", (1u64 << 31) + 1),
+            format!("p={max}&pageSize={limit}"),
         ] {
             let (st, b) = call(get(&q)).await;
             assert_eq!(

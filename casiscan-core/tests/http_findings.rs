@@ -245,3 +245,68 @@ async fn dispositions_and_the_seal_threshold_are_owner_checked_and_audited() {
     let (_, b) = get(&base, "/api/get-seal-threshold?owner=other", &admin).await;
     assert_eq!(b["data"], "high", "other accounts keep theirs");
 }
+
+#[tokio::test]
+async fn a_finding_keeps_at_most_max_audit_entries_of_user_changes() {
+    use casiscan_core::model::{AuditAction, AuditEntry, Disposition, DispositionKind};
+    let (base, state, (ak, sk)) = setup().await;
+    let key = [("accessKey", ak.as_str()), ("secretKey", sk.as_str())];
+    let (_, b) = get(&base, "/api/get-findings", &key).await;
+    let mine = b["data"][0]["alertId"].as_u64().expect("own finding");
+    let max = Disposition::MAX_AUDIT_ENTRIES;
+    assert_eq!(max, 10_000);
+    // The store takes entries as they come; the client's room check is what is tested.
+    for _ in 0..max - 1 {
+        let entry = AuditEntry {
+            alert_id: mine,
+            account: "acme".into(),
+            action: AuditAction::Cleared,
+            user: "bob".into(),
+            at: Utc::now(),
+            disposition: None,
+        };
+        state
+            .client
+            .store()
+            .set_disposition(&entry)
+            .await
+            .expect("entry");
+    }
+    // The last entry that fits, then every change refused, nothing appended.
+    state
+        .client
+        .set_disposition(
+            "acme",
+            mine,
+            DispositionKind::FalsePositive,
+            "lab",
+            "alice",
+            None,
+        )
+        .await
+        .expect("the 10000th entry");
+    let err = state
+        .client
+        .clear_disposition("acme", mine, "bob")
+        .await
+        .expect_err("full");
+    assert_eq!(err.kind(), casiscan_core::ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("the most kept (10000)"), "{err}");
+    let (st, b) = post(
+        &base,
+        &format!("/api/set-finding-disposition?id={mine}"),
+        &key,
+        json!({"kind": "Accepted Risk", "reason": "lab host", "user": "alice"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    let (st, b) = get(&base, &format!("/api/get-finding-audit?id={mine}"), &key).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"].as_array().map(Vec::len), Some(max));
+    assert_eq!(
+        b["data"][max - 1]["action"],
+        "set",
+        "{}",
+        b["data"][max - 1]
+    );
+}

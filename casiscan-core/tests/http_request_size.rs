@@ -144,3 +144,237 @@ async fn a_query_at_the_limit_is_read_and_one_byte_more_is_414_in_the_paths_enve
     assert_eq!(v["result"]["code"], "QUERY_TOO_LONG", "{v}");
     assert_eq!(v["status"], 414, "{v}");
 }
+
+/// A client over a fresh in-memory store holding `n` scans and `n` assets of `acme`.
+async fn client_with(n: u32) -> casiscan_core::Client {
+    use casiscan_core::model::{Asset, Scan};
+    let client = casiscan_core::Client::open("memory:", casiscan_core::providers::Providers::new())
+        .await
+        .expect("client");
+    for i in 0..n {
+        let mut scan = Scan::new("acme", format!("s{i:05}"));
+        scan.target = "127.0.0.1".into();
+        client.add_scan(&scan).await.expect("add scan");
+        client
+            .add_asset(&Asset::new("acme", format!("a{i:05}")))
+            .await
+            .expect("add asset");
+    }
+    client
+}
+
+#[tokio::test]
+async fn lists_answer_at_most_max_items_and_ask_for_pages_past_it() {
+    use casiscan_core::http::AppState;
+    use casiscan_core::model::ScanQuery;
+    let limit = ScanQuery::MAX_ITEMS;
+    assert_eq!(limit, 10_000);
+    let client = client_with(limit).await;
+    let base = serve::serve_on_loopback(AppState::new(client.clone(), TOKEN).expect("state")).await;
+    let c = reqwest::Client::new();
+    let get = |path: &str| c.get(format!("{base}/api/{path}")).bearer_auth(TOKEN);
+    // Exactly the limit: every item, unpaged, for scans and assets.
+    for list in ["get-scans", "get-assets"] {
+        let (st, b) = call(get(&format!("{list}?owner=acme"))).await;
+        assert_eq!(st, StatusCode::OK, "{list}: {}", b["msg"]);
+        assert_eq!(
+            b["data"].as_array().map(Vec::len),
+            Some(limit as usize),
+            "{list}"
+        );
+    }
+    // One more of each: unpaged lists are refused (nothing truncated), pages still answer.
+    let mut scan = casiscan_core::model::Scan::new("acme", "s-one-more");
+    scan.target = "127.0.0.1".into();
+    client.add_scan(&scan).await.expect("add scan");
+    client
+        .add_asset(&casiscan_core::model::Asset::new("acme", "a-one-more"))
+        .await
+        .expect("add asset");
+    for list in ["get-scans", "get-assets"] {
+        let (st, b) = call(get(&format!("{list}?owner=acme"))).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{list}: {b}");
+        let msg = b["msg"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains("10001") && msg.contains("ask for pages"),
+            "{msg}"
+        );
+        let (st, b) = call(get(&format!("{list}?owner=acme&p=2&pageSize={limit}"))).await;
+        assert_eq!(st, StatusCode::OK, "{list}: {}", b["msg"]);
+        assert_eq!(b["data"].as_array().map(Vec::len), Some(1), "{list}");
+        let (st, b) = call(get(&format!(
+            "{list}?owner=acme&p=1&pageSize={}",
+            limit + 1
+        )))
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{list}: {b}");
+        let msg = b["msg"].as_str().unwrap_or_default();
+        assert!(msg.contains("a page holds"), "{msg}");
+    }
+}
+
+/// A provider whose runs wait until the test lets them finish (what is tested is the server's
+/// count of runs in flight, not a tool).
+struct Gate(std::sync::Arc<tokio::sync::Semaphore>);
+
+#[async_trait::async_trait]
+impl casiscan_core::providers::Provider for Gate {
+    fn kind(&self) -> casiscan_core::model::ProviderKind {
+        casiscan_core::model::ProviderKind::Nmap
+    }
+    fn locality(&self) -> casiscan_core::providers::Locality {
+        casiscan_core::providers::Locality::AnyRunner
+    }
+    async fn available(&self) -> bool {
+        true
+    }
+    fn validate_command(&self, _: &str) -> casiscan_core::Result<()> {
+        Ok(())
+    }
+    async fn run(
+        &self,
+        _: casiscan_core::providers::RunRequest,
+        _: casiscan_core::providers::RunContext,
+    ) -> casiscan_core::Result<casiscan_core::providers::ProviderOutput> {
+        let _pass = self.0.acquire().await;
+        Ok(casiscan_core::providers::ProviderOutput {
+            raw_text: "done".into(),
+            result: casiscan_core::model::ScanResult::Nmap(Default::default()),
+            summary: "done".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn on_demand_scans_past_the_limit_are_429_and_queued_ones_are_not_counted() {
+    use casiscan_core::http::AppState;
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let providers =
+        casiscan_core::providers::Providers::new().with(std::sync::Arc::new(Gate(gate.clone())));
+    let client = casiscan_core::Client::open("memory:", providers)
+        .await
+        .expect("client");
+    let mut stored = casiscan_core::model::Scan::new("admin", "queued");
+    stored.target = "127.0.0.1".into();
+    client.add_scan(&stored).await.expect("add");
+    let state = AppState::new(client, TOKEN)
+        .expect("state")
+        .with_max_on_demand_runs(2);
+    let slots = state.on_demand.clone();
+    let base = serve::serve_on_loopback(state).await;
+    let c = reqwest::Client::new();
+    let on_demand = || {
+        c.post(format!(
+            "{base}/api/scan-asset?target=127.0.0.1&provider=Nmap"
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+    };
+    // Two runs take both slots and wait at the gate.
+    let first = tokio::spawn(on_demand());
+    let second = tokio::spawn(on_demand());
+    while slots.available_permits() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let r = on_demand().await.expect("send");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let third: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(third["status"], "error");
+    assert!(
+        third["msg"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("retry later"),
+        "{third}"
+    );
+    // Queueing a stored scan is not an on-demand run: accepted while the slots are taken.
+    let (st, b) = call(
+        c.post(format!(
+            "{base}/api/scan-asset?saveToScan=true&id=admin/queued"
+        ))
+        .bearer_auth(TOKEN),
+    )
+    .await;
+    assert_eq!(
+        (st, b["data"]["state"].clone()),
+        (StatusCode::OK, json!("Pending"))
+    );
+    // The runs finish and give their slots back: the next one runs.
+    gate.add_permits(1000);
+    for run in [first, second] {
+        let r = run.await.expect("join").expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = on_demand().await.expect("send");
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+}
+
+#[tokio::test]
+async fn record_fields_at_their_limit_are_stored_and_one_more_is_400() {
+    use casiscan_core::model::{Asset, Scan};
+    let base = start().await;
+    let c = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        c.post(format!("{base}/api/{path}"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+    };
+    let chars = Asset::MAX_FIELD_CHARS;
+    let ips = |n: usize| vec!["10.0.0.1"; n];
+    // `{"k":"…"}` is 8 bytes around the value.
+    let extra = |n: usize| "x".repeat(Asset::MAX_EXTRA_BYTES - 8 + n);
+    let cases = [
+        (
+            "displayName",
+            json!({"displayName": "é".repeat(chars)}),
+            json!({"displayName": "é".repeat(chars + 1)}),
+        ),
+        (
+            "tag",
+            json!({"tag": "t".repeat(chars)}),
+            json!({"tag": "t".repeat(chars + 1)}),
+        ),
+        (
+            "properties.ipAddresses",
+            json!({"properties": {"ipAddresses": ips(Asset::MAX_IP_ADDRESSES)}}),
+            json!({"properties": {"ipAddresses": ips(Asset::MAX_IP_ADDRESSES + 1)}}),
+        ),
+        (
+            "properties",
+            json!({"properties": {"k": extra(0)}}),
+            json!({"properties": {"k": extra(1)}}),
+        ),
+    ];
+    for (i, (field, at, over)) in cases.into_iter().enumerate() {
+        for (n, fields, ok) in [(0, at, true), (1, over, false)] {
+            let mut asset = json!({"owner": "acme", "name": format!("a{i}-{n}")});
+            for (k, v) in fields.as_object().expect("object") {
+                asset[k] = v.clone();
+            }
+            let (st, b) = call(post("add-asset", asset)).await;
+            if ok {
+                assert_eq!(st, StatusCode::OK, "{field} at the limit: {}", b["msg"]);
+            } else {
+                assert_eq!(st, StatusCode::BAD_REQUEST, "{field} past the limit: {b}");
+                assert!(b["msg"].as_str().unwrap_or_default().contains(field), "{b}");
+            }
+        }
+    }
+    // An update is checked the same way.
+    let (st, b) = call(post(
+        "update-asset?id=acme/a0-0",
+        json!({"owner": "acme", "name": "a0-0", "zone": "z".repeat(chars + 1)}),
+    ))
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let max = Scan::MAX_DISPLAY_NAME_CHARS;
+    for (name, len, status) in [
+        ("at", max, StatusCode::OK),
+        ("over", max + 1, StatusCode::BAD_REQUEST),
+    ] {
+        let scan = json!({"owner": "acme", "name": name, "target": "127.0.0.1",
+                          "displayName": "d".repeat(len)});
+        let (st, b) = call(post("add-scan", scan)).await;
+        assert_eq!(st, status, "{name}: {}", b["msg"]);
+    }
+}

@@ -292,10 +292,10 @@ async fn postgres_list_refuses_an_overlong_filter_and_an_overflowing_page() {
         let err = store.list_scans(&query).await.expect_err("refused");
         assert_eq!(err.kind(), casiscan_core::ErrorKind::InvalidInput, "{err}");
     }
-    // The largest offset that fits still runs (and finds nothing).
+    // The last page of the largest size still runs (and finds nothing).
     let last = ScanQuery {
-        page: Some((1 << 31) + 1),
-        page_size: Some(u32::MAX),
+        page: Some(u32::MAX),
+        page_size: Some(ScanQuery::MAX_ITEMS),
         ..ScanQuery::default()
     };
     assert!(

@@ -134,7 +134,8 @@ impl PyClient {
         awaitable(py, async move { c.get_scan(&id).await }, PyScan::from)
     }
 
-    /// Lists scans (Casibase semantics): optional owner, 1-based page, filter and sort.
+    /// Lists scans (Casibase semantics): optional owner, 1-based page, filter and sort; a page or
+    /// an unpaged list holds at most 10 000 scans (more raises InvalidInputError).
     #[pyo3(signature = (owner = None, *, page = None, page_size = None, filter = None,
         sort_field = None, sort_order = "descend", asset = None))]
     #[allow(

@@ -79,6 +79,11 @@ pub enum Command {
         /// key, before further requests from it are answered 429 until the quota refills.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         auth_failures_per_minute: u32,
+        /// Most on-demand scans (`scan-asset` without saveToScan) run at once in this process;
+        /// past it scan-asset answers 429 (queued scans are not counted).
+        #[arg(long, default_value_t = casiscan_core::http::DEFAULT_ON_DEMAND_RUNS as u32,
+            value_parser = clap::value_parser!(u32).range(1..=1024))]
+        max_on_demand_scans: u32,
         /// Do not run the scheduler loop in this process (it queues scheduled scans).
         #[arg(long)]
         no_scheduler: bool,

@@ -28,6 +28,8 @@ pub struct Serve<'a> {
     pub limits: ServeConfig,
     /// How long scan logs are kept.
     pub retention: Retention,
+    /// Most on-demand `scan-asset` runs at once.
+    pub on_demand_runs: usize,
 }
 
 /// Binds `listen` and serves the router within `limits`; the admin token guards every write.
@@ -37,6 +39,7 @@ pub async fn run(client: Client, serve: Serve<'_>) -> Result<ExitCode> {
         .with_public_reads(serve.public_reads)
         .with_same_origin(serve.same_origin)
         .with_cors(serve.cors.clone())
+        .with_max_on_demand_runs(serve.on_demand_runs)
         .with_metrics(std::sync::Arc::new(move || metrics.render()));
     let state = match &serve.trusted_proxy {
         Some(proxy) => state.with_trusted_proxy(proxy.clone()),

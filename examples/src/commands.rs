@@ -63,6 +63,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             body_read_timeout,
             max_connections,
             auth_failures_per_minute,
+            max_on_demand_scans,
             retention_days,
             no_scheduler,
         } => {
@@ -86,6 +87,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 cors: CorsConfig::new(&cors_origin, cors_credentials)?,
                 limits,
                 retention,
+                on_demand_runs: max_on_demand_scans as usize,
             };
             let scheduler = crate::cmd_worker::scheduler(&client, no_scheduler);
             let served = crate::cmd_serve::run(client, serve).await;

@@ -1,29 +1,9 @@
 //! The REST bodies beside scans and assets, read as their handlers read them (the first byte
 //! chooses): a scan schedule (checked and planned), a scope policy (its entries parsed and
 //! checked), a finding disposition, an install-patch selection.
-use casiscan_core::model::{DispositionKind, Schedule, ScopePolicy};
+use casiscan_core::model::{DispositionKind, DispositionRequest, Schedule, ScopeLists, ScopePolicy};
 use casiscan_core::providers::patch_install::PatchSelection;
-use chrono::{DateTime, TimeZone, Utc};
-
-/// The scope policy body: `{"allow": [...], "deny": [...]}`.
-#[derive(serde::Deserialize)]
-struct PolicyBody {
-    #[serde(default)]
-    allow: Vec<String>,
-    #[serde(default)]
-    deny: Vec<String>,
-}
-
-/// The disposition body: kind, reason, user, expiry.
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-struct DispositionBody {
-    kind: String,
-    reason: String,
-    user: String,
-    #[serde(default)]
-    expires: Option<DateTime<Utc>>,
-}
+use chrono::{TimeZone, Utc};
 
 fn main() {
     let now = Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).single().unwrap_or_default();
@@ -38,7 +18,7 @@ fn main() {
                 }
             }
             1 => {
-                if let Ok(p) = serde_json::from_slice::<PolicyBody>(body) {
+                if let Ok(p) = serde_json::from_slice::<ScopeLists>(body) {
                     if let Ok(policy) = ScopePolicy::parse(&p.allow, &p.deny) {
                         let _ = policy.check();
                         let _ = serde_json::to_vec(&policy);
@@ -46,7 +26,7 @@ fn main() {
                 }
             }
             2 => {
-                if let Ok(b) = serde_json::from_slice::<DispositionBody>(body) {
+                if let Ok(b) = serde_json::from_slice::<DispositionRequest>(body) {
                     let _ = b.kind.parse::<DispositionKind>();
                 }
             }

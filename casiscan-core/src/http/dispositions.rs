@@ -7,8 +7,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::caller::{Caller, Reader, Writer};
@@ -16,7 +14,7 @@ use super::envelope::{core_error, error, ok, respond};
 use super::findings::param;
 use super::routes::Params;
 use super::state::AppState;
-use crate::model::{DispositionKind, Severity};
+use crate::model::{DispositionKind, DispositionRequest, Severity};
 
 /// The account a call acts on: `owner` (required for the admin), which the caller must own.
 fn account(caller: &Caller, p: &Params) -> Result<String, Response> {
@@ -37,17 +35,6 @@ fn alert_id(p: &Params) -> Result<u64, Response> {
         })
 }
 
-/// The body of `set-finding-disposition`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DispositionBody {
-    kind: String,
-    reason: String,
-    user: String,
-    #[serde(default)]
-    expires: Option<DateTime<Utc>>,
-}
-
 /// `POST /api/set-finding-disposition?owner=&id=` (body: kind, reason, user, expires?).
 pub async fn set_finding_disposition(
     State(s): State<AppState>,
@@ -59,7 +46,7 @@ pub async fn set_finding_disposition(
         (Ok(a), Ok(i)) => (a, i),
         (Err(r), _) | (_, Err(r)) => return r,
     };
-    let b: DispositionBody = match serde_json::from_slice(&body) {
+    let b: DispositionRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
             return error(

@@ -12,6 +12,9 @@ use super::state::AppState;
 /// The largest XML file the route takes, in bytes (64 MiB; the stored result is capped anyway).
 pub const MAX_IMPORT_BYTES: usize = 64 << 20;
 
+/// The import route's path (its body limit is [`MAX_IMPORT_BYTES`]).
+pub(super) const IMPORT_PATH: &str = "/api/import-scan-result";
+
 /// `POST /api/import-scan-result?id=owner/name` (body: nmap's XML): stores it as a finished,
 /// imported run of the scan and answers the scan; malformed XML, a scan that is not an Nmap
 /// scan or one that is Pending or Running store nothing.

@@ -29,7 +29,7 @@ pub use caller::{ADMIN_ONLY, DENIED};
 pub use import::MAX_IMPORT_BYTES;
 pub use request_limits::{MAX_BODY_BYTES, MAX_QUERY_BYTES};
 pub use server::{ServeConfig, serve_with};
-pub use state::{AppState, MIN_ADMIN_TOKEN_LEN};
+pub use state::{AppState, DEFAULT_ON_DEMAND_RUNS, MIN_ADMIN_TOKEN_LEN};
 
 /// The OpenAPI 3.0 document describing every route.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -68,7 +68,7 @@ fn routes_of(state: AppState) -> Router {
         .route("/api/install-patch", post(patches::install_patch))
         .route("/api/get-scan-diff", get(get_scan_diff))
         .route(
-            "/api/import-scan-result",
+            import::IMPORT_PATH,
             post(import::import_scan_result).layer(axum::extract::DefaultBodyLimit::max(
                 import::MAX_IMPORT_BYTES,
             )),

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::envelope::error;
-use super::import::MAX_IMPORT_BYTES;
+use super::import::{IMPORT_PATH, MAX_IMPORT_BYTES};
 use crate::export::{ExportError, ExportResponse};
 
 /// Longest query string (the bytes after `?`) accepted; a longer one is answered 414.
@@ -22,7 +22,7 @@ pub const MAX_BODY_BYTES: usize = 16 << 20;
 
 /// The body limit of the route at `path`.
 fn body_limit(path: &str) -> usize {
-    if path == "/api/import-scan-result" {
+    if path == IMPORT_PATH {
         MAX_IMPORT_BYTES
     } else {
         MAX_BODY_BYTES

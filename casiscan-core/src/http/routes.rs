@@ -207,7 +207,8 @@ pub async fn change_scan(
 /// stored scan named by `scan` (or `id`), `owner/name`. Otherwise it runs on demand, here, the
 /// scan in the body, or with no body one made of the query parameters `provider`,
 /// `targetMode`, `target`, `asset` and `command` (the owner is that of `scan`, else `owner`,
-/// else the caller's account), and answers `{rawResult, result, resultSummary, runner}`.
+/// else the caller's account), and answers `{rawResult, result, resultSummary, runner}`; at most
+/// [`AppState::with_max_on_demand_runs`] such runs at once (default 4), past it a 429.
 pub async fn scan_asset(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -232,6 +233,14 @@ pub async fn scan_asset(
     if let Err(r) = caller.check(&scan.owner) {
         return r;
     }
+    let Ok(_permit) = s.on_demand.clone().try_acquire_owned() else {
+        tracing::info!(owner = %scan.owner, "refused: every on-demand run slot is taken");
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "every on-demand scan slot of this server is taken: retry later, or queue the scan \
+             (saveToScan=true)",
+        );
+    };
     match s.client.run_now(&scan, RunContext::detached()).await {
         Ok(out) => ok(
             output_json(&out, &crate::runner::local_hostname()),
@@ -322,12 +331,30 @@ pub async fn get_scan_diff(
 }
 
 /// `GET /api/get-assets?owner=` with Casibase's `p`/`pageSize`, `field`/`value` and
-/// `sortField`/`sortOrder` (`ascend`, else descending) over the fields' JSON names.
+/// `sortField`/`sortOrder` (`ascend`, else descending) over the fields' JSON names; a page or an
+/// unpaged answer holds at most [`ScanQuery::MAX_ITEMS`] assets (more is a 400 asking for pages).
 pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Params) -> Response {
     let owner = match caller.listing_owner(param(&p, "owner")) {
         Ok(owner) => owner,
         Err(r) => return r,
     };
+    let size = |k: &str| {
+        param(&p, k)
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+    };
+    let page = size("p").zip(size("pageSize"));
+    if let Some((_, per_page)) = page
+        && per_page > ScanQuery::MAX_ITEMS as usize
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "invalid pageSize: {per_page} is over the {} assets a page holds",
+                ScanQuery::MAX_ITEMS
+            ),
+        );
+    }
     let assets = match s.client.list_assets(owner.as_deref()).await {
         Ok(assets) => assets,
         Err(e) => return core_error(&e),
@@ -350,13 +377,8 @@ pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Pa
             }
         });
     }
-    let size = |k: &str| {
-        param(&p, k)
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-    };
-    match (size("p"), size("pageSize")) {
-        (Some(n), Some(per_page)) => {
+    match page {
+        Some((n, per_page)) => {
             let total = assets.len();
             let shown: Vec<&Value> = assets
                 .iter()
@@ -365,7 +387,16 @@ pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Pa
                 .collect();
             ok(json!(shown), json!(total))
         }
-        _ => ok(json!(assets), Value::Null),
+        None if assets.len() > ScanQuery::MAX_ITEMS as usize => error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "{} assets match, more than the {} one answer holds: ask for pages with p and \
+                 pageSize",
+                assets.len(),
+                ScanQuery::MAX_ITEMS
+            ),
+        ),
+        None => ok(json!(assets), Value::Null),
     }
 }
 

@@ -10,21 +10,12 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::caller::Admin;
 use super::envelope::{core_error, error, ok, respond};
 use super::state::AppState;
-
-/// The body of `set-scope-policy`: entry texts, read (and refused) by the core.
-#[derive(Debug, Deserialize)]
-struct PolicyBody {
-    #[serde(default)]
-    allow: Vec<String>,
-    #[serde(default)]
-    deny: Vec<String>,
-}
+use crate::model::ScopeLists;
 
 type Params = Query<BTreeMap<String, String>>;
 
@@ -55,7 +46,7 @@ pub async fn set_scope_policy(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let body: PolicyBody = match serde_json::from_slice(&body) {
+    let body: ScopeLists = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
             return error(

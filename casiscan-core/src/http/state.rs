@@ -12,6 +12,9 @@ use crate::keys::{KeyRing, ct_eq};
 /// The shortest admin token the server accepts.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
+/// Default number of on-demand `scan-asset` runs a server carries out at once.
+pub const DEFAULT_ON_DEMAND_RUNS: usize = 4;
+
 /// Shared state of the REST server.
 #[derive(Clone)]
 pub struct AppState {
@@ -36,6 +39,8 @@ pub struct AppState {
     pub same_origin: bool,
     /// Origins a browser on another origin may call from (none by default: CORS off).
     pub cors: CorsConfig,
+    /// Permits of the on-demand runs of `scan-asset` (one each while it runs).
+    pub on_demand: Arc<tokio::sync::Semaphore>,
 }
 
 /// Renders the current metrics as Prometheus text.
@@ -67,7 +72,16 @@ impl AppState {
             trusted_proxy: None,
             same_origin: false,
             cors: CorsConfig::default(),
+            on_demand: Arc::new(tokio::sync::Semaphore::new(DEFAULT_ON_DEMAND_RUNS)),
         })
+    }
+
+    /// Carries out at most `runs` on-demand `scan-asset` runs at once (at least one); past it
+    /// `scan-asset` answers 429. Queued scans (`saveToScan=true`) are not counted.
+    pub fn with_max_on_demand_runs(mut self, runs: usize) -> Self {
+        let runs = runs.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        self.on_demand = Arc::new(tokio::sync::Semaphore::new(runs));
+        self
     }
 
     /// Lets reads through without a token.

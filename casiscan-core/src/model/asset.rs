@@ -234,6 +234,65 @@ impl Asset {
         }
     }
 
+    /// Longest text field of an asset (display name, provider, id, region, zone, state, tag,
+    /// user name, password, IPs and OS name), in characters.
+    pub const MAX_FIELD_CHARS: usize = 4096;
+
+    /// Most entries of `properties.ipAddresses`.
+    pub const MAX_IP_ADDRESSES: usize = 4096;
+
+    /// Largest `properties` beside the known ones, as compact JSON.
+    pub const MAX_EXTRA_BYTES: usize = 64 * 1024;
+
+    /// Refuses an invalid id, a text field over [`Asset::MAX_FIELD_CHARS`], more than
+    /// [`Asset::MAX_IP_ADDRESSES`] addresses or other properties over [`Asset::MAX_EXTRA_BYTES`].
+    pub fn validate(&self) -> Result<()> {
+        self.id()?;
+        let p = &self.properties;
+        let texts = [
+            ("displayName", self.display_name.as_str()),
+            ("provider", &self.provider),
+            ("id", &self.id),
+            ("region", &self.region),
+            ("zone", &self.zone),
+            ("state", &self.state),
+            ("tag", &self.tag),
+            ("username", &self.username),
+            ("password", self.password.expose()),
+            ("properties.publicIp", &p.public_ip),
+            ("properties.privateIp", &p.private_ip),
+            ("properties.osName", &p.os_name),
+        ];
+        let addresses = p
+            .ip_addresses
+            .iter()
+            .map(|a| ("properties.ipAddresses", a.as_str()));
+        for (field, text) in texts.into_iter().chain(addresses) {
+            super::text_limit::check(field, text, Self::MAX_FIELD_CHARS)?;
+        }
+        if p.ip_addresses.len() > Self::MAX_IP_ADDRESSES {
+            return Err(Error::invalid(
+                "properties.ipAddresses",
+                format!(
+                    "{} entries, over the {} accepted",
+                    p.ip_addresses.len(),
+                    Self::MAX_IP_ADDRESSES
+                ),
+            ));
+        }
+        let extra = serde_json::to_vec(&p.extra).map_or(usize::MAX, |v| v.len());
+        if extra > Self::MAX_EXTRA_BYTES {
+            return Err(Error::invalid(
+                "properties",
+                format!(
+                    "the other properties are {extra} bytes of JSON, over the {} accepted",
+                    Self::MAX_EXTRA_BYTES
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The validated `owner/name` id of this asset.
     pub fn id(&self) -> Result<RecordId> {
         RecordId::new(self.owner.clone(), self.name.clone())

@@ -68,6 +68,10 @@ impl Disposition {
     /// Longest reason kept.
     pub const MAX_REASON_CHARS: usize = 2000;
 
+    /// Most audit entries a user's changes leave on one finding; past it a set or clear is
+    /// refused (the audit is append-only, so its answer and storage stay bounded).
+    pub const MAX_AUDIT_ENTRIES: usize = 10_000;
+
     /// Refuses an empty or over-long reason or user, and an expiry not after `at`.
     pub fn validate(&self) -> Result<()> {
         let reason = self.reason.trim();
@@ -90,6 +94,22 @@ impl Disposition {
     pub fn holds_at(&self, at: DateTime<Utc>) -> bool {
         self.expires.is_none_or(|e| at < e)
     }
+}
+
+/// A disposition as a user asks for it (the body of `set-finding-disposition`); `kind` is read
+/// by [`DispositionKind`]'s `FromStr`, the rest is checked when it is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DispositionRequest {
+    /// The kind as text (`False Positive`, `accepted_risk`, ...).
+    pub kind: String,
+    /// Why.
+    pub reason: String,
+    /// Who decides.
+    pub user: String,
+    /// Until when it holds.
+    #[serde(default)]
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// What an audit entry records.

@@ -23,10 +23,11 @@ mod severity;
 mod slot;
 mod state;
 mod target;
+mod text_limit;
 
 pub use api_key::{ApiKeyInfo, ApiKeyRecord, IssuedKey};
 pub use asset::{Asset, AssetPassword, AssetProperties, AssetType};
-pub use disposition::{AuditAction, AuditEntry, Disposition, DispositionKind};
+pub use disposition::{AuditAction, AuditEntry, Disposition, DispositionKind, DispositionRequest};
 pub use finding::{Finding, FindingKey, FindingKind, LifecycleState, Observation};
 pub use finding_query::FindingQuery;
 pub use id::{IntoRecordId, RecordId};
@@ -45,7 +46,9 @@ pub use schedule::{
     ScheduleError, ScheduleField,
 };
 pub use scope_entry::{HostPattern, ScopeEntry};
-pub use scope_policy::{MAX_SCOPE_ENTRIES, ScopeError, ScopeList, ScopePolicy, ScopeRule};
+pub use scope_policy::{
+    MAX_SCOPE_ENTRIES, ScopeError, ScopeList, ScopeLists, ScopePolicy, ScopeRule,
+};
 pub use severity::{Cvss, CvssVersion, Severity, SeveritySource};
 pub use slot::{SkipReason, SkippedSlot, SlotDecision, TakenSlot};
 pub use state::{ScanState, Transition, next_state};

@@ -168,7 +168,8 @@ impl SortOrder {
 pub struct ScanQuery {
     /// Only this owner's scans; `None` lists every owner.
     pub owner: Option<String>,
-    /// 1-based page; without both `page` and `page_size` everything is returned.
+    /// 1-based page; without both `page` and `page_size` every match is returned, up to
+    /// [`ScanQuery::MAX_ITEMS`] (more is refused).
     pub page: Option<u32>,
     /// Items per page.
     pub page_size: Option<u32>,
@@ -178,7 +179,8 @@ pub struct ScanQuery {
     pub sort_field: Option<ScanField>,
     /// Sort direction.
     pub sort_order: SortOrder,
-    /// Only scans of this asset: sorted newest first, not paginated.
+    /// Only scans of this asset: sorted newest first, not paginated (up to
+    /// [`ScanQuery::MAX_ITEMS`]).
     pub asset: Option<String>,
 }
 
@@ -189,9 +191,22 @@ impl ScanQuery {
     /// Largest row offset (`(p - 1) × pageSize`) a page may start at: SQL's signed 64-bit range.
     pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
-    /// Refuses a query no store can answer: an over-long filter or a page past
-    /// [`ScanQuery::MAX_OFFSET`]. Every store calls it, so the answer is the same everywhere.
+    /// Most scans one answer holds: the largest `pageSize`, and the most an unpaged list (or an
+    /// asset's scans) answers; an unpaged list with more matches is refused, asking for pages.
+    pub const MAX_ITEMS: u32 = 10_000;
+
+    /// Refuses a query no store can answer: an over-long filter, a page over
+    /// [`ScanQuery::MAX_ITEMS`] or past [`ScanQuery::MAX_OFFSET`]. Every store calls it, so the
+    /// answer is the same everywhere.
     pub fn validate(&self) -> Result<()> {
+        if let Some(size) = self.page_size
+            && size > Self::MAX_ITEMS
+        {
+            return Err(Error::invalid(
+                "pageSize",
+                format!("{size} is over the {} scans a page holds", Self::MAX_ITEMS),
+            ));
+        }
         if let Some((field, value)) = &self.filter
             && value.chars().count() > Self::MAX_FILTER_CHARS
         {
@@ -217,10 +232,32 @@ impl ScanQuery {
         )
     }
 
-    /// `(offset, limit)` when the query is paginated.
-    pub fn window(&self) -> Result<Option<(u64, u64)>> {
-        if self.asset.is_some() {
-            return Ok(None);
+    /// True when the query asks for one page (`page` and `page_size`, no `asset`).
+    pub fn is_paged(&self) -> bool {
+        self.asset.is_none() && self.page.is_some() && self.page_size.is_some()
+    }
+
+    /// Refuses an unpaged query that `total` scans match when that is over
+    /// [`ScanQuery::MAX_ITEMS`]: stores call it after counting, before reading a row.
+    pub fn check_total(&self, total: u64) -> Result<()> {
+        if self.is_paged() || total <= u64::from(Self::MAX_ITEMS) {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "page",
+            format!(
+                "{total} scans match, more than the {} one answer holds: ask for pages with p \
+                 and pageSize",
+                Self::MAX_ITEMS
+            ),
+        ))
+    }
+
+    /// `(offset, limit)` of the rows to read: the page, or the first [`ScanQuery::MAX_ITEMS`]
+    /// of an unpaged query.
+    pub fn window(&self) -> Result<(u64, u64)> {
+        if !self.is_paged() {
+            return Ok((0, u64::from(Self::MAX_ITEMS)));
         }
         match (self.page, self.page_size) {
             (Some(p), Some(size)) => {
@@ -239,9 +276,9 @@ impl ScanQuery {
                             ),
                         )
                     })?;
-                Ok(Some((offset, u64::from(size))))
+                Ok((offset, u64::from(size)))
             }
-            _ => Ok(None),
+            _ => Ok((0, u64::from(Self::MAX_ITEMS))),
         }
     }
 
@@ -286,13 +323,36 @@ mod tests {
 
     #[test]
     fn offsets_past_the_signed_range_are_invalid_input() {
-        assert_eq!(paged(3, 10).window().expect("small"), Some((20, 10)));
+        assert_eq!(paged(3, 10).window().expect("small"), (20, 10));
         let largest = paged(u32::MAX, u32::MAX);
         // (2^32 - 2) × (2^32 - 1) fits u64 but not i64: refused, not wrapped or clamped.
-        let err = largest.validate().expect_err("past i64");
+        let err = largest.window().expect_err("past i64");
         assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
         assert!(err.to_string().contains("largest offset"), "{err}");
         assert!(paged(u32::MAX, 1).validate().is_ok());
+        // A page holds at most MAX_ITEMS: the last page of that size fits i64 offsets.
+        assert!(paged(u32::MAX, ScanQuery::MAX_ITEMS).validate().is_ok());
+        let err = largest.validate().expect_err("over the page size");
+        assert!(err.to_string().contains("scans a page holds"), "{err}");
+    }
+
+    #[test]
+    fn an_unpaged_list_holds_at_most_max_items() {
+        let unpaged = ScanQuery::default();
+        let limit = u64::from(ScanQuery::MAX_ITEMS);
+        assert_eq!(unpaged.window().expect("unpaged"), (0, limit));
+        assert!(unpaged.check_total(limit).is_ok());
+        let err = unpaged.check_total(limit + 1).expect_err("too many");
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("ask for pages"), "{err}");
+        // A page is never refused for the total it is part of.
+        assert!(paged(1, 10).check_total(u64::MAX).is_ok());
+        // An asset's scans are not paged: the same cap.
+        let of_asset = ScanQuery {
+            asset: Some("vm1".into()),
+            ..paged(1, 10)
+        };
+        assert!(of_asset.check_total(limit + 1).is_err());
     }
 
     #[test]

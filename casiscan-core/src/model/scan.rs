@@ -134,6 +134,18 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Longest display name of a scan, in characters.
+    pub const MAX_DISPLAY_NAME_CHARS: usize = 4096;
+
+    /// Refuses a display name over [`Scan::MAX_DISPLAY_NAME_CHARS`].
+    pub fn check_display_name(&self) -> Result<()> {
+        super::text_limit::check(
+            "displayName",
+            &self.display_name,
+            Self::MAX_DISPLAY_NAME_CHARS,
+        )
+    }
+
     /// A new scan in state Created, timestamps set to now.
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
         let now = crate::clock::now();

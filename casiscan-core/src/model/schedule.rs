@@ -258,6 +258,27 @@ fn parse_cron(expression: &str) -> Result<croner::Cron, ScheduleError> {
         })
 }
 
+/// Refuses an expression that never fires, by a search over the last 400 years croner covers:
+/// the Gregorian calendar repeats every 400 years (146 097 days, a whole number of weeks), so an
+/// expression that fires at all fires there, and the search of a real slot then ends within
+/// 400 years. Without it a never-firing expression (`0 0 30 2 *`) searched day by day up to
+/// croner's year 5000, at every check.
+fn fires_in_a_calendar_cycle(
+    cron: &croner::Cron,
+    zone: chrono_tz::Tz,
+    expression: &str,
+) -> Result<(), ScheduleError> {
+    use chrono::TimeZone;
+    let never = || ScheduleError::NeverFires(expression.to_string());
+    let start = zone
+        .with_ymd_and_hms(croner::YEAR_UPPER_LIMIT - 401, 1, 1, 12, 0, 0)
+        .earliest()
+        .ok_or_else(never)?;
+    cron.find_next_occurrence(&start, false)
+        .map(|_| ())
+        .map_err(|_| never())
+}
+
 fn parse_zone(zone: &str) -> Result<chrono_tz::Tz, ScheduleError> {
     zone.parse::<chrono_tz::Tz>()
         .map_err(|_| ScheduleError::TimeZone(zone.to_string()))
@@ -283,8 +304,9 @@ impl Schedule {
                 expression,
                 time_zone,
             } => {
-                parse_cron(expression)?;
-                parse_zone(time_zone)?;
+                let cron = parse_cron(expression)?;
+                let zone = parse_zone(time_zone)?;
+                fires_in_a_calendar_cycle(&cron, zone, expression)?;
             }
             Cadence::Interval { every_seconds } => {
                 if !(MIN_INTERVAL_SECONDS..=MAX_INTERVAL_SECONDS).contains(every_seconds) {

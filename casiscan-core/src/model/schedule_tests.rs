@@ -56,6 +56,16 @@ fn bad_input_is_a_typed_error_naming_the_field() {
         assert!(core.to_string().contains(field.as_str()), "{core}");
     }
     assert!(paris("0 3 * * *").check().is_ok());
+    // Expressions that never fire are refused by the search over one 400-year cycle (the last
+    // one saved by the fuzz target rest_other_bodies as slow: `+` with nothing after it).
+    for never in ["0 0 30 2 *", "0 0 31 4 *", "*/15 9-09 * * +"] {
+        let err = paris(never).check().expect_err(never);
+        assert_eq!(err, ScheduleError::NeverFires(never.into()), "{never}");
+    }
+    // Rare ones still pass: Feb 29 (every 4 years), Friday the 13th, Feb 29 on a Monday.
+    for rare in ["0 0 29 2 *", "0 0 13 * +5", "0 0 29 2 +1"] {
+        assert!(paris(rare).check().is_ok(), "{rare}");
+    }
     assert!(
         Schedule::new(Cadence::Interval { every_seconds: 60 })
             .check()

@@ -107,6 +107,17 @@ impl fmt::Display for ScopeRule {
     }
 }
 
+/// A scope policy as entry texts (the body of `set-scope-policy`), read by [`ScopePolicy::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScopeLists {
+    /// Allowed entry texts.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Denied entry texts.
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
 /// An account's scope: what its scans may target. Empty lists mean "no rule of that kind".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

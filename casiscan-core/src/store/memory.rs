@@ -162,13 +162,13 @@ impl Store for MemoryStore {
                 }
             });
             let total = items.len() as u64;
-            if let Some((offset, limit)) = window {
-                items = items
-                    .into_iter()
-                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                    .collect();
-            }
+            query.check_total(total)?;
+            let (offset, limit) = window;
+            items = items
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect();
             Ok(Page { items, total })
         })
     }

@@ -29,6 +29,11 @@ pub struct Opcode {
     pub b1: usize,
 }
 
+/// Most cells (`older lines × newer lines`) the block search of one [`opcodes`] call compares;
+/// a region past what is left is reported changed whole (hostile script output of many lines
+/// costs at most this much, not the cube of its length).
+pub const MAX_DIFF_CELLS: u64 = 1 << 22;
+
 /// The longest block common to `a[alo..ahi]` and `b[blo..bhi]`: the first found wins (earliest
 /// end in `a`, then in `b`), as `SequenceMatcher.find_longest_match` without junk.
 fn longest<T: PartialEq>(
@@ -41,8 +46,9 @@ fn longest<T: PartialEq>(
 ) -> (usize, usize, usize) {
     let (mut best_i, mut best_j, mut best) = (alo, blo, 0);
     let mut lens = vec![0usize; bhi - blo + 1];
+    let mut next = vec![0usize; bhi - blo + 1];
     for (i, x) in a.iter().enumerate().take(ahi).skip(alo) {
-        let mut next = vec![0usize; bhi - blo + 1];
+        next.fill(0);
         for (j, y) in b.iter().enumerate().take(bhi).skip(blo) {
             if x == y {
                 let k = if j > blo { lens[j - blo - 1] } else { 0 } + 1;
@@ -52,7 +58,7 @@ fn longest<T: PartialEq>(
                 }
             }
         }
-        lens = next;
+        std::mem::swap(&mut lens, &mut next);
     }
     (best_i, best_j, best)
 }
@@ -61,7 +67,13 @@ fn longest<T: PartialEq>(
 pub fn opcodes<T: PartialEq>(a: &[T], b: &[T]) -> Vec<Opcode> {
     let mut blocks = Vec::new();
     let mut queue = vec![(0, a.len(), 0, b.len())];
+    let mut budget = MAX_DIFF_CELLS;
     while let Some((alo, ahi, blo, bhi)) = queue.pop() {
+        let cells = ((ahi - alo) as u64).saturating_mul((bhi - blo) as u64);
+        if cells > budget {
+            continue;
+        }
+        budget -= cells;
         let (i, j, k) = longest(a, b, alo, ahi, blo, bhi);
         if k > 0 {
             blocks.push((i, j, k));
@@ -144,5 +156,59 @@ mod tests {
             changed_runs(&["Linux 4.x", "Linux 5.x"], &["Linux 5.x", "Linux 6.x"]),
             2
         );
+    }
+
+    /// Sequences whose common items (0, 2, 4, …) are spread so that every region splits again.
+    fn interleaved(n: u32) -> (Vec<u32>, Vec<u32>) {
+        let a: Vec<u32> = (0..n).collect();
+        let b: Vec<u32> = (0..n)
+            .map(|x| if x % 2 == 0 { x } else { u32::MAX - x })
+            .collect();
+        (a, b)
+    }
+
+    fn equal_items(ops: &[Opcode]) -> usize {
+        ops.iter()
+            .filter(|o| o.op == Op::Equal)
+            .map(|o| o.a1 - o.a0)
+            .sum()
+    }
+
+    #[test]
+    fn a_small_diff_finds_every_common_item() {
+        let (a, b) = interleaved(64);
+        assert_eq!(equal_items(&opcodes(&a, &b)), 32);
+    }
+
+    #[test]
+    fn a_region_at_the_budget_is_searched() {
+        // 2048 × 2048 = 2^22 cells: the whole budget goes to the first search, which finds
+        // item 0; what is left after it is one change.
+        let (a, b) = interleaved(2048);
+        assert_eq!((a.len() * b.len()) as u64, MAX_DIFF_CELLS);
+        let ops: Vec<_> = opcodes(&a, &b)
+            .into_iter()
+            .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
+            .collect();
+        assert_eq!(
+            ops,
+            [(Op::Equal, 0, 1, 0, 1), (Op::Replace, 1, 2048, 1, 2048)]
+        );
+    }
+
+    #[test]
+    fn a_region_past_the_budget_is_one_change() {
+        // One cell row past the budget: not searched, one Replace.
+        let (mut a, b) = interleaved(2048);
+        a.push(u32::MAX / 2);
+        let ops: Vec<_> = opcodes(&a, &b)
+            .into_iter()
+            .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
+            .collect();
+        assert_eq!(ops, [(Op::Replace, 0, 2049, 0, 2048)]);
+        // Hostile script output of 50 000 lines a side: the same, where the unbounded search
+        // would compare on the order of 10^14 pairs.
+        let (a, b) = interleaved(50_000);
+        assert_eq!(opcodes(&a, &b).len(), 1);
     }
 }

@@ -56,6 +56,7 @@ pub use import::imported_output;
 pub use json_compact::write_json_compact;
 pub use json_lines::write_json_lines;
 pub use json_out::{write_json, write_json_with};
+pub use line_diff::MAX_DIFF_CELLS;
 pub use model::*;
 pub use options::{NmapCommand, NmapPolicy, TARGET_PLACEHOLDER, split as split_command};
 pub use port_list::scanned;

@@ -213,6 +213,7 @@ pub(super) async fn list<C: GenericClient>(c: &C, query: &ScanQuery) -> Result<P
         .await
         .map_err(|e| pg("count scans", e))?
         .get(0);
+    query.check_total(u64::try_from(total).unwrap_or(0))?;
     let rows = c
         .query(&list.select, &params)
         .await

@@ -66,9 +66,8 @@ pub(crate) fn list_sql(dialect: Dialect, query: &ScanQuery) -> Result<ListSql> {
         SortOrder::Descend => "DESC",
     };
     let (clause, values) = filter(dialect, query);
-    let limit = window.map_or(String::new(), |(offset, limit)| {
-        format!(" LIMIT {limit} OFFSET {offset}")
-    });
+    let (offset, limit) = window;
+    let limit = format!(" LIMIT {limit} OFFSET {offset}");
     let by = |column: &str| format!("{} {dir}", dialect.bytewise(column));
     Ok(ListSql {
         count: format!("SELECT COUNT(*) FROM scans {clause}"),

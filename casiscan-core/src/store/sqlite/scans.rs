@@ -151,6 +151,7 @@ pub(super) fn list(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
     let total: i64 = conn
         .query_row(&list.count, params.as_slice(), |r| r.get(0))
         .map_err(sql)?;
+    query.check_total(u64::try_from(total).unwrap_or(0))?;
     let mut stmt = conn.prepare(&list.select).map_err(sql)?;
     let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
     let mut items = Vec::new();
