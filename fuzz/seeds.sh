@@ -137,4 +137,77 @@ for f in $core/testdata/ospatch/rpm/var/cache/dnf/*/repodata/repomd.xml; do seed
 printf '\x00\x06\x2e\x0f\x6c\x1a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x2aacme\n01000628a1b2c3d4e5f6' |
     seed export_cursor position
 printf '\x7f\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x01\n' | seed export_cursor bad-date
+# apt and OS configuration (0 = preferences, 1 = apt.conf, 2 = os-release, with a distro-info
+# table after a NUL byte): the test trees' os-release files and hand-written pins and tables.
+printf '\x00Package: *\nPin: release a=stable-backports\nPin-Priority: 550\n\nExplanation: keep the kernel\nPackage: linux-image-*\nPin: version 6.1.*\nPin-Priority: 1001\n\n# never from backports\nPackage: openssl libssl3\nPin: release n=bookworm-backports,o=Debian\nPin-Priority: -1\n\nPackage: bash\nPin: origin "deb.example"\nPin-Priority: 900\n' |
+    seed ospatch_config preferences
+printf '\x00Package: *\nPin: release stable\nPin-Priority: 100\n' | seed ospatch_config preferences-bare
+printf '\x01// local settings\nAPT::Default-Release "stable-security";\nAcquire::Retries "3";\n' |
+    seed ospatch_config apt.conf
+printf '\x01APT::Get::Show-Versions "true";\nAPT::Default-Release bookworm ;\n' | seed ospatch_config apt.conf-bare
+for f in $core/testdata/ospatch/*/etc/os-release; do
+    seed_with ospatch_config "os-release-$(basename "$(dirname "$(dirname "$f")")")" 02 "$f"
+done
+printf '\x02NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="24.04"\nUBUNTU_CODENAME=noble\nPRETTY_NAME="Ubuntu 24.04.1 LTS"\n\x00version,codename,series,created,release,eol,eol-server,eol-esm\n24.04 LTS,Noble Numbat,noble,2023-10-12,2024-04-25,2029-05-31,2029-05-31,2034-04-25\n' |
+    seed ospatch_config os-release-with-table
+
+# OS Patch Install (0 = apt-get -s output, 1 = the Windows install script's JSON, 2 = a job's
+# stored command): the recorded Windows outputs and hand-written apt output and commands.
+printf '\x00Reading package lists...\nBuilding dependency tree...\nThe following packages will be upgraded:\n  openssl libssl3\nInst libssl3 [3.0.14-1~deb12u2] (3.0.15-1~deb12u1 Debian-Security:12/stable-security [amd64])\nInst openssl [3.0.14-1~deb12u2] (3.0.15-1~deb12u1 Debian-Security:12/stable-security [amd64])\nInst libc6:i386 [2.36-9+deb12u8] (2.36-9+deb12u9 Debian:12.8/stable [i386])\nRemv oldpkg [0.9]\nPurg cfgpkg [1.0]\nConf libssl3 (3.0.15-1~deb12u1 Debian-Security:12/stable-security [amd64])\nE: Could not get lock /var/lib/dpkg/lock-frontend\n' |
+    seed patch_install_output apt-simulation
+for f in $core/testdata/ospatch/windows-install/*.json; do
+    seed_with patch_install_output "$(basename "$f")" 01 "$f"
+done
+printf '\x02{"sourceScan":"acme/patches","backend":"debian","updates":[{"name":"openssl","arch":"amd64","installedVersion":"3.0.14-1~deb12u2","version":"3.0.15-1~deb12u1","isSecurity":true},{"name":"libc6","arch":"i386","installedVersion":"2.36-9+deb12u8","version":"2.36-9+deb12u9"}],"dryRun":true}' |
+    seed patch_install_output command-debian.json
+printf '\x02{"sourceScan":"acme/rocky","backend":"rpm","updates":[{"name":"curl","arch":"x86_64","installedVersion":"7.76.1-29.el9","version":"7.76.1-31.el9","advisory":"RLSA-2024:1234","isSecurity":true},{"name":"bash","arch":"x86_64","installedVersion":"5.1.8-6.el9","version":"5.1.8-9.el9"}]}' |
+    seed patch_install_output command-rpm.json
+printf '\x02{"sourceScan":"acme/win","backend":"windows","updates":[{"name":"KB5037782","arch":null,"installedVersion":null,"version":null}],"dryRun":false}' |
+    seed patch_install_output command-windows.json
+
+# Stored records (0-2 = a stored nmap, OS patch, OS Patch Install result; 3 = a run's JSON as
+# NmapRun.from_json reads it; 4 = a scan row's text column; 5-14 = the other record bodies):
+# hand-written, and the recorded Windows Update report as an earlier version's stored result.
+run='{"scanner":"nmap","args":"nmap -sV -p 22,80 10.0.0.5","start":1765126800,"startstr":"Sun Dec  7 17:00:00 2025","version":"7.94","xmloutputversion":"1.05","scaninfos":[{"type":"syn","protocol":"tcp","numservices":2,"services":"22,80"}],"verbose":0,"debugging":0,"tasks":[{"kind":"progress","task":"Service scan","time":1765126803,"percent":50.0,"remaining":3,"etc":1765126806}],"hosts":[{"starttime":1765126801,"endtime":1765126806,"status":{"state":"up","reason":"syn-ack","reason_ttl":64},"addresses":[{"addr":"10.0.0.5","addrtype":"ipv4"},{"addr":"52:54:00:12:34:56","addrtype":"mac","vendor":"QEMU"}],"hostnames":[{"name":"web01.lab.example","type":"PTR"}],"ports":[{"protocol":"tcp","portid":22,"state":{"state":"open","reason":"syn-ack","reason_ttl":64},"service":{"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2+deb12u3","method":"probed","conf":10,"cpes":["cpe:/a:openbsd:openssh:9.2p1"]},"scripts":[{"id":"ssh-hostkey","output":"256 aa:bb (ED25519)","items":[{"kind":"table","key":null,"items":[{"kind":"elem","key":"type","value":"ssh-ed25519"},{"kind":"elem","key":"bits","value":"256"}]}]}]},{"protocol":"tcp","portid":80,"state":{"state":"closed","reason":"reset","reason_ttl":64}}],"times":{"srtt":412,"rttvar":1000,"to":100000}}],"runstats":{"finished":{"time":1765126806,"timestr":"Sun Dec  7 17:00:06 2025","elapsed":5.21,"summary":"Nmap done at Sun Dec  7 17:00:06 2025; 1 IP address (1 host up) scanned in 5.21 seconds","exit":"success"},"hosts":{"up":1,"down":0,"total":1}},"incomplete":false,"warnings":[]}'
+printf '\x00{"startTime":"2025-12-07 17:00 UTC","endTime":"2025-12-07 17:00 UTC","hosts":[{"ip":"10.0.0.5","status":"up","hostname":"web01.lab.example","ports":[{"port":"22/tcp","state":"open","service":"ssh","version":"OpenSSH 9.2p1"},{"port":"80/tcp","state":"closed"}],"macAddr":"52:54:00:12:34:56","vendor":"QEMU","latency":"0.00041s"}],"summary":"1 IP address (1 host up) scanned in 5.21 seconds","nmap":%s}' "$run" |
+    seed stored_records nmap-result.json
+printf '\x00{"hosts":[{"ip":"10.0.0.9","status":"down"}],"summary":"1 host(s) scanned","truncated":{"hostsKept":0,"hostsOmitted":1,"hostHintsKept":0,"hostHintsOmitted":0,"maxHosts":100000,"maxBytes":67108864}}' |
+    seed stored_records nmap-result-casibase.json
+printf '\x01{"patches":[{"title":"openssl 3.0.14-1~deb12u2 -> 3.0.15-1~deb12u1","kb":"","size":"1.4 MB","status":"Available","description":"","rebootRequired":false,"categories":"security","isInstalled":false,"isDownloaded":true,"isMandatory":false,"isSecurity":true,"cveIds":["CVE-2024-5535"]}],"report":{"backend":"debian","os":"Debian GNU/Linux 12 (bookworm)","support":{"distribution":"debian","series":"bookworm","version":"12","eol":"2026-07-11","eolLts":"2028-06-30","eolElts":null,"eolEsm":null,"phase":"supported"},"arch":"amd64","sources":[{"id":"deb.example_dists_bookworm-security_main_binary-amd64_Packages","suite":"stable-security","isSecurity":true,"priority":500,"releaseDate":"2025-12-01T00:00:00Z","validUntil":null}],"installed":[{"name":"openssl","version":"3.0.14-1~deb12u2","arch":"amd64","sourceName":"openssl","state":"installed","selection":"install","installedOn":null}],"updates":[{"name":"openssl","title":"openssl 3.0.14-1~deb12u2 -> 3.0.15-1~deb12u1","arch":"amd64","installedVersion":"3.0.14-1~deb12u2","candidateVersion":"3.0.15-1~deb12u1","isSecurity":true,"severity":null,"advisories":["DSA-5764-1"],"cveIds":["CVE-2024-5535"],"held":false,"rebootRequired":null,"downloadSize":1468000,"suites":["stable-security"],"candidatePriority":500,"securityVersion":"3.0.15-1~deb12u1","candidateInSecurityArchive":true,"phasedPercentage":null,"kb":null,"categories":[]}],"reboot":{"required":null,"reasons":[],"packages":[],"runningKernel":null},"summary":{"installedCount":1,"updatesCount":1,"securityUpdatesCount":1,"securityCandidateCount":1,"heldCount":0,"metadataAsOf":"2025-12-01T00:00:00Z","metadataExpired":false},"recommendations":[],"warnings":["unknown: reboot: a mounted root"]}}' |
+    seed stored_records ospatch-result.json
+printf '\x01{"patches":[],"report":{"backend":"dpkg-apt","updates":[{"name":"openssl","arch":"amd64","installedVersion":"3.0.14-1~deb12u2","candidateVersion":"3.0.15-1~deb12u1","isSecurity":true,"advisories":["DSA-5764-1"],"held":false,"downloadSize":1468000}],"installed":[{},{}],"warnings":["old"]}}' |
+    seed stored_records ospatch-legacy-debian.json
+printf '\x01{"report":{"repos":["baseos"],"updates":[{"name":"curl","candidateVersion":"7.76.1-31.el9","severity":"Moderate","cveIds":["CVE-2024-2398"]}]}}' |
+    seed stored_records ospatch-legacy-rpm.json
+for f in $core/testdata/ospatch/windows/wua_full.json $core/testdata/ospatch/windows/wua_ps51_single.json; do
+    { printf '\x01{"patches":[],"report":'; cat "$f"; printf '}'; } > "$out/stored_records/ospatch-legacy-$(basename "$f")"
+done
+printf '\x02{"sourceScan":"acme/win","backend":"windows","dryRun":false,"installed":[{"name":"KB5037782","arch":null,"fromVersion":null,"toVersion":null}],"wouldInstall":[],"failed":[{"name":"KB890830","version":null,"reason":"Malicious Software Removal Tool: failed (HRESULT 0x80070643)"}],"rebootRequired":true,"command":["powershell.exe","-NoProfile"]}' |
+    seed stored_records patch-install-result.json
+printf '\x03%s' "$run" | seed stored_records nmap-run.json
+printf '\x03{"hosts":[{"addresses":[{"addr":"fd99::5","addrtype":"ipv6"}],"hostscripts":[{"id":"x","output":"y","items":[{"kind":"text","value":"z"}]}],"distance":2,"comment":"lab"}],"postscripts":[],"outputs":[{"type":"interactive","text":"Starting Nmap"}]}' |
+    seed stored_records nmap-run-rare.json
+for v in available installed all Nmap 'OS Patch' 'OS Patch Install' Pending Completed ''; do
+    printf '\x04%s' "$v" | seed stored_records "column-$(echo "$v" | tr -c 'a-zA-Z' '_')"
+done
+printf '\x05{"owner":"acme","scan":"web","seq":3,"attempt":1,"runner":"r1","target":"10.0.0.5","command":"nmap -sV 10.0.0.5","state":"Completed","startedTime":"2025-12-07T17:00:00Z","finishedTime":"2025-12-07T17:00:06.250Z","errorText":"","rawResult":"<nmaprun/>","result":"{}","resultSummary":"1 host up","provider":"Nmap","asset":"acme/web01","timeoutSeconds":3600}' |
+    seed stored_records scan-run.json
+printf '\x06{"id":"01JEV0000000000000000000","logId":42,"account":"acme","scanId":"acme/web","asset":"acme/web01","target":"10.0.0.5","provider":"Nmap","status":"Scan Success","seal":"PASS","startedAt":"2025-12-07T17:00:00Z","endedAt":"2025-12-07T17:00:06Z","observations":[{"findingId":"f1","alertId":7,"key":{"kind":"nmap_port","host":"10.0.0.5","protocol":"tcp","port":22},"openStatus":"New","detected":true,"changed":true,"title":"ssh open","severity":"info","cvss":{"base_score":5.3,"version":"3.1"},"foundOn":"10.0.0.5","firstFoundAt":"2025-12-07T17:00:06Z","evidence":{"product":"OpenSSH","conf":10,"rtt":0.00041}}],"assetInfo":{"id":"web01","displayName":"web01","groups":["prod"]}}' |
+    seed stored_records scan-log.json
+printf '\x07{"id":"f2","alertId":8,"account":"acme","asset":"acme/web01","provider":"OS Patch","key":{"kind":"os_patch_advisory","ecosystem":"deb","advisory_id":"DSA-5764-1","source_package":"openssl"},"state":"Open","title":"openssl: DSA-5764-1","severity":"high","severitySource":"vendor","cvss":null,"foundOn":"web01","firstFoundAt":"2025-12-01T00:00:00Z","lastFoundAt":"2025-12-07T17:00:06Z","closedAt":null,"reopenCount":0,"lastRunId":"acme/patches#4","detailHash":"9f2c","disposition":{"kind":"Accepted Risk","reason":"legacy host","user":"alice","at":"2025-12-07T18:00:00Z","expires":"2026-06-01T00:00:00Z","evidence":""}}' |
+    seed stored_records finding.json
+printf '\x08{"owner":"acme","name":"web01","createdTime":"2025-12-01T00:00:00Z","updatedTime":"2025-12-07T00:00:00Z","displayName":"web01","provider":"aws","id":"i-0abc","type":"Virtual Machine","region":"eu-west-1","zone":"eu-west-1a","state":"Running","tag":"env=prod,team=web","properties":"{\\"publicIp\\":\\"203.0.113.9\\",\\"ipAddresses\\":[\\"10.0.0.5\\"],\\"osName\\":\\"Debian 12\\",\\"cpu\\":2.5}","username":"admin","password":"secret"}' |
+    seed stored_records asset.json
+printf '\x09{"kind":"cron","expression":"*/15 9-17 * * mon-fri","timeZone":"Europe/Berlin","enabled":true,"missedSlots":"runOnce","jitterSeconds":30,"nextRunTime":"2025-12-08T08:00:00Z","nextFireTime":"2025-12-08T08:00:12Z"}' |
+    seed stored_records schedule.json
+printf '\x0a{"allow":["10.0.0.0/8","fd99::/64","192.0.2.1-192.0.2.50","*.corp.example"],"deny":["10.9.0.0/16","db.corp.example","10.0.0.1"]}' |
+    seed stored_records scope-policy.json
+printf '\x0b{"account":"acme","name":"ci","accessKey":"ak_01JEV","secretHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA","secretHint":"...x9Qz","createdAt":"2025-12-07T17:00:00Z","createdBy":"alice"}' |
+    seed stored_records api-key.json
+printf '\x0c{"name":"r1","hostname":"runner-1","ips":["10.0.0.2","fd99::2"],"publicIps":[],"providers":["Nmap","OS Patch"],"owners":["acme"]}' |
+    seed stored_records runner.json
+printf '\x0d{"alertId":8,"account":"acme","action":"set","user":"alice","at":"2025-12-07T18:00:00Z","disposition":{"kind":"False Positive","reason":"not reachable","user":"alice","at":"2025-12-07T18:00:00Z","evidence":"ticket 12"}}' |
+    seed stored_records audit-entry.json
+printf '\x0e{"percent":42.5,"phase":"SYN Stealth Scan"}' | seed stored_records progress.json
+
 echo "seeds: $(find "$out" -type f | wc -l) files in $(ls "$out" | wc -l) targets under $out"

@@ -49,6 +49,10 @@ mod log_pages;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
     pub use crate::log_pages::{open_position, seal_position};
+    pub use crate::providers::ospatch::fuzzing::{
+        Offer, Pin, PinTarget, candidate, default_release, os_release, pretty_name, prioritise,
+        read_pins, support_status,
+    };
 }
 
 pub use client::{Client, Database};

@@ -88,3 +88,66 @@ pub fn with_magic(magic: &[u8], data: &[u8]) -> Vec<u8> {
         [magic, data].concat()
     }
 }
+
+/// Writes `value` as JSON and reads it back: a value a reader accepted must come back equal
+/// from its own writer's text (what a store does with every record).
+pub fn assert_json_round_trip<T>(value: &T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let text = match serde_json::to_string(value) {
+        Ok(text) => text,
+        Err(e) => panic!("a value read from JSON cannot be written back: {e}\n{value:?}"),
+    };
+    match serde_json::from_str::<T>(&text) {
+        Ok(back) => assert_same_value(value, &back, &text),
+        Err(e) => panic!("a value's own JSON does not read back: {e}\n{text}"),
+    }
+}
+
+/// Fails unless `after`, read back from `text` (the JSON of `before`), equals `before`.
+/// serde_json may read a float back one bit off what it wrote (`2e-32`), so a difference in
+/// floats only, within two units in the last place, is allowed.
+pub fn assert_same_value<T>(before: &T, after: &T, text: &str)
+where
+    T: serde::Serialize + PartialEq + std::fmt::Debug,
+{
+    if after == before {
+        return;
+    }
+    let (Ok(was), Ok(now)) = (serde_json::to_value(before), serde_json::to_value(after)) else {
+        panic!("the round trip changed the value and its JSON cannot be compared\n{text}");
+    };
+    assert!(
+        was != now && same_json(&was, &now),
+        "the JSON round trip changed the value:\nbefore: {before:?}\nafter:  {after:?}\ntext: {text}"
+    );
+}
+
+/// Whether two JSON values are equal, floats within two units in the last place.
+pub fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x == y || matches!((x.as_f64(), y.as_f64()), (Some(x), Some(y)) if close(x, y))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Equal, or finite with the same sign and at most two representable values apart.
+fn close(x: f64, y: f64) -> bool {
+    x == y
+        || (x.is_finite()
+            && y.is_finite()
+            && x.is_sign_negative() == y.is_sign_negative()
+            && x.to_bits().abs_diff(y.to_bits()) <= 2)
+}

@@ -27,3 +27,13 @@ pub use report::{
 pub use rows::{PatchRow, Scanned, summary};
 pub use stored::OsPatchResult;
 pub use support::{SupportPhase, SupportStatus};
+
+/// The private configuration readers [`crate::fuzzing`] hands to the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    pub use super::debian::apt_lists::Offer;
+    pub use super::debian::policy::{
+        Pin, PinTarget, candidate, default_release, prioritise, read_pins,
+    };
+    pub use super::support::{os_release, pretty_name, support_status};
+}

@@ -5,7 +5,7 @@ mod deb822;
 pub(super) mod debversion;
 pub(super) mod dpkg_status;
 mod list_stream;
-mod policy;
+pub(super) mod policy;
 mod report;
 mod rows;
 mod unify;
