@@ -27,6 +27,19 @@ for f in $(find $core/testdata/nmap -name '*.xml' -size -30k | sort); do
     seed nmap_lenient "$n" "$f"
 done
 
+# Two runs compared (ndiff): the recorded before/after pair, and each small fixture against the
+# next one, joined by a NUL byte.
+pair() { # pair NAME OLDER NEWER
+    mkdir -p "$out/nmap_diff"
+    { cat "$2"; printf '\0'; cat "$3"; } > "$out/nmap_diff/$1"
+}
+pair before-after $core/testdata/nmap/diff/before.xml $core/testdata/nmap/diff/after.xml
+prev=
+for f in $(find $core/testdata/nmap -name '*.xml' -size -8k | sort | head -40); do
+    [ -n "$prev" ] && pair "$(basename "$prev" .xml)-$(basename "$f")" "$prev" "$f"
+    prev=$f
+done
+
 # nmap commands: the hostile table (one seed a line) and the commands of the recorded scans.
 i=0
 grep -v '^#' $core/tests/data/hostile_nmap_commands.txt | grep -v '^$' | while IFS= read -r line; do

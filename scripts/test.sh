@@ -12,6 +12,7 @@ bash scripts/install-deps.sh test
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --all-features -q -- -D warnings
 echo "== PostgreSQL for the tests"

@@ -26,7 +26,12 @@ fn rest(key: &CursorKey, query: &ExportQuery, account: &str, text: &str, positio
 }
 
 /// The library cursor: opened from `text`, then sealed for `position` and opened back.
-fn library(window: (DateTime<Utc>, DateTime<Utc>), account: &str, text: &str, position: LogPosition) {
+fn library(
+    window: (DateTime<Utc>, DateTime<Utc>),
+    account: &str,
+    text: &str,
+    position: LogPosition,
+) {
     let _ = open_position(account, window, text);
     let sealed = seal_position(account, window, position);
     assert_eq!(open_position(account, window, &sealed).ok(), Some(position));
@@ -34,8 +39,9 @@ fn library(window: (DateTime<Utc>, DateTime<Utc>), account: &str, text: &str, po
 
 fn main() {
     let key = CursorKey::from_secret("fuzz");
-    let params: BTreeMap<String, String> =
-        [("date".to_string(), "2026-12-07".to_string())].into_iter().collect();
+    let params: BTreeMap<String, String> = [("date".to_string(), "2026-12-07".to_string())]
+        .into_iter()
+        .collect();
     let Ok(query) = parse_export_query(&params) else {
         return;
     };
@@ -50,7 +56,9 @@ fn main() {
         };
         let position = LogPosition { scan_date, log_id };
         rest(&key, &query, account, cursor, position);
-        let from = Utc.timestamp_opt(micros.rem_euclid(4_000_000_000), 0).single();
+        let from = Utc
+            .timestamp_opt(micros.rem_euclid(4_000_000_000), 0)
+            .single();
         let window = from.map_or(query.window(), |f| (f, f + TimeDelta::days(1)));
         library(window, account, cursor, position);
     });
