@@ -41,10 +41,15 @@ for t in $(ls fuzz_targets | sed 's/\.rs$//'); do
         continue
     fi
     stats=$out/default/fuzzer_stats
+    if [ ! -f "$stats" ]; then
+        echo "fuzz smoke: afl-fuzz left no fuzzer_stats for $t" >&2
+        failed=1
+        continue
+    fi
     crashes=$(sed -n 's/^saved_crashes *: //p' "$stats")
     execs=$(sed -n 's/^execs_done *: //p' "$stats")
-    total=$((total + execs))
-    if [ "$crashes" != 0 ]; then
+    total=$((total + ${execs:-0}))
+    if [ "${crashes:-missing}" != 0 ]; then
         echo "fuzz smoke: $t crashed; inputs in $out/default/crashes" >&2
         failed=1
     fi

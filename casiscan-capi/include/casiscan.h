@@ -161,7 +161,8 @@ casiscan_status casiscan_client_scan_state(const casiscan_client *client,
                                            casiscan_scan_state *out_state);
 
 /*
- Lists scans of `owner` (NULL = every owner); `page`/`page_size` 0 = everything.
+ Lists scans of `owner` (NULL = every owner); `page`/`page_size` 0 = every match up to 10 000
+ (more, or a `page_size` over 10 000, is `CASISCAN_STATUS_INVALID_INPUT`).
  Writes `{"items": [...], "total": N}`.
 
  # Safety

@@ -143,6 +143,7 @@ impl Client {
     /// a checked scan result.
     pub async fn add_scan(&self, scan: &Scan) -> Result<Scan> {
         refuse_remediation(scan)?;
+        scan.check_text_fields()?;
         self.insert_scan(scan).await
     }
 
@@ -182,6 +183,7 @@ impl Client {
     pub async fn update_scan(&self, id: impl IntoRecordId, config: &Scan) -> Result<Scan> {
         let id = id.into_record_id()?;
         refuse_remediation(config)?;
+        config.check_text_fields()?;
         self.validate_config(config)?;
         self.check_scope(config).await?;
         self.check_keeps_a_provider(&id, config).await?;
@@ -197,6 +199,7 @@ impl Client {
         let id = id.into_record_id()?;
         let to = scan.id()?;
         refuse_remediation(scan)?;
+        scan.check_text_fields()?;
         self.validate_config(scan)?;
         self.check_scope(scan).await?;
         let current = self.store.get_scan(&id).await?;
@@ -561,6 +564,7 @@ impl Client {
     /// them, from a checked scan result.
     pub async fn run_now(&self, scan: &Scan, ctx: RunContext) -> Result<ProviderOutput> {
         refuse_remediation(scan)?;
+        scan.check_text_fields()?;
         self.validate_config(scan)?;
         let target = runner::resolve_target(self.store.as_ref(), scan).await?;
         crate::scope::check_target(self.store.as_ref(), &scan.owner, &target).await?;
@@ -632,7 +636,6 @@ impl Client {
 
     /// Checks target, asset and command of a scan configuration.
     fn validate_config(&self, scan: &Scan) -> Result<()> {
-        scan.check_display_name()?;
         let mut target = None;
         match scan.target_mode {
             TargetMode::ManualInput => {

@@ -340,6 +340,16 @@ async fn record_fields_at_their_limit_are_stored_and_one_more_is_400() {
             json!({"properties": {"ipAddresses": ips(Asset::MAX_IP_ADDRESSES + 1)}}),
         ),
         (
+            "properties.ipAddresses",
+            json!({"properties": {"ipAddresses": ["1".repeat(Asset::MAX_IP_CHARS)]}}),
+            json!({"properties": {"ipAddresses": ["1".repeat(Asset::MAX_IP_CHARS + 1)]}}),
+        ),
+        (
+            "type",
+            json!({"type": "t".repeat(chars)}),
+            json!({"type": "t".repeat(chars + 1)}),
+        ),
+        (
             "properties",
             json!({"properties": {"k": extra(0)}}),
             json!({"properties": {"k": extra(1)}}),
@@ -367,14 +377,39 @@ async fn record_fields_at_their_limit_are_stored_and_one_more_is_400() {
     ))
     .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
-    let max = Scan::MAX_DISPLAY_NAME_CHARS;
-    for (name, len, status) in [
-        ("at", max, StatusCode::OK),
-        ("over", max + 1, StatusCode::BAD_REQUEST),
+    let vm = json!({"owner": "acme", "name": "vm", "properties": {"publicIp": "127.0.0.1"}});
+    assert_eq!(call(post("add-asset", vm)).await.0, StatusCode::OK);
+    // Scans: text fields and the command (no provider yet, so no allowlist reads it).
+    let (text, command) = (Scan::MAX_TEXT_CHARS, Scan::MAX_COMMAND_CHARS);
+    for (field, max) in [
+        ("displayName", text),
+        ("target", text),
+        ("asset", text),
+        ("command", command),
     ] {
-        let scan = json!({"owner": "acme", "name": name, "target": "127.0.0.1",
-                          "displayName": "d".repeat(len)});
-        let (st, b) = call(post("add-scan", scan)).await;
-        assert_eq!(st, status, "{name}: {}", b["msg"]);
+        for (n, len, status) in [
+            (0, max, StatusCode::OK),
+            (1, max + 1, StatusCode::BAD_REQUEST),
+        ] {
+            // A long target is checked in Asset mode (a typed one is a target of 255 at most).
+            let mut scan = if field == "target" {
+                json!({"targetMode": "Asset", "asset": "vm"})
+            } else {
+                json!({"targetMode": "Manual Input", "target": "127.0.0.1"})
+            };
+            scan["owner"] = json!("acme");
+            scan["name"] = json!(format!("{field}-{n}"));
+            scan["provider"] = json!("");
+            scan[field] = json!("d".repeat(len));
+            let (st, b) = call(post("add-scan", scan.clone())).await;
+            assert_eq!(st, status, "{field} of {len}: {}", b["msg"]);
+            if n == 1 {
+                assert!(b["msg"].as_str().unwrap_or_default().contains(field), "{b}");
+                // Updating a stored scan to it is refused the same way.
+                scan["name"] = json!(format!("{field}-0"));
+                let (st, b) = call(post(&format!("update-scan?id=acme/{field}-0"), scan)).await;
+                assert_eq!(st, StatusCode::BAD_REQUEST, "{field}: {b}");
+            }
+        }
     }
 }

@@ -233,7 +233,7 @@ pub async fn scan_asset(
     if let Err(r) = caller.check(&scan.owner) {
         return r;
     }
-    let Ok(_permit) = s.on_demand.clone().try_acquire_owned() else {
+    let Ok(permit) = s.on_demand.clone().try_acquire_owned() else {
         tracing::info!(owner = %scan.owner, "refused: every on-demand run slot is taken");
         return error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -241,7 +241,21 @@ pub async fn scan_asset(
              (saveToScan=true)",
         );
     };
-    match s.client.run_now(&scan, RunContext::detached()).await {
+    // The run owns its slot until it ends, even when the client hangs up and this handler is
+    // dropped (the run goes on to its own end or timeout either way).
+    let client = s.client.clone();
+    let run = tokio::spawn(async move {
+        let _slot = permit;
+        client.run_now(&scan, RunContext::detached()).await
+    });
+    let ran = match run.await {
+        Ok(ran) => ran,
+        Err(e) => Err(crate::Error::provider(
+            "on-demand",
+            format!("the run stopped: {e}"),
+        )),
+    };
+    match ran {
         Ok(out) => ok(
             output_json(&out, &crate::runner::local_hostname()),
             Value::Null,
@@ -344,7 +358,7 @@ pub async fn get_assets(State(s): State<AppState>, Reader(caller): Reader, p: Pa
             .filter(|n| *n > 0)
     };
     let page = size("p").zip(size("pageSize"));
-    if let Some((_, per_page)) = page
+    if let Some(per_page) = size("pageSize")
         && per_page > ScanQuery::MAX_ITEMS as usize
     {
         return error(

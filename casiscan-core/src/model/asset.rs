@@ -241,16 +241,21 @@ impl Asset {
     /// Most entries of `properties.ipAddresses`.
     pub const MAX_IP_ADDRESSES: usize = 4096;
 
+    /// Longest entry of `properties.ipAddresses` (an IPv6 address with a zone fits).
+    pub const MAX_IP_CHARS: usize = 64;
+
     /// Largest `properties` beside the known ones, as compact JSON.
     pub const MAX_EXTRA_BYTES: usize = 64 * 1024;
 
     /// Refuses an invalid id, a text field over [`Asset::MAX_FIELD_CHARS`], more than
-    /// [`Asset::MAX_IP_ADDRESSES`] addresses or other properties over [`Asset::MAX_EXTRA_BYTES`].
+    /// [`Asset::MAX_IP_ADDRESSES`] addresses (or one over [`Asset::MAX_IP_CHARS`]), or other
+    /// properties over [`Asset::MAX_EXTRA_BYTES`].
     pub fn validate(&self) -> Result<()> {
         self.id()?;
         let p = &self.properties;
         let texts = [
             ("displayName", self.display_name.as_str()),
+            ("type", self.asset_type.as_str()),
             ("provider", &self.provider),
             ("id", &self.id),
             ("region", &self.region),
@@ -263,12 +268,11 @@ impl Asset {
             ("properties.privateIp", &p.private_ip),
             ("properties.osName", &p.os_name),
         ];
-        let addresses = p
-            .ip_addresses
-            .iter()
-            .map(|a| ("properties.ipAddresses", a.as_str()));
-        for (field, text) in texts.into_iter().chain(addresses) {
+        for (field, text) in texts {
             super::text_limit::check(field, text, Self::MAX_FIELD_CHARS)?;
+        }
+        for address in &p.ip_addresses {
+            super::text_limit::check("properties.ipAddresses", address, Self::MAX_IP_CHARS)?;
         }
         if p.ip_addresses.len() > Self::MAX_IP_ADDRESSES {
             return Err(Error::invalid(

@@ -179,8 +179,8 @@ pub struct ScanQuery {
     pub sort_field: Option<ScanField>,
     /// Sort direction.
     pub sort_order: SortOrder,
-    /// Only scans of this asset: sorted newest first, not paginated (up to
-    /// [`ScanQuery::MAX_ITEMS`]).
+    /// Only scans of this asset, sorted newest first, never paged (Casibase answers them all):
+    /// up to [`ScanQuery::MAX_ITEMS`], more is refused.
     pub asset: Option<String>,
 }
 
@@ -232,32 +232,55 @@ impl ScanQuery {
         )
     }
 
-    /// True when the query asks for one page (`page` and `page_size`, no `asset`).
+    /// Page `page` of every owner's scans, of the largest size: a store reads all its scans
+    /// with these, page by page, until the total is reached.
+    pub fn page_of_every(page: u32) -> Self {
+        ScanQuery {
+            page: Some(page),
+            page_size: Some(Self::MAX_ITEMS),
+            ..ScanQuery::default()
+        }
+    }
+
+    /// True when every page up to `page` of [`ScanQuery::page_of_every`] covers `total` scans.
+    pub fn covers(page: u32, total: u64) -> bool {
+        u64::from(page) * u64::from(Self::MAX_ITEMS) >= total
+    }
+
+    /// True when the query asks for one page (`page` and `page_size`; an asset's scans are
+    /// never paged, as in Casibase).
     pub fn is_paged(&self) -> bool {
         self.asset.is_none() && self.page.is_some() && self.page_size.is_some()
     }
 
     /// Refuses an unpaged query that `total` scans match when that is over
-    /// [`ScanQuery::MAX_ITEMS`]: stores call it after counting, before reading a row.
+    /// [`ScanQuery::MAX_ITEMS`]: stores call it after counting, before reading a row, and with
+    /// the rows read (one more than the cap, when a scan was added after the count).
     pub fn check_total(&self, total: u64) -> Result<()> {
         if self.is_paged() || total <= u64::from(Self::MAX_ITEMS) {
             return Ok(());
         }
-        Err(Error::invalid(
-            "page",
-            format!(
-                "{total} scans match, more than the {} one answer holds: ask for pages with p \
-                 and pageSize",
-                Self::MAX_ITEMS
+        let max = Self::MAX_ITEMS;
+        let reason = match &self.asset {
+            // Casibase never pages an asset's scans: no page to ask for.
+            Some(asset) => format!(
+                "{total} scans of asset `{asset}` match, more than the {max} one answer holds: \
+                 list the owner's scans page by page instead"
             ),
-        ))
+            None => format!(
+                "{total} scans match, more than the {max} one answer holds: ask for pages with p \
+                 and pageSize"
+            ),
+        };
+        Err(Error::invalid("page", reason))
     }
 
-    /// `(offset, limit)` of the rows to read: the page, or the first [`ScanQuery::MAX_ITEMS`]
-    /// of an unpaged query.
+    /// `(offset, limit)` of the rows to read: the page, or one more than
+    /// [`ScanQuery::MAX_ITEMS`] of an unpaged query (so that a store that counted before a
+    /// concurrent insert still sees that the list is too long: [`ScanQuery::check_total`]).
     pub fn window(&self) -> Result<(u64, u64)> {
         if !self.is_paged() {
-            return Ok((0, u64::from(Self::MAX_ITEMS)));
+            return Ok((0, u64::from(Self::MAX_ITEMS) + 1));
         }
         match (self.page, self.page_size) {
             (Some(p), Some(size)) => {
@@ -278,7 +301,7 @@ impl ScanQuery {
                     })?;
                 Ok((offset, u64::from(size)))
             }
-            _ => Ok((0, u64::from(Self::MAX_ITEMS))),
+            _ => Ok((0, u64::from(Self::MAX_ITEMS) + 1)),
         }
     }
 
@@ -340,19 +363,25 @@ mod tests {
     fn an_unpaged_list_holds_at_most_max_items() {
         let unpaged = ScanQuery::default();
         let limit = u64::from(ScanQuery::MAX_ITEMS);
-        assert_eq!(unpaged.window().expect("unpaged"), (0, limit));
+        assert_eq!(unpaged.window().expect("unpaged"), (0, limit + 1));
         assert!(unpaged.check_total(limit).is_ok());
         let err = unpaged.check_total(limit + 1).expect_err("too many");
         assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
         assert!(err.to_string().contains("ask for pages"), "{err}");
         // A page is never refused for the total it is part of.
         assert!(paged(1, 10).check_total(u64::MAX).is_ok());
-        // An asset's scans are not paged: the same cap.
+        // An asset's scans are never paged (Casibase): the same cap, whatever p and pageSize.
         let of_asset = ScanQuery {
             asset: Some("vm1".into()),
-            ..paged(1, 10)
+            ..paged(2, 10)
         };
-        assert!(of_asset.check_total(limit + 1).is_err());
+        let err = of_asset.check_total(limit + 1).expect_err("too many");
+        assert!(err.to_string().contains("scans of asset `vm1`"), "{err}");
+        assert_eq!(of_asset.window().expect("all"), (0, limit + 1));
+        // Reading everything page by page.
+        assert!(!ScanQuery::covers(1, limit + 1));
+        assert!(ScanQuery::covers(2, limit + 1));
+        assert!(ScanQuery::covers(1, 0));
     }
 
     #[test]

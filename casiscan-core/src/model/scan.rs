@@ -134,16 +134,20 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// Longest display name of a scan, in characters.
-    pub const MAX_DISPLAY_NAME_CHARS: usize = 4096;
+    /// Longest display name, target and asset name a client may give a scan, in characters.
+    pub const MAX_TEXT_CHARS: usize = 4096;
 
-    /// Refuses a display name over [`Scan::MAX_DISPLAY_NAME_CHARS`].
-    pub fn check_display_name(&self) -> Result<()> {
-        super::text_limit::check(
-            "displayName",
-            &self.display_name,
-            Self::MAX_DISPLAY_NAME_CHARS,
-        )
+    /// Longest command a client may give a scan, in characters (nmap options, an OS patch verb).
+    pub const MAX_COMMAND_CHARS: usize = 16 * 1024;
+
+    /// Refuses a display name, target or asset name over [`Scan::MAX_TEXT_CHARS`], or a command
+    /// over [`Scan::MAX_COMMAND_CHARS`] (checked where a client writes a scan, not on start).
+    pub fn check_text_fields(&self) -> Result<()> {
+        let max = Self::MAX_TEXT_CHARS;
+        super::text_limit::check("displayName", &self.display_name, max)?;
+        super::text_limit::check("target", &self.target, max)?;
+        super::text_limit::check("asset", &self.asset, max)?;
+        super::text_limit::check("command", &self.command, Self::MAX_COMMAND_CHARS)
     }
 
     /// A new scan in state Created, timestamps set to now.

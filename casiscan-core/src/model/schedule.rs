@@ -262,7 +262,9 @@ fn parse_cron(expression: &str) -> Result<croner::Cron, ScheduleError> {
 /// the Gregorian calendar repeats every 400 years (146 097 days, a whole number of weeks), so an
 /// expression that fires at all fires there, and the search of a real slot then ends within
 /// 400 years. Without it a never-firing expression (`0 0 30 2 *`) searched day by day up to
-/// croner's year 5000, at every check.
+/// croner's year 5000, at every check. Time zones have no daylight-saving rule that far ahead,
+/// so a slot a DST gap would skip today is found there: the check can only be more lenient than
+/// the real search, never refuse an expression that fires.
 fn fires_in_a_calendar_cycle(
     cron: &croner::Cron,
     zone: chrono_tz::Tz,

@@ -205,6 +205,7 @@ pub fn diff(a: &NmapRun, b: &NmapRun) -> RunDiff {
         views
     };
     let (va, vb) = (sorted(a), sorted(b));
+    let budget = super::line_diff::Budget::default();
     let (mut i, mut j) = (0, 0);
     loop {
         use std::cmp::Ordering;
@@ -223,7 +224,7 @@ pub fn diff(a: &NmapRun, b: &NmapRun) -> RunDiff {
         };
         i += usize::from(pair.0.is_some());
         j += usize::from(pair.1.is_some());
-        let host = host_diff(pair.0, pair.1, b);
+        let host = host_diff(pair.0, pair.1, b, &budget);
         if host.cost > 0 {
             out.hosts.push(host);
         } else {
@@ -233,7 +234,12 @@ pub fn diff(a: &NmapRun, b: &NmapRun) -> RunDiff {
     out
 }
 
-fn host_diff(a: Option<&HostView>, b: Option<&HostView>, run_b: &NmapRun) -> HostDiff {
+fn host_diff(
+    a: Option<&HostView>,
+    b: Option<&HostView>,
+    run_b: &NmapRun,
+    budget: &super::line_diff::Budget,
+) -> HostDiff {
     let side = |v: Option<&HostView>| v.map(|v| v.side.clone());
     let empty = HostSide {
         state: None,
@@ -296,7 +302,7 @@ fn host_diff(a: Option<&HostView>, b: Option<&HostView>, run_b: &NmapRun) -> Hos
     if !ports.is_empty() {
         changes.push(HostChange::Ports);
     }
-    let os_cost = super::line_diff::changed_runs(&sa.os, &sb.os);
+    let os_cost = super::line_diff::changed_runs(&sa.os, &sb.os, budget);
     if os_cost > 0 {
         changes.push(HostChange::Os);
         cost += os_cost;

@@ -2,12 +2,13 @@
 
 use super::diff::{HostChange, HostDiff, PortDiff, RunDiff, ScriptDiff};
 use super::diff_side::{HostSide, PortSide};
-use super::line_diff::{Op, opcodes};
+use super::line_diff::{Budget, Op, opcodes};
 use super::model::{NmapRun, Script};
 
 /// The report of `diff` (the difference of `a` and `b`) in ndiff's text format.
 pub fn diff_text(a: &NmapRun, b: &NmapRun, diff: &RunDiff) -> String {
     let mut out = Vec::new();
+    let budget = Budget::default();
     let (banner_a, banner_b) = (banner(a), banner(b));
     if banner_a != banner_b {
         out.push(format!("-{banner_a}"));
@@ -18,16 +19,18 @@ pub fn diff_text(a: &NmapRun, b: &NmapRun, diff: &RunDiff) -> String {
         "Pre-scan script results",
         (count(&a.prescripts), count(&b.prescripts)),
         &diff.prescripts,
+        &budget,
     );
     for host in &diff.hosts {
         out.push(String::new());
-        host_text(&mut out, host);
+        host_text(&mut out, host, &budget);
     }
     scripts_section(
         &mut out,
         "Post-scan script results",
         (count(&a.postscripts), count(&b.postscripts)),
         &diff.postscripts,
+        &budget,
     );
     let mut text = out.join("\n");
     if !text.is_empty() {
@@ -69,7 +72,7 @@ fn banner(run: &NmapRun) -> String {
     parts.join(" ")
 }
 
-fn host_text(out: &mut Vec<String>, h: &HostDiff) {
+fn host_text(out: &mut Vec<String>, h: &HostDiff, budget: &Budget) {
     let empty = HostSide {
         state: None,
         addresses: Vec::new(),
@@ -108,7 +111,7 @@ fn host_text(out: &mut Vec<String>, h: &HostDiff) {
     let mut table = Table::default();
     table.row(&[mark, "PORT", "STATE", "SERVICE", "VERSION"].map(|s| Some(s.to_string())));
     for p in &h.ports {
-        port_rows(&mut table, p, a, b);
+        port_rows(&mut table, p, (a, b), budget);
     }
     if table.rows.len() > 1 {
         out.extend(table.lines());
@@ -121,13 +124,14 @@ fn host_text(out: &mut Vec<String>, h: &HostDiff) {
             (true, true) => None,
         };
         out.extend(title.map(str::to_owned));
-        lines_diff(out, &a.os, &b.os, ["-  ", "+  ", "   "]);
+        lines_diff(out, (&a.os, &b.os), ["-  ", "+  ", "   "], budget);
     }
     scripts_section(
         out,
         "Host script results",
         (a.script_count, b.script_count),
         &h.scripts,
+        budget,
     );
 }
 
@@ -148,7 +152,7 @@ fn extraports_line(h: &HostSide) -> Option<String> {
     })
 }
 
-fn port_rows(table: &mut Table, p: &PortDiff, a: &HostSide, b: &HostSide) {
+fn port_rows(table: &mut Table, p: &PortDiff, (a, b): (&HostSide, &HostSide), budget: &Budget) {
     let columns = |side: Option<&PortSide>| {
         [
             Some(format!("{}/{}", p.portid, p.protocol)),
@@ -174,7 +178,7 @@ fn port_rows(table: &mut Table, p: &PortDiff, a: &HostSide, b: &HostSide) {
         }
     }
     for s in &p.scripts {
-        script_rows(&mut table.raw_rows(), s);
+        script_rows(&mut table.raw_rows(), s, budget);
     }
 }
 
@@ -184,10 +188,11 @@ fn scripts_section(
     title: &str,
     counts: (usize, usize),
     diffs: &[ScriptDiff],
+    budget: &Budget,
 ) {
     let mut rows = Vec::new();
     for d in diffs {
-        script_rows(&mut rows, d);
+        script_rows(&mut rows, d, budget);
     }
     if rows.is_empty() {
         return;
@@ -227,22 +232,22 @@ fn script_lines(id: &str, output: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-fn script_rows(out: &mut Vec<String>, d: &ScriptDiff) {
+fn script_rows(out: &mut Vec<String>, d: &ScriptDiff, budget: &Budget) {
     let a = script_lines(&d.id, d.before.as_deref());
     let b = script_lines(&d.id, d.after.as_deref());
     if a != b {
-        lines_diff(out, &a, &b, ["-", "+", " "]);
+        lines_diff(out, (&a, &b), ["-", "+", " "], budget);
     }
 }
 
 /// Lines of `a` and `b` marked as removed, added or kept (`marks` in that order).
 fn lines_diff<T: AsRef<str> + PartialEq>(
     out: &mut Vec<String>,
-    a: &[T],
-    b: &[T],
+    (a, b): (&[T], &[T]),
     marks: [&str; 3],
+    budget: &Budget,
 ) {
-    for o in opcodes(a, b) {
+    for o in opcodes(a, b, budget) {
         if matches!(o.op, Op::Replace | Op::Delete) {
             out.extend(
                 a[o.a0..o.a1]

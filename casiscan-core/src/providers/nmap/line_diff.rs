@@ -29,10 +29,33 @@ pub struct Opcode {
     pub b1: usize,
 }
 
-/// Most cells (`older lines × newer lines`) the block search of one [`opcodes`] call compares;
-/// a region past what is left is reported changed whole (hostile script output of many lines
-/// costs at most this much, not the cube of its length).
+/// Most cells (`older lines × newer lines`) the block searches of one comparison of two runs
+/// compare, over all its OS match lists and script outputs; a region past what is left is
+/// reported changed whole (hostile script output costs at most this much, not the cube of its
+/// length times the number of scripts).
 pub const MAX_DIFF_CELLS: u64 = 1 << 22;
+
+/// What is left of one comparison's [`MAX_DIFF_CELLS`], shared by every sequence it diffs.
+#[derive(Debug)]
+pub struct Budget(std::cell::Cell<u64>);
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget(std::cell::Cell::new(MAX_DIFF_CELLS))
+    }
+}
+
+impl Budget {
+    /// Takes `cells` when that many are left.
+    fn take(&self, cells: u64) -> bool {
+        let left = self.0.get();
+        if cells > left {
+            return false;
+        }
+        self.0.set(left - cells);
+        true
+    }
+}
 
 /// The longest block common to `a[alo..ahi]` and `b[blo..bhi]`: the first found wins (earliest
 /// end in `a`, then in `b`), as `SequenceMatcher.find_longest_match` without junk.
@@ -63,17 +86,15 @@ fn longest<T: PartialEq>(
     (best_i, best_j, best)
 }
 
-/// The opcodes that turn `a` into `b`.
-pub fn opcodes<T: PartialEq>(a: &[T], b: &[T]) -> Vec<Opcode> {
+/// The opcodes that turn `a` into `b`, searching within what is left of `budget`.
+pub fn opcodes<T: PartialEq>(a: &[T], b: &[T], budget: &Budget) -> Vec<Opcode> {
     let mut blocks = Vec::new();
     let mut queue = vec![(0, a.len(), 0, b.len())];
-    let mut budget = MAX_DIFF_CELLS;
     while let Some((alo, ahi, blo, bhi)) = queue.pop() {
         let cells = ((ahi - alo) as u64).saturating_mul((bhi - blo) as u64);
-        if cells > budget {
+        if !budget.take(cells) {
             continue;
         }
-        budget -= cells;
         let (i, j, k) = longest(a, b, alo, ahi, blo, bhi);
         if k > 0 {
             blocks.push((i, j, k));
@@ -120,8 +141,11 @@ pub fn opcodes<T: PartialEq>(a: &[T], b: &[T]) -> Vec<Opcode> {
 }
 
 /// How many opcodes are not [`Op::Equal`] (ndiff's cost of an OS match change).
-pub fn changed_runs<T: PartialEq>(a: &[T], b: &[T]) -> u64 {
-    opcodes(a, b).iter().filter(|o| o.op != Op::Equal).count() as u64
+pub fn changed_runs<T: PartialEq>(a: &[T], b: &[T], budget: &Budget) -> u64 {
+    opcodes(a, b, budget)
+        .iter()
+        .filter(|o| o.op != Op::Equal)
+        .count() as u64
 }
 
 #[cfg(test)]
@@ -130,7 +154,7 @@ mod tests {
 
     fn ops(a: &str, b: &str) -> Vec<(Op, usize, usize, usize, usize)> {
         let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-        opcodes(&a, &b)
+        opcodes(&a, &b, &Budget::default())
             .into_iter()
             .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
             .collect()
@@ -151,9 +175,16 @@ mod tests {
         );
         assert_eq!(ops("", ""), []);
         assert_eq!(ops("ab", ""), [(Op::Delete, 0, 2, 0, 0)]);
-        assert_eq!(changed_runs(&["Linux 5.x"], &["Linux 5.x"]), 0);
         assert_eq!(
-            changed_runs(&["Linux 4.x", "Linux 5.x"], &["Linux 5.x", "Linux 6.x"]),
+            changed_runs(&["Linux 5.x"], &["Linux 5.x"], &Budget::default()),
+            0
+        );
+        assert_eq!(
+            changed_runs(
+                &["Linux 4.x", "Linux 5.x"],
+                &["Linux 5.x", "Linux 6.x"],
+                &Budget::default()
+            ),
             2
         );
     }
@@ -177,7 +208,7 @@ mod tests {
     #[test]
     fn a_small_diff_finds_every_common_item() {
         let (a, b) = interleaved(64);
-        assert_eq!(equal_items(&opcodes(&a, &b)), 32);
+        assert_eq!(equal_items(&opcodes(&a, &b, &Budget::default())), 32);
     }
 
     #[test]
@@ -186,7 +217,7 @@ mod tests {
         // item 0; what is left after it is one change.
         let (a, b) = interleaved(2048);
         assert_eq!((a.len() * b.len()) as u64, MAX_DIFF_CELLS);
-        let ops: Vec<_> = opcodes(&a, &b)
+        let ops: Vec<_> = opcodes(&a, &b, &Budget::default())
             .into_iter()
             .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
             .collect();
@@ -201,7 +232,7 @@ mod tests {
         // One cell row past the budget: not searched, one Replace.
         let (mut a, b) = interleaved(2048);
         a.push(u32::MAX / 2);
-        let ops: Vec<_> = opcodes(&a, &b)
+        let ops: Vec<_> = opcodes(&a, &b, &Budget::default())
             .into_iter()
             .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
             .collect();
@@ -209,6 +240,21 @@ mod tests {
         // Hostile script output of 50 000 lines a side: the same, where the unbounded search
         // would compare on the order of 10^14 pairs.
         let (a, b) = interleaved(50_000);
-        assert_eq!(opcodes(&a, &b).len(), 1);
+        assert_eq!(opcodes(&a, &b, &Budget::default()).len(), 1);
+    }
+
+    #[test]
+    fn one_budget_is_shared_by_every_sequence_of_a_comparison() {
+        // The first pair spends the whole budget; the second, small, is then one change.
+        let budget = Budget::default();
+        let (a, b) = interleaved(2048);
+        assert!(opcodes(&a, &b, &budget).len() > 1);
+        let (a, b) = interleaved(4);
+        let ops: Vec<_> = opcodes(&a, &b, &budget)
+            .into_iter()
+            .map(|o| (o.op, o.a0, o.a1, o.b0, o.b1))
+            .collect();
+        assert_eq!(ops, [(Op::Replace, 0, 4, 0, 4)]);
+        assert_eq!(equal_items(&opcodes(&a, &b, &Budget::default())), 2);
     }
 }

@@ -9,7 +9,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::lifecycle::{FindingScope, SEAL_FAIL_SEVERITY, replay_order};
 use crate::model::{
-    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, ScanLog, ScanQuery, Severity,
+    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, ScanLog, Severity,
 };
 use crate::store::sql::POSTGRES_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
@@ -244,7 +244,7 @@ pub(super) async fn prune(c: &mut Client, before: DateTime<Utc>) -> Result<Prune
 /// Builds the findings and logs of every run already in the history, in replay order (once,
 /// in the migration that creates the tables).
 pub(super) async fn backfill<C: GenericClient>(c: &C) -> Result<()> {
-    let scans = super::scans::list(c, &ScanQuery::default()).await?.items;
+    let scans = super::scans::every(c).await?;
     let mut history = Vec::with_capacity(scans.len());
     for scan in scans {
         let runs = super::runs::list(c, &scan.id()?).await?;

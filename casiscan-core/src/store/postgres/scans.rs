@@ -218,6 +218,7 @@ pub(super) async fn list<C: GenericClient>(c: &C, query: &ScanQuery) -> Result<P
         .query(&list.select, &params)
         .await
         .map_err(|e| pg("list scans", e))?;
+    query.check_total(rows.len() as u64)?;
     // The rows are all received: an error here is one row that does not decode.
     let items = rows
         .iter()
@@ -233,6 +234,19 @@ pub(super) async fn list<C: GenericClient>(c: &C, query: &ScanQuery) -> Result<P
         items,
         total: u64::try_from(total).unwrap_or(0),
     })
+}
+
+/// Every scan, page by page (the store's own reading, e.g. a migration: no answer cap).
+pub(super) async fn every<C: GenericClient>(c: &C) -> Result<Vec<Scan>> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let got = list(c, &ScanQuery::page_of_every(page)).await?;
+        all.extend(got.items);
+        if ScanQuery::covers(page, got.total) {
+            break;
+        }
+    }
+    Ok(all)
 }
 
 /// Pending scans, oldest queued first, at most `limit`.

@@ -10,8 +10,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::lifecycle::{FindingMap, FindingScope, SEAL_FAIL_SEVERITY, record_run, replay_order};
 use crate::model::{
-    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanQuery,
-    ScanRun, Severity,
+    AuditEntry, Finding, FindingQuery, LogPageQuery, Page, Pruned, Scan, ScanLog, ScanRun, Severity,
 };
 use crate::store::sql::SQLITE_RECORDS;
 use crate::store::{bad_json, skip_corrupt_row};
@@ -331,7 +330,7 @@ pub(super) fn prune(conn: &mut Connection, before: DateTime<Utc>) -> Result<Prun
 /// Builds the findings and logs of every run already in the history, in replay order (once,
 /// in the migration that creates the tables).
 pub(super) fn backfill(conn: &Connection) -> Result<()> {
-    let scans = super::scans::list(conn, &ScanQuery::default())?.items;
+    let scans = super::scans::every(conn)?;
     let mut history = Vec::with_capacity(scans.len());
     for scan in scans {
         let runs = super::runs::list(conn, &scan.id()?)?;

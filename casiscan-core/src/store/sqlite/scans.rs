@@ -155,20 +155,35 @@ pub(super) fn list(conn: &Connection, query: &ScanQuery) -> Result<Page<Scan>> {
     let mut stmt = conn.prepare(&list.select).map_err(sql)?;
     let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
     let mut items = Vec::new();
+    let mut read: u64 = 0;
     // A failing step is the database's error; a row that does not decode is skipped alone.
     while let Some(row) = rows.next().map_err(sql)? {
+        read += 1;
         match scan_from_row(row) {
             Ok(scan) => items.push(scan),
             Err(e) => skip_corrupt_row("scan", &row_id(row), &e),
         }
     }
+    query.check_total(read)?;
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
     })
 }
 
-/// Pending scans, oldest queued first, at most `limit`.
+/// Every scan, page by page (the store's own reading, e.g. a migration: no answer cap).
+pub(super) fn every(conn: &Connection) -> Result<Vec<Scan>> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let got = list(conn, &ScanQuery::page_of_every(page))?;
+        all.extend(got.items);
+        if ScanQuery::covers(page, got.total) {
+            break;
+        }
+    }
+    Ok(all)
+}
+
 /// Pending scans of `owners`, oldest queued first, at most `limit`.
 pub(super) fn pending_of(conn: &Connection, owners: &[String], limit: u32) -> Result<Vec<Scan>> {
     let statement = Statements::pending_scans_of(
