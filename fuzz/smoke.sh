@@ -30,6 +30,7 @@ echo "fuzz smoke: $(ls fuzz_targets | wc -l) targets over $runs seed inputs, no 
 seconds=${FUZZ_SMOKE_SECONDS:-5}
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1
 total=0
+mkdir -p "$CARGO_TARGET_DIR/smoke-out"
 for t in $(ls fuzz_targets | sed 's/\.rs$//'); do
     out=$CARGO_TARGET_DIR/smoke-out/$t
     rm -rf "$out"
