@@ -40,6 +40,19 @@ for f in $(find $core/testdata/nmap -name '*.xml' -size -8k | sort | head -40); 
     prev=$f
 done
 
+# Findings read from runs: the recorded runs (vulners output included) behind a 0 byte; port
+# ranges and script selections behind a 1 byte.
+for f in $(find $core/testdata/nmap/recorded -name '*.xml' -size -30k | sort); do
+    seed_with nmap_findings "run-$(basename "$f")" 00 "$f"
+done
+printf '\x011-1000,3389,8080-8090' | seed nmap_findings ranges
+printf '\x01-sV --script=vulners,default -sC' | seed nmap_findings scripts
+
+# rpm versions compared: pairs from rpm's own ordering rules (tilde, caret, epochs, releases).
+for pair in '1.0\x001.0.1' '1.0~rc1\x001.0' '1.0^git1\x001.0' '2:1.0-1\x001:9.9-9' '1.0a\x001.0' '1.010\x001.9' '1.0-1.el9\x001.0-1.el9_1'; do
+    printf "$pair" | seed rpm_vercmp "pair-$(printf '%s' "$pair" | tr -c 'A-Za-z0-9.' '_')"
+done
+
 # nmap commands: the hostile table (one seed a line) and the commands of the recorded scans.
 i=0
 grep -v '^#' $core/tests/data/hostile_nmap_commands.txt | grep -v '^$' | while IFS= read -r line; do
