@@ -22,6 +22,10 @@ async fn start(config: ServeConfig) -> SocketAddr {
     let client = Client::open("memory:", Providers::new())
         .await
         .expect("client");
+    start_with(client, config).await
+}
+
+async fn start_with(client: Client, config: ServeConfig) -> SocketAddr {
     // A listen backlog that holds every client of these tests (tokio's default is 128).
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
     socket
@@ -213,4 +217,114 @@ async fn hundreds_of_idle_connections_take_no_more_than_the_limit_of_descriptors
             "slow client closed"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_dripped_inside_the_chunk_timeout_is_cut_at_the_total_timeout() {
+    let _serial = SERIAL.lock().await;
+    let total = Duration::from_secs(3);
+    let addr = start(ServeConfig {
+        body_read_timeout: Duration::from_secs(2),
+        body_total_timeout: total,
+        ..ServeConfig::default()
+    })
+    .await;
+    let sent = Instant::now();
+    let s = connect(
+        addr,
+        b"POST /api/add-scan HTTP/1.1\r\nHost: casiscan\r\nAuthorization: Bearer admin-token-for-tests\r\nContent-Length: 1000\r\n\r\n",
+    )
+    .await;
+    let (mut read, mut write) = s.into_split();
+    // One byte every 400 ms: each chunk well inside the 2 s between chunks, the whole far
+    // beyond the 3 s total.
+    let drip = tokio::spawn(async move {
+        for _ in 0..1000 {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            if write.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let read_all = tokio::time::timeout(total * 4, read.read_to_end(&mut answer)).await;
+    let took = sent.elapsed();
+    drip.abort();
+    assert!(read_all.is_ok(), "still open after {took:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("did not arrive whole within 3 s"),
+        "{answer}"
+    );
+    assert!(
+        took >= total.mul_f32(0.9),
+        "cut after {took:?}, before {total:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_the_client_does_not_read_closes_its_connection_after_the_write_timeout() {
+    use casiscan_core::model::Scan;
+    let _serial = SERIAL.lock().await;
+    let client = Client::open("memory:", Providers::new())
+        .await
+        .expect("client");
+    // About 20 MB of scan list: more than the kernel buffers of both ends hold.
+    for i in 0..5000 {
+        let mut scan = Scan::new("admin", format!("s{i:05}"));
+        scan.target = "127.0.0.1".into();
+        scan.display_name = "x".repeat(4000);
+        client.add_scan(&scan).await.expect("add scan");
+    }
+    let addr = start_with(
+        client,
+        ServeConfig {
+            write_timeout: Duration::from_secs(2),
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    const LIST: &[u8] = b"GET /api/get-scans?owner=admin HTTP/1.1\r\nHost: casiscan\r\nAuthorization: Bearer admin-token-for-tests\r\n\r\n";
+    // A client that reads takes the whole answer (and then the connection is closed).
+    let mut reading = connect(
+        addr,
+        b"GET /api/get-scans?owner=admin HTTP/1.1\r\nHost: casiscan\r\nConnection: close\r\nAuthorization: Bearer admin-token-for-tests\r\n\r\n",
+    )
+    .await;
+    let mut whole = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), reading.read_to_end(&mut whole))
+        .await
+        .expect("a reading client is answered")
+        .expect("read");
+    assert!(
+        whole.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&whole[..whole.len().min(300)])
+    );
+    assert!(whole.len() > 20_000_000, "{} bytes", whole.len());
+    // A client with a small window that stops reading: the server gives up on it.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("receive buffer");
+    let mut stalled = socket.connect(addr).await.expect("connect");
+    stalled.write_all(LIST).await.expect("request");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut got = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            match stalled.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stalled connection is still open");
+    assert!(
+        got.starts_with(b"HTTP/1.1 200") && got.len() < whole.len() / 2,
+        "{} of {} bytes reached the stalled client",
+        got.len(),
+        whole.len()
+    );
 }

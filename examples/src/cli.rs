@@ -72,6 +72,14 @@ pub enum Command {
         /// Longest wait, in seconds, for the next chunk of a request body.
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
         body_read_timeout: u64,
+        /// Seconds a whole request body may take to arrive, however steadily it comes (408
+        /// past it).
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86400))]
+        body_total_timeout: u64,
+        /// Seconds an answer may wait for a client that takes no data before its connection is
+        /// closed.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        write_timeout: u64,
         /// Most connections open at once; further clients wait in the listen backlog.
         #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_connections: u64,

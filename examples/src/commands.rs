@@ -61,6 +61,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             cors_credentials,
             header_read_timeout,
             body_read_timeout,
+            body_total_timeout,
+            write_timeout,
             max_connections,
             auth_failures_per_minute,
             max_on_demand_scans,
@@ -71,6 +73,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let limits = ServeConfig {
                 header_read_timeout: Duration::from_secs(header_read_timeout),
                 body_read_timeout: Duration::from_secs(body_read_timeout),
+                body_total_timeout: Duration::from_secs(body_total_timeout),
+                write_timeout: Duration::from_secs(write_timeout),
                 max_connections: usize::try_from(max_connections)
                     .map_err(|_| Error::invalid("--max-connections", "too large"))?,
                 auth_failures_per_minute,

@@ -589,6 +589,8 @@ fn serve_applies_its_connection_limits_and_refuses_zero() {
     for bad in [
         &["--header-read-timeout", "0"][..],
         &["--body-read-timeout", "0"][..],
+        &["--body-total-timeout", "0"][..],
+        &["--write-timeout", "0"][..],
         &["--max-connections", "0"][..],
     ] {
         let out = casiscan(

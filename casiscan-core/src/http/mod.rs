@@ -3,6 +3,7 @@
 
 mod account;
 mod auth_limit;
+mod body_deadline;
 mod browser;
 mod caller;
 mod casibase_view;
@@ -19,6 +20,7 @@ mod schedules;
 mod scope;
 mod server;
 mod state;
+mod write_stall;
 
 use axum::Router;
 use axum::extract::State;

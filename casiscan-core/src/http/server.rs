@@ -3,9 +3,10 @@
 //! `axum::serve` exposes none of hyper's timeouts, so a client that opens connections and never
 //! finishes a request header would hold a file descriptor each for ever (slowloris). Here every
 //! connection runs under hyper's header-read timeout, request bodies under tower-http's
-//! [`RequestBodyTimeoutLayer`], and at most `max_connections` are open at once: beyond that the
-//! loop stops accepting, so new connections wait in the kernel's listen backlog without taking
-//! a descriptor of this process.
+//! [`RequestBodyTimeoutLayer`] (between chunks) and a deadline for the whole body, answers
+//! under a stall limit for clients that stop reading, and at most `max_connections` are open at
+//! once: beyond that the loop stops accepting, so new connections wait in the kernel's listen
+//! backlog without taking a descriptor of this process.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -24,6 +25,8 @@ use tokio::task::JoinSet;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::auth_limit::{FailedAuthLimiter, limit_failed_auth};
+use super::body_deadline::limit_body_time;
+use super::write_stall::WriteStall;
 use super::{AppState, router};
 use crate::error::{Error, Result};
 
@@ -36,6 +39,12 @@ pub struct ServeConfig {
     pub header_read_timeout: Duration,
     /// Longest wait for the next chunk of a request body.
     pub body_read_timeout: Duration,
+    /// Longest time a whole request body may take to arrive (408 past it), however steadily
+    /// its chunks come.
+    pub body_total_timeout: Duration,
+    /// Longest a response write may wait for the client to take data; past it the connection
+    /// is closed.
+    pub write_timeout: Duration,
     /// Most connections open at once; further clients wait in the listen backlog.
     pub max_connections: usize,
     /// Wrong credentials allowed per minute from one client address, and for one access key,
@@ -48,6 +57,10 @@ impl ServeConfig {
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default of [`ServeConfig::body_read_timeout`].
     pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default of [`ServeConfig::body_total_timeout`]: a 64 MiB import at 560 kB/s.
+    pub const DEFAULT_BODY_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
+    /// Default of [`ServeConfig::write_timeout`].
+    pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
     /// Default of [`ServeConfig::max_connections`].
     pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
     /// Default of [`ServeConfig::auth_failures_per_minute`].
@@ -60,6 +73,12 @@ impl ServeConfig {
         }
         if self.body_read_timeout.is_zero() {
             return Err(Error::invalid("body read timeout", "must be above zero"));
+        }
+        if self.body_total_timeout.is_zero() {
+            return Err(Error::invalid("body total timeout", "must be above zero"));
+        }
+        if self.write_timeout.is_zero() {
+            return Err(Error::invalid("write timeout", "must be above zero"));
         }
         if self.max_connections == 0 || self.max_connections > Semaphore::MAX_PERMITS {
             return Err(Error::invalid(
@@ -82,6 +101,8 @@ impl Default for ServeConfig {
         ServeConfig {
             header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: Self::DEFAULT_BODY_READ_TIMEOUT,
+            body_total_timeout: Self::DEFAULT_BODY_TOTAL_TIMEOUT,
+            write_timeout: Self::DEFAULT_WRITE_TIMEOUT,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             auth_failures_per_minute: Self::DEFAULT_AUTH_FAILURES_PER_MINUTE,
         }
@@ -99,6 +120,10 @@ pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeCon
         .layer(axum::middleware::from_fn_with_state(
             limiter,
             limit_failed_auth,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.body_total_timeout,
+            limit_body_time,
         ))
         .layer(RequestBodyTimeoutLayer::new(config.body_read_timeout));
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -119,7 +144,7 @@ pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeCon
                     r
                 });
                 let connection = http.serve_connection(
-                    TokioIo::new(stream),
+                    TokioIo::new(WriteStall::new(stream, config.write_timeout)),
                     TowerToHyperService::new(service),
                 );
                 connections.spawn(async move {
@@ -183,6 +208,14 @@ mod tests {
             },
             ServeConfig {
                 body_read_timeout: Duration::ZERO,
+                ..ServeConfig::default()
+            },
+            ServeConfig {
+                body_total_timeout: Duration::ZERO,
+                ..ServeConfig::default()
+            },
+            ServeConfig {
+                write_timeout: Duration::ZERO,
                 ..ServeConfig::default()
             },
             ServeConfig {
