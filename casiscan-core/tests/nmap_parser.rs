@@ -715,14 +715,24 @@ fn long_attribute(len: usize) -> Vec<u8> {
 
 #[test]
 fn an_attribute_up_to_the_event_limit_is_kept_whole_and_a_longer_one_is_refused() {
-    // The tag around the value takes a few dozen bytes of the limit.
-    let kept = nmap::MAX_EVENT_BYTES - 64;
-    let run = nmap::parse(&long_attribute(kept)).expect("under the limit");
+    // The event is the whole tag, `<hostname name="` + value + `" type="user"/>`: the largest
+    // value kept is the limit less those 31 bytes, to the byte, and one more byte is refused.
+    let tag = br#"<hostname name="" type="user"/>"#.len();
+    assert_eq!(tag, 31);
+    let kept = nmap::MAX_EVENT_BYTES - tag;
+    let doc = long_attribute(kept);
+    let run = nmap::parse(&doc).expect("at the limit");
     let name = run.hosts[0].hostnames[0].name.as_ref().expect("name");
     assert_eq!(name.len(), kept);
-    let over = long_attribute(nmap::MAX_EVENT_BYTES + 1);
+    let streamed: Vec<_> = HostReader::new(doc.as_slice()).expect("header").collect();
+    assert!(
+        matches!(streamed.as_slice(), [Ok(h)] if h.hostnames[0].name.as_ref().map(|n| n.len()) == Some(kept)),
+        "the stream keeps it whole too"
+    );
+    drop(doc);
+    let over = long_attribute(kept + 1);
     let Err(err) = nmap::parse(&over) else {
-        panic!("an attribute over the limit was accepted");
+        panic!("an attribute one byte over the limit was accepted");
     };
     assert_eq!(err.kind(), ErrorKind::Parse);
     assert!(
