@@ -420,7 +420,6 @@ impl Client {
             evidence: String::new(),
         };
         disposition.validate()?;
-        self.check_audit_room(account, alert_id).await?;
         self.store
             .set_disposition(&crate::model::AuditEntry {
                 alert_id,
@@ -443,7 +442,6 @@ impl Client {
         if user.trim().is_empty() {
             return Err(Error::invalid("user", "required"));
         }
-        self.check_audit_room(account, alert_id).await?;
         self.store
             .set_disposition(&crate::model::AuditEntry {
                 alert_id,
@@ -454,20 +452,6 @@ impl Client {
                 disposition: None,
             })
             .await
-    }
-
-    /// Refuses a user's change of a finding whose audit already holds
-    /// [`Disposition::MAX_AUDIT_ENTRIES`](crate::model::Disposition::MAX_AUDIT_ENTRIES) entries.
-    async fn check_audit_room(&self, account: &str, alert_id: u64) -> Result<()> {
-        let max = crate::model::Disposition::MAX_AUDIT_ENTRIES;
-        let held = self.store.finding_audit(account, alert_id).await?.len();
-        if held < max {
-            return Ok(());
-        }
-        Err(Error::conflict(format!(
-            "finding {alert_id} has {held} audit entries, the most kept ({max}): its disposition \
-             can no longer change"
-        )))
     }
 
     /// The disposition audit of finding `alert_id` of `account`, oldest first.

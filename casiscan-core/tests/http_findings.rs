@@ -258,7 +258,7 @@ async fn a_finding_keeps_at_most_max_audit_entries_of_user_changes() {
     let mine = b["data"][0]["alertId"].as_u64().expect("own finding");
     let max = Disposition::MAX_AUDIT_ENTRIES;
     assert_eq!(max, 10_000);
-    // The store takes entries as they come; the client's room check is what is tested.
+    // Entries straight into the store, up to one short of the cap.
     for _ in 0..max - 1 {
         let entry = AuditEntry {
             alert_id: mine,

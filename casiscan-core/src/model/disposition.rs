@@ -144,6 +144,20 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// Refuses (`Conflict`) a change of a finding whose audit already holds `held` entries, at
+    /// or past [`Disposition::MAX_AUDIT_ENTRIES`]; stores call it in the change's transaction.
+    pub fn check_room(&self, held: u64) -> Result<()> {
+        let max = Disposition::MAX_AUDIT_ENTRIES;
+        if held < max as u64 {
+            return Ok(());
+        }
+        Err(Error::conflict(format!(
+            "finding {} has {held} audit entries, the most kept ({max}): its disposition can no \
+             longer change",
+            self.alert_id
+        )))
+    }
+
     /// Applies this change to `finding` (its disposition's evidence becomes the finding's
     /// current detail hash) and returns the entry as it is kept; `NotFound` when the finding is
     /// not this entry's (another account's, or another id).

@@ -22,6 +22,7 @@ use records::{
     dispositions_suppress_until_expiry_or_new_evidence, findings_are_listed_filtered_and_paged,
     finished_runs_record_the_worked_example, ids_are_never_reused,
     logs_outlive_their_scan_until_pruned, pages_return_every_log_once_while_runs_finish,
+    the_audit_cap_holds_under_concurrent_changes,
 };
 
 type Check = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -74,6 +75,7 @@ checks!(
     canceled_and_lost_runs_are_recorded,
     findings_are_listed_filtered_and_paged,
     dispositions_suppress_until_expiry_or_new_evidence,
+    the_audit_cap_holds_under_concurrent_changes,
 );
 
 /// Runs every check on a fresh store from `make`; panics listing the checks that failed.

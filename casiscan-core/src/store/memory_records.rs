@@ -167,6 +167,12 @@ impl Records {
             .values_mut()
             .find(|k| k.finding.alert_id == Some(entry.alert_id))
             .ok_or_else(|| Error::not_found(format!("finding {}", entry.alert_id)))?;
+        let held = self
+            .audit
+            .iter()
+            .filter(|e| e.alert_id == entry.alert_id && e.account == entry.account)
+            .count();
+        entry.check_room(held as u64)?;
         let mut finding = kept.finding.clone();
         let stored = entry.apply_to(&mut finding)?;
         kept.finding = finding.clone();

@@ -659,3 +659,57 @@ pub(super) async fn dispositions_suppress_until_expiry_or_new_evidence(store: Ar
     assert!(f.disposition.is_none());
     assert_eq!(store.finding_audit("o", hb).await.expect("audit").len(), 5);
 }
+
+/// A finding's audit stops at `Disposition::MAX_AUDIT_ENTRIES`: changes sent at once when one
+/// entry is left add exactly one, the others are refused (`Conflict`), nothing is cut.
+pub(super) async fn the_audit_cap_holds_under_concurrent_changes(store: Arc<dyn Store>) {
+    let s1 = run(
+        &store,
+        "s",
+        "A",
+        Some(result(vec![port(443, "open", vec![heartbleed()])], false)),
+    )
+    .await;
+    let hb = alert_id(&s1, &key_heartbleed()).expect("id");
+    let max = crate::model::Disposition::MAX_AUDIT_ENTRIES;
+    let now = store.clock().now();
+    // Fill all but one entry, sixteen changes in flight at a time.
+    let mut left = max - 1;
+    while left > 0 {
+        let wave = left.min(16);
+        for set in changes_at_once(&store, hb, now, wave).await {
+            set.expect("room left");
+        }
+        left -= wave;
+    }
+    let mut taken = 0;
+    for raced in changes_at_once(&store, hb, now, 8).await {
+        match raced {
+            Ok(_) => taken += 1,
+            Err(e) => {
+                assert_eq!(e.kind(), crate::ErrorKind::Conflict, "{e}");
+                assert!(e.to_string().contains("the most kept (10000)"), "{e}");
+            }
+        }
+    }
+    assert_eq!(taken, 1, "one change fits the last entry");
+    assert_eq!(
+        store.finding_audit("o", hb).await.expect("audit").len(),
+        max
+    );
+}
+
+/// `n` clears of finding `alert_id` of account `o` sent at once; their answers.
+async fn changes_at_once(
+    store: &Arc<dyn Store>,
+    alert_id: u64,
+    at: chrono::DateTime<chrono::Utc>,
+    n: usize,
+) -> Vec<crate::Result<crate::model::Finding>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let store = Arc::clone(store);
+        tasks.spawn(async move { store.set_disposition(&entry(alert_id, "o", None, at)).await });
+    }
+    tasks.join_all().await
+}

@@ -54,9 +54,19 @@ pub(super) async fn set_disposition(c: &mut Client, entry: &AuditEntry) -> Resul
         .await
         .map_err(|e| pg("lock findings", e))?;
     let mut f = finding(&tx, &entry.account, entry.alert_id).await?;
+    // Changes of one finding queue on its scope's lock, so the count holds until COMMIT.
+    let key = i64::try_from(entry.alert_id).unwrap_or(i64::MAX);
+    let held: i64 = tx
+        .query_one(
+            POSTGRES_RECORDS.count_audit.as_str(),
+            &[&key, &entry.account],
+        )
+        .await
+        .map_err(|e| pg("count a finding's audit", e))?
+        .get(0);
+    entry.check_room(u64::try_from(held).unwrap_or(0))?;
     let kept = entry.apply_to(&mut f)?;
     let body = serde_json::to_string(&f).map_err(|e| bad_json("finding", e))?;
-    let key = i64::try_from(entry.alert_id).unwrap_or(i64::MAX);
     tx.execute(POSTGRES_RECORDS.set_finding_body.as_str(), &[&key, &body])
         .await
         .map_err(|e| pg("set a disposition", e))?;

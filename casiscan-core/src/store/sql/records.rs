@@ -36,6 +36,8 @@ pub(crate) struct RecordStatements {
     pub insert_audit: String,
     /// Audit entries of finding `$1` of account `$2`, oldest first: body.
     pub finding_audit: String,
+    /// How many audit entries finding `$1` of account `$2` has.
+    pub count_audit: String,
     /// Account `$1`'s seal threshold.
     pub seal_threshold: String,
     /// Sets account `$1`'s seal threshold to `$2`.
@@ -120,6 +122,9 @@ impl RecordStatements {
             finding_audit: r(
                 "SELECT body FROM finding_audit WHERE alert_id = $1 AND account = $2 \
                  ORDER BY entry_id",
+            ),
+            count_audit: r(
+                "SELECT COUNT(*) FROM finding_audit WHERE alert_id = $1 AND account = $2",
             ),
             seal_threshold: r("SELECT seal_threshold FROM account_settings WHERE account = $1"),
             set_seal_threshold: r(

@@ -108,6 +108,19 @@ pub(super) fn set_disposition(conn: &mut Connection, entry: &AuditEntry) -> Resu
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(sql)?;
     let mut f = finding(&tx, &entry.account, entry.alert_id)?;
+    // An immediate transaction: no other writer until COMMIT, so the count holds.
+    let held: i64 = tx
+        .prepare_cached(&SQLITE_RECORDS.count_audit)
+        .map_err(sql)?
+        .query_row(
+            params![
+                i64::try_from(entry.alert_id).unwrap_or(i64::MAX),
+                entry.account
+            ],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    entry.check_room(u64::try_from(held).unwrap_or(0))?;
     let kept = entry.apply_to(&mut f)?;
     let body = serde_json::to_string(&f).map_err(|e| bad_json("finding", e))?;
     tx.prepare_cached(&SQLITE_RECORDS.set_finding_body)
