@@ -4,7 +4,10 @@
 use std::net::{IpAddr, SocketAddr};
 
 use casiscan_core::Client;
-use casiscan_core::http::{AppState, ServeConfig, serve_with};
+use casiscan_core::http::{AppState, CorsConfig, ServeConfig, serve_with};
+
+/// The web UI's origin allowed by the test server's CORS.
+const UI: &str = "http://ui.example";
 use casiscan_core::keys::KeyRing;
 use casiscan_core::providers::Providers;
 use serde_json::Value;
@@ -26,7 +29,9 @@ async fn start() -> (SocketAddr, String, String) {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState::new(client, ADMIN).expect("state");
+    // A web UI origin: the limiter's answers must carry its CORS headers like any other.
+    let cors = CorsConfig::new(&[UI.to_owned()], false).expect("cors");
+    let state = AppState::new(client, ADMIN).expect("state").with_cors(cors);
     let config = ServeConfig {
         auth_failures_per_minute: LIMIT,
         ..ServeConfig::default()
@@ -90,6 +95,22 @@ async fn wrong_secrets_from_one_address_get_429_until_the_quota_refills_and_othe
     // While blocked, even the right secret is refused: guessing cannot go on behind the 429s.
     let (status, _, _) = get(&attacker, addr, "/api/get-scans", &access, &secret).await;
     assert_eq!(status, 429);
+    // A browser page of the allowed origin can read the 429 (its CORS headers are there).
+    let r = attacker
+        .get(format!("http://{addr}/api/get-scans"))
+        .header("Origin", UI)
+        .header("accessKey", "AKnotakey3")
+        .header("secretKey", "x")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(
+        r.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some(UI)
+    );
     // Another address with the right pair is served.
     let (status, _, body) = get(
         &http_from("127.0.0.3"),

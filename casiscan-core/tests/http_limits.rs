@@ -308,8 +308,13 @@ async fn an_answer_the_client_does_not_read_closes_its_connection_after_the_writ
     socket.set_recv_buffer_size(4096).expect("receive buffer");
     let mut stalled = socket.connect(addr).await.expect("connect");
     stalled.write_all(LIST).await.expect("request");
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let mut got = Vec::new();
+    // Once the answer has started (the server writes), stop reading for well past the limit.
+    let mut got = vec![0u8; 16];
+    tokio::time::timeout(Duration::from_secs(60), stalled.read_exact(&mut got))
+        .await
+        .expect("the answer starts")
+        .expect("read");
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let ended = tokio::time::timeout(Duration::from_secs(30), async {
         let mut chunk = vec![0u8; 1 << 16];
         loop {

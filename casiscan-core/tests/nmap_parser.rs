@@ -729,7 +729,7 @@ fn an_attribute_up_to_the_event_limit_is_kept_whole_and_a_longer_one_is_refused(
         matches!(streamed.as_slice(), [Ok(h)] if h.hostnames[0].name.as_ref().map(|n| n.len()) == Some(kept)),
         "the stream keeps it whole too"
     );
-    drop(doc);
+    drop((doc, run, streamed));
     let over = long_attribute(kept + 1);
     let Err(err) = nmap::parse(&over) else {
         panic!("an attribute one byte over the limit was accepted");

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::{Stream, StreamExt};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 use super::envelope::error;
 
@@ -37,7 +37,8 @@ pub async fn limit_body_time(
     let (parts, body) = request.into_parts();
     let body = DeadlineBody {
         inner: body.into_data_stream(),
-        deadline: Box::pin(tokio::time::sleep_until(Instant::now() + limit)),
+        // `sleep` caps an enormous limit instead of overflowing the instant.
+        deadline: Box::pin(tokio::time::sleep(limit)),
         limit,
         passed: Arc::clone(&passed),
     };
@@ -77,11 +78,14 @@ impl Stream for DeadlineBody {
         if self.passed.load(Ordering::Acquire) {
             return Poll::Ready(None);
         }
-        if self.deadline.as_mut().poll(cx).is_ready() {
+        // What has arrived is read even when the handler asks late; only a wait past the
+        // deadline fails.
+        let next = self.inner.poll_next_unpin(cx);
+        if next.is_pending() && self.deadline.as_mut().poll(cx).is_ready() {
             self.passed.store(true, Ordering::Release);
             return Poll::Ready(Some(Err(axum::Error::new(BodyDeadlineError(self.limit)))));
         }
-        self.inner.poll_next_unpin(cx)
+        next
     }
 }
 

@@ -38,10 +38,18 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The router over `state`.
 pub fn router(state: AppState) -> Router {
+    router_with(state, |r| r)
+}
+
+/// The router over `state` with the server's own layers (`outer`) inside CORS, so that their
+/// answers (a 429, a 408) carry its headers too.
+fn router_with(state: AppState, outer: impl FnOnce(Router) -> Router) -> Router {
     let cors = (!state.cors.is_empty()).then(|| state.cors.layer());
-    let router = routes_of(state)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(request_limits::limit_request));
+    let router = outer(
+        routes_of(state)
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(axum::middleware::from_fn(request_limits::limit_request)),
+    );
     match cors {
         Some(layer) => router.layer(layer),
         None => router,

@@ -27,7 +27,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use super::auth_limit::{FailedAuthLimiter, limit_failed_auth};
 use super::body_deadline::limit_body_time;
 use super::write_stall::WriteStall;
-use super::{AppState, router};
+use super::{AppState, router_with};
 use crate::error::{Error, Result};
 
 /// Limits that keep idle or slow clients from exhausting the server.
@@ -116,16 +116,18 @@ pub async fn serve_with(listener: TcpListener, state: AppState, config: ServeCon
     let failures = NonZeroU32::new(config.auth_failures_per_minute)
         .ok_or_else(|| Error::invalid("failed authentications per minute", "must be above zero"))?;
     let limiter = Arc::new(FailedAuthLimiter::new(failures));
-    let app = router(state)
-        .layer(axum::middleware::from_fn_with_state(
-            limiter,
-            limit_failed_auth,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            config.body_total_timeout,
-            limit_body_time,
-        ))
-        .layer(RequestBodyTimeoutLayer::new(config.body_read_timeout));
+    let app = router_with(state, |router| {
+        router
+            .layer(axum::middleware::from_fn_with_state(
+                limiter,
+                limit_failed_auth,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                config.body_total_timeout,
+                limit_body_time,
+            ))
+    })
+    .layer(RequestBodyTimeoutLayer::new(config.body_read_timeout));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)

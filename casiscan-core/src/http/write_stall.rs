@@ -1,7 +1,8 @@
 //! A bound on answering a client that does not read: a connection whose writes can make no
 //! progress for [`ServeConfig::write_timeout`](super::ServeConfig) fails with `TimedOut`, and
-//! hyper closes it. Since the kernel opens a receiver's window only when it has room for a full
-//! segment again, a client draining its answer a few bytes at a time stalls the writes too.
+//! hyper closes it. Since the kernel lets a sender write again only once a good part of its send
+//! buffer has drained (Linux: when the free space is at least half of what is queued), a client
+//! draining its answer a few bytes at a time stalls the writes too.
 
 use std::future::Future;
 use std::io;

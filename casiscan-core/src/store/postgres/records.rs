@@ -40,8 +40,12 @@ pub(super) async fn finding<C: GenericClient>(
 /// Applies `entry` to its finding and appends it to the audit, in one transaction that holds
 /// the finding's scope lock (so a run finishing meanwhile cannot write over the disposition).
 pub(super) async fn set_disposition(c: &mut Client, entry: &AuditEntry) -> Result<Finding> {
+    // Read committed whatever the server's default: the audit count must see what the scope
+    // lock's previous holder committed.
     let tx = c
-        .transaction()
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
+        .start()
         .await
         .map_err(|e| pg("set a disposition", e))?;
     let before = finding(&tx, &entry.account, entry.alert_id).await?;
