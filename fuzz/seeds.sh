@@ -48,6 +48,17 @@ done
 printf '\x011-1000,3389,8080-8090' | seed nmap_findings ranges
 printf '\x01-sV --script=vulners,default -sC' | seed nmap_findings scripts
 
+# The REST import: every small fixture behind three bytes of caps (hosts kept, 16-byte units of
+# the kept hosts' JSON, 8-byte units of raw text), from nothing kept to nearly uncapped in turn.
+caps=('\x00\x00\x00' '\x01\x20\x08' '\x02\x80\x40' '\x07\xff\xff')
+i=0
+mkdir -p "$out/nmap_import"
+for f in $(find $core/testdata/nmap -name '*.xml' -size -30k | sort); do
+    n=$(echo "${f#$core/testdata/nmap/}" | tr / _)
+    { printf "${caps[$((i % 4))]}"; cat "$f"; } > "$out/nmap_import/$n"
+    i=$((i + 1))
+done
+
 # rpm versions compared: pairs from rpm's own ordering rules (tilde, caret, epochs, releases).
 for pair in '1.0\x001.0.1' '1.0~rc1\x001.0' '1.0^git1\x001.0' '2:1.0-1\x001:9.9-9' '1.0a\x001.0' '1.010\x001.9' '1.0-1.el9\x001.0-1.el9_1'; do
     printf "$pair" | seed rpm_vercmp "pair-$(printf '%s' "$pair" | tr -c 'A-Za-z0-9.' '_')"
@@ -155,6 +166,47 @@ printf '\x02{"kind":"Accepted Risk","reason":"legacy host","user":"alice","expir
     seed rest_other_bodies disposition.json
 printf '\x03{"allSecurity":true,"updates":["openssl:amd64","KB5034441"],"dryRun":true}' |
     seed rest_other_bodies selection.json
+
+# REST request headers: a byte of flags (1 trusted proxy, 2 public reads, 4 CORS credentials,
+# 8 and 16 a second admin or key credential after the first, 32 empty parts are empty headers),
+# then NUL-separated parts: Authorization, accessKey, secretKey, the proxy's user header, Origin,
+# Host, X-Forwarded-Host, Sec-Fetch-Site, the peer's address, the trusted proxies, the CORS
+# origins, the user header's name. The fuzz state's admin token and key pair are in the target.
+headers() { # headers NAME FLAGS PART...
+    local name=$1 flags=$2 first=1
+    shift 2
+    {
+        printf "\\x$flags"
+        for part in "$@"; do
+            [ "$first" = 1 ] || printf '\0'
+            first=0
+            printf '%s' "$part"
+        done
+    } | seed rest_headers "$name"
+}
+admin=fuzz-admin-token-0123456789
+access=CSAKFVZZ0123456789ABCDEF
+secret=cssk_FuzzSecret0123456789abcdefghijklmnopqrstuvw226VR5
+headers admin 00 "Bearer $admin"
+headers admin-spaces 00 "  bEaReR   $admin "
+headers admin-wrong 00 "Bearer ${admin}X"
+headers admin-second 08 "Bearer wrong-token"
+headers basic 00 "Basic YWRtaW46c2VjcmV0"
+headers key-pair 00 "" "$access" "$secret"
+headers key-pair-wrong 00 "" "$access" "${secret%?}6"
+headers key-empty 20 "" "" "$secret"
+headers key-second 10 "" "CSAK0000000000000000000" "$secret"
+headers proxy-user 01 "" "" "" " alice " "" "" "" "" 10.1.2.3
+headers proxy-user-mapped 01 "" "" "" alice "" "" "" "" ::ffff:10.1.2.3
+headers proxy-user-outside 01 "" "" "" alice "" "" "" "" 192.0.2.1
+headers proxy-custom 01 "" "" "" bob "" "" "" "" fd99::5 "fd99::/64,192.0.2.7" "" X-Auth-User
+headers same-origin 00 "" "" "" "" https://casiscan.example casiscan.example
+headers cross-origin 00 "" "" "" "" https://evil.example casiscan.example "" same-origin
+headers forwarded-host 01 "" "" "" "" https://ui.example casiscan:8080 ui.example "" 10.0.0.9
+headers forwarded-host-spoofed 01 "" "" "" "" https://ui.example casiscan:8080 ui.example "" 192.0.2.1
+headers cors-allowed 04 "" "" "" "" https://ui.example casiscan.example "" cross-site "" "" \
+    "https://ui.example,http://localhost:3000"
+headers public-reads 02
 
 # dnf's repository index: the test tree's repomd.xml.
 for f in $core/testdata/ospatch/rpm/var/cache/dnf/*/repodata/repomd.xml; do seed repomd repomd.xml "$f"; done

@@ -45,9 +45,15 @@ mod client_schedules;
 mod client_scope;
 mod log_pages;
 
-/// Internal decoders the fuzz targets (`fuzz/`) reach; not a stable API.
+/// Internal decoders the fuzz targets (`fuzz/`) reach (with `http`, the REST server's
+/// request-header readers too); not a stable API.
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
+    #[cfg(feature = "http")]
+    pub use crate::http::fuzzing::{
+        Caller, access_key_subject, bearer_token, is_cross_origin, presents_credentials, reader,
+        writer,
+    };
     pub use crate::log_pages::{open_position, seal_position};
     pub use crate::providers::ospatch::fuzzing::{
         Offer, Pin, PinTarget, candidate, default_release, os_release, pretty_name, prioritise,

@@ -101,21 +101,21 @@ fn subjects(request: &Request) -> Vec<Subject> {
     if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
         out.push(Subject::Address(peer.ip()));
     }
-    let key = request
-        .headers()
-        .get("accesskey")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !key.is_empty() {
-        out.push(Subject::AccessKey(
-            key.chars().take(MAX_KEY_CHARS).collect(),
-        ));
+    if let Some(key) = access_key_subject(request.headers()) {
+        out.push(Subject::AccessKey(key));
     }
     out
 }
 
+/// The access key a request is counted against: its `accessKey` header, cut to
+/// [`MAX_KEY_CHARS`] characters; `None` when the header is absent, empty or not text.
+pub fn access_key_subject(headers: &HeaderMap) -> Option<String> {
+    let key = headers.get("accesskey").and_then(|v| v.to_str().ok())?;
+    (!key.is_empty()).then(|| key.chars().take(MAX_KEY_CHARS).collect())
+}
+
 /// True when the request carries credentials of any kind.
-fn presents_credentials(headers: &HeaderMap) -> bool {
+pub fn presents_credentials(headers: &HeaderMap) -> bool {
     ["authorization", "accesskey", "secretkey"]
         .iter()
         .any(|h| headers.contains_key(*h))
@@ -177,6 +177,27 @@ fn too_many(export: bool, wait: Duration) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_access_key_counted_is_cut_and_an_empty_or_binary_one_is_not_counted() {
+        let with = |value: &[u8]| {
+            let mut h = HeaderMap::new();
+            h.insert("accesskey", HeaderValue::from_bytes(value).expect("value"));
+            h
+        };
+        assert_eq!(
+            access_key_subject(&with(b"CSAK1")).as_deref(),
+            Some("CSAK1")
+        );
+        let long = "k".repeat(MAX_KEY_CHARS + 5);
+        let cut = access_key_subject(&with(long.as_bytes())).expect("counted");
+        assert_eq!(cut.len(), MAX_KEY_CHARS);
+        assert_eq!(access_key_subject(&with(b"")), None);
+        assert_eq!(access_key_subject(&with(b"\xff\xfe")), None);
+        assert_eq!(access_key_subject(&HeaderMap::new()), None);
+        assert!(!presents_credentials(&HeaderMap::new()));
+        assert!(presents_credentials(&with(b"")));
+    }
 
     #[test]
     fn a_subject_is_blocked_once_its_quota_is_spent_and_others_are_not() {

@@ -33,6 +33,15 @@ pub use request_limits::{MAX_BODY_BYTES, MAX_QUERY_BYTES};
 pub use server::{ServeConfig, serve_with};
 pub use state::{AppState, DEFAULT_ON_DEMAND_RUNS, MIN_ADMIN_TOKEN_LEN};
 
+/// The request-header readers [`crate::fuzzing`] hands to the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    pub use super::auth_limit::{access_key_subject, presents_credentials};
+    pub use super::browser::is_cross_origin;
+    pub use super::caller::{Caller, reader, writer};
+    pub use super::state::bearer_token;
+}
+
 /// The OpenAPI 3.0 document describing every route.
 pub const OPENAPI: &str = include_str!("openapi.json");
 

@@ -134,7 +134,7 @@ impl AppState {
 }
 
 /// The token of a `Bearer` credential, whatever the case of the scheme.
-fn bearer_token(value: &str) -> Option<&str> {
+pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim_start().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
