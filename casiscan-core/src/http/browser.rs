@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::{Error, Result};
@@ -52,22 +52,42 @@ impl TrustedProxy {
             .map(str::to_owned)
     }
 
-    /// Whether `peer` is one of the proxy's addresses.
+    /// Whether `peer` is one of the proxy's addresses (an IPv4-mapped IPv6 address counts as
+    /// its IPv4 address).
     pub fn is_proxy(&self, peer: IpAddr) -> bool {
-        self.proxies.iter().any(|net| net.contains(&peer))
+        let peer = peer.to_canonical();
+        let mapped = match peer {
+            IpAddr::V4(v4) => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+            IpAddr::V6(_) => None,
+        };
+        self.proxies
+            .iter()
+            .any(|net| net.contains(&peer) || mapped.is_some_and(|m| net.contains(&m)))
     }
 }
 
 fn parse_net(text: &str) -> Result<IpNet> {
     let bad = |why: &str| Error::invalid(format!("trusted proxy `{}`", text.escape_debug()), why);
-    if text.contains('/') {
-        return text
-            .parse::<IpNet>()
-            .map_err(|_| bad("expected an IP address or a CIDR network"));
+    let net = if text.contains('/') {
+        text.parse::<IpNet>().ok()
+    } else {
+        text.parse::<IpAddr>().ok().map(IpNet::from)
+    };
+    net.map(canonical_net)
+        .ok_or_else(|| bad("expected an IP address or a CIDR network"))
+}
+
+/// An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) as the IPv4 network it maps, since
+/// peers are compared in their canonical form.
+fn canonical_net(net: IpNet) -> IpNet {
+    if let IpNet::V6(v6) = net
+        && let Some(v4) = v6.network().to_ipv4_mapped()
+        && let Some(prefix) = v6.prefix_len().checked_sub(96)
+        && let Ok(mapped) = Ipv4Net::new(v4, prefix)
+    {
+        return IpNet::V4(mapped);
     }
-    text.parse::<IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| bad("expected an IP address or a CIDR network"))
+    net
 }
 
 /// Origins allowed to call the API from a browser on another origin, and whether they may send
@@ -170,6 +190,31 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn an_ipv4_mapped_proxy_address_or_network_trusts_its_ipv4_peers() {
+        let proxy = TrustedProxy::new(
+            "X-Forwarded-User",
+            &["::ffff:10.0.0.1".into(), "::ffff:192.168.1.0/120".into()],
+        )
+        .expect("valid");
+        let h = headers(&[("x-forwarded-user", "alice")]);
+        for peer in [
+            "10.0.0.1",
+            "::ffff:10.0.0.1",
+            "192.168.1.77",
+            "::ffff:192.168.1.77",
+        ] {
+            let peer = peer.parse().ok();
+            assert_eq!(proxy.user(peer, &h).as_deref(), Some("alice"), "{peer:?}");
+        }
+        for peer in ["10.0.0.2", "192.168.2.1", "::1"] {
+            assert_eq!(proxy.user(peer.parse().ok(), &h), None, "{peer}");
+        }
+        // An IPv6 network holding the whole mapped range holds the IPv4 peers too.
+        let wide = TrustedProxy::new("X-Forwarded-User", &["::/64".into()]).expect("valid");
+        assert!(wide.is_proxy("10.0.0.1".parse().expect("ip")));
     }
 
     #[test]
