@@ -274,6 +274,32 @@ fn a_gzip_bomb_list_stops_early_with_a_warning() {
     eprintln!("gzip bomb refused in {:?}", start.elapsed());
 }
 
+#[test]
+fn ten_gib_of_zeros_as_a_gzip_list_stop_at_the_limit_with_a_warning_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let lists = tree(dir.path());
+    // 10 240 gzip members of 1 MiB of zeros each: 10 GiB once decoded, about 10 MB on disk.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![0u8; 1 << 20]).expect("gz");
+    let member = e.finish().expect("gz");
+    let bomb = member.repeat(10 << 10);
+    assert!(bomb.len() < 16 << 20, "{}", bomb.len());
+    let name = format!("{LIST}.gz");
+    std::fs::remove_file(lists.join(LIST)).expect("rm");
+    std::fs::write(lists.join(&name), &bomb).expect("bomb");
+    let start = Instant::now();
+    let r = report(dir.path()).expect("report");
+    let took = start.elapsed();
+    // Zeros hold no blank line: the stanza cap (16 MiB decoded) stops the read first, before
+    // the ratio guard's 32 MiB floor; the warning names the file.
+    warned(&r, &[&name, "a stanza longer than 16.0 MiB"]);
+    // The other list is read as usual; the bomb is not read to its end (10 GiB would take
+    // minutes to decode here).
+    assert_eq!(candidates(&r), [("bar".into(), "2.0-2".into())]);
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    eprintln!("10 GiB of zeros refused in {took:?}");
+}
+
 /// Peak resident memory of this process (`VmHWM`), in bytes.
 fn peak_rss() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
