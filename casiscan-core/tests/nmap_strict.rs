@@ -213,3 +213,48 @@ fn truncation_is_only_a_prefix_of_well_formed_xml() {
         assert!(reader.next_host().is_err(), "{bad}: stream");
     }
 }
+
+#[test]
+fn a_float_that_is_not_finite_is_refused_strictly_and_dropped_leniently() {
+    // Rust reads these as floats; nmap never writes them and JSON cannot hold them (the
+    // nmap_import fuzz target found a stored result losing `percent="inf"`).
+    for value in ["inf", "-inf", "NaN", "infinity", "1e999"] {
+        let text = doc(&format!(
+            "<port protocol=\"tcp\" portid=\"22\">{STATE}</port>"
+        ))
+        .replace(
+            "<finished time=\"1\"/>",
+            &format!("<finished time=\"1\" elapsed=\"{value}\"/>"),
+        );
+        let v = strict_violation(&text);
+        assert_eq!(v.element, "finished", "{value}");
+        assert_eq!(v.attribute.as_deref(), Some("elapsed"));
+        assert_eq!(v.value.as_deref(), Some(value));
+        assert_eq!(v.problem, Problem::NotANumber);
+        let run = nmap::parse_with(text.as_bytes(), ParseOptions::LENIENT).expect("lenient");
+        let finished = run
+            .runstats
+            .as_ref()
+            .and_then(|r| r.finished.as_ref())
+            .expect("finished");
+        assert_eq!(finished.elapsed, None, "{value}");
+        assert_eq!(run.warnings.len(), 1, "{value}");
+        let json = serde_json::to_string(&run).expect("json");
+        let back: nmap::NmapRun = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, run, "{value}");
+    }
+    // A finite value is kept.
+    let text = doc(&format!(
+        "<port protocol=\"tcp\" portid=\"22\">{STATE}</port>"
+    ))
+    .replace(
+        "<finished time=\"1\"/>",
+        "<finished time=\"1\" elapsed=\"0.25\"/>",
+    );
+    let run = nmap::parse(text.as_bytes()).expect("strict");
+    let elapsed = run
+        .runstats
+        .and_then(|r| r.finished)
+        .and_then(|f| f.elapsed);
+    assert_eq!(elapsed, Some(0.25));
+}

@@ -19,6 +19,34 @@ pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
 /// Deepest element nesting accepted (NSE tables nest; nothing legitimate nests this deep).
 pub const MAX_DEPTH: usize = 128;
 
+/// A number read from an attribute: what `FromStr` accepts, and finite (Rust reads `inf`,
+/// `NaN` and `1e999` as floats, which nmap never writes and JSON cannot hold).
+pub trait AttrNumber: std::str::FromStr {
+    /// False for a value nmap cannot have written.
+    fn is_finite_number(&self) -> bool {
+        true
+    }
+}
+
+macro_rules! whole_numbers {
+    ($($t:ty),*) => { $(impl AttrNumber for $t {})* };
+}
+whole_numbers!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
+
+impl AttrNumber for f64 {
+    fn is_finite_number(&self) -> bool {
+        self.is_finite()
+    }
+}
+
+impl AttrNumber for f32 {
+    fn is_finite_number(&self) -> bool {
+        self.is_finite()
+    }
+}
+
 /// The error message of an event over [`MAX_EVENT_BYTES`].
 fn oversized_event() -> String {
     format!("an XML tag or text run is larger than {MAX_EVENT_BYTES} bytes")
@@ -347,7 +375,7 @@ impl<I: XmlInput> Source<I> {
     }
 
     /// A numeric attribute that nmap.dtd requires: absent or malformed is a violation.
-    pub fn required_num<T: std::str::FromStr>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
+    pub fn required_num<T: AttrNumber>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
         if tag.raw(key).is_none() {
             self.invalid_attr(tag, key, None, Problem::MissingAttribute);
         }
@@ -398,14 +426,15 @@ impl<I: XmlInput> Source<I> {
         })
     }
 
-    /// Parses a numeric attribute; absent values are `None`, never 0, and malformed ones are
-    /// `None` and a violation of nmap.dtd.
-    pub fn num<T: std::str::FromStr>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
+    /// Parses a numeric attribute; absent values are `None`, never 0, and malformed ones
+    /// (a float that is not finite included) are `None` and a violation of nmap.dtd.
+    pub fn num<T: AttrNumber>(&self, tag: &Tag, key: &[u8]) -> Option<T> {
         let raw = tag.raw(key)?;
         let parsed = match std::str::from_utf8(raw) {
-            Ok(text) if !text.contains('&') => text.trim().parse().ok(),
-            _ => self.decode(raw).trim().parse().ok(),
-        };
+            Ok(text) if !text.contains('&') => text.trim().parse::<T>().ok(),
+            _ => self.decode(raw).trim().parse::<T>().ok(),
+        }
+        .filter(AttrNumber::is_finite_number);
         if parsed.is_none() {
             self.invalid_attr(tag, key, Some(self.decode(raw)), Problem::NotANumber);
         }
